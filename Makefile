@@ -1,0 +1,57 @@
+# FirmSync: `make run` serves the demo, `make test` runs every test. Both install first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STATIC_STAMP := var/staticfiles/staticfiles.json
+# collectstatic runs with production storage (hashed names, whitenoise manifest) for tests and gunicorn.
+STATIC_ENV := DEBUG=False FIRMSYNC_TESTING=1
+
+.PHONY: install run test test-fast lint format bench vendor clean
+
+install: $(STAMP) $(STATIC_STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+$(STATIC_STAMP): $(STAMP) $(shell find static templates -type f 2>/dev/null)
+	@mkdir -p var
+	$(STATIC_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@touch $@
+
+run: install
+	DEBUG=True $(PY) manage.py migrate --noinput
+	DEBUG=True $(PY) manage.py seed_demo
+	DEBUG=True $(PY) manage.py rundemo
+
+test: install
+	FIRMSYNC_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: install
+	FIRMSYNC_TESTING=1 $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Refresh the vendored front-end libraries from the npm registry (versions in static/vendor/VERSIONS.md).
+vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@2.0.11 @picocss/pico@2.1.1 chart.js@4.6.1 >/dev/null && \
+	for f in *.tgz; do mkdir -p x && tar xzf $$f -C x && mv x x_$$f; done && \
+	cp x_htmx*/package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx/ && \
+	cp x_picocss*/package/css/pico.min.css $(CURDIR)/static/vendor/pico/ && \
+	sed 's#//\# sourceMappingURL=.*##' x_chart*/package/dist/chart.umd.min.js > $(CURDIR)/static/vendor/chartjs/chart.umd.min.js
+
+clean:
+	rm -rf var/staticfiles var/test.sqlite3 var/screenshots

@@ -1,0 +1,70 @@
+"""Puts the member's current firm on the request and enforces the firm's MFA policy."""
+
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
+
+from accounts.selectors import membership_get_for_user
+
+SESSION_FIRM_KEY = "current_firm_id"
+
+# Paths a person must still reach while MFA setup is pending.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/sandbox/", "/invitations/", "/healthz")
+
+
+def _membership(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    membership = membership_get_for_user(user=user, firm_id=request.session.get(SESSION_FIRM_KEY))
+    if membership is not None and request.session.get(SESSION_FIRM_KEY) != membership.firm_id:
+        request.session[SESSION_FIRM_KEY] = membership.firm_id
+    return membership
+
+
+class CurrentFirmMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = SimpleLazyObject(lambda: _membership(request))
+        return self.get_response(request)
+
+
+def user_has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class MfaPolicyMiddleware:
+    """Admins and accountants of a firm that requires MFA set it up before anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_set_up_mfa(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "status": 403,
+                            "code": "mfa_required",
+                            "message": "Set up two-factor authentication before using the API.",
+                            "details": {},
+                        }
+                    },
+                    status=403,
+                )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up_mfa(request) -> bool:
+        if request.path.startswith(MFA_EXEMPT_PREFIXES) or "HTTP_AUTHORIZATION" in request.META:
+            return False
+        if not request.user.is_authenticated:
+            return False
+        member = request.membership
+        return bool(member) and member.mfa_required and not user_has_totp(request.user)

@@ -1,0 +1,24 @@
+"""The REST API's routes and its OpenAPI schema. Wiring only."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import FirmApi, MeApi, MemberListApi
+
+urlpatterns = [
+    path("v1/me", MeApi.as_view(), name="api_me"),
+    path("v1/firm", FirmApi.as_view(), name="api_firm"),
+    path("v1/members", MemberListApi.as_view(), name="api_members"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),
+        name="api_schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api_schema", permission_classes=[], authentication_classes=[]
+        ),
+        name="api_docs",
+    ),
+]

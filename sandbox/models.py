@@ -1,0 +1,1 @@
+"""Sandbox providers keep their own data; nothing here belongs to the product."""

@@ -1,0 +1,22 @@
+"""Every schedule the worker runs, declared here and written on each migrate."""
+
+from django_q.models import Schedule
+
+HEARTBEAT_MINUTES = 1
+
+SCHEDULES = [
+    {
+        "name": "firmsync:worker-heartbeat",
+        "func": "sync.tasks.heartbeat",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": HEARTBEAT_MINUTES,
+    },
+]
+
+
+def schedules_ensure(**kwargs) -> None:
+    declared = {s["name"] for s in SCHEDULES}
+    for spec in SCHEDULES:
+        values = {k: v for k, v in spec.items() if k != "name"}
+        Schedule.objects.update_or_create(name=spec["name"], defaults={**values, "repeats": -1})
+    Schedule.objects.filter(name__startswith="firmsync:").exclude(name__in=declared).delete()

@@ -1,0 +1,77 @@
+"""Every product route, with how to call it and who may. The coverage test fails on a route missing here.
+
+`setup(firm)` builds the objects an id-taking route needs inside `firm` and returns the URL kwargs;
+an outsider (admin of another firm) calling the route with those kwargs must get 404.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import ApiToken, Invitation, Role
+from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
+from tests.factories import MembershipFactory
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str = "get"
+    roles: frozenset = ANY_MEMBER
+    setup: object = None  # callable(firm, member) -> kwargs
+    data: dict = field(default_factory=dict)
+    api: bool = False
+
+
+def _membership(firm, member):
+    return {"membership_id": MembershipFactory(firm=firm, role=Role.STAFF).pk}
+
+
+def _invitation(firm, member):
+    inv = Invitation.objects.create(
+        firm=firm,
+        email="someone@example.test",
+        role=Role.STAFF,
+        token_hash=secrets.token_hex(32),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return {"invitation_id": inv.pk}
+
+
+def _token(firm, member):
+    token = ApiToken.objects.create(
+        firm=firm, user=member.user, name="t", prefix="fs_x", token_hash=secrets.token_hex(32)
+    )
+    return {"token_id": token.pk}
+
+
+ROUTE_CASES: dict[str, Case] = {
+    "dashboard": Case(),
+    "matters": Case(),
+    "trust_overview": Case(),
+    "flagged_bills": Case(roles=REVIEW_BILLS),
+    "bill_syncing": Case(roles=MANAGE_FIRM),
+    "members": Case(roles=MANAGE_FIRM),
+    "member_invite": Case("post", MANAGE_FIRM, data={"email": "new@example.test", "role": "staff"}),
+    "member_change_role": Case("post", MANAGE_FIRM, _membership, {"role": "viewer"}),
+    "member_remove": Case("post", MANAGE_FIRM, _membership),
+    "invitation_revoke": Case("post", MANAGE_FIRM, _invitation),
+    "firm_settings": Case(roles=MANAGE_FIRM),
+    "api_tokens": Case(),
+    "api_token_revoke": Case("post", ANY_MEMBER, _token),
+    "audit_log": Case(roles=MANAGE_FIRM),
+    "api_me": Case(api=True),
+    "api_firm": Case(api=True),
+    "api_members": Case(api=True),
+}
+
+# Routes that are not firm-scoped, each with the reason and the test that covers it.
+UNSCOPED_ROUTES = {
+    "invitation_accept": "public link; unknown token → 404 (tests/accounts/test_invitations.py)",
+    "firm_switch": "switches only to the user's own firms (tests/accounts/test_firm_switch.py)",
+    "no_firm": "shows the signed-in user's own state only",
+    "healthz": "liveness probe, no data",
+    "api_schema": "the public OpenAPI document",
+    "api_docs": "the public API docs page",
+}

@@ -1,0 +1,65 @@
+"""Bad environment values stop the process with a message naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _check(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FIRMSYNC_TESTING", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update({"DEBUG": "True", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "nonsense://x"),
+        ("DEBUG", "perhaps"),
+        ("FIELD_ENCRYPTION_KEYS", "short"),
+        ("CSRF_TRUSTED_ORIGINS", "example.com"),
+    ],
+)
+def test_a_bad_value_names_the_variable(name, value):
+    result = _check({name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_production_needs_a_secret_key():
+    result = _check({"DEBUG": "False"})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    from cryptography.fernet import Fernet
+
+    result = _check(
+        {
+            "DEBUG": "False",
+            "SECRET_KEY": "a-real-secret-" + "x7Q!k9#Lm2@pZ4$" * 4,
+            "ALLOWED_HOSTS": "firmsync.example.com",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "SANDBOX_ENABLED": "False",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout

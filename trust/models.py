@@ -1,0 +1,1 @@
+"""Trust ledgers, requests and reconciliations."""

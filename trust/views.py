@@ -1,0 +1,9 @@
+from django.shortcuts import render
+
+from accounts.decorators import member_required
+from accounts.roles import ANY_MEMBER
+
+
+@member_required(ANY_MEMBER)
+def overview(request):
+    return render(request, "trust/overview.html")
