@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "sync",
 ]
 if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("sandbox")
+    INSTALLED_APPS += ["sandbox", "sandbox.clio", "sandbox.quickbooks", "sandbox.xero"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -129,7 +129,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not memory, so live-server tests and threads share it; named after the main file.
+    _stem = Path(DATABASES["default"]["NAME"]).stem
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_stem}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

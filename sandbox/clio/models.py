@@ -1,0 +1,1 @@
+"""Sandbox Clio: its own data, never the product's."""

@@ -1,0 +1,136 @@
+"""Helpers every sandbox provider shares: counters, seeded faults, rate windows, dropped sockets.
+
+A provider's views call `faults_decide(provider)` first (it says whether to answer with an error or
+a 429 now, and whether to drop the connection after committing a write), count each answer with
+`counter_bump`, and call `connection_drop(request)` after the commit when the decision says so.
+"""
+
+import random
+import socket
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+
+from sandbox.models import FaultPlan, ProviderCounter, RateWindow
+
+FAULT_KEYS = {
+    "seed": int,  # makes every decision below reproducible
+    "latency_ms": int,  # added to every call
+    "error_rate": float,  # share of calls answered 500/503 before doing anything
+    "timeout_after_commit_rate": float,  # share of writes saved, then the connection dropped
+    "storm_calls": int,  # the next N calls are answered 429
+    "storm_retry_after": int,  # Retry-After seconds during a storm
+}
+
+
+def counter_bump(provider: str, endpoint: str, status: int) -> None:
+    updated = ProviderCounter.objects.filter(
+        provider=provider, endpoint=endpoint, status=status
+    ).update(count=F("count") + 1)
+    if not updated:
+        obj, created = ProviderCounter.objects.get_or_create(
+            provider=provider, endpoint=endpoint, status=status, defaults={"count": 1}
+        )
+        if not created:
+            ProviderCounter.objects.filter(pk=obj.pk).update(count=F("count") + 1)
+
+
+def counters_snapshot(provider: str) -> dict:
+    rows = ProviderCounter.objects.filter(provider=provider).order_by("endpoint", "status")
+    by_endpoint: dict[str, dict[str, int]] = {}
+    total = throttled = 0
+    for row in rows:
+        by_endpoint.setdefault(row.endpoint, {})[str(row.status)] = row.count
+        total += row.count
+        throttled += row.count if row.status == 429 else 0
+    return {
+        "provider": provider,
+        "total_calls": total,
+        "throttled_429": throttled,
+        "endpoints": by_endpoint,
+    }
+
+
+def counters_reset(provider: str) -> None:
+    ProviderCounter.objects.filter(provider=provider).delete()
+
+
+def faults_set(provider: str, config: dict) -> dict:
+    """Validate and store a fault plan; `{}` clears it. Raises ValueError naming a bad key."""
+    clean = {}
+    for key, value in config.items():
+        if key not in FAULT_KEYS:
+            raise ValueError(f"Unknown fault {key!r}; known: {', '.join(sorted(FAULT_KEYS))}.")
+        try:
+            clean[key] = FAULT_KEYS[key](value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Fault {key!r} must be {FAULT_KEYS[key].__name__}.") from exc
+    FaultPlan.objects.update_or_create(provider=provider, defaults={"config": clean, "calls": 0})
+    return clean
+
+
+@dataclass
+class FaultDecision:
+    latency_ms: int = 0
+    error_status: int | None = None
+    throttle_retry_after: int | None = None
+    drop_after_commit: bool = False
+
+
+def faults_decide(provider: str) -> FaultDecision:
+    """Decide this call's faults from the plan's seed and the call's number in the sequence."""
+    with transaction.atomic():
+        plan = FaultPlan.objects.select_for_update().filter(provider=provider).first()
+        if plan is None or not plan.config:
+            return FaultDecision()
+        plan.calls += 1
+        FaultPlan.objects.filter(pk=plan.pk).update(calls=plan.calls)
+    cfg = plan.config
+    rng = random.Random(f"{cfg.get('seed', 0)}:{plan.calls}")
+    decision = FaultDecision(latency_ms=cfg.get("latency_ms", 0))
+    if plan.calls <= cfg.get("storm_calls", 0):
+        decision.throttle_retry_after = cfg.get("storm_retry_after", 1)
+    elif rng.random() < cfg.get("error_rate", 0.0):
+        decision.error_status = rng.choice([500, 503])
+    decision.drop_after_commit = rng.random() < cfg.get("timeout_after_commit_rate", 0.0)
+    if decision.latency_ms:
+        time.sleep(decision.latency_ms / 1000)
+    return decision
+
+
+def rate_window_hit(key: str, limit: int, window_seconds: int = 60) -> tuple[bool, int, float]:
+    """Count one call in a fixed window. Returns (allowed, remaining, window_reset_epoch)."""
+    now = time.time()
+    with transaction.atomic():
+        window, _ = RateWindow.objects.select_for_update().get_or_create(
+            key=key, defaults={"window_start": now, "count": 0}
+        )
+        if now - window.window_start >= window_seconds:
+            window.window_start, window.count = now, 0
+        window.count += 1
+        window.save(update_fields=["window_start", "count"])
+    reset = window.window_start + window_seconds
+    return window.count <= limit, max(limit - window.count, 0), reset
+
+
+def rate_windows_reset(prefix: str) -> None:
+    RateWindow.objects.filter(key__startswith=prefix).delete()
+
+
+def connection_drop(request) -> bool:
+    """Close the client's socket now, so it sees a dropped connection after our commit.
+
+    Works under Django's development and live-test servers (the only servers the sandbox runs on);
+    returns False when the socket cannot be reached.
+    """
+    stream = request.META.get("wsgi.input")
+    raw = getattr(getattr(getattr(stream, "stream", None), "raw", None), "_sock", None)
+    if raw is None:
+        return False
+    try:
+        raw.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        return False
+    return True

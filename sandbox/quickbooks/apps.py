@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SandboxQuickBooksConfig(AppConfig):
+    name = "sandbox.quickbooks"
+    label = "sandbox_quickbooks"
+    verbose_name = "Sandbox QuickBooks"

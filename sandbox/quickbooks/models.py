@@ -1,0 +1,1 @@
+"""Sandbox QuickBooks: its own data, never the product's."""

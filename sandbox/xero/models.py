@@ -1,0 +1,1 @@
+"""Sandbox Xero: its own data, never the product's."""
