@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 STATIC_STAMP := var/staticfiles/staticfiles.json
-# collectstatic runs with production storage (hashed names, whitenoise manifest) for tests and gunicorn.
-STATIC_ENV := DEBUG=False FIRMSYNC_TESTING=1
+# collectstatic builds the production files (hashed names, whitenoise manifest) for gunicorn.
+STATIC_ENV := DEBUG=False SECRET_KEY=collectstatic-only-0123456789abcdefghijklmnopqrstuvwxyz FIELD_ENCRYPTION_KEYS=Zmlyc3luYy1kZXYtb25seS1rZXktMDEyMzQ1Njc4OTA=
 
 .PHONY: install run test test-fast lint format bench vendor clean
 
