@@ -1,0 +1,148 @@
+"""Everything an API call passes before it reaches an entity: faults, auth, limits, requestid.
+
+Limits per developer.intuit.com "limits and throttles": 500 requests a minute per realm, 40 batch
+requests a minute per realm, 10 concurrent requests per realm; 429 with the 3001 ThrottleExceeded
+fault (too_many_requests_error.xml). The benchmark lifts them through `_control/limits`.
+"""
+
+import json
+import secrets
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpResponse, JsonResponse
+
+from sandbox.core import connection_drop, counter_bump, faults_decide, rate_window_hit
+from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks.models import Company, Replay, Token
+from sandbox.quickbooks.store import setting_get
+
+PROVIDER = "quickbooks"
+LIMITS = {"per_minute": 500, "batch_per_minute": 40, "concurrent": 10}
+
+
+def limits() -> dict:
+    return {**LIMITS, **(setting_get("limits") or {})}
+
+
+def fault_response(exc: faults.QBOFault) -> JsonResponse:
+    return JsonResponse(exc.body(), status=exc.status)
+
+
+def _auth(request, realm: str) -> tuple[Company | None, HttpResponse | None]:
+    header = request.headers.get("Authorization", "")
+    token = None
+    if header.lower().startswith("bearer "):
+        token = Token.objects.select_related("company").filter(access_token=header[7:]).first()
+    if token is None or token.revoked:
+        return None, _unauthorized("Token revoked or invalid")
+    if token.access_expires_at <= clock.now():
+        return None, _unauthorized(f"Token expired: {header[7:17]}...")
+    if token.company.realm_id != realm:
+        body = faults.QBOFault(
+            3100,
+            "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+            "",
+            status=403,
+            kind="AUTHORIZATION",
+        )
+        return None, fault_response(body)
+    return token.company, None
+
+
+def _unauthorized(detail: str) -> JsonResponse:
+    response = JsonResponse(faults.auth_failed_body(detail), status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="Intuit", error="invalid_token"'
+    return response
+
+
+def api_call(request, realm: str, endpoint: str, handler: Callable, *, batch=False):
+    """Run `handler(company)` (which returns (status, body)) behind every gate Intuit has."""
+    response = _gated(request, realm, endpoint, handler, batch)
+    response["intuit_tid"] = secrets.token_hex(16)
+    counter_bump(PROVIDER, endpoint, response.status_code)
+    return response
+
+
+def _gated(request, realm, endpoint, handler, batch):
+    decision = faults_decide(PROVIDER)
+    if decision.throttle_retry_after is not None:
+        response = fault_response(faults.throttled())
+        response["Retry-After"] = str(decision.throttle_retry_after)
+        return response
+    if decision.error_status:
+        return fault_response(faults.system_error(decision.error_status))
+    company, denied = _auth(request, realm)
+    if denied:
+        return denied
+    throttled = _throttle(realm, batch)
+    if throttled:
+        return throttled
+    request_id = request.GET.get("requestid") or request.GET.get("requestId")
+    if request_id:
+        replay = Replay.objects.filter(company=company, request_id=request_id).first()
+        if replay is not None:
+            return HttpResponse(replay.body, status=replay.status, content_type="application/json")
+    response = _run_counted(company, handler, request_id, limits()["concurrent"])
+    if decision.drop_after_commit and request.method == "POST":
+        connection_drop(request)
+    return response
+
+
+def _throttle(realm: str, batch: bool):
+    if setting_get("limits_lifted", False):
+        return None
+    caps = limits()
+    allowed, _, _ = rate_window_hit(f"qbo:{realm}:minute", caps["per_minute"], 60)
+    if allowed and batch:
+        allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], 60)
+    return None if allowed else fault_response(faults.throttled())
+
+
+def _run_counted(company: Company, handler, request_id: str | None, cap: int):
+    lifted = setting_get("limits_lifted", False)
+    if not lifted:
+        # A conditional UPDATE claims one of the realm's concurrent slots (safe across threads).
+        got = Company.objects.filter(pk=company.pk, in_flight__lt=cap).update(
+            in_flight=F("in_flight") + 1
+        )
+        if not got:
+            return fault_response(faults.throttled())
+    try:
+        status, body = _run(company, handler)
+        text = json.dumps(body)
+        if request_id and status < 500:
+            _remember(company, request_id, status, text)
+        return HttpResponse(text, status=status, content_type="application/json")
+    finally:
+        if not lifted:
+            Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
+
+
+def _run(company: Company, handler):
+    try:
+        with transaction.atomic():
+            return handler(company)
+    except faults.QBOFault as exc:
+        return exc.status, exc.body()
+
+
+def _remember(company: Company, request_id: str, status: int, text: str) -> None:
+    Replay.objects.get_or_create(
+        company=company, request_id=request_id[:100], defaults={"status": status, "body": text}
+    )
+
+
+def envelope(key: str, value) -> dict:
+    return {key: value, "time": clock.intuit_time()}
+
+
+def read_json(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise faults.request_invalid(f"Request has invalid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise faults.request_invalid("Request body must be a JSON object")
+    return body

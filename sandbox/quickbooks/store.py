@@ -1,0 +1,137 @@
+"""The document store: entities kept as the wire JSON Intuit serves, plus ids and change events."""
+
+from django.db import transaction
+from django.db.models import F
+
+from sandbox.quickbooks import clock
+from sandbox.quickbooks.models import ChangeEvent, Company, Record, Setting
+
+NAME_LISTS = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
+
+
+def setting_get(key: str, default=None):
+    row = Setting.objects.filter(key=key).first()
+    return default if row is None else row.value
+
+
+def setting_set(key: str, value) -> None:
+    Setting.objects.update_or_create(key=key, defaults={"value": value})
+
+
+def next_ids(company: Company, count: int = 1) -> int:
+    """Reserve `count` ids; returns the first. Intuit ids are per-company numeric strings."""
+    with transaction.atomic():
+        Company.objects.filter(pk=company.pk).update(last_id=F("last_id") + count)
+        last = Company.objects.values_list("last_id", flat=True).get(pk=company.pk)
+    return last - count + 1
+
+
+def key_for(entity: str, data: dict) -> str:
+    """The indexed key: DocNumber for transactions, the lower-cased name for name lists."""
+    if entity in NAME_LISTS:
+        return _norm(data.get("DisplayName", ""))
+    if entity in ("Account", "Item", "Class", "TaxCode", "TaxRate"):
+        return _norm(data.get("FullyQualifiedName") or data.get("Name", ""))
+    return str(data.get("DocNumber") or "")[:500]
+
+
+def _norm(name: str) -> str:
+    # Intuit compares names ignoring case and surrounding space.
+    return " ".join(str(name).split()).lower()[:500]
+
+
+def record_get(company: Company, entity: str, remote_id, *, lock=False) -> Record | None:
+    try:
+        rid = int(str(remote_id))
+    except ValueError:
+        return None
+    qs = Record.objects.filter(company=company, type=entity, remote_id=rid)
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def stamp(data: dict, rid: int, sync_token: int, created, updated) -> dict:
+    data["Id"] = str(rid)
+    data["SyncToken"] = str(sync_token)
+    data["MetaData"] = {
+        "CreateTime": clock.meta_time(created),
+        "LastUpdatedTime": clock.meta_time(updated),
+    }
+    return data
+
+
+def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=None) -> Record:
+    at = clock.now()
+    rid = rid or next_ids(company)
+    body = {"domain": "QBO", "sparse": False, **data}
+    stamp(body, rid, 0, at, at)
+    rec = Record.objects.create(
+        company=company,
+        type=entity,
+        remote_id=rid,
+        key=key_for(entity, body),
+        data=body,
+        meta=meta or {},
+        created_at=at,
+        updated_at=at,
+    )
+    event_add(company, entity, rid, "Create", at)
+    return rec
+
+
+def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
+    """Store a new version: SyncToken + 1, LastUpdatedTime now."""
+    at = clock.now()
+    token = int(rec.data.get("SyncToken", "0")) + 1
+    rec.data = stamp(data, rec.remote_id, token, rec.created_at, at)
+    rec.key, rec.updated_at = key_for(rec.type, rec.data), at
+    rec.save(update_fields=["data", "key", "updated_at", "meta"])
+    event_add(rec.company, rec.type, rec.remote_id, operation, at)
+    return rec
+
+
+def record_touch_meta(rec: Record) -> None:
+    rec.save(update_fields=["meta"])
+
+
+def record_delete(rec: Record) -> dict:
+    at = clock.now()
+    rec.deleted, rec.updated_at = True, at
+    rec.save(update_fields=["deleted", "updated_at"])
+    event_add(rec.company, rec.type, rec.remote_id, "Delete", at)
+    # invoice_delete_success_response.xml: status Deleted, domain QBO, Id only.
+    return {"domain": "QBO", "status": "Deleted", "Id": str(rec.remote_id)}
+
+
+def deleted_stub(rec: Record) -> dict:
+    """How CDC reports a deleted object (change_data_capture_response.xml)."""
+    return {
+        "domain": "QBO",
+        "status": "Deleted",
+        "Id": str(rec.remote_id),
+        "MetaData": {"LastUpdatedTime": clock.meta_time(rec.updated_at)},
+    }
+
+
+def event_add(company: Company, entity: str, rid, operation: str, at) -> None:
+    ChangeEvent.objects.create(
+        company=company, entity=entity, entity_id=str(rid), operation=operation, at=at
+    )
+
+
+def ref(rec: Record) -> dict:
+    """A ReferenceType pointing at `rec`, with the name Intuit shows beside the id."""
+    data = rec.data
+    name = data.get("DisplayName") or data.get("FullyQualifiedName") or data.get("Name")
+    out = {"value": str(rec.remote_id)}
+    if name:
+        out["name"] = name
+    return out
+
+
+def find_by_subtype(company: Company, subtype: str) -> Record | None:
+    for rec in Record.objects.filter(company=company, type="Account", deleted=False):
+        if rec.data.get("AccountSubType") == subtype:
+            return rec
+    return None

@@ -1,0 +1,140 @@
+"""One shared check: a served QuickBooks JSON entity uses the XSD's element names, nesting and types.
+
+Intuit's JSON keys are the XSD element (and attribute) names; repeated elements (maxOccurs > 1)
+are JSON arrays; simple-content types such as ReferenceType become `{"value", <attributes>}`;
+xs:decimal/int are JSON numbers, xs:boolean JSON booleans, everything else strings.
+The XSDs are Intuit's own (copied from specs/quickbooks/xsd, see SOURCES.md).
+"""
+
+import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+XSD_DIR = Path(__file__).parent / "xsd"
+NUMBER = {"decimal", "int", "integer", "long", "double", "float", "short", "positiveInteger"}
+# Envelope attributes every IntuitEntity may carry in JSON.
+
+
+class Shape:
+    def __init__(self):
+        self.types: dict[str, ET.Element] = {}
+        self.groups: dict[str, ET.Element] = {}
+        self.simple: set[str] = set()
+        for path in sorted(XSD_DIR.glob("*.xsd")):
+            root = ET.parse(path).getroot()
+            for node in root:
+                name = node.get("name")
+                if node.tag == XS + "complexType":
+                    self.types[name] = node
+                elif node.tag == XS + "group":
+                    self.groups[name] = node
+                elif node.tag == XS + "simpleType":
+                    self.simple.add(name)
+
+    @cache  # noqa: B019 - one Shape per process
+    def members(self, type_name: str) -> tuple[dict, bool]:
+        """(name -> (type, repeated, inline node)), simple_content) for a complex type."""
+        node = self.types[type_name]
+        return self._collect(node)
+
+    def _collect(self, node) -> tuple[dict, bool]:
+        out: dict = {}
+        simple = node.find(XS + "simpleContent") is not None
+        for ext in node.iter():
+            if ext.tag in (XS + "extension", XS + "restriction") and ext.get("base"):
+                base = _local(ext.get("base"))
+                if base in self.types:
+                    base_members, base_simple = self.members(base)
+                    out.update(base_members)
+                    simple = simple or base_simple
+        self._walk(node, out)
+        return out, simple
+
+    def _walk(self, node, out: dict, repeated=False) -> None:
+        for child in node:
+            tag = child.tag
+            many = repeated or child.get("maxOccurs") not in (None, "1")
+            if tag == XS + "element" and child.get("name"):
+                out[child.get("name")] = (_local(child.get("type") or ""), many, child)
+            elif tag == XS + "attribute" and child.get("name"):
+                out[child.get("name")] = (_local(child.get("type") or "string"), False, None)
+            elif tag == XS + "group" and child.get("ref"):
+                self._walk(self.groups[_local(child.get("ref"))], out, many)
+            elif tag in (XS + "sequence", XS + "choice", XS + "all", XS + "group"):
+                self._walk(child, out, many)
+            elif tag in (XS + "complexContent", XS + "simpleContent") or tag in (
+                XS + "extension",
+                XS + "restriction",
+            ):
+                self._walk(child, out, repeated)
+
+
+def _local(qname: str) -> str:
+    return qname.split(":")[-1]
+
+
+@cache
+def shape() -> Shape:
+    return Shape()
+
+
+def problems(value, type_name: str, path: str = "") -> list[str]:
+    """Every way `value` departs from the XSD type `type_name` (empty list = conforms)."""
+    s = shape()
+    if type_name in s.types:
+        return _complex(s, value, type_name, path)
+    return _leaf(value, type_name, path)
+
+
+def _leaf(value, type_name: str, path: str) -> list[str]:
+    if type_name in NUMBER:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif type_name == "boolean":
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, str)
+    return [] if ok else [f"{path}: {value!r} is not {type_name}"]
+
+
+def _complex(s: Shape, value, type_name: str, path: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{path}: expected object of {type_name}, got {type(value).__name__}"]
+    members, simple = s.members(type_name)
+    found = []
+    for key, item in value.items():
+        if key == "value" and simple:
+            continue
+        if key not in members:
+            found.append(f"{path}.{key}: not an element of {type_name}")
+            continue
+        child_type, many, node = members[key]
+        found += _member(s, item, child_type, many, node, f"{path}.{key}")
+    return found
+
+
+def _member(s, item, child_type, many, node, path) -> list[str]:
+    if many:
+        if not isinstance(item, list):
+            return [f"{path}: repeated element must be a JSON array"]
+        return [p for i, x in enumerate(item) for p in _one(s, x, child_type, node, f"{path}[{i}]")]
+    if isinstance(item, list):
+        return [f"{path}: single element served as an array"]
+    return _one(s, item, child_type, node, path)
+
+
+def _one(s, item, child_type, node, path) -> list[str]:
+    if not child_type and node is not None:
+        inline = node.find(XS + "complexType")
+        if inline is not None:
+            members, _ = s._collect(inline)
+            if not isinstance(item, dict):
+                return [f"{path}: expected object"]
+            return [f"{path}.{k}: unknown" for k in item if k not in members]
+        return []
+    return problems(item, child_type, path)
+
+
+def entity_problems(entity: str, value: dict) -> list[str]:
+    """Check one entity as served (element name == type name for every QBO entity)."""
+    return problems(value, entity, entity)
