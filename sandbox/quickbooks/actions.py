@@ -122,7 +122,7 @@ def create_invoice(company: Company, p: dict) -> dict:
 def _customer(company: Company, p: dict) -> Record:
     if p.get("customer_id"):
         return _record(company, "Customer", p["customer_id"])
-    key = " ".join(str(p.get("customer_name", "")).split()).lower()
+    key = str(p.get("customer_name", "")).strip().lower()
     rec = Record.objects.filter(company=company, type="Customer", key=key, deleted=False).first()
     if rec is None:
         raise ValueError(f"No customer named {p.get('customer_name')!r}.")

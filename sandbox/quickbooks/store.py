@@ -36,8 +36,8 @@ def key_for(entity: str, data: dict) -> str:
 
 
 def _norm(name: str) -> str:
-    # Intuit compares names ignoring case and surrounding space.
-    return " ".join(str(name).split()).lower()[:500]
+    # Intuit compares names ignoring case and the spaces at either end.
+    return str(name).strip().lower()[:500]
 
 
 def record_get(company: Company, entity: str, remote_id, *, lock=False) -> Record | None:
