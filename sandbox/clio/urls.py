@@ -1,5 +1,34 @@
-from django.urls import path
+"""Sandbox Clio routes: `/sandbox/clio/<region>/...` mirrors `<region host>/...` (us = app.clio.com,
+eu/ca/au = `<region>.app.clio.com`); `_control/` is the sandbox's own API; `""` is the console."""
 
-from sandbox.views import provider_placeholder
+from django.urls import path, re_path
 
-urlpatterns = [path("", provider_placeholder, {"provider": "Clio"}, name="sandbox_clio_console")]
+from sandbox.clio import api_views, console, control, oauth
+
+REGION = r"^(?P<region>us|eu|ca|au)/"
+JSON = r"(?:\.json)?$"
+
+urlpatterns = [
+    path("", console.index, name="sandbox_clio_console"),
+    path("<int:account_id>/", console.account_page, name="sandbox_clio_console_account"),
+    path("<int:account_id>/action/", console.run_action, name="sandbox_clio_console_action"),
+    path("_control/reset", control.reset),
+    path("_control/seed", control.seed),
+    path("_control/accounts", control.accounts),
+    path("_control/apps", control.apps),
+    path("_control/tokens", control.tokens),
+    path("_control/tokens/expire", control.tokens_expire),
+    path("_control/faults", control.faults),
+    path("_control/counters", control.counters),
+    path("_control/settings", control.settings),
+    path("_control/actions", control.actions),
+    path("_control/webhooks/flush", control.webhooks_flush),
+    path("_control/webhooks/deliveries", control.webhooks_deliveries),
+    re_path(REGION + r"oauth/authorize$", oauth.authorize),
+    re_path(REGION + r"oauth/token$", oauth.token),
+    re_path(REGION + r"oauth/deauthorize$", oauth.deauthorize),
+    re_path(REGION + r"api/v4/users/who_am_i" + JSON, api_views.who_am_i),
+    re_path(REGION + r"api/v4/webhooks/(?P<rid>\d+)/activate" + JSON, api_views.webhook_activate),
+    re_path(REGION + r"api/v4/(?P<resource>[a-z_]+)" + JSON, api_views.collection),
+    re_path(REGION + r"api/v4/(?P<resource>[a-z_]+)/(?P<rid>[^/.]+)" + JSON, api_views.member),
+]

@@ -1,0 +1,142 @@
+"""`/api/v4/<resource>[.json]` and `/api/v4/<resource>/<id>[.json]` for every resource.
+
+Envelopes: `{"data": {...}}` for one record, `{"data": [...], "meta": {"paging": {...},
+"records": N}}` for lists. Single records carry `ETag` and `Last-Modified`; `If-None-Match` gives
+304 and `If-Match` on PATCH gives 412 on mismatch (https://docs.developers.clio.com/api-docs/etags/).
+"""
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.utils.http import http_date
+
+from sandbox.clio import listing, resources
+from sandbox.clio.http import api_view, json_response, not_modified, read_body
+from sandbox.clio.spec import RESOURCES
+from sandbox.clio.store import ApiError, Renderer, get, parse_fields
+
+# allocations and credit memos are ordered by date by default (spec: `order` "Default: date(asc)").
+DEFAULT_ORDER = {"allocations": "date(asc)", "credit_memos": "date(asc)"}
+
+
+def _resource(path: str, operation: str):
+    resource = RESOURCES.get(path)
+    if resource is None:
+        raise ApiError(404, "NotFound", f"No route matches /api/v4/{path}.")
+    if operation not in resource.methods:
+        raise ApiError(405 if resource.methods else 404, "MethodNotAllowed", "Not supported.")
+    return resource
+
+
+@api_view("/api/v4/{resource}")
+def collection(request, ctx, resource):
+    if request.method == "GET":
+        return _list(ctx, _resource(resource, "list"))
+    if request.method == "POST":
+        res = _resource(resource, "create")
+        sels = parse_fields(request.GET.get("fields"), res.schema)
+        record = resources.hooks(res).create(ctx, read_body(request))
+        return json_response({"data": Renderer(ctx.account).render(record, res.schema, sels)}, 201)
+    raise ApiError(405, "MethodNotAllowed", "Not supported.")
+
+
+@api_view("/api/v4/{resource}/{id}")
+def member(request, ctx, resource, rid):
+    op = {"GET": "show", "PATCH": "update", "PUT": "update", "DELETE": "delete"}.get(request.method)
+    res = _resource(resource, op or "none")
+    sels = parse_fields(request.GET.get("fields"), res.schema)
+    record = get(ctx.account, res.type, rid, lock=op != "show")
+    if op == "delete":
+        resources.hooks(res).delete(ctx, record)
+        return HttpResponse(status=204)
+    if op == "update":
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match != record.etag:
+            raise ApiError(412, "PreconditionFailed", "The resource has changed (ETag mismatch).")
+        record = resources.hooks(res).update(ctx, record, read_body(request))
+    elif request.headers.get("If-None-Match") == record.etag:
+        return _headers(not_modified(), record)
+    body = {"data": Renderer(ctx.account).render(record, res.schema, sels)}
+    return _headers(json_response(body), record)
+
+
+def _headers(response, record):
+    response["ETag"] = record.etag
+    response["Last-Modified"] = http_date(record.updated_at.timestamp())
+    return response
+
+
+@api_view("/api/v4/users/who_am_i")
+def who_am_i(request, ctx):
+    sels = parse_fields(request.GET.get("fields"), "User")
+    record = get(ctx.account, "user", ctx.user_id)
+    return json_response({"data": Renderer(ctx.account).render(record, "User", sels)})
+
+
+def _list(ctx, res):
+    params = ctx.request.GET
+    sels = parse_fields(params.get("fields"), res.schema)
+    limit = listing.limit_of(params)
+    field, desc = listing.order_of(params, DEFAULT_ORDER.get(res.path, "id(asc)"))
+    if res.path == "outstanding_client_balances":
+        qs = resources.outstanding_balances(ctx.account, params)
+    else:
+        qs = listing.apply_filters(listing.base_queryset(ctx.account, res), res, params)
+    page, next_query, total = _page(qs, params, field, desc, limit)
+    renderer = Renderer(ctx.account)
+    renderer.prefetch(page, res.schema, sels)
+    meta = {"paging": {}, "records": total}
+    if next_query is not None:
+        url = ctx.request.build_absolute_uri(ctx.request.path)
+        meta["paging"]["next"] = f"{url}?{urlencode(next_query, doseq=True)}"
+    return json_response(
+        {"data": [renderer.render(r, res.schema, sels) for r in page], "meta": meta}
+    )
+
+
+def _page(qs, params, field, desc, limit):
+    """Cursor paging on id order without offset; offset paging otherwise (capped at 10,000)."""
+    base = {k: params.getlist(k) for k in params if k not in ("page_token", "offset")}
+    total = len(qs) if isinstance(qs, list) else qs.count()
+    if field == "id" and not params.get("offset"):
+        if isinstance(qs, list):
+            return _page_list(qs, params, desc, limit, base, total)
+        if params.get("page_token"):
+            after = listing.decode_token(params["page_token"])
+            qs = qs.filter(pk__lt=after) if desc else qs.filter(pk__gt=after)
+        rows = list(listing.order_queryset(qs, field, desc)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = base | {"page_token": listing.encode_token(rows[-1].pk)} if more else None
+        return rows, nxt, total
+    offset = listing._int("offset", params.get("offset") or 0)
+    if offset < 0 or offset + limit > listing.OFFSET_CAP:
+        raise ApiError(422, "ArgumentError", "Offset pagination is limited to 10,000 records.")
+    rows = list(listing.order_queryset(qs, field, desc)[offset : offset + limit + 1])
+    more = len(rows) > limit and offset + 2 * limit <= listing.OFFSET_CAP
+    nxt = base | {"offset": str(offset + limit)} if more else None
+    return rows[:limit], nxt, total
+
+
+def _page_list(rows, params, desc, limit, base, total):
+    rows = sorted(rows, key=lambda r: r.pk, reverse=desc)
+    if params.get("page_token"):
+        after = listing.decode_token(params["page_token"])
+        rows = [r for r in rows if (r.pk < after if desc else r.pk > after)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = base | {"page_token": listing.encode_token(rows[-1].pk)} if more else None
+    return rows, nxt, total
+
+
+@api_view("/api/v4/webhooks/{id}/activate")
+def webhook_activate(request, ctx, rid):
+    """Delayed handshake: `PUT /webhooks/{id}/activate` with the `X-Hook-Secret` received."""
+    from sandbox.clio.webhooks import activate
+
+    if request.method != "PUT":
+        raise ApiError(405, "MethodNotAllowed", "Use PUT.")
+    record = get(ctx.account, "webhook", rid, lock=True)
+    record = activate(record, request.headers.get("X-Hook-Secret", ""))
+    sels = parse_fields(request.GET.get("fields"), "Webhook")
+    return json_response({"data": Renderer(ctx.account).render(record, "Webhook", sels)})
