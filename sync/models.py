@@ -1,4 +1,12 @@
+"""Connections to the providers, their settings and the worker's heartbeat."""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Firm
+from sync.crypto import EncryptedTextField
 
 
 class WorkerHeartbeat(models.Model):
@@ -10,3 +18,88 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Provider(models.TextChoices):
+    CLIO = "clio", "Clio"
+    QUICKBOOKS = "quickbooks", "QuickBooks Online"
+    XERO = "xero", "Xero"
+
+
+class Side(models.TextChoices):
+    PRACTICE = "practice", "Practice management"
+    BOOKS = "books", "Accounting"
+
+
+PROVIDER_SIDE = {
+    Provider.CLIO: Side.PRACTICE,
+    Provider.QUICKBOOKS: Side.BOOKS,
+    Provider.XERO: Side.BOOKS,
+}
+
+
+class Connection(models.Model):
+    """A firm's OAuth link to one provider account. Tokens are encrypted at rest."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    side = models.CharField(max_length=20, choices=Side.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    region = models.CharField(
+        max_length=2, blank=True, help_text="Clio data region: us, eu, ca, au."
+    )
+    external_id = models.CharField(
+        max_length=100, help_text="Clio account id, QuickBooks realmId or Xero tenant id."
+    )
+    external_name = models.CharField(max_length=200, blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    calls_day = models.DateField(null=True, blank=True)
+    calls_today = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["side", "provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "side"],
+                condition=~Q(status="disconnected"),
+                name="sync_connection_one_per_side",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(status="disconnected"),
+                name="sync_connection_account_one_firm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} · {self.external_name or self.external_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class RateBudgetWindow(models.Model):
+    """Calls made in the current minute for one connection, shared by every worker."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.FloatField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

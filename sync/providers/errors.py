@@ -1,0 +1,36 @@
+"""The only errors provider clients raise. Each carries the provider's own code and message."""
+
+
+class ProviderError(Exception):
+    """A provider answered with an error we cannot retry our way out of."""
+
+    def __init__(self, provider: str, message: str, *, status: int | None = None, code: str = ""):
+        super().__init__(f"{provider}: {message}" + (f" (code {code})" if code else ""))
+        self.provider = provider
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class ProviderAuthError(ProviderError):
+    """The token is expired, revoked or refused (401, invalid_grant): the firm must reconnect."""
+
+
+class ProviderRateLimited(ProviderError):
+    def __init__(
+        self, provider: str, message: str, *, retry_after: float, status: int = 429, code: str = ""
+    ):
+        super().__init__(provider, message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """5xx, timeouts and dropped connections that outlasted our retries."""
+
+
+class ProviderConflict(ProviderError):
+    """Someone else changed the record first (Clio 412, QuickBooks 5010): re-read and retry."""
+
+
+class ProviderNotFound(ProviderError):
+    pass

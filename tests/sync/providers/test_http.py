@@ -1,0 +1,152 @@
+"""The shared HTTP layer against a scripted local HTTP server (real sockets, no provider)."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sync.providers.errors import (
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+from sync.providers.http import HttpClient, Idempotency, RetryPolicy
+
+
+class Script:
+    """Answers requests from a list of (status, headers, body); records what arrived."""
+
+    def __init__(self):
+        self.replies: list[tuple[int, dict, dict]] = []
+        self.seen: list[dict] = []
+
+
+@pytest.fixture
+def server():
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            script.seen.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
+            )
+            status, headers, payload = script.replies.pop(0) if script.replies else (200, {}, {})
+            if status == 0:  # drop the connection without answering
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            raw = json.dumps(payload).encode()
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _reply
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    script.url = f"http://127.0.0.1:{httpd.server_port}"
+    yield script
+    httpd.shutdown()
+
+
+def client(server, **kwargs) -> tuple[HttpClient, list[float]]:
+    sleeps: list[float] = []
+    http = HttpClient(
+        provider="test",
+        base_url=server.url,
+        policy=RetryPolicy(attempts=4, base_seconds=0.01),
+        sleep=sleeps.append,
+        timeout=(2, 2),
+        **kwargs,
+    )
+    return http, sleeps
+
+
+def test_a_read_is_retried_after_5xx_and_succeeds(server):
+    server.replies = [(503, {}, {}), (502, {}, {}), (200, {}, {"ok": True})]
+    http, sleeps = client(server)
+    assert http.request("GET", "/things").json() == {"ok": True}
+    assert len(server.seen) == 3 and len(sleeps) == 2
+
+
+def test_retry_after_is_honoured_on_429(server):
+    server.replies = [(429, {"Retry-After": "7"}, {}), (200, {}, {})]
+    http, sleeps = client(server)
+    http.request("POST", "/write")  # a 429 means nothing was done: even a keyless write is resent
+    assert 7 <= sleeps[0] < 7.3
+
+
+def test_a_keyless_write_is_not_retried_after_a_5xx(server):
+    server.replies = [(500, {}, {}), (200, {}, {})]
+    http, _ = client(server)
+    with pytest.raises(ProviderUnavailable):
+        http.request("POST", "/write", json={"a": 1})
+    assert len(server.seen) == 1
+
+
+def test_a_keyed_write_is_retried_with_the_same_key_after_a_dropped_connection(server):
+    server.replies = [(0, {}, {}), (200, {}, {"Id": "1"})]
+    http, _ = client(server, idempotency=Idempotency("header", "Idempotency-Key"))
+    assert http.request("PUT", "/Invoices", json={}, idempotency_key="k-1").json() == {"Id": "1"}
+    assert [s["headers"]["Idempotency-Key"] for s in server.seen] == ["k-1", "k-1"]
+
+
+def test_a_query_style_key_goes_in_the_query_string(server):
+    http, _ = client(server, idempotency=Idempotency("query", "requestid"))
+    http.request("POST", "/v3/company/1/invoice", json={}, idempotency_key="abc")
+    assert server.seen[0]["path"].endswith("?requestid=abc")
+
+
+def test_errors_are_typed_with_the_providers_code(server):
+    http, _ = client(server, error_parser=lambda r: (r.json()["code"], r.json()["msg"]))
+    for status, payload, kind in [
+        (401, {"code": "AuthenticationFailed", "msg": "expired"}, ProviderAuthError),
+        (412, {"code": "Precondition", "msg": "etag"}, ProviderConflict),
+        (400, {"code": "6140", "msg": "Duplicate Document Number Error"}, ProviderError),
+    ]:
+        server.replies = [(status, {}, payload)]
+        with pytest.raises(kind) as err:
+            http.request("GET", "/x")
+        assert err.value.code == payload["code"] and err.value.status == status
+
+
+def test_a_long_retry_after_is_handed_to_the_caller(server):
+    server.replies = [(429, {"Retry-After": "3600"}, {})]
+    http, sleeps = client(server)
+    with pytest.raises(ProviderRateLimited) as err:
+        http.request("GET", "/x")
+    assert err.value.retry_after == 3600 and sleeps == []
+
+
+def test_retries_stop_after_the_policy_attempts(server):
+    server.replies = [(503, {}, {})] * 10
+    http, sleeps = client(server)
+    with pytest.raises(ProviderUnavailable):
+        http.request("GET", "/x")
+    assert len(server.seen) == 4 and len(sleeps) == 3
+
+
+def test_auth_headers_are_sent_and_never_logged(server, caplog):
+    http, _ = client(server, auth_headers=lambda: {"Authorization": "Bearer secret-token-value"})
+    with caplog.at_level("INFO", logger="firmsync.providers"):
+        http.request("GET", "/x", params={"code": "also-secret"})
+    assert server.seen[0]["headers"]["Authorization"] == "Bearer secret-token-value"
+    assert "secret" not in caplog.text and "provider_call" in caplog.text
