@@ -1,5 +1,48 @@
-from django.urls import path
+"""login.xero.com → login/, identity.xero.com → identity/, api.xero.com → api/ (ARCHITECTURE.md).
+Xero's resource paths are case-insensitive (`/api.xro/2.0/invoices` works), so are ours."""
 
-from sandbox.views import provider_placeholder
+from django.urls import path, re_path
 
-urlpatterns = [path("", provider_placeholder, {"provider": "Xero"}, name="sandbox_xero_console")]
+from sandbox.xero import api_views, console, control, oauth
+
+API = r"^api/api\.xro/2\.0/"
+
+urlpatterns = [
+    path("", console.index, name="sandbox_xero_console"),
+    path("console/<str:tenant_id>/", console.books, name="sandbox_xero_books"),
+    path("console/<str:tenant_id>/act", console.act, name="sandbox_xero_act"),
+    path("login/identity/connect/authorize", oauth.authorize, name="sandbox_xero_authorize"),
+    path("identity/connect/token", oauth.token, name="sandbox_xero_token"),
+    path("identity/connect/revocation", oauth.revocation, name="sandbox_xero_revocation"),
+    re_path(r"^api/(?i:connections)$", oauth.connections),
+    re_path(r"^api/(?i:connections)/(?P<connection_id>[0-9a-fA-F-]+)$", oauth.connections),
+    re_path(API + r"(?i:organisation)$", api_views.organisation),
+    re_path(API + r"(?i:creditnotes)/(?P<key>[^/]+)/(?i:allocations)$", api_views.allocations),
+    re_path(
+        API + r"(?i:creditnotes)/(?P<key>[^/]+)/(?i:allocations)/(?P<allocation_id>[^/]+)$",
+        api_views.allocations,
+    ),
+    re_path(
+        API + r"(?i:trackingcategories)/(?P<key>[^/]+)/(?i:options)$", api_views.tracking_options
+    ),
+    re_path(
+        API + r"(?i:trackingcategories)/(?P<key>[^/]+)/(?i:options)/(?P<option_id>[^/]+)$",
+        api_views.tracking_options,
+    ),
+    path("_control/reset", control.reset),
+    path("_control/seed", control.seed),
+    path("_control/apps", control.apps),
+    path("_control/tokens", control.issue_tokens),
+    path("_control/faults", control.faults),
+    path("_control/counters", control.counters),
+    path("_control/actions", control.actions),
+    path("_control/limits", control.limits),
+    path("_control/clock", control.clock),
+    path("_control/webhooks", control.webhook_config),
+    path("_control/webhooks/flush", control.webhook_flush),
+]
+for _name, _view in api_views.COLLECTIONS.items():
+    urlpatterns += [
+        re_path(API + f"(?i:{_name})$", _view),
+        re_path(API + f"(?i:{_name})/(?P<key>[^/]+)$", api_views.ITEMS[_name]),
+    ]

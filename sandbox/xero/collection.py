@@ -1,0 +1,231 @@
+"""Generic GET/PUT/POST for Xero collections: many elements per request, summarizeErrors,
+where/order/page/pageSize, IDs and friends, If-Modified-Since.
+
+[XERO-SPEC: `summarizeErrors`, `pageSize`, `Pagination`; API_NOTES §3.4-3.5]
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+from django.db import transaction
+
+from sandbox.xero import store
+from sandbox.xero.errors import (
+    ElementError,
+    XeroError,
+    json_response,
+    not_found,
+    validation,
+    validation_body,
+)
+from sandbox.xero.models import Record
+from sandbox.xero.where import WhereError, compile_where
+
+
+@dataclass
+class Spec:
+    plural: str  # "Invoices"
+    kind: str  # "Invoice"
+    id_field: str  # "InvoiceID"
+    build: Callable  # (org, payload, existing Record|None) -> (data, cols); raises ElementError
+    number_field: str | None = None  # a second key for GET /{x} and POST matching
+    paged: bool = False
+    error_flag: str = "HasErrors"
+    category: str | None = None  # webhook event category
+    after_save: Callable | None = None  # (org, record, created)
+    filters: dict = field(default_factory=dict)  # query param -> column or JSON path
+
+
+def envelope(ctx, plural: str, items: list, extra: dict | None = None) -> dict:
+    """Xero wraps every JSON answer: Id, Status, ProviderName, DateTimeUTC, then the list."""
+    body = {
+        "Id": store.new_id(),
+        "Status": "OK",
+        "ProviderName": ctx.app.name,
+        "DateTimeUTC": store.msdate(store.now()),
+    }
+    body.update(extra or {})
+    body[plural] = items
+    return body
+
+
+def _if_modified_since(request):
+    raw = request.headers.get("If-Modified-Since")
+    if not raw:
+        return None
+    try:
+        return parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        pass
+    import datetime as dt
+
+    try:
+        parsed = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _multi(request, name: str) -> list[str]:
+    """`IDs=a,b` or repeated `IDs=a&IDs=b` (the SDKs send comma-joined lists)."""
+    values = []
+    for raw in request.GET.getlist(name):
+        values += [v.strip() for v in raw.split(",") if v.strip()]
+    return values
+
+
+def list_records(ctx, spec: Spec, extra_filter: Callable | None = None) -> list[dict]:
+    request = ctx.request
+    qs = Record.objects.filter(organisation=ctx.org, kind=spec.kind).order_by("pk")
+    since = _if_modified_since(request)
+    if since:
+        qs = qs.filter(updated_at__gt=since)
+    if ids := _multi(request, "IDs"):
+        qs = qs.filter(remote_id__in=[i.lower() for i in ids])
+    for param, column in spec.filters.items():
+        if values := _multi(request, param):
+            lowered = [v.lower() for v in values] if column.endswith("ID") else values
+            qs = qs.filter(**{f"{column}__in": lowered})
+    if extra_filter:
+        qs = extra_filter(request, qs)
+    return _where_order(request, [r.data for r in qs.iterator()])
+
+
+def _where_order(request, rows: list[dict]) -> list[dict]:
+    where = request.GET.get("where")
+    if where:
+        try:
+            predicate = compile_where(where)
+        except WhereError as exc:
+            raise validation(f"Unable to parse the where clause: {exc}") from exc
+        rows = [r for r in rows if predicate(r)]
+    order = request.GET.get("order")
+    if order:
+        for part in reversed([p.strip() for p in order.split(",") if p.strip()]):
+            name, _, direction = part.partition(" ")
+            rows.sort(key=lambda r, n=name: _sort_key(r, n), reverse=direction.upper() == "DESC")
+    return rows
+
+
+def _sort_key(row: dict, name: str):
+    value = row
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str) and value.startswith("/Date("):
+        return (1, store.parse_msdate(value).timestamp())
+    if isinstance(value, int | float):
+        return (1, value)
+    return (0, "") if value is None else (1, str(value).lower())
+
+
+def page_of(request, spec: Spec, rows: list[dict]) -> tuple[list[dict], dict]:
+    """`page` (1-based) and `pageSize` (default 100, at most 1000) [XERO-SPEC pageSize]."""
+    if not spec.paged or "page" not in request.GET:
+        return rows, {}
+    try:
+        page = max(int(request.GET["page"]), 1)
+        size = int(request.GET.get("pageSize") or 100)
+    except ValueError as exc:
+        raise validation("The page and pageSize parameters must be whole numbers.") from exc
+    size = min(max(size, 1), 1000)
+    count = len(rows)
+    meta = {
+        "pagination": {
+            "page": page,
+            "pageSize": size,
+            "pageCount": (count + size - 1) // size,
+            "itemCount": count,
+        }
+    }
+    return rows[(page - 1) * size : page * size], meta
+
+
+def find(ctx, spec: Spec, key: str) -> Record:
+    rec = store.record_get(ctx.org, spec.kind, key)
+    if rec is None and spec.number_field:
+        rec = store.record_by_number(ctx.org, spec.kind, key)
+    if rec is None:
+        raise not_found()
+    return rec
+
+
+def body_elements(request, plural: str) -> list[dict]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except json.JSONDecodeError as exc:
+        raise validation("The request body could not be read as JSON.") from exc
+    if isinstance(body, dict) and isinstance(body.get(plural), list):
+        return body[plural]
+    if isinstance(body, dict) and body:
+        return [body]  # a single element, as the SDKs also send
+    if isinstance(body, list):
+        return body
+    raise validation(f"No {plural} were found in the request.")
+
+
+def summarize(request) -> bool:
+    # Only an explicit summarizeErrors=false gives HTTP 200 with per-element errors
+    # (API_NOTES §3.5).
+    return request.GET.get("summarizeErrors", "true").lower() != "false"
+
+
+def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, target=None):
+    """Create or update each element; returns the response. Rolls back all on a summarised error."""
+    out, failed = [], []
+    for element in elements:
+        try:
+            with transaction.atomic():
+                existing = target or (None if create_only else _existing(ctx, spec, element))
+                out.append(_save_one(ctx, spec, element, existing))
+        except ElementError as err:
+            failed.append(_error_element(spec, element, err.messages))
+            out.append(failed[-1])
+    if failed and summarize(ctx.request):
+        raise XeroError(400, validation_body([_strip_status(e) for e in failed]))
+    if not summarize(ctx.request):
+        for item in out:
+            item.setdefault("StatusAttributeString", "OK")
+    return json_response(envelope(ctx, spec.plural, out))
+
+
+def _existing(ctx, spec: Spec, element: dict):
+    key = element.get(spec.id_field)
+    if key:
+        rec = store.record_get(ctx.org, spec.kind, key)
+        if rec is None:
+            raise ElementError(f"{spec.kind} could not be found")
+        return rec
+    if spec.number_field and element.get(spec.number_field):
+        return store.record_by_number(ctx.org, spec.kind, element[spec.number_field])
+    return None
+
+
+def _save_one(ctx, spec: Spec, element: dict, existing):
+    return save_record(ctx.org, spec, element, existing)
+
+
+def save_record(org, spec: Spec, element: dict, existing) -> dict:
+    """Build, store, run side effects and queue the webhook event; used by the API and control."""
+    data, cols = spec.build(org, element, existing)
+    rec = store.record_save(org, spec.kind, spec.id_field, data, **cols)
+    if spec.after_save:
+        spec.after_save(org, rec, existing is None)
+    if spec.category:
+        from sandbox.xero.webhooks import event_record
+
+        event_record(org, spec.category, spec.plural, rec, existing is None)
+    return dict(store.record_get(org, spec.kind, rec.remote_id).data)
+
+
+def _error_element(spec: Spec, element: dict, messages: list[str]) -> dict:
+    item = dict(element)
+    item["ValidationErrors"] = [{"Message": m} for m in messages]
+    item[spec.error_flag] = True
+    item["StatusAttributeString"] = "ERROR"
+    return item
+
+
+def _strip_status(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k not in ("StatusAttributeString",)}

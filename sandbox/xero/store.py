@@ -1,0 +1,102 @@
+"""Clock, ids, Xero's date formats, money rounding and the document store."""
+
+import datetime as dt
+import re
+import secrets
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from sandbox.xero.models import Knobs, Organisation, Record
+
+PROVIDER = "xero"
+CENT = Decimal("0.01")
+
+
+def knobs() -> Knobs:
+    obj = Knobs.objects.first()
+    return obj or Knobs.objects.create()
+
+
+def now() -> dt.datetime:
+    """The sandbox clock: real time plus the offset set by `_control/clock` (tests move it)."""
+    offset = Knobs.objects.values_list("clock_offset_seconds", flat=True).first() or 0
+    return timezone.now() + dt.timedelta(seconds=offset)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_secret(n: int = 32) -> str:
+    return secrets.token_urlsafe(n)
+
+
+# Xero serves MS-JSON dates: "/Date(1573755038314+0000)/" [XERO-SPEC x-is-msdate fields].
+def msdate(value: dt.datetime | dt.date) -> str:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return f"/Date({int(value.timestamp() * 1000)}+0000)/"
+
+
+def date_string(value: dt.date) -> str:
+    """The `DateString` twin of a `Date` field: "2024-01-31T00:00:00"."""
+    return f"{value.isoformat()}T00:00:00"
+
+
+_MS = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+
+
+def parse_date(value) -> dt.date | None:
+    """A date sent as YYYY-MM-DD, an ISO datetime or /Date(ms)/; None when unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    match = _MS.fullmatch(value.strip())
+    if match:
+        return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def parse_msdate(value: str) -> dt.datetime | None:
+    match = _MS.fullmatch(value or "")
+    if not match:
+        return None
+    return dt.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=dt.UTC)
+
+
+def money(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_number(value: Decimal):
+    """Serialise money as Xero does: a JSON number with two decimals' precision."""
+    return float(value)
+
+
+def org_get(tenant_id: str) -> Organisation | None:
+    return Organisation.objects.filter(tenant_id=tenant_id).first()
+
+
+def record_get(org: Organisation, kind: str, remote_id: str) -> Record | None:
+    keys = {str(remote_id), str(remote_id).lower()}
+    return Record.objects.filter(organisation=org, kind=kind, remote_id__in=keys).first()
+
+
+def record_by_number(org: Organisation, kind: str, number: str) -> Record | None:
+    return Record.objects.filter(organisation=org, kind=kind, number=number).first()
+
+
+def record_save(org: Organisation, kind: str, id_field: str, data: dict, **cols) -> Record:
+    """Insert or update one document; stamps UpdatedDateUTC from the sandbox clock."""
+    stamp = now()
+    data["UpdatedDateUTC"] = msdate(stamp)
+    remote_id = data[id_field]
+    defaults = {"data": data, "updated_at": stamp, **cols}
+    rec, _ = Record.objects.update_or_create(
+        organisation=org, kind=kind, remote_id=remote_id, defaults=defaults
+    )
+    return rec
