@@ -88,6 +88,8 @@ def person(company: Company, entity: str, data: dict, own_id=None) -> dict:
     name_unique(company, entity, data, own_id)
     data.setdefault("Active", True)
     data.setdefault("PrintOnCheckName", data["DisplayName"])
+    if entity == "Employee":
+        return data  # Employee has no CurrencyRef or Balance (Finance.xsd)
     data.setdefault("CurrencyRef", dict(USD))
     if entity == "Customer":
         _customer_defaults(company, data)

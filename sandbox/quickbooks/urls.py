@@ -18,7 +18,7 @@ urlpatterns = [
     path("oauth/op/v1/jwks", oauth.jwks),
     path("oauth/v1/openid_connect/userinfo", oauth.userinfo),
     path("developer/v2/oauth2/tokens/revoke", oauth.revoke),
-    re_path(r"^developer/\.well-known/openid_(sandbox_)?configuration/?$", oauth.discovery),
+    re_path(r"^developer/\.well-known/openid_(?:sandbox_)?configuration/?$", oauth.discovery),
     # Accounting API
     path(COMPANY + "query", api.query_view),
     path(COMPANY + "batch", api_bulk.batch_view),
