@@ -29,7 +29,7 @@ def books(request, realm: str):
         "company": company,
         "kind": kind,
         "kinds": SHOWN,
-        "rows": [r.data for r in rows[:200]],
+        "rows": [_row(r.data) for r in rows[:200]],
         "prefs": json.dumps(prefs.data if prefs else {}, indent=1),
         "actions": sorted(actions.ACTIONS),
         "message": request.GET.get("message", ""),
@@ -48,3 +48,18 @@ def act(request, realm: str):
     except ValueError as exc:
         message = str(exc)
     return redirect(f"/sandbox/quickbooks/books/{realm}/?message={message[:300]}")
+
+
+def _row(data: dict) -> dict:
+    """The columns the table shows, computed here (no lookups of missing keys in templates)."""
+    label = data.get("DisplayName") or data.get("Name") or data.get("DocNumber") or ""
+    customer = (data.get("CustomerRef") or {}).get("name", "")
+    return {
+        "id": data["Id"],
+        "sync": data["SyncToken"],
+        "label": f"{label} {customer}".strip(),
+        "date": data.get("TxnDate", ""),
+        "total": data.get("TotalAmt", ""),
+        "balance": data.get("Balance", ""),
+        "updated": data["MetaData"]["LastUpdatedTime"],
+    }

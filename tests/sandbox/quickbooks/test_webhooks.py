@@ -1,0 +1,86 @@
+"""Webhook deliveries to a real HTTP receiver: both formats, signature, retries."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from sandbox.quickbooks.models import WebhookDelivery
+from tests.sandbox.quickbooks.conftest import control, invoice_body
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list = []
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((self.headers["intuit-signature"], body))
+        self.send_response(Receiver.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    Receiver.received, Receiver.status = [], 200
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def _verify(signature: str, body: bytes) -> bool:
+    digest = hmac.new(b"verifier-1", body, hashlib.sha256).digest()
+    return hmac.compare_digest(signature, base64.b64encode(digest).decode())
+
+
+def test_legacy_notifications_are_signed_and_list_changes(qbo, books, receiver):
+    control(
+        qbo.client,
+        "webhooks",
+        {"client_id": qbo.app["client_id"], "url": receiver, "verifier_token": "verifier-1"},
+    )
+    inv = qbo.create("Invoice", invoice_body(books))
+    qbo.post("invoice?operation=void", {"Id": inv["Id"], "SyncToken": "0"})
+    assert control(qbo.client, "webhooks/flush") == {"delivered": 1, "failed": 0}
+    signature, body = Receiver.received[0]
+    assert _verify(signature, body)
+    note = json.loads(body)["eventNotifications"][0]
+    assert note["realmId"] == qbo.realm
+    ops = [(e["name"], e["id"], e["operation"]) for e in note["dataChangeEvent"]["entities"]]
+    assert ("Invoice", inv["Id"], "Create") in ops and ("Invoice", inv["Id"], "Void") in ops
+    assert control(qbo.client, "webhooks/flush") == {"delivered": 0, "failed": 0}
+
+
+def test_cloudevents_format_and_retry_after_failure(qbo, books, receiver):
+    control(
+        qbo.client,
+        "webhooks",
+        {
+            "client_id": qbo.app["client_id"],
+            "url": receiver,
+            "verifier_token": "verifier-1",
+            "format": "cloudevents",
+        },
+    )
+    Receiver.status = 500
+    inv = qbo.create("Invoice", invoice_body(books))
+    assert control(qbo.client, "webhooks/flush") == {"delivered": 0, "failed": 1}
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1 and delivery.last_status == 500
+    assert control(qbo.client, "webhooks/flush", {"force": False}) == {"delivered": 0, "failed": 0}
+    Receiver.status = 200
+    assert control(qbo.client, "webhooks/flush") == {"delivered": 1, "failed": 0}
+    signature, body = Receiver.received[-1]
+    assert _verify(signature, body) and body == Receiver.received[0][1]
+    event = json.loads(body)[0]
+    assert event["type"] == "qbo.invoice.created.v1" and event["specversion"] == "1.0"
+    assert event["intuitentityid"] == inv["Id"] and event["intuitaccountid"] == qbo.realm
