@@ -1,7 +1,7 @@
 """Throttling, injected faults, counters and the bookkeeper actions."""
 
 from sandbox.quickbooks.models import Company
-from tests.sandbox.quickbooks.conftest import control, invoice_body
+from tests.sandbox.quickbooks.conftest import control
 
 THROTTLE = {
     "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
@@ -53,9 +53,9 @@ def test_faults_storm_errors_and_counters(qbo):
 
 
 def test_bookkeeper_actions(qbo, books):
-    act = lambda name, **p: control(
-        qbo.client, "actions", {"action": name, "realmId": qbo.realm, **p}
-    )  # noqa: E731
+    def act(name, **p):
+        return control(qbo.client, "actions", {"action": name, "realmId": qbo.realm, **p})
+
     inv = act(
         "create_invoice",
         customer_name="olivia smith",
@@ -91,9 +91,11 @@ def test_demo_preset_has_harbor_vale_books(db, client):
         "access_token"
     ]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    q = lambda text: client.get(
-        f"/sandbox/quickbooks/api/v3/company/{realm}/query", {"query": text}, **auth
-    ).json()["QueryResponse"]  # noqa: E731
+
+    def q(text):
+        url = f"/sandbox/quickbooks/api/v3/company/{realm}/query"
+        return client.get(url, {"query": text}, **auth).json()["QueryResponse"]
+
     assert 38 <= q("SELECT COUNT(*) FROM Customer")["totalCount"] <= 45
     invoices = q("SELECT * FROM Invoice ORDERBY Id MAXRESULTS 1000")["Invoice"]
     assert len(invoices) == 40 and invoices[-1]["DocNumber"] == "1040"

@@ -41,7 +41,7 @@ def test_filters_in_like_comparisons_and_order(qbo):
     names = [c["DisplayName"] for c in resp["QueryResponse"]["Customer"]]
     assert names == [f"Client 000{i}" for i in (19, 18, 17, 13, 12, 11, 10)]
     assert set(resp["QueryResponse"]["Customer"][0]) == {"domain", "sparse", "Id", "DisplayName"}
-    ids = [r.remote_id for r in Record.objects.filter(type="Customer")[:3]]
+    ids = [r.remote_id for r in Record.objects.filter(type="Customer").order_by("remote_id")[:3]]
     resp = qbo.query(f"SELECT * FROM Customer WHERE Id IN ('{ids[0]}', '{ids[2]}')").json()
     assert sorted(int(c["Id"]) for c in resp["QueryResponse"]["Customer"]) == [ids[0], ids[2]]
     assert (
