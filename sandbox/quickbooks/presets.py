@@ -47,6 +47,8 @@ def company_create(name: str, *, owner: SandboxUser | None = None) -> Company:
     _singletons(company)
     accounts = _chart(company)
     _bulk(company, "TaxCode", [_taxcode(n) for n in ("TAX", "NON")])
+    rate = {"Name": "No Tax", "Description": "No sales tax", "Active": True, "RateValue": 0}
+    _bulk(company, "TaxRate", [rate | {"SpecialTaxType": "NONE", "DisplayType": "ReadOnly"}])
     opts = WriteOptions(bookkeeper=True)
     for item_name, desc, account, price in ITEMS:
         body = {"Name": item_name, "Description": desc, "Type": "Service", "UnitPrice": price}

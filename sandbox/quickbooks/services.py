@@ -16,11 +16,13 @@ from sandbox.quickbooks.entities import Spec
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.prefs import book_close_date, doc_number_next, pref_value
 from sandbox.quickbooks.store import (
+    find_by_subtype,
     next_ids,
     record_create,
     record_delete,
     record_get,
     record_save,
+    ref,
 )
 
 READ_ONLY = ("Id", "SyncToken", "MetaData", "domain", "status")
@@ -177,6 +179,7 @@ def prepare(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions):
         data.pop("LinkedTxn", None)
         links.payment_validate(company, data)
         data.setdefault("ProcessPayment", False)
+        _undeposited_default(company, data)
     elif name == "Deposit":
         compute.txn_defaults(data)
         data.pop("LinkedTxn", None)
@@ -195,6 +198,15 @@ def prepare(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions):
     if not opts.bookkeeper:
         _check_closed(company, data)
     return data, meta
+
+
+def _undeposited_default(company: Company, data: dict) -> None:
+    """A payment without DepositToAccountRef lands in Undeposited Funds (Payment doc page)."""
+    if data.get("DepositToAccountRef"):
+        return
+    account = find_by_subtype(company, "UndepositedFunds")
+    if account is not None:
+        data["DepositToAccountRef"] = ref(account)
 
 
 def _sales_balance(name: str, data: dict, rec) -> None:

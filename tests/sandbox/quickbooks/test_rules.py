@@ -126,7 +126,7 @@ def test_payment_lowers_balance_and_void_restores_it(qbo, books):
     inv = qbo.create("Invoice", invoice_body(books))  # 700
     pay = _pay(qbo, books, inv, 250.5)
     assert pay["UnappliedAmt"] == 0
-    assert pay["DepositToAccountRef"]["value"] if "DepositToAccountRef" in pay else True
+    assert pay["DepositToAccountRef"]["value"] == books["accounts"]["UndepositedFunds"]
     after = qbo.get(f"invoice/{inv['Id']}").json()["Invoice"]
     assert after["Balance"] == 449.5 and after["SyncToken"] == "1"
     assert after["LinkedTxn"] == [{"TxnId": pay["Id"], "TxnType": "Payment"}]
