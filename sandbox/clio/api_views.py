@@ -24,7 +24,8 @@ def _resource(path: str, operation: str):
     if resource is None:
         raise ApiError(404, "NotFound", f"No route matches /api/v4/{path}.")
     if operation not in resource.methods:
-        raise ApiError(405 if resource.methods else 404, "MethodNotAllowed", "Not supported.")
+        # Clio is a Rails app: an operation the spec does not list has no route at all.
+        raise ApiError(404, "NotFound", f"No route matches {operation} /api/v4/{path}.")
     return resource
 
 
@@ -37,7 +38,7 @@ def collection(request, ctx, resource):
         sels = parse_fields(request.GET.get("fields"), res.schema)
         record = resources.hooks(res).create(ctx, read_body(request))
         return json_response({"data": Renderer(ctx.account).render(record, res.schema, sels)}, 201)
-    raise ApiError(405, "MethodNotAllowed", "Not supported.")
+    raise ApiError(404, "NotFound", f"No route matches /api/v4/{resource}.")
 
 
 @api_view("/api/v4/{resource}/{id}")

@@ -9,6 +9,7 @@ import json
 import math
 import time
 from functools import wraps
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -95,12 +96,23 @@ def api_view(endpoint: str):
             response, drop = _run(view, request, region, kwargs)
             counter_bump(PROVIDER, label, response.status_code)
             if drop:
-                connection_drop(request)
+                connection_drop(_socket_view(request))
             return response
 
         return wrapper
 
     return decorate
+
+
+def _socket_view(request):
+    """Django's servers wrap `wsgi.input` in a LimitedStream that hides the socket reader that
+    sandbox.core.connection_drop looks for (`.stream.raw._sock`); hand it the reader behind the
+    stream's bound `read` instead. (Shared-file fix proposed in the report.)"""
+    stream = request.META.get("wsgi.input")
+    reader = getattr(getattr(stream, "_read", None), "__self__", None)
+    if reader is None or hasattr(stream, "stream"):
+        return request
+    return SimpleNamespace(META={"wsgi.input": SimpleNamespace(stream=reader)})
 
 
 class Ctx:

@@ -9,14 +9,21 @@ import base64
 import json
 from datetime import date
 
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils.dateparse import parse_date, parse_datetime
 
 from sandbox.clio.models import Record
 from sandbox.clio.store import ApiError
 
 MAX_LIMIT, OFFSET_CAP = 200, 10_000
+
+
+def text(path: str):
+    """A JSON key as plain text, so `gt`/`lt`/`contains` compare strings on SQLite and Postgres."""
+    return Cast(KT(path), output_field=CharField())
+
 
 # (param, stored key, kind). Kinds: int / str (exact), enum:<a|b>, after / before / on (dates).
 _FILTERS = {
@@ -101,7 +108,7 @@ def _one(qs, param, key, kind, value):
         return qs.filter(**{path: _int(param, value)})
     if kind == "in":  # a bill's matters: stored as a list of ids, matched as text "|id|"
         needle = f"|{_int(param, value)}|"
-        return qs.alias(_m=KT("data___matter_key")).filter(_m__contains=needle)
+        return qs.alias(_m=text("data___matter_key")).filter(_m__contains=needle)
     if kind == "str":
         return qs.filter(**{path: value})
     if kind.startswith("enum:"):
@@ -110,7 +117,7 @@ def _one(qs, param, key, kind, value):
         return qs.filter(**{path: value})
     day = _date(param, value)
     lookup = {"after": "gt", "before": "lt", "on": "exact", "from": "gte", "to": "lte"}[kind]
-    return qs.alias(_d=KT(path)).filter(**{f"_d__{lookup}": day})
+    return qs.alias(_d=text(path)).filter(**{f"_d__{lookup}": day})
 
 
 def _int(param, value) -> int:
@@ -139,7 +146,7 @@ def _bills_special(qs, params):
         )
     status = params.get("status")
     if status == "overdue" or params.get("overdue_only") == "true":
-        qs = qs.filter(data__state="awaiting_payment").alias(_due=KT("data__due_at"))
+        qs = qs.filter(data__state="awaiting_payment").alias(_due=text("data__due_at"))
         qs = qs.filter(_due__lt=date.today().isoformat())
     elif status not in (None, "", "all"):
         raise ApiError(400, "InvalidParameter", f"status has an invalid value: {status}.")
@@ -150,7 +157,7 @@ def _activities_special(qs, params):
     status = params.get("status")
     conditions = {
         "billed": Q(data__billed=True),
-        "unbilled": Q(data__billed=False, data__non_billable=False),
+        "unbilled": Q(data__billed=False, data__on_bill=False, data__non_billable=False),
         "draft": Q(data__on_bill=True, data__billed=False),
         "non_billable": Q(data__non_billable=True),
         "billable": Q(data__non_billable=False),

@@ -18,7 +18,7 @@ BASE = date(2025, 1, 6)
 BATCH = 2_000
 
 
-def _bulk(account: Account, type_: str, rows: list[dict]) -> list[Record]:
+def bulk_insert(account: Account, type_: str, rows: list[dict]) -> list[Record]:
     now = timezone.now()
     objs = [
         Record(
@@ -37,18 +37,20 @@ def _bulk(account: Account, type_: str, rows: list[dict]) -> list[Record]:
 def seed_reference(account: Account, user_id: int) -> dict:
     rng = random.Random(2025)
     banks = {r.data["type"]: r for r in Record.objects.filter(account=account, type="bank_account")}
-    contacts = _bulk(account, "contact", [_contact(i) for i in range(N_CONTACTS)])
-    matters = _bulk(account, "matter", [_matter(c, i, user_id) for i, c in enumerate(contacts)])
+    contacts = bulk_insert(account, "contact", [_contact(i) for i in range(N_CONTACTS)])
+    matters = bulk_insert(
+        account, "matter", [_matter(c, i, user_id) for i, c in enumerate(contacts)]
+    )
     plans = [(m, k) for m in matters for k in range(BILLS_PER_MATTER)]
     lines_for = [[_line(rng, m, k, j, user_id) for j in range(LINES)] for m, k in plans]
     bill_rows = [_bill(m, i, k, lines_for[i], user_id) for i, (m, k) in enumerate(plans)]
-    bills = _bulk(account, "bill", bill_rows)
+    bills = bulk_insert(account, "bill", bill_rows)
     line_rows = [
         dict(line, bill={"id": bill.id})
         for bill, lines in zip(bills, lines_for, strict=False)
         for line in lines
     ]
-    _bulk(account, "line_item", line_rows)
+    bulk_insert(account, "line_item", line_rows)
     n_pay = _payments(account, bills, banks["Operating"])
     n_trust = _trust(account, matters, banks["Trust"], rng)
     return {
@@ -167,8 +169,8 @@ def _payments(account, bills, operating) -> int:
                 }
             )
             plan.append((bill, amount, day))
-    payments = _bulk(account, "payment", pay_rows)
-    allocations = _bulk(
+    payments = bulk_insert(account, "payment", pay_rows)
+    allocations = bulk_insert(
         account,
         "allocation",
         [
@@ -190,7 +192,7 @@ def _payments(account, bills, operating) -> int:
                 {"bill": {"id": bill.id}, "allocation": {"id": alloc.id}},
             )
         )
-    _bulk(account, "bank_transaction", deposits)
+    bulk_insert(account, "bank_transaction", deposits)
     Record.objects.filter(pk=operating.pk).update(data={**operating.data, "balance": num(balance)})
     return len(payments)
 
@@ -253,6 +255,6 @@ def _trust(account, matters, trust, rng) -> int:
             balance += amount
             day = (BASE + timedelta(days=5 * n)).isoformat()
             rows.append(_txn(trust, amount, balance, day, matter.id, matter.data["client"]["id"]))
-    _bulk(account, "bank_transaction", rows)
+    bulk_insert(account, "bank_transaction", rows)
     Record.objects.filter(pk=trust.pk).update(data={**trust.data, "balance": num(balance)})
     return len(rows)

@@ -1,0 +1,144 @@
+"""Reads as Clio serves them: envelopes, fields, paging, incremental sync, ETags, versions."""
+
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from django.utils import timezone
+
+from sandbox.clio.models import Account, Record
+from sandbox.clio.reference import bulk_insert
+
+
+def _contacts(firm, n):
+    rows = [
+        {"type": "Person", "first_name": f"P{i}", "last_name": "Bulk", "name": f"P{i} Bulk"}
+        for i in range(n)
+    ]
+    return bulk_insert(Account.objects.get(pk=firm.id), "contact", rows)
+
+
+def _follow(firm, url):
+    parsed = urlparse(url)
+    return firm.client.get(f"{parsed.path}?{parsed.query}", **firm.auth)
+
+
+def test_default_fields_are_id_and_etag(firm):
+    _contacts(firm, 2)
+    body = firm.get("contacts.json").json()
+    assert set(body["data"][0]) == {"id", "etag"}
+    assert body["meta"]["records"] == 2 and "next" not in body["meta"]["paging"]
+
+
+def test_nested_fields_resolve_live_records(firm):
+    contact = firm.act("create_contact", first_name="Ada", last_name="Byron")
+    matter = firm.act("create_matter", client_id=contact["id"], description="Will")
+    firm.act("update_contact", contact_id=contact["id"], last_name="Lovelace")
+    data = firm.get(f"matters/{matter['id']}", {"fields": "id,client{id,name}"}).json()["data"]
+    assert data["client"] == {"id": contact["id"], "name": "Ada Lovelace"}
+
+
+def test_unknown_field_is_400(firm):
+    response = firm.get("contacts.json", {"fields": "id,nope"})
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "InvalidFields"
+
+
+def test_second_level_nesting_is_400(firm):
+    response = firm.get("bills.json", {"fields": "id,client{id,company{id}}"})
+    assert response.status_code == 400
+
+
+def test_limit_outside_1_to_200_is_400(firm):
+    assert firm.get("contacts.json", {"limit": 0}).status_code == 400
+    assert firm.get("contacts.json", {"limit": 201}).status_code == 400
+
+
+def test_cursor_paging_walks_1200_records_with_fields(firm):
+    made = _contacts(firm, 1200)
+    seen, url = [], None
+    response = firm.get("contacts.json", {"fields": "id,name", "order": "id(asc)", "limit": 200})
+    while True:
+        body = response.json()
+        assert all(set(row) == {"id", "name"} for row in body["data"])
+        seen += [row["id"] for row in body["data"]]
+        url = body["meta"]["paging"].get("next")
+        if not url:
+            break
+        assert "page_token=" in url and "fields=id%2Cname" in url
+        response = _follow(firm, url)
+    assert seen == sorted(r.id for r in made)
+
+
+def test_offset_paging_stops_at_10000(firm):
+    _contacts(firm, 3)
+    assert firm.get("contacts.json", {"offset": 2, "limit": 1}).json()["data"]
+    response = firm.get("contacts.json", {"offset": 10_000})
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "ArgumentError"
+
+
+def test_updated_since_returns_exactly_the_changed_records(firm):
+    made = _contacts(firm, 30)
+    Record.objects.filter(pk__in=[r.pk for r in made]).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    changed = [made[3].id, made[17].id]
+    for rid in changed:
+        firm.patch(f"contacts/{rid}.json", {"last_name": "Changed"})
+    body = firm.get("contacts.json", {"updated_since": since, "fields": "id,last_name"}).json()
+    assert [row["id"] for row in body["data"]] == changed
+    assert {row["last_name"] for row in body["data"]} == {"Changed"}
+
+
+def test_etag_if_none_match_gives_304(firm):
+    contact = firm.act("create_contact", first_name="E", last_name="Tag")
+    first = firm.get(f"contacts/{contact['id']}.json")
+    assert first["ETag"] == contact["etag"] == first.json()["data"]["etag"]
+    assert first["Last-Modified"]
+    again = firm.get(f"contacts/{contact['id']}.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+def test_if_match_mismatch_is_412_and_match_updates(firm):
+    contact = firm.act("create_contact", first_name="E", last_name="Tag")
+    stale = contact["etag"]
+    ok = firm.patch(f"contacts/{contact['id']}.json", {"first_name": "F"}, HTTP_IF_MATCH=stale)
+    assert ok.status_code == 200 and ok["ETag"] != stale
+    late = firm.patch(f"contacts/{contact['id']}.json", {"first_name": "G"}, HTTP_IF_MATCH=stale)
+    assert late.status_code == 412
+    assert late.json()["error"]["type"] == "PreconditionFailed"
+
+
+def test_version_header_is_echoed_and_defaults_to_4_0_9(firm):
+    assert firm.get("users/who_am_i.json")["X-API-VERSION"] == "4.0.9"
+    pinned = firm.get("users/who_am_i.json", HTTP_X_API_VERSION="4.0.5")
+    assert pinned["X-API-VERSION"] == "4.0.5"
+
+
+def test_unknown_or_retired_version_is_410(firm):
+    for version in ("9.9.9", "4.0.1", "banana"):
+        response = firm.get("users/who_am_i.json", HTTP_X_API_VERSION=version)
+        assert response.status_code == 410
+
+
+def test_missing_or_bad_token_is_401(api, firm):
+    assert api.get("/sandbox/clio/us/api/v4/contacts.json").status_code == 401
+    bad = api.get("/sandbox/clio/us/api/v4/contacts.json", HTTP_AUTHORIZATION="Bearer nope")
+    assert bad.status_code == 401
+    assert bad.json()["error"]["type"] == "AuthenticationError"
+
+
+def test_both_json_suffix_and_bare_paths_work(firm):
+    assert firm.get("contacts.json").status_code == 200
+    assert firm.get("contacts").status_code == 200
+
+
+def test_read_only_resources_refuse_writes(firm):
+    assert firm.post("allocations.json", {"amount": 1}).status_code == 404
+    assert firm.post("bills.json", {"number": "1"}).status_code == 404
+
+
+def test_filters_bad_enum_is_400(firm):
+    assert firm.get("bills.json", {"state": "bogus"}).status_code == 400
+    assert firm.get("activities.json", {"status": "bogus"}).status_code == 400
