@@ -149,10 +149,14 @@ def _strip(data: dict) -> dict:
 
 
 def _deep_merge(old: dict, new: dict) -> dict:
+    """Preferences sparse update: nested blocks merge; a null removes the setting."""
     out = _strip(old)
     for key, value in new.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = {**out[key], **value}
+            merged = {**out[key], **value}
+            out[key] = {k: v for k, v in merged.items() if v is not None}
+        elif value is None:
+            out.pop(key, None)
         else:
             out[key] = value
     return out
