@@ -275,11 +275,8 @@ def allocations(ctx, key, allocation_id=None):
     rec = find(ctx, spec, key)
     try:
         if ctx.request.method == "DELETE" and allocation_id:
-            return json_response(
-                envelope(
-                    ctx, "Allocations", [credit.allocation_delete(ctx.org, rec, allocation_id)]
-                )
-            )
+            # XERO-SPEC: the deleted Allocation itself (IsDeleted true), not wrapped in a list
+            return json_response(credit.allocation_delete(ctx.org, rec, allocation_id))
         if ctx.request.method != "PUT":
             raise XeroError(405, "The requested method is not supported for this resource")
         out = [
@@ -303,11 +300,10 @@ def tracking_options(ctx, key, option_id=None):
         if option is None:
             raise not_found()
         if method == "DELETE":
-            cat["Options"].remove(option)
-            option["Status"] = "DELETED"
+            cat["Options"].remove(option)  # XERO-SPEC: answers with the remaining options
         elif method == "POST":
             option.update({k: v for k, v in _first(ctx).items() if k in ("Name", "Status")})
-        out = [option]
+        out = cat["Options"] if method == "DELETE" else [option]
     elif method == "PUT":
         try:
             out = [settings_api.tracking_option(cat, o.get("Name", "")) for o in _options(ctx)]

@@ -6,7 +6,7 @@ from sandbox.xero import store
 from sandbox.xero.errors import ElementError
 from sandbox.xero.lines import dec
 from sandbox.xero.models import Organisation, Record
-from sandbox.xero.sales import LOCKED, _document_core, invoice_recalc, transition
+from sandbox.xero.sales import _document_core, invoice_recalc, transition
 
 CN_TYPES = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
 
@@ -183,8 +183,9 @@ def quote_build(org: Organisation, payload: dict, existing: Record | None):
     old = existing.data if existing else {}
     if not existing and not payload.get("Date"):
         raise ElementError("Date must be specified.")
-    return _simple_doc(org, payload, old, "QuoteID", "QuoteNumber", "QU", "quote_seq", statuses)
-
-
-def locked_message() -> str:
-    return LOCKED
+    doc, cols = _simple_doc(
+        org, payload, old, "QuoteID", "QuoteNumber", "QU", "quote_seq", statuses
+    )
+    # Quotes spell their LineAmountTypes in capitals [XERO-SPEC QuoteLineAmountTypes]
+    doc["LineAmountTypes"] = doc["LineAmountTypes"].upper()
+    return doc, cols

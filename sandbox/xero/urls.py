@@ -7,6 +7,12 @@ from sandbox.xero import api_views, console, control, oauth
 
 API = r"^api/api\.xro/2\.0/"
 
+
+def ci(word: str) -> str:
+    """A case-insensitive path segment that Django can still reverse ((?i) is not reversible)."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
 urlpatterns = [
     path("", console.index, name="sandbox_xero_console"),
     path("console/<str:tenant_id>/", console.books, name="sandbox_xero_books"),
@@ -14,19 +20,33 @@ urlpatterns = [
     path("login/identity/connect/authorize", oauth.authorize, name="sandbox_xero_authorize"),
     path("identity/connect/token", oauth.token, name="sandbox_xero_token"),
     path("identity/connect/revocation", oauth.revocation, name="sandbox_xero_revocation"),
-    re_path(r"^api/(?i:connections)$", oauth.connections),
-    re_path(r"^api/(?i:connections)/(?P<connection_id>[0-9a-fA-F-]+)$", oauth.connections),
-    re_path(API + r"(?i:organisation)$", api_views.organisation),
-    re_path(API + r"(?i:creditnotes)/(?P<key>[^/]+)/(?i:allocations)$", api_views.allocations),
+    re_path(r"^api/" + ci("connections") + r"$", oauth.connections),
     re_path(
-        API + r"(?i:creditnotes)/(?P<key>[^/]+)/(?i:allocations)/(?P<allocation_id>[^/]+)$",
+        r"^api/" + ci("connections") + r"/(?P<connection_id>[0-9a-fA-F-]+)$", oauth.connections
+    ),
+    re_path(API + ci("organisation") + r"$", api_views.organisation),
+    re_path(
+        API + ci("creditnotes") + r"/(?P<key>[^/]+)/" + ci("allocations") + r"$",
         api_views.allocations,
     ),
     re_path(
-        API + r"(?i:trackingcategories)/(?P<key>[^/]+)/(?i:options)$", api_views.tracking_options
+        API
+        + ci("creditnotes")
+        + r"/(?P<key>[^/]+)/"
+        + ci("allocations")
+        + r"/(?P<allocation_id>[^/]+)$",
+        api_views.allocations,
     ),
     re_path(
-        API + r"(?i:trackingcategories)/(?P<key>[^/]+)/(?i:options)/(?P<option_id>[^/]+)$",
+        API + ci("trackingcategories") + r"/(?P<key>[^/]+)/" + ci("options") + r"$",
+        api_views.tracking_options,
+    ),
+    re_path(
+        API
+        + ci("trackingcategories")
+        + r"/(?P<key>[^/]+)/"
+        + ci("options")
+        + r"/(?P<option_id>[^/]+)$",
         api_views.tracking_options,
     ),
     path("_control/reset", control.reset),
@@ -43,6 +63,6 @@ urlpatterns = [
 ]
 for _name, _view in api_views.COLLECTIONS.items():
     urlpatterns += [
-        re_path(API + f"(?i:{_name})$", _view),
-        re_path(API + f"(?i:{_name})/(?P<key>[^/]+)$", api_views.ITEMS[_name]),
+        re_path(API + ci(_name) + "$", _view),
+        re_path(API + ci(_name) + r"/(?P<key>[^/]+)$", api_views.ITEMS[_name]),
     ]

@@ -52,9 +52,12 @@ def client():
 
 
 def ctl(client, name: str, body: dict | None = None, method: str = "post"):
-    resp = getattr(client, method)(
-        f"{CTRL}/{name}", json.dumps(body or {}), content_type="application/json"
-    )
+    if method == "get":
+        resp = client.get(f"{CTRL}/{name}")
+    else:
+        resp = client.post(
+            f"{CTRL}/{name}", json.dumps(body or {}), content_type="application/json"
+        )
     assert resp.status_code == 200, resp.content
     return resp.json()
 
@@ -64,6 +67,7 @@ class Xero:
 
     def __init__(self, client, preset: str = "reference"):
         self.client = client
+        self.made = 0
         seeded = ctl(client, "seed", {"preset": preset})
         self.orgs = seeded["organisations"]
         self.tenant = self.orgs[0]["tenantId"]
@@ -107,7 +111,8 @@ class Xero:
         return resp.json()["Contacts"][0]
 
     def invoice(self, status="AUTHORISED", amount=100, number=None, **extra) -> dict:
-        contact = extra.pop("contact", None) or self.contact(f"Client {number or status}")
+        self.made += 1
+        contact = extra.pop("contact", None) or self.contact(f"Client {self.made}")
         inv = {
             "Type": "ACCREC",
             "Contact": {"ContactID": contact["ContactID"]},

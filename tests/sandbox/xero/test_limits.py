@@ -1,0 +1,107 @@
+"""Rate limits, faults and counters."""
+
+import pytest
+import requests
+
+from tests.sandbox.xero.conftest import API, Xero, checked_session, ctl
+
+
+@pytest.fixture
+def limited(client, db):
+    xero = Xero(client)
+    ctl(client, "limits", {"enabled": True, "minute": 3, "day": 5, "concurrent": 5})
+    return xero
+
+
+def test_every_answer_carries_the_limit_headers(limited):
+    resp = limited.get("Organisation")
+    assert resp["X-MinLimit-Remaining"] == "2"
+    assert resp["X-DayLimit-Remaining"] == "4"
+    assert int(resp["X-AppMinLimit-Remaining"]) > 0
+    missing = limited.get("Invoices/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing["X-MinLimit-Remaining"] == "1"
+
+
+def test_the_minute_limit_answers_429_with_retry_after(limited):
+    for _ in range(3):
+        assert limited.get("Organisation").status_code == 200
+    resp = limited.get("Organisation")
+    assert resp.status_code == 429
+    assert resp["X-Rate-Limit-Problem"] == "minute"
+    assert 1 <= int(resp["Retry-After"]) <= 60
+    counters = ctl(limited.client, "counters", method="get")
+    assert counters["throttled_429"] == 1
+    assert counters["endpoints"]["GET Organisation"] == {"200": 3, "429": 1}
+
+
+def test_the_daily_limit_names_itself(limited):
+    ctl(limited.client, "limits", {"minute": 100, "day": 2})
+    limited.get("Organisation")
+    limited.get("Organisation")
+    resp = limited.get("Organisation")
+    assert resp.status_code == 429 and resp["X-Rate-Limit-Problem"] == "day"
+    assert int(resp["Retry-After"]) > 3600
+
+
+def test_the_concurrent_limit(limited):
+    ctl(limited.client, "limits", {"concurrent": 0})
+    resp = limited.get("Organisation")
+    assert resp.status_code == 429 and resp["X-Rate-Limit-Problem"] == "concurrent"
+
+
+def test_limits_are_per_tenant(client, db):
+    xero = Xero(client)
+    ctl(client, "seed", {"preset": "reference", "account": "Second Org"})
+    ctl(client, "limits", {"enabled": True, "minute": 1})
+    other = ctl(client, "tokens", {"client_id": xero.app["client_id"], "account": "Second Org"})
+    assert xero.get("Organisation").status_code == 200
+    assert xero.get("Organisation").status_code == 429
+    xero.tokens, xero.tenant = other, other["tenantId"]
+    assert xero.get("Organisation").status_code == 200
+
+
+def test_a_429_storm_and_errors_from_the_fault_plan(xero):
+    ctl(xero.client, "faults", {"seed": 7, "storm_calls": 2, "storm_retry_after": 3})
+    first = xero.get("Invoices")
+    assert (first.status_code, first["Retry-After"], first["X-Rate-Limit-Problem"]) == (
+        429,
+        "3",
+        "minute",
+    )
+    assert xero.get("Invoices").status_code == 429
+    assert xero.get("Invoices").status_code == 200
+    ctl(xero.client, "faults", {"error_rate": 1.0})
+    assert xero.get("Invoices").status_code in (500, 503)
+
+
+def test_an_unknown_fault_is_refused(client, db):
+    resp = client.post(
+        "/sandbox/xero/_control/faults", '{"explode": 1}', content_type="application/json"
+    )
+    assert resp.status_code == 400 and "explode" in resp.json()["error"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeout_after_commit_drops_the_socket_after_saving(live_server):
+    session = checked_session()
+    base = f"{live_server.url}/sandbox/xero"
+    seeded = session.post(f"{base}/_control/seed", json={"preset": "reference"}).json()
+    app = session.post(f"{base}/_control/apps", json={"redirect_uris": []}).json()
+    session.post(f"{base}/_control/limits", json={"enabled": False})
+    tok = session.post(f"{base}/_control/tokens", json={"client_id": app["client_id"]}).json()
+    headers = {
+        "Authorization": f"Bearer {tok['access_token']}",
+        "xero-tenant-id": seeded["organisations"][0]["tenantId"],
+        "Accept": "application/json",
+    }
+    session.post(f"{base}/_control/faults", json={"timeout_after_commit_rate": 1.0})
+    with pytest.raises(requests.ConnectionError):
+        session.put(
+            f"{live_server.url}{API}/Contacts",
+            json={"Contacts": [{"Name": "Dropped"}]},
+            headers=headers,
+            timeout=5,
+        )
+    session.post(f"{base}/_control/faults", json={})
+    names = session.get(f"{live_server.url}{API}/Contacts", headers=headers).json()["Contacts"]
+    assert [c["Name"] for c in names] == ["Dropped"]
