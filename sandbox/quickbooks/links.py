@@ -130,3 +130,24 @@ def deposit_total(data: dict) -> None:
         line["LineNum"] = number
         total += dec(line["Amount"])
     data["TotalAmt"] = money(total)
+
+
+def customer_balance_refresh(company: Company, customer_ids) -> None:
+    """Customer.Balance (read-only) = open invoices - unused credits - unapplied payments.
+
+    Kept in place: the customer's SyncToken and LastUpdatedTime do not move for it."""
+    for cid in {c for c in customer_ids if c}:
+        rows = Record.objects.filter(company=company, party=cid, deleted=False)
+        total = Decimal(0)
+        for rec in rows.filter(type__in=["Invoice", "CreditMemo", "Payment"]):
+            if rec.type == "Invoice":
+                total += dec(rec.data.get("Balance", 0))
+            elif rec.type == "CreditMemo":
+                total -= dec(rec.data.get("RemainingCredit", 0))
+            else:
+                total -= dec(rec.data.get("UnappliedAmt", 0))
+        customer = record_get(company, "Customer", cid, lock=True)
+        if customer is None:
+            continue
+        customer.data = {**customer.data, "Balance": money(total), "BalanceWithJobs": money(total)}
+        customer.save(update_fields=["data"])

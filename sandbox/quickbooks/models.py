@@ -73,6 +73,7 @@ class Record(models.Model):
     type = models.CharField(max_length=40)
     remote_id = models.PositiveBigIntegerField()
     key = models.CharField(max_length=500, blank=True, db_index=True)
+    party = models.CharField(max_length=20, blank=True)  # CustomerRef/VendorRef value
     data = models.JSONField()
     meta = models.JSONField(default=dict)
     created_at = models.DateTimeField()
@@ -88,6 +89,7 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["company", "type", "updated_at"], name="sandbox_qbo_rec_updated"),
             models.Index(fields=["company", "type", "key"], name="sandbox_qbo_rec_key"),
+            models.Index(fields=["company", "type", "party"], name="sandbox_qbo_rec_party"),
         ]
 
 

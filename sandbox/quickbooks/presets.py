@@ -16,7 +16,7 @@ from sandbox.quickbooks import clock
 from sandbox.quickbooks.entities import BY_NAME
 from sandbox.quickbooks.models import Company, Record, SandboxUser
 from sandbox.quickbooks.services import WriteOptions, entity_create
-from sandbox.quickbooks.store import key_for, next_ids, stamp
+from sandbox.quickbooks.store import key_for, next_ids, party_for, stamp
 
 DEFAULT_USER = ("sandbox@intuit.example", "sandbox")
 CHART = [
@@ -152,6 +152,7 @@ def _bulk(company: Company, entity: str, bodies: list[dict], created=None) -> li
                 type=entity,
                 remote_id=first + offset,
                 key=key_for(entity, body),
+                party=party_for(body),
                 data=body,
                 created_at=at,
                 updated_at=at,

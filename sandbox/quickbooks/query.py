@@ -213,10 +213,30 @@ def _coerce(actual, wanted):
     return text.lower(), str(wanted).lower()
 
 
+def _indexed(qs, spec, name: str, op: str, value):
+    """Narrow by the indexed `key`/`party` columns; True when the condition is fully applied."""
+    lower = name.lower()
+    values = value if op == "IN" else [value]
+    if op not in ("=", "IN"):
+        return qs, False
+    if lower in ("customerref", "vendorref"):
+        return qs.filter(party__in=[str(v) for v in values]), True
+    if lower == "docnumber" and spec.kind == "txn":
+        return qs.filter(key__in=[str(v) for v in values]), True
+    if lower in ("displayname", "name") and spec.kind == "name":
+        # A superset (the key ignores case and end spaces); the Python check stays exact.
+        return qs.filter(key__in=[str(v).strip().lower() for v in values]), False
+    return qs, False
+
+
 def _sql(qs, q: Query):
-    """Push Id and MetaData time conditions into SQL; return the rest for Python."""
+    """Push Id, MetaData times and indexed columns into SQL; return the rest for Python."""
     rest = []
+    spec = BY_LOWER[q.entity.lower()]
     for name, op, value in q.where:
+        qs, done = _indexed(qs, spec, name, op, value)
+        if done:
+            continue
         column = SQL_FIELDS.get(name.lower())
         if column is None or op not in (*OPS, "IN"):
             rest.append((name, op, value))

@@ -49,6 +49,7 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         data, meta = prepare(company, spec, data, None, opts)
         _effects(company, spec, data, rid, +1)
         rec = record_create(company, spec.name, data, meta=meta, rid=rid)
+        _balances(company, spec, data)
     return rec.data
 
 
@@ -67,9 +68,12 @@ def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         data, meta = prepare(company, spec, data, rec, opts)
         _effects(company, spec, rec.data, rec.remote_id, -1)
         _effects(company, spec, data, rec.remote_id, +1)
+        old = rec.data
         rec.meta = {**rec.meta, **meta}
         data["sparse"] = sparse
-        return record_save(rec, data).data
+        saved = record_save(rec, data).data
+        _balances(company, spec, old, saved)
+        return saved
 
 
 def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
@@ -82,7 +86,9 @@ def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         if spec.name in ("Invoice", "CreditMemo"):
             links.payment_unlink_invoice(company, rec)
         _effects(company, spec, rec.data, rec.remote_id, -1)
-        return record_delete(rec)
+        answer = record_delete(rec)
+        _balances(company, spec, rec.data)
+        return answer
 
 
 def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
@@ -98,7 +104,9 @@ def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) ->
         _effects(company, spec, rec.data, rec.remote_id, -1)
         data = _strip(rec.data)
         _zero(spec, data)
-        return record_save(rec, data, "Void").data
+        saved = record_save(rec, data, "Void").data
+        _balances(company, spec, saved)
+        return saved
 
 
 def _zero(spec: Spec, data: dict) -> None:
@@ -292,3 +300,10 @@ def _effects(company: Company, spec: Spec, data: dict, rid: int, sign: int) -> N
         links.deposit_link(company, data, rid, sign)
         if sign > 0:
             links.deposit_total(data)
+
+
+def _balances(company: Company, spec: Spec, *versions: dict) -> None:
+    """Refresh the read-only Customer.Balance of every customer a sales write touched."""
+    if spec.name in ("Invoice", "CreditMemo", "Payment"):
+        parties = [(v.get("CustomerRef") or {}).get("value") for v in versions]
+        links.customer_balance_refresh(company, parties)

@@ -35,6 +35,11 @@ def key_for(entity: str, data: dict) -> str:
     return str(data.get("DocNumber") or "")[:500]
 
 
+def party_for(data: dict) -> str:
+    ref_value = (data.get("CustomerRef") or data.get("VendorRef") or {}).get("value")
+    return str(ref_value or "")[:20]
+
+
 def _norm(name: str) -> str:
     # Intuit compares names ignoring case and the spaces at either end.
     return str(name).strip().lower()[:500]
@@ -71,6 +76,7 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
         type=entity,
         remote_id=rid,
         key=key_for(entity, body),
+        party=party_for(body),
         data=body,
         meta=meta or {},
         created_at=at,
@@ -85,8 +91,8 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     at = clock.now()
     token = int(rec.data.get("SyncToken", "0")) + 1
     rec.data = stamp(data, rec.remote_id, token, rec.created_at, at)
-    rec.key, rec.updated_at = key_for(rec.type, rec.data), at
-    rec.save(update_fields=["data", "key", "updated_at", "meta"])
+    rec.key, rec.party, rec.updated_at = key_for(rec.type, rec.data), party_for(rec.data), at
+    rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
     event_add(rec.company, rec.type, rec.remote_id, operation, at)
     return rec
 

@@ -138,6 +138,18 @@ def test_payment_lowers_balance_and_void_restores_it(qbo, books):
     assert restored["Balance"] == 700 and restored["LinkedTxn"] == []
 
 
+def test_customer_balance_follows_invoices_and_payments(qbo, books):
+    def customer():
+        return qbo.get(f"customer/{books['customer']}").json()["Customer"]
+
+    inv = qbo.create("Invoice", invoice_body(books))
+    assert customer()["Balance"] == 700
+    _pay(qbo, books, inv, 200)
+    assert customer()["Balance"] == 500
+    qbo.create("Payment", {"CustomerRef": {"value": books["customer"]}, "TotalAmt": 50})
+    assert (customer()["Balance"], customer()["SyncToken"]) == (450, "0")
+
+
 def test_credit_memo_applied_by_zero_payment(qbo, books):
     inv = qbo.create("Invoice", invoice_body(books))
     memo = qbo.create("CreditMemo", invoice_body(books, (1, 100)))
