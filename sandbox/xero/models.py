@@ -77,7 +77,7 @@ class Token(models.Model):
     """An access token and the refresh token issued with it."""
 
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="tokens")
-    access_token = models.CharField(max_length=120, unique=True)
+    access_token = models.CharField(max_length=2048, unique=True)  # a JWT, as Xero issues
     refresh_token = models.CharField(max_length=120, unique=True)
     access_expires_at = models.DateTimeField()
     refresh_expires_at = models.DateTimeField()
