@@ -132,22 +132,24 @@ def deposit_total(data: dict) -> None:
     data["TotalAmt"] = money(total)
 
 
-def customer_balance_refresh(company: Company, customer_ids) -> None:
-    """Customer.Balance (read-only) = open invoices - unused credits - unapplied payments.
+SIGN = {"Invoice": 1, "CreditMemo": -1, "Payment": -1}
 
-    Kept in place: the customer's SyncToken and LastUpdatedTime do not move for it."""
-    for cid in {c for c in customer_ids if c}:
-        rows = Record.objects.filter(company=company, party=cid, deleted=False)
-        total = Decimal(0)
-        for rec in rows.filter(type__in=["Invoice", "CreditMemo", "Payment"]):
-            if rec.type == "Invoice":
-                total += dec(rec.data.get("Balance", 0))
-            elif rec.type == "CreditMemo":
-                total -= dec(rec.data.get("RemainingCredit", 0))
-            else:
-                total -= dec(rec.data.get("UnappliedAmt", 0))
-        customer = record_get(company, "Customer", cid, lock=True)
+
+def customer_balance_shift(company: Company, entity: str, old: dict | None, new: dict | None):
+    """Customer.Balance (read-only) = open invoices - unused credits - unapplied payments, which
+    always equals sum(Invoice.TotalAmt) - sum(CreditMemo.TotalAmt) - sum(Payment.TotalAmt):
+    applying a payment or credit moves amounts between those three, never changes the sum. So a
+    write shifts the balance by its own change of TotalAmt. Kept in place: the customer's
+    SyncToken and LastUpdatedTime do not move for it."""
+    for version, sign in ((old, -1), (new, 1)):
+        if not version:
+            continue
+        cid = (version.get("CustomerRef") or {}).get("value")
+        customer = record_get(company, "Customer", cid, lock=True) if cid else None
         if customer is None:
             continue
-        customer.data = {**customer.data, "Balance": money(total), "BalanceWithJobs": money(total)}
+        shift = sign * SIGN[entity] * dec(version.get("TotalAmt", 0))
+        balance = dec(customer.data.get("Balance", 0)) + shift
+        customer.data = {**customer.data, "Balance": money(balance)}
+        customer.data["BalanceWithJobs"] = customer.data["Balance"]
         customer.save(update_fields=["data"])

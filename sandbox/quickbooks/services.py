@@ -49,7 +49,7 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         data, meta = prepare(company, spec, data, None, opts)
         _effects(company, spec, data, rid, +1)
         rec = record_create(company, spec.name, data, meta=meta, rid=rid)
-        _balances(company, spec, data)
+        _balances(company, spec, None, rec.data)
     return rec.data
 
 
@@ -87,7 +87,7 @@ def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
             links.payment_unlink_invoice(company, rec)
         _effects(company, spec, rec.data, rec.remote_id, -1)
         answer = record_delete(rec)
-        _balances(company, spec, rec.data)
+        _balances(company, spec, rec.data, None)
         return answer
 
 
@@ -102,10 +102,11 @@ def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) ->
             links.payment_unlink_invoice(company, rec)
             rec.refresh_from_db()
         _effects(company, spec, rec.data, rec.remote_id, -1)
+        old = rec.data
         data = _strip(rec.data)
         _zero(spec, data)
         saved = record_save(rec, data, "Void").data
-        _balances(company, spec, saved)
+        _balances(company, spec, old, saved)
         return saved
 
 
@@ -302,8 +303,6 @@ def _effects(company: Company, spec: Spec, data: dict, rid: int, sign: int) -> N
             links.deposit_total(data)
 
 
-def _balances(company: Company, spec: Spec, *versions: dict) -> None:
-    """Refresh the read-only Customer.Balance of every customer a sales write touched."""
-    if spec.name in ("Invoice", "CreditMemo", "Payment"):
-        parties = [(v.get("CustomerRef") or {}).get("value") for v in versions]
-        links.customer_balance_refresh(company, parties)
+def _balances(company: Company, spec: Spec, old: dict | None, new: dict | None) -> None:
+    if spec.name in links.SIGN:
+        links.customer_balance_shift(company, spec.name, old, new)
