@@ -12,13 +12,21 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import requests
+from django.db import close_old_connections
 
 from sandbox.quickbooks import clock
 from sandbox.quickbooks.models import App, ChangeEvent, Token, WebhookDelivery
+from sandbox.quickbooks.store import setting_get, setting_set
+
+logger = logging.getLogger(__name__)
+_sender: threading.Thread | None = None
 
 RETRY_SECONDS = [10, 20, 30, 300, 1200, 7200, 14400, 21600]
 CLOUD_TYPES = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
@@ -39,7 +47,34 @@ def configure(body: dict) -> dict:
         last = ChangeEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
         app.webhook_cursor = last or 0
     app.save()
+    if "auto_deliver" in body:
+        auto_deliver(bool(body["auto_deliver"]), float(body.get("interval_seconds", 2)))
     return {"client_id": app.client_id, "url": app.webhook_url, "format": fmt}
+
+
+def auto_deliver(on: bool, interval: float = 2.0) -> None:
+    """Start (or stop) the background sender: every `interval` seconds it flushes what is due,
+    so notifications follow entity changes as they do from Intuit (batched per interval)."""
+    global _sender
+    setting_set("webhooks_auto", on)
+    if on and (_sender is None or not _sender.is_alive()):
+        _sender = threading.Thread(target=_loop, args=(interval,), daemon=True)
+        _sender.start()
+    elif not on and _sender is not None:
+        _sender.join(timeout=interval + 5)
+        _sender = None
+
+
+def _loop(interval: float) -> None:
+    try:
+        while setting_get("webhooks_auto", False):
+            try:
+                flush(force=False)
+            except Exception:
+                logger.exception("QuickBooks sandbox webhook sender failed; retrying")
+            time.sleep(interval)
+    finally:
+        close_old_connections()
 
 
 def sign(verifier: str, body: bytes) -> str:

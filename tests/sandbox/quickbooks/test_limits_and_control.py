@@ -1,7 +1,7 @@
 """Throttling, injected faults, counters and the bookkeeper actions."""
 
 from sandbox.quickbooks.models import Company
-from tests.sandbox.quickbooks.conftest import control
+from tests.sandbox.quickbooks.conftest import assert_shapes, control
 
 THROTTLE = {
     "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
@@ -94,7 +94,9 @@ def test_demo_preset_has_harbor_vale_books(db, client):
 
     def q(text):
         url = f"/sandbox/quickbooks/api/v3/company/{realm}/query"
-        return client.get(url, {"query": text}, **auth).json()["QueryResponse"]
+        body = client.get(url, {"query": text}, **auth).json()
+        assert_shapes(body)
+        return body["QueryResponse"]
 
     assert 38 <= q("SELECT COUNT(*) FROM Customer")["totalCount"] <= 45
     invoices = q("SELECT * FROM Invoice ORDERBY Id MAXRESULTS 1000")["Invoice"]
@@ -104,6 +106,9 @@ def test_demo_preset_has_harbor_vale_books(db, client):
     assert any(n.isupper() for n in names) and any("  " in n for n in names)
     prefs = client.get(f"/sandbox/quickbooks/api/v3/company/{realm}/preferences", **auth).json()
     assert prefs["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+    assert q("select * from CompanyInfo")["CompanyInfo"][0]["CompanyName"] == "Harbor & Vale LLP"
+    assert len(q("SELECT * FROM Payment")["Payment"]) == 10
+    assert len(q("SELECT * FROM Account")["Account"]) == 11
     assert client.get("/sandbox/quickbooks/").status_code == 200
     page = client.get(f"/sandbox/quickbooks/books/{realm}/?type=Invoice")
     assert page.status_code == 200 and b"1040" in page.content

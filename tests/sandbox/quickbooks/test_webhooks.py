@@ -84,3 +84,32 @@ def test_cloudevents_format_and_retry_after_failure(qbo, books, receiver):
     event = json.loads(body)[0]
     assert event["type"] == "qbo.invoice.created.v1" and event["specversion"] == "1.0"
     assert event["intuitentityid"] == inv["Id"] and event["intuitaccountid"] == qbo.realm
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sender_delivers_after_changes(live_server, receiver):
+    import time
+
+    import requests
+
+    base = f"{live_server.url}/sandbox/quickbooks"
+
+    def post(path, body):
+        return requests.post(f"{base}/_control/{path}", json=body, timeout=10).json()
+
+    realm = post("seed", {"preset": "reference"})["realmId"]
+    app = post("apps", {"redirect_uris": []})
+    post("tokens", {"client_id": app["client_id"], "account": realm})
+    hook = {"client_id": app["client_id"], "url": receiver, "verifier_token": "verifier-1"}
+    post("webhooks", hook | {"auto_deliver": True, "interval_seconds": 0.2})
+    try:
+        post("actions", {"action": "create_customer", "realmId": realm, "display_name": "Hooked"})
+        deadline = time.time() + 10
+        while not Receiver.received and time.time() < deadline:
+            time.sleep(0.1)
+    finally:
+        post("webhooks", hook | {"auto_deliver": False})
+    signature, body = Receiver.received[0]
+    assert _verify(signature, body)
+    entities = json.loads(body)["eventNotifications"][0]["dataChangeEvent"]["entities"]
+    assert entities[0]["name"] == "Customer" and entities[0]["operation"] == "Create"
