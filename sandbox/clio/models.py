@@ -98,3 +98,10 @@ class Setting(models.Model):
 
     key = models.CharField(max_length=50, unique=True)
     value = models.JSONField()
+
+
+class Sequence(models.Model):
+    """Counters for numbers Clio assigns (matter numbers, bill numbers, nested record ids)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    value = models.BigIntegerField(default=0)

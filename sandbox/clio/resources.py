@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from sandbox.clio import store
-from sandbox.clio.models import Account, Record, Setting
+from sandbox.clio.models import Account, Record, Sequence
 from sandbox.clio.spec import NESTED_TYPES, RESOURCES, schema_fields, spec
 from sandbox.clio.store import ApiError, money, num
 
@@ -19,13 +19,13 @@ READ_ONLY = {"id", "etag", "created_at", "updated_at"}
 
 
 def next_seq(name: str, start: int = 1) -> int:
-    """A sandbox-wide counter (nested ids such as email addresses, matter numbers)."""
-    row, _ = Setting.objects.select_for_update().get_or_create(
-        key=f"seq:{name}", defaults={"value": start - 1}
+    """A sandbox-wide counter (nested ids such as email addresses, matter and bill numbers)."""
+    row, _ = Sequence.objects.select_for_update().get_or_create(
+        name=name, defaults={"value": start - 1}
     )
-    Setting.objects.filter(pk=row.pk).update(value=F("value") + 1)
+    Sequence.objects.filter(pk=row.pk).update(value=F("value") + 1)
     row.refresh_from_db()
-    return int(row.value)
+    return row.value
 
 
 def required_fields(path: str) -> list[str]:

@@ -22,7 +22,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import requests
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -347,4 +347,4 @@ def _run_worker() -> None:
             if not process_due():
                 time.sleep(1)
     finally:
-        close_old_connections()
+        connection.close()  # this thread's own connection
