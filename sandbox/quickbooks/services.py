@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sandbox.quickbooks import compute, faults, links
+from sandbox.quickbooks import compute, faults, links, schema
 from sandbox.quickbooks.entities import Spec
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.prefs import book_close_date, doc_number_next, pref_value
@@ -40,9 +40,21 @@ class WriteOptions:
     bookkeeper: bool = False  # the control API acting in the QBO website: closing date is a warning
 
 
+def body_check(spec: Spec, body: dict) -> None:
+    """Intuit's JSON binding refuses fields its schema does not know (2010)."""
+    unknown = schema.unknown_fields(body, spec.name)
+    if unknown:
+        raise faults.request_invalid(
+            f'Property Name:Unrecognized field "{unknown[0]}" (class '
+            f"com.intuit.schema.finance.v3.{spec.name}), not marked as ignorable specified is "
+            "unsupported or invalid"
+        )
+
+
 def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
     if spec.kind in ("ro", "single"):
         raise faults.unsupported(f"Create for {spec.name}")
+    body_check(spec, body)
     data = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
     with transaction.atomic():
         rid = next_ids(company)
@@ -56,6 +68,7 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
 def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
     if spec.kind == "ro":
         raise faults.unsupported(f"Update for {spec.name}")
+    body_check(spec, body)
     with transaction.atomic():
         rec = _current(company, spec, body)
         sparse = body.get("sparse") in (True, "true")

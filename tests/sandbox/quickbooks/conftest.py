@@ -3,7 +3,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.sandbox.quickbooks.xsd_shape import entity_problems
+from sandbox.quickbooks.schema import entity_problems
 
 BASE = "/sandbox/quickbooks"
 SKIP = {"time", "startPosition", "maxResults", "totalCount"}

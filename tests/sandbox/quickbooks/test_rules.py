@@ -230,3 +230,15 @@ def test_missing_and_inactive_references(qbo, books):
     code, message, _ = _fault(qbo.post("invoice", invoice_body(books)))
     assert (code, message) == ("610", "Object Not Found")
     assert _fault(qbo.get("invoice/424242"))[0] == "610"
+
+
+def test_unknown_fields_are_refused_like_intuit_2010(qbo, books):
+    body = invoice_body(books, Total=5)
+    code, message, detail = _fault(qbo.post("invoice", body))
+    assert (code, message) == ("2010", "Request has invalid or unsupported property")
+    assert detail.startswith(
+        'Property Name:Unrecognized field "Total" (class com.intuit.schema.finance.v3.Invoice)'
+    )
+    nested = invoice_body(books)
+    nested["Line"][0]["SalesItemLineDetail"]["Rate"] = 1
+    assert _fault(qbo.post("invoice", nested))[0] == "2010"

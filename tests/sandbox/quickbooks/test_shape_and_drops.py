@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from sandbox.quickbooks.models import Record
-from tests.sandbox.quickbooks.xsd_shape import entity_problems
+from sandbox.quickbooks.schema import entity_problems
 
 
 def test_xsd_check_flags_unknown_keys_wrong_types_and_arrays():

@@ -1,4 +1,6 @@
-"""One shared check: a served QuickBooks JSON entity uses the XSD's element names, nesting and types.
+"""Intuit's XSDs read at run time: the shape check used by the tests on every served entity, and
+the unknown-field check on request bodies (Intuit's JSON binding rejects fields the schema lacks:
+2010 "Unrecognized field ... not marked as ignorable").
 
 Intuit's JSON keys are the XSD element (and attribute) names; repeated elements (maxOccurs > 1)
 are JSON arrays; simple-content types such as ReferenceType become `{"value", <attributes>}`;
@@ -11,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
-XSD_DIR = Path(__file__).parent / "xsd"
+XSD_DIR = Path(__file__).parent / "xsd"  # Intuit QuickBooks-V3-DotNET-SDK Schema dir
 NUMBER = {"decimal", "int", "integer", "long", "double", "float", "short", "positiveInteger"}
 # Envelope attributes every IntuitEntity may carry in JSON.
 
@@ -22,7 +24,7 @@ class Shape:
         self.groups: dict[str, ET.Element] = {}
         self.simple: set[str] = set()
         for path in sorted(XSD_DIR.glob("*.xsd")):
-            root = ET.parse(path).getroot()
+            root = ET.parse(path).getroot()  # noqa: S314 - our own pinned schema files
             for node in root:
                 name = node.get("name")
                 if node.tag == XS + "complexType":
@@ -138,3 +140,23 @@ def _one(s, item, child_type, node, path) -> list[str]:
 def entity_problems(entity: str, value: dict) -> list[str]:
     """Check one entity as served (element name == type name for every QBO entity)."""
     return problems(value, entity, entity)
+
+
+def unknown_fields(value, type_name: str, path: str = "") -> list[str]:
+    """Names in a request body that the XSD type does not have (types are not checked: Intuit
+    coerces "100.00" to a number)."""
+    s = shape()
+    if type_name not in s.types or not isinstance(value, dict):
+        return []
+    members, simple = s.members(type_name)
+    found = []
+    for key, item in value.items():
+        if key == "value" and simple:
+            continue
+        if key not in members:
+            found.append(key)
+            continue
+        child_type, _, _ = members[key]
+        for sub in item if isinstance(item, list) else [item]:
+            found += unknown_fields(sub, child_type, f"{path}.{key}")
+    return found
