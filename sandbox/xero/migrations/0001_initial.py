@@ -5,167 +5,292 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='App',
+            name="App",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.CharField(max_length=64, unique=True)),
-                ('client_secret', models.CharField(max_length=64)),
-                ('name', models.CharField(max_length=100)),
-                ('redirect_uris', models.JSONField(default=list)),
-                ('webhook_key', models.CharField(blank=True, max_length=120)),
-                ('webhook_url', models.CharField(blank=True, max_length=500)),
-                ('webhook_status', models.CharField(default='NONE', max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.CharField(max_length=64, unique=True)),
+                ("client_secret", models.CharField(max_length=64)),
+                ("name", models.CharField(max_length=100)),
+                ("redirect_uris", models.JSONField(default=list)),
+                ("webhook_key", models.CharField(blank=True, max_length=120)),
+                ("webhook_url", models.CharField(blank=True, max_length=500)),
+                ("webhook_status", models.CharField(default="NONE", max_length=20)),
             ],
         ),
         migrations.CreateModel(
-            name='InFlight',
+            name="InFlight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('count', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("count", models.IntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Knobs',
+            name="Knobs",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('clock_offset_seconds', models.FloatField(default=0)),
-                ('limits_enabled', models.BooleanField(default=True)),
-                ('limit_minute', models.PositiveIntegerField(default=60)),
-                ('limit_day', models.PositiveIntegerField(default=5000)),
-                ('limit_concurrent', models.PositiveIntegerField(default=5)),
-                ('limit_app_minute', models.PositiveIntegerField(default=10000)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("clock_offset_seconds", models.FloatField(default=0)),
+                ("limits_enabled", models.BooleanField(default=True)),
+                ("limit_minute", models.PositiveIntegerField(default=60)),
+                ("limit_day", models.PositiveIntegerField(default=5000)),
+                ("limit_concurrent", models.PositiveIntegerField(default=5)),
+                ("limit_app_minute", models.PositiveIntegerField(default=10000)),
             ],
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tenant_id', models.CharField(max_length=36, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('short_code', models.CharField(max_length=20)),
-                ('period_lock_date', models.DateField(blank=True, null=True)),
-                ('invoice_seq', models.PositiveIntegerField(default=0)),
-                ('credit_note_seq', models.PositiveIntegerField(default=0)),
-                ('po_seq', models.PositiveIntegerField(default=0)),
-                ('quote_seq', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tenant_id", models.CharField(max_length=36, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("short_code", models.CharField(max_length=20)),
+                ("period_lock_date", models.DateField(blank=True, null=True)),
+                ("invoice_seq", models.PositiveIntegerField(default=0)),
+                ("credit_note_seq", models.PositiveIntegerField(default=0)),
+                ("po_seq", models.PositiveIntegerField(default=0)),
+                ("quote_seq", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('auth_event_id', models.CharField(max_length=36, unique=True)),
-                ('scope', models.CharField(max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('revoked', models.BooleanField(default=False)),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.app')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("auth_event_id", models.CharField(max_length=36, unique=True)),
+                ("scope", models.CharField(max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                ("revoked", models.BooleanField(default=False)),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="sandbox_xero.app"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuthCode',
+            name="AuthCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
-                ('redirect_uri', models.CharField(max_length=500)),
-                ('code_challenge', models.CharField(blank=True, max_length=200)),
-                ('code_challenge_method', models.CharField(blank=True, max_length=10)),
-                ('expires_at', models.DateTimeField()),
-                ('used', models.BooleanField(default=False)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.grant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
+                ("redirect_uri", models.CharField(max_length=500)),
+                ("code_challenge", models.CharField(blank=True, max_length=200)),
+                ("code_challenge_method", models.CharField(blank=True, max_length=10)),
+                ("expires_at", models.DateTimeField()),
+                ("used", models.BooleanField(default=False)),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="sandbox_xero.grant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IdempotentReply',
+            name="IdempotentReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=120)),
-                ('key', models.CharField(max_length=128)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('body', models.TextField()),
-                ('content_type', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=120)),
+                ("key", models.CharField(max_length=128)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("body", models.TextField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='sandbox_xero_idem_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "key"), name="sandbox_xero_idem_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('connection_id', models.CharField(max_length=36, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='connections', to='sandbox_xero.grant')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("connection_id", models.CharField(max_length=36, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="connections",
+                        to="sandbox_xero.grant",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="sandbox_xero.organisation"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SandboxUser',
+            name="SandboxUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('password', models.CharField(max_length=100)),
-                ('name', models.CharField(max_length=100)),
-                ('organisations', models.ManyToManyField(related_name='users', to='sandbox_xero.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("password", models.CharField(max_length=100)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "organisations",
+                    models.ManyToManyField(related_name="users", to="sandbox_xero.organisation"),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='grant',
-            name='user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.sandboxuser'),
+            model_name="grant",
+            name="user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="sandbox_xero.sandboxuser",
+            ),
         ),
         migrations.CreateModel(
-            name='Token',
+            name="Token",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_token', models.CharField(max_length=2048, unique=True)),
-                ('refresh_token', models.CharField(max_length=120, unique=True)),
-                ('access_expires_at', models.DateTimeField()),
-                ('refresh_expires_at', models.DateTimeField()),
-                ('rotated_at', models.DateTimeField(null=True)),
-                ('revoked', models.BooleanField(default=False)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='sandbox_xero.grant')),
-                ('successor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='sandbox_xero.token')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("access_token", models.CharField(max_length=2048, unique=True)),
+                ("refresh_token", models.CharField(max_length=120, unique=True)),
+                ("access_expires_at", models.DateTimeField()),
+                ("refresh_expires_at", models.DateTimeField()),
+                ("rotated_at", models.DateTimeField(null=True)),
+                ("revoked", models.BooleanField(default=False)),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="sandbox_xero.grant",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="sandbox_xero.token",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('payload', models.JSONField()),
-                ('delivered_at', models.DateTimeField(null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_status', models.IntegerField(null=True)),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.app')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                ("payload", models.JSONField()),
+                ("delivered_at", models.DateTimeField(null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_status", models.IntegerField(null=True)),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="sandbox_xero.app"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('remote_id', models.CharField(max_length=36)),
-                ('number', models.CharField(blank=True, max_length=255)),
-                ('doc_type', models.CharField(blank=True, max_length=30)),
-                ('status', models.CharField(blank=True, max_length=30)),
-                ('data', models.JSONField()),
-                ('updated_at', models.DateTimeField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sandbox_xero.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("remote_id", models.CharField(max_length=36)),
+                ("number", models.CharField(blank=True, max_length=255)),
+                ("doc_type", models.CharField(blank=True, max_length=30)),
+                ("status", models.CharField(blank=True, max_length=30)),
+                ("data", models.JSONField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="sandbox_xero.organisation"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'kind', 'remote_id'], name='sbx_xero_rec_id'), models.Index(fields=['organisation', 'kind', 'updated_at'], name='sbx_xero_rec_upd'), models.Index(fields=['organisation', 'kind', 'number'], name='sbx_xero_rec_num')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "kind", "remote_id"], name="sbx_xero_rec_id"
+                    ),
+                    models.Index(
+                        fields=["organisation", "kind", "updated_at"], name="sbx_xero_rec_upd"
+                    ),
+                    models.Index(
+                        fields=["organisation", "kind", "number"], name="sbx_xero_rec_num"
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,28 @@
+"""The console: browse an organisation's books and act as the bookkeeper."""
+
+from tests.sandbox.xero.conftest import Xero
+
+
+def test_the_console_lists_organisations_and_books(client, db):
+    xero = Xero(client, preset="demo")
+    page = client.get("/sandbox/xero/")
+    assert page.status_code == 200 and "Lakeside Legal (Old books)" in page.content.decode()
+    books = client.get(f"/sandbox/xero/console/{xero.tenant}/")
+    assert "INV-0001" in books.content.decode()
+    contacts = client.get(f"/sandbox/xero/console/{xero.tenant}/", {"tab": "Contact"})
+    assert "blue heron holdings llc" in contacts.content.decode().lower()
+
+
+def test_the_console_pays_an_invoice_under_the_api_rules(client, db):
+    xero = Xero(client)
+    inv = xero.invoice(amount=80)
+    url = f"/sandbox/xero/console/{xero.tenant}/act"
+    done = client.post(
+        url, {"action": "pay_invoice", "invoice_id": inv["InvoiceID"], "amount": "30"}
+    )
+    assert done.status_code == 302 and "done" in done["Location"]
+    assert xero.get(f"Invoices/{inv['InvoiceID']}").json()["Invoices"][0]["AmountDue"] == 50.0
+    too_much = client.post(
+        url, {"action": "pay_invoice", "invoice_id": inv["InvoiceID"], "amount": "500"}
+    )
+    assert "exceeds" in too_much["Location"]
