@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks import clock, faults, schema
 from sandbox.quickbooks.entities import BY_LOWER
 from sandbox.quickbooks.models import Company, Record
 
@@ -151,6 +151,7 @@ def parse(text: str) -> Query:
     if q.entity.lower() not in BY_LOWER:
         raise faults.invalid_query(f"Entity {q.entity} is not supported for query.")
     q.entity = BY_LOWER[q.entity.lower()].name
+    _queryable(q)
     if q.start < 1:
         raise faults.invalid_query(f"value {q.start} is too small. Min allowed value is 1")
     if q.max > 1000:
@@ -158,6 +159,15 @@ def parse(text: str) -> Query:
     if q.max < 1:
         raise faults.invalid_query(f"value {q.max} is too small. Min allowed value is 1")
     return q
+
+
+def _queryable(q: Query) -> None:
+    """Every property named must exist on the entity (XSD), else 4001 like Intuit."""
+    members, _ = schema.shape().members(q.entity)
+    known = {m.lower() for m in members}
+    for name in [n for n, _, _ in q.where] + [n for n, _ in q.order] + q.fields:
+        if name.split(".")[0].lower() not in known:
+            raise faults.invalid_query(f"property '{name}' is not queryable")
 
 
 def lookup(data: dict, path: str):

@@ -90,6 +90,8 @@ def test_query_faults(qbo):
         == "4001"
     )
     assert qbo.query("SELECT * FROM Nothing").json()["Fault"]["Error"][0]["code"] == "4001"
+    unknown = qbo.query("SELECT * FROM Customer WHERE Nickname = 'x'").json()["Fault"]["Error"][0]
+    assert unknown["Detail"] == "QueryValidationError: property 'Nickname' is not queryable"
     parse = qbo.query("SELECT * FROM Customer WHERE").json()["Fault"]
     assert parse["Error"][0]["code"] == "4000" and parse["type"] == "ValidationFault"
 

@@ -242,3 +242,14 @@ def test_unknown_fields_are_refused_like_intuit_2010(qbo, books):
     nested = invoice_body(books)
     nested["Line"][0]["SalesItemLineDetail"]["Rate"] = 1
     assert _fault(qbo.post("invoice", nested))[0] == "2010"
+
+
+def test_deleting_the_deposit_frees_the_payment(qbo, books):
+    inv = qbo.create("Invoice", invoice_body(books))
+    pay = _pay(qbo, books, inv, 100)
+    act = {"action": "deposit_payment", "realmId": qbo.realm, "payment_ids": [pay["Id"]]}
+    deposit = qbo.control("actions", act)["Deposit"]
+    gone = qbo.post("deposit?operation=delete", {"Id": deposit["Id"], "SyncToken": "0"})
+    assert gone.json()["Deposit"]["status"] == "Deleted"
+    edit = {"Id": pay["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "ok"}
+    assert qbo.post("payment", edit).status_code == 200
