@@ -1,9 +1,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.http import Http404
 from django.utils import timezone
 
-from sync.models import WorkerHeartbeat
+from accounts.models import Membership
+from sync.models import Connection, Provider, Side, WorkerHeartbeat
 from sync.schedules import HEARTBEAT_MINUTES
 
 
@@ -26,3 +28,25 @@ def worker_status() -> WorkerStatus:
     # Two missed beats and the worker is reported stopped.
     healthy = timezone.now() - beat.beat_at <= timedelta(minutes=HEARTBEAT_MINUTES * 2 + 1)
     return WorkerStatus(last_beat_at=beat.beat_at, healthy=healthy)
+
+
+def connections_active(*, member: Membership) -> dict[str, Connection | None]:
+    """The firm's live connection per side (practice, books), or None."""
+    rows = (
+        Connection.objects.filter(firm_id=member.firm_id)
+        .exclude(status=Connection.Status.DISCONNECTED)
+        .select_related("connected_by")
+    )
+    by_side = {c.side: c for c in rows}
+    return {Side.PRACTICE: by_side.get(Side.PRACTICE), Side.BOOKS: by_side.get(Side.BOOKS)}
+
+
+def connection_get_for_member(*, member: Membership, connection_id: int) -> Connection:
+    found = Connection.objects.filter(firm_id=member.firm_id, pk=connection_id).first()
+    if found is None:
+        raise Http404("No such connection.")
+    return found
+
+
+BOOKS_PROVIDERS = [Provider.QUICKBOOKS, Provider.XERO]
+CLIO_REGIONS = [("us", "United States"), ("ca", "Canada"), ("eu", "Europe"), ("au", "Australia")]

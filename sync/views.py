@@ -1,18 +1,51 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from accounts.decorators import member_required
+from accounts.decorators import client_ip, member_required
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
-from sync.selectors import worker_status
+from sync import selectors, services
+from sync.models import Side
 
 
 @member_required(ANY_MEMBER)
 def dashboard(request):
-    return render(request, "sync/dashboard.html", {"worker": worker_status()})
+    return render(
+        request,
+        "sync/dashboard.html",
+        {
+            "worker": selectors.worker_status(),
+            "connections": selectors.connections_active(member=request.membership),
+        },
+    )
 
 
 @member_required(MANAGE_FIRM)
 def bill_syncing(request):
-    return render(request, "sync/bill_syncing.html")
+    connections = selectors.connections_active(member=request.membership)
+    return render(
+        request,
+        "sync/bill_syncing.html",
+        {
+            "clio": connections[Side.PRACTICE],
+            "books": connections[Side.BOOKS],
+            "regions": selectors.CLIO_REGIONS,
+            "books_providers": selectors.BOOKS_PROVIDERS,
+        },
+    )
+
+
+@require_POST
+@member_required(MANAGE_FIRM)
+def connection_disconnect(request, connection_id: int):
+    conn = selectors.connection_get_for_member(
+        member=request.membership, connection_id=connection_id
+    )
+    services.connection_disconnect(connection=conn, actor=request.user, ip=client_ip(request))
+    messages.success(
+        request, f"{conn.get_provider_display()} was disconnected and its access revoked."
+    )
+    return redirect("bill_syncing")
 
 
 @member_required(REVIEW_BILLS)

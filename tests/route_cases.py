@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
+from sync.models import Connection, Provider, Side
 from tests.factories import MembershipFactory
 
 
@@ -22,6 +23,7 @@ class Case:
     setup: object = None  # callable(firm, member) -> kwargs
     data: dict = field(default_factory=dict)
     api: bool = False
+    kwargs: dict = field(default_factory=dict)  # fixed URL kwargs that name no firm object
 
 
 def _membership(firm, member):
@@ -46,6 +48,19 @@ def _token(firm, member):
     return {"token_id": token.pk}
 
 
+def _connection(firm, member):
+    active = Connection.objects.filter(firm=firm, status="connected").first()
+    conn = active or Connection.objects.create(
+        firm=firm,
+        provider=Provider.CLIO,
+        side=Side.PRACTICE,
+        external_id=secrets.token_hex(4),
+        access_token="a",
+        refresh_token="r",
+    )
+    return {"connection_id": conn.pk}
+
+
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
     "matters": Case(),
@@ -61,6 +76,10 @@ ROUTE_CASES: dict[str, Case] = {
     "api_tokens": Case(),
     "api_token_revoke": Case("post", ANY_MEMBER, _token),
     "audit_log": Case(roles=MANAGE_FIRM),
+    "connect_start": Case("post", MANAGE_FIRM, data={"region": "us"}, kwargs={"provider": "clio"}),
+    "connect_callback": Case("get", MANAGE_FIRM, kwargs={"provider": "clio"}),
+    "connect_xero_choose": Case(roles=MANAGE_FIRM),
+    "connection_disconnect": Case("post", MANAGE_FIRM, _connection),
     "api_me": Case(api=True),
     "api_firm": Case(api=True),
     "api_members": Case(api=True),

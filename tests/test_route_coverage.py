@@ -41,7 +41,7 @@ def test_every_case_names_a_real_route():
 
 
 def _call(client, name, case, kwargs):
-    url = reverse(name, kwargs=kwargs or None)
+    url = reverse(name, kwargs={**case.kwargs, **(kwargs or {})} or None)
     if case.api:
         return getattr(client, case.method)(url, HTTP_ACCEPT="application/json")
     return getattr(client, case.method)(url, case.data)

@@ -1,0 +1,48 @@
+"""A provider client for a stored connection: fresh tokens, the shared budget, call counting."""
+
+from django.conf import settings
+
+from sync.models import Connection
+from sync.providers.budget import DbBudget
+from sync.providers.clio import client as clio
+from sync.providers.quickbooks import client as quickbooks
+from sync.providers.xero import client as xero
+
+
+def _token_getter(connection_id: int):
+    def token() -> str:
+        from sync.services import connection_access_token
+
+        return connection_access_token(connection_id=connection_id)
+
+    return token
+
+
+def _on_success(connection_id: int):
+    def count() -> None:
+        from sync.services import connection_calls_count
+
+        connection_calls_count(connection_id=connection_id)
+
+    return count
+
+
+def client_for(connection: Connection):
+    cfg = settings.PROVIDERS[connection.provider]
+    common = {
+        "token": _token_getter(connection.pk),
+        "on_success": _on_success(connection.pk),
+    }
+    if connection.provider == "clio":
+        budget = DbBudget(f"clio:{connection.pk}", clio.RATE_PER_MINUTE)
+        base_url = cfg["regions"][connection.region or "us"]
+        return clio.ClioClient(base_url=base_url, budget=budget, **common)
+    if connection.provider == "quickbooks":
+        budget = DbBudget(f"quickbooks:{connection.external_id}", quickbooks.RATE_PER_MINUTE)
+        return quickbooks.QuickBooksClient(
+            api_base=cfg["api_base_url"], realm_id=connection.external_id, budget=budget, **common
+        )
+    budget = DbBudget(f"xero:{connection.external_id}", xero.RATE_PER_MINUTE)
+    return xero.XeroClient(
+        api_base=cfg["api_base_url"], tenant_id=connection.external_id, budget=budget, **common
+    )

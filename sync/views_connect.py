@@ -1,0 +1,217 @@
+"""Connecting Clio and the books: the OAuth round trip and the Xero organisation chooser."""
+
+import contextlib
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import client_ip, member_required
+from accounts.roles import MANAGE_FIRM
+from sync import crypto, services
+from sync.models import Provider
+from sync.providers import oauth
+from sync.providers.clio.client import ClioClient
+from sync.providers.errors import ProviderAuthError, ProviderError
+from sync.providers.quickbooks.client import QuickBooksClient
+from sync.providers.xero.client import XeroClient
+from sync.selectors import CLIO_REGIONS
+
+FLOW_KEY = "oauth_flow"
+PENDING_XERO_KEY = "xero_pending"
+
+
+def _redirect_uri(request, provider: str) -> str:
+    return request.build_absolute_uri(reverse("connect_callback", args=[provider]))
+
+
+@require_POST
+@member_required(MANAGE_FIRM)
+def connect_start(request, provider: str):
+    if provider not in Provider.values:
+        raise Http404("Unknown provider.")
+    region = request.POST.get("region", "us") if provider == Provider.CLIO else ""
+    if provider == Provider.CLIO and region not in dict(CLIO_REGIONS):
+        messages.error(request, "Choose the region your Clio account lives in.")
+        return redirect("bill_syncing")
+    app = oauth.oauth_app(provider, region or "us")
+    if not app.client_id:
+        messages.error(
+            request, f"FirmSync has no {Provider(provider).label} app credentials configured."
+        )
+        return redirect("bill_syncing")
+    start = oauth.authorization_start(app, _redirect_uri(request, provider))
+    request.session[FLOW_KEY] = {
+        "provider": provider,
+        "region": region,
+        "state": start.state,
+        "verifier": start.code_verifier,
+        "firm_id": request.membership.firm_id,
+    }
+    return redirect(start.url)
+
+
+@member_required(MANAGE_FIRM)
+def connect_callback(request, provider: str):
+    flow = request.session.pop(FLOW_KEY, None)
+    if request.GET.get("error") == "access_denied":
+        messages.warning(
+            request, f"{Provider(provider).label} was not connected: access was declined."
+        )
+        return redirect("bill_syncing")
+    if not flow or flow["provider"] != provider or flow["state"] != request.GET.get("state"):
+        messages.error(
+            request,
+            "The connection could not be verified (the sign-in came back without a matching "
+            "state, or it was started in another tab). Nothing was changed; click Connect again.",
+        )
+        return redirect("bill_syncing")
+    if flow["firm_id"] != request.membership.firm_id:
+        messages.error(
+            request, "You switched firm during the sign-in. Nothing was changed; start again."
+        )
+        return redirect("bill_syncing")
+    if request.GET.get("error") or not request.GET.get("code"):
+        messages.error(
+            request, f"{Provider(provider).label} refused: {request.GET.get('error', 'no code')}."
+        )
+        return redirect("bill_syncing")
+    app = oauth.oauth_app(provider, flow["region"] or "us")
+    try:
+        tokens = oauth.token_exchange(
+            app,
+            code=request.GET["code"],
+            redirect_uri=_redirect_uri(request, provider),
+            code_verifier=flow["verifier"],
+        )
+        return _finish(request, provider, flow, tokens)
+    except ProviderAuthError as exc:
+        messages.error(
+            request,
+            f"{Provider(provider).label} did not accept the sign-in ({exc.code or exc.message}); "
+            "it may have expired. Click Connect to try again.",
+        )
+    except ProviderError as exc:
+        messages.error(request, f"{Provider(provider).label} answered with an error: {exc.message}")
+    return redirect("bill_syncing")
+
+
+def _finish(request, provider, flow, tokens):
+    if provider == Provider.CLIO:
+        client = ClioClient(
+            base_url=oauth_base(provider, flow["region"]), token=lambda: tokens.access_token
+        )
+        user = client.who_am_i()
+        return _save(
+            request,
+            provider,
+            f"{flow['region']}:{user.id}",
+            f"{user.name} ({user.email})",
+            tokens,
+            flow["region"],
+        )
+    if provider == Provider.QUICKBOOKS:
+        realm = request.GET.get("realmId", "")
+        client = QuickBooksClient(
+            api_base=oauth_base(provider), realm_id=realm, token=lambda: tokens.access_token
+        )
+        return _save(
+            request, provider, realm, client.company_info().get("CompanyName", realm), tokens
+        )
+    tenants = [
+        t
+        for t in XeroClient(
+            api_base=oauth_base(provider), token=lambda: tokens.access_token
+        ).connections()
+        if t.get("tenantType") == "ORGANISATION"
+    ]
+    if len(tenants) == 1:
+        return _save(request, provider, tenants[0]["tenantId"], tenants[0]["tenantName"], tokens)
+    request.session[PENDING_XERO_KEY] = crypto.encrypt(
+        json.dumps(
+            {
+                "tenants": tenants,
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token,
+                "access_expires_at": tokens.access_expires_at.isoformat(),
+                "refresh_expires_at": tokens.refresh_expires_at.isoformat()
+                if tokens.refresh_expires_at
+                else None,
+            }
+        )
+    )
+    return redirect("connect_xero_choose")
+
+
+def oauth_base(provider: str, region: str = "us") -> str:
+    from django.conf import settings
+
+    cfg = settings.PROVIDERS[provider]
+    return cfg["regions"][region or "us"] if provider == Provider.CLIO else cfg["api_base_url"]
+
+
+def _save(request, provider, external_id, name, tokens, region=""):
+    try:
+        services.connection_connect(
+            firm=request.membership.firm,
+            actor=request.user,
+            provider=provider,
+            external_id=external_id,
+            external_name=name,
+            tokens=tokens,
+            region=region,
+            ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        # The tokens are dropped, not revoked: revoking could cut another firm's link to the
+        # same company.
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{Provider(provider).label} is connected as {name}.")
+    return redirect("bill_syncing")
+
+
+@member_required(MANAGE_FIRM)
+def connect_xero_choose(request):
+    from datetime import datetime
+
+    sealed = request.session.get(PENDING_XERO_KEY)
+    if not sealed:
+        messages.error(
+            request, "There is no Xero sign-in waiting for a choice. Click Connect again."
+        )
+        return redirect("bill_syncing")
+    pending = json.loads(crypto.decrypt(sealed))
+    if request.method == "POST":
+        tenant = next(
+            (t for t in pending["tenants"] if t["tenantId"] == request.POST.get("tenant")), None
+        )
+        if tenant is None:
+            messages.error(request, "Choose one of the organisations listed.")
+        else:
+            del request.session[PENDING_XERO_KEY]
+            tokens = oauth.Tokens(
+                access_token=pending["access_token"],
+                refresh_token=pending["refresh_token"],
+                access_expires_at=datetime.fromisoformat(pending["access_expires_at"]),
+                refresh_expires_at=datetime.fromisoformat(pending["refresh_expires_at"])
+                if pending["refresh_expires_at"]
+                else None,
+                raw={},
+            )
+            _drop_other_tenants(pending, tenant["tenantId"])
+            return _save(request, Provider.XERO, tenant["tenantId"], tenant["tenantName"], tokens)
+    return render(request, "sync/xero_choose.html", {"tenants": pending["tenants"]})
+
+
+def _drop_other_tenants(pending: dict, keep: str) -> None:
+    """Xero grants every ticked organisation; FirmSync keeps one and removes the rest."""
+    client = XeroClient(api_base=oauth_base(Provider.XERO), token=lambda: pending["access_token"])
+    for tenant in pending["tenants"]:
+        if tenant["tenantId"] != keep:
+            with contextlib.suppress(ProviderError):
+                client.connection_delete(tenant["id"])
