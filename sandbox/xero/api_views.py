@@ -1,5 +1,7 @@
 """api.xero.com/api.xro/2.0 endpoints: one collection view and one item view per resource."""
 
+from django.http import HttpResponse
+
 from sandbox.xero import bank, credit, sales, settings_api, store
 from sandbox.xero.api_base import xero_api
 from sandbox.xero.collection import (
@@ -218,7 +220,7 @@ def _delete(ctx, spec: Spec, rec):
     Items answer 204 [XERO-SPEC deleteItem/deleteAccount]."""
     if spec.plural == "Items":
         rec.delete()
-        return json_response({}, 204)
+        return HttpResponse(status=204)
     rec.data["Status"] = "DELETED"
     saved = store.record_save(ctx.org, spec.kind, spec.id_field, rec.data, status="DELETED")
     return json_response(envelope(ctx, spec.plural, [saved.data]))

@@ -20,6 +20,7 @@ from sandbox.xero.errors import (
     validation,
     validation_body,
 )
+from sandbox.xero.lines import UNIT_DP
 from sandbox.xero.models import Record
 from sandbox.xero.where import WhereError, compile_where
 
@@ -93,7 +94,28 @@ def list_records(ctx, spec: Spec, extra_filter: Callable | None = None) -> list[
     return _where_order(request, [r.data for r in qs.iterator()])
 
 
+SEARCHED = (
+    "InvoiceNumber",
+    "Reference",
+    "Name",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "ContactNumber",
+    "CompanyNumber",
+    "AccountNumber",
+)
+
+
+def _search(term: str, rows: list[dict]) -> list[dict]:
+    """`searchTerm`: case-insensitive text search over the number/name fields [XERO-SPEC]."""
+    term = term.lower()
+    return [r for r in rows if any(term in str(r.get(k) or "").lower() for k in SEARCHED)]
+
+
 def _where_order(request, rows: list[dict]) -> list[dict]:
+    if term := request.GET.get("searchTerm"):
+        rows = _search(term, rows)
     where = request.GET.get("where")
     if where:
         try:
@@ -174,6 +196,7 @@ def summarize(request) -> bool:
 def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, target=None):
     """Create or update each element; returns the response. Rolls back all on a summarised error."""
     out, failed = [], []
+    UNIT_DP.set(4 if ctx.request.GET.get("unitdp") == "4" else 2)
     for element in elements:
         try:
             with transaction.atomic():

@@ -7,12 +7,15 @@ Exclusive, inside it for Inclusive, none for NoTax.
 help.xero.com "Tax rounding"]
 """
 
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sandbox.xero import store
 from sandbox.xero.errors import ElementError
 from sandbox.xero.models import Organisation, Record
 
+# Unit amounts keep 2 decimals unless the call opts in with `unitdp=4` [XERO-SPEC unitdp].
+UNIT_DP: ContextVar[int] = ContextVar("xero_unitdp", default=2)
 LAT = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
 QTY = Decimal("0.0001")
 
@@ -99,7 +102,7 @@ def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
     unit = raw.get("UnitAmount", details.get("UnitPrice"))
     if unit in (None, "") and raw.get("LineAmount") not in (None, ""):
         unit = dec(raw["LineAmount"]) / (qty or 1)
-    unit = dec(unit).quantize(QTY, ROUND_HALF_UP)
+    unit = dec(unit).quantize(QTY if UNIT_DP.get() == 4 else store.CENT, ROUND_HALF_UP)
     discount = dec(raw.get("DiscountRate"), "0")
     amount = store.money(qty * unit * (1 - discount / 100))
     code = raw.get("AccountCode") or details.get("AccountCode")

@@ -83,8 +83,12 @@ def _contact_unique(org, doc, name, status) -> None:
 
 
 def contact_create_by_name(org: Organisation, name: str) -> Record:
+    from sandbox.xero.webhooks import event_record
+
     doc, cols = contact_build(org, {"Name": name}, None)
-    return store.record_save(org, "Contact", "ContactID", doc, **cols)
+    rec = store.record_save(org, "Contact", "ContactID", doc, **cols)
+    event_record(org, "CONTACT", "Contacts", rec, True)
+    return rec
 
 
 def contact_mark_role(org: Organisation, contact_id: str, inv_type: str) -> None:

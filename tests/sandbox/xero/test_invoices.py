@@ -64,9 +64,25 @@ def test_no_tax_ignores_tax_types_and_discounts_apply(xero):
         }
     ]
     inv = _create(xero, LineAmountTypes="NoTax", LineItems=lines).json()["Invoices"][0]
-    # 3 x 33.335 x 0.9 = 90.0045 -> 90.00
-    assert (inv["LineItems"][0]["LineAmount"], inv["TotalTax"], inv["Total"]) == (90.0, 0.0, 90.0)
-    assert inv["LineItems"][0]["TaxType"] == "NONE"
+    # unit amounts keep 2 decimals by default: 33.335 -> 33.34; 3 x 33.34 x 0.9 = 90.018 -> 90.02
+    line = inv["LineItems"][0]
+    assert (line["UnitAmount"], line["LineAmount"], inv["TotalTax"], inv["Total"]) == (
+        33.34,
+        90.02,
+        0.0,
+        90.02,
+    )
+    assert line["TaxType"] == "NONE"
+    contact = xero.contact("Four places")
+    body = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact["ContactID"]},
+        "LineAmountTypes": "NoTax",
+        "LineItems": lines,
+    }
+    four = xero.put("Invoices", {"Invoices": [body]}, "unitdp=4").json()["Invoices"][0]
+    # with unitdp=4: 3 x 33.335 x 0.9 = 90.0045 -> 90.00
+    assert (four["LineItems"][0]["UnitAmount"], four["Total"]) == (33.335, 90.0)
 
 
 def test_item_codes_and_tracking_fill_the_line(xero):
@@ -276,6 +292,9 @@ def test_where_order_and_filters(xero):
     assert len(xero.get("Invoices", {"InvoiceNumbers": "A-2"}).json()["Invoices"]) == 1
     assert len(xero.get("Invoices", {"Statuses": "DRAFT,AUTHORISED"}).json()["Invoices"]) == 3
     assert xero.get("Invoices", {"where": 'Status=="'}).status_code == 400
+    assert [
+        i["InvoiceNumber"] for i in xero.get("Invoices", {"searchTerm": "a-3"}).json()["Invoices"]
+    ] == ["A-3"]
 
 
 def test_paging_adds_pagination_and_line_items(xero):

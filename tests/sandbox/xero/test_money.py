@@ -294,6 +294,9 @@ def test_settings_can_be_extended(xero):
     assert messages(xero.put("Items", {"Items": [{"Code": "MEDIATION"}]})) == [
         "Item code 'MEDIATION' already exists."
     ]
+    item_id = item.json()["Items"][0]["ItemID"]
+    gone = xero.client.delete(f"/sandbox/xero/api/api.xro/2.0/Items/{item_id}", **xero.headers())
+    assert gone.status_code == 204 and gone.content == b""
 
 
 def test_purchase_orders_and_quotes_are_numbered(xero):
