@@ -9,10 +9,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.core import counters_reset, counters_snapshot, faults_set, rate_windows_reset
-from sandbox.quickbooks import actions, presets, webhooks
+from sandbox.quickbooks import actions, gate, presets, webhooks
 from sandbox.quickbooks.models import App, Company, Record, SandboxUser, Setting
 from sandbox.quickbooks.oauth import issue, token_body
-from sandbox.quickbooks.store import setting_set
+from sandbox.quickbooks.store import setting_get, setting_set
 
 
 def control(view):
@@ -126,10 +126,7 @@ def limits(request, body):
     if caps:
         setting_set("limits", caps)
     rate_windows_reset("qbo:")
-    from sandbox.quickbooks.gate import limits as current
-    from sandbox.quickbooks.store import setting_get
-
-    return {"lifted": setting_get("limits_lifted", False), **current()}
+    return {"lifted": setting_get("limits_lifted", False), **gate.limits()}
 
 
 @control

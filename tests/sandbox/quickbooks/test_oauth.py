@@ -1,10 +1,15 @@
 """Intuit OAuth: discovery, consent page, token endpoint (rotation), revoke, 401s."""
 
 import base64
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+import requests
 from django.test import Client
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
 
 from sandbox.quickbooks.models import Token
 from tests.sandbox.quickbooks.conftest import BASE, control
@@ -147,3 +152,66 @@ def test_token_for_another_realm_is_403(qbo):
         f"{BASE}/api/v3/company/{other}/preferences", HTTP_AUTHORIZATION=f"Bearer {qbo.token}"
     )
     assert response.status_code == 403 and response.json()["Fault"]["Error"][0]["code"] == "3100"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_oauthlib_client_connects_over_http(live_server, monkeypatch):
+    """A client written from Intuit's docs (requests-oauthlib) works by base URL alone."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the live server speaks plain HTTP
+    base = f"{live_server.url}{BASE}"
+    realm = requests.post(f"{base}/_control/seed", json={"preset": "reference"}, timeout=10).json()[
+        "realmId"
+    ]
+    app = requests.post(
+        f"{base}/_control/apps", json={"redirect_uris": ["http://localhost/cb"]}, timeout=10
+    ).json()
+    discovery = requests.get(
+        f"{base}/developer/.well-known/openid_sandbox_configuration", timeout=10
+    ).json()
+    session = OAuth2Session(
+        app["client_id"],
+        redirect_uri="http://localhost/cb",
+        scope=["com.intuit.quickbooks.accounting"],
+    )
+    url, state = session.authorization_url(discovery["authorization_endpoint"])
+    browser = requests.Session()
+    page = browser.get(url, timeout=10)
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    form = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()} | {
+        "csrfmiddlewaretoken": csrf
+    }
+    form |= {
+        "email": "sandbox@intuit.example",
+        "password": "sandbox",
+        "decision": "allow",
+        "realm_id": realm,
+    }
+    back = browser.post(
+        discovery["authorization_endpoint"], data=form, allow_redirects=False, timeout=10
+    )
+    assert back.status_code == 302
+    callback = back.headers["Location"]
+    auth = HTTPBasicAuth(app["client_id"], app["client_secret"])
+    token = session.fetch_token(
+        discovery["token_endpoint"],
+        authorization_response=callback,
+        auth=auth,
+        include_client_id=False,
+    )
+    assert parse_qs(urlparse(callback).query)["state"] == [state]
+    info = session.get(
+        f"{base}/api/v3/company/{realm}/companyinfo/{realm}?minorversion=75",
+        headers={"Accept": "application/json"},
+        timeout=10,
+    )
+    assert info.status_code == 200 and info.json()["CompanyInfo"]["CompanyName"]
+    fresh = session.refresh_token(discovery["token_endpoint"], auth=auth, include_client_id=False)
+    assert fresh["refresh_token"] != token["refresh_token"]
+    revoked = requests.post(
+        discovery["revocation_endpoint"],
+        json={"token": fresh["refresh_token"]},
+        auth=auth,
+        timeout=10,
+    )
+    assert revoked.status_code == 200
