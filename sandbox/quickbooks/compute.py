@@ -209,6 +209,11 @@ def sales_form(entity: str, data: dict) -> dict:
         raise faults.required("CustomerRef")
     txn_defaults(data)
     total = item_lines(data, ("SalesItemLineDetail", "GroupLineDetail"), subtotal=True)
+    for line in data["Line"]:
+        detail = line.get("SalesItemLineDetail")
+        if detail is not None:
+            # US companies without sales tax answer every line with TaxCodeRef NON.
+            detail.setdefault("TaxCodeRef", {"value": "NON"})
     data["TotalAmt"] = money(total)
     data.setdefault("TxnTaxDetail", {"TotalTax": 0})
     data.setdefault("ApplyTaxAfterDiscount", False)
