@@ -9,8 +9,7 @@ from sandbox.xero.collection import (
     body_elements,
     envelope,
     find,
-    list_records,
-    page_of,
+    list_page,
     save_elements,
 )
 from sandbox.xero.errors import (
@@ -174,8 +173,7 @@ def _extra_filter(plural: str):
 
 
 def _list(ctx, spec: Spec):
-    rows = list_records(ctx, spec, _extra_filter(spec.plural))
-    rows, meta = page_of(ctx.request, spec, rows)
+    rows, meta = list_page(ctx, spec, _extra_filter(spec.plural))
     drops = () if meta else UNPAGED_DROPS.get(spec.plural, ())
     if ctx.request.GET.get("summaryOnly", "").lower() == "true":
         drops = SUMMARY_DROPS

@@ -77,7 +77,22 @@ def _multi(request, name: str) -> list[str]:
     return values
 
 
-def list_records(ctx, spec: Spec, extra_filter: Callable | None = None) -> list[dict]:
+def list_page(ctx, spec: Spec, extra_filter: Callable | None = None) -> tuple[list[dict], dict]:
+    """Filter in the database; `where`/`order`/`searchTerm` are applied to the JSON in Python,
+    otherwise paging is a database slice (fast on the 20,000-invoice benchmark books)."""
+    request = ctx.request
+    qs = _filtered(ctx, spec, extra_filter)
+    if any(request.GET.get(k) for k in ("where", "order", "searchTerm")):
+        return page_of(request, spec, _where_order(request, [r.data for r in qs.iterator()]))
+    bounds = _page_bounds(request, spec)
+    if bounds is None:
+        return [r.data for r in qs.iterator()], {}
+    page, size = bounds
+    rows = [r.data for r in qs[(page - 1) * size : page * size]]
+    return rows, _meta(page, size, qs.count())
+
+
+def _filtered(ctx, spec: Spec, extra_filter):
     request = ctx.request
     qs = Record.objects.filter(organisation=ctx.org, kind=spec.kind).order_by("pk")
     since = _if_modified_since(request)
@@ -91,7 +106,7 @@ def list_records(ctx, spec: Spec, extra_filter: Callable | None = None) -> list[
             qs = qs.filter(**{f"{column}__in": lowered})
     if extra_filter:
         qs = extra_filter(request, qs)
-    return _where_order(request, [r.data for r in qs.iterator()])
+    return qs
 
 
 SEARCHED = (
@@ -142,26 +157,29 @@ def _sort_key(row: dict, name: str):
     return (0, "") if value is None else (1, str(value).lower())
 
 
-def page_of(request, spec: Spec, rows: list[dict]) -> tuple[list[dict], dict]:
+def _page_bounds(request, spec: Spec) -> tuple[int, int] | None:
     """`page` (1-based) and `pageSize` (default 100, at most 1000) [XERO-SPEC pageSize]."""
     if not spec.paged or "page" not in request.GET:
-        return rows, {}
+        return None
     try:
         page = max(int(request.GET["page"]), 1)
         size = int(request.GET.get("pageSize") or 100)
     except ValueError as exc:
         raise validation("The page and pageSize parameters must be whole numbers.") from exc
-    size = min(max(size, 1), 1000)
-    count = len(rows)
-    meta = {
-        "pagination": {
-            "page": page,
-            "pageSize": size,
-            "pageCount": (count + size - 1) // size,
-            "itemCount": count,
-        }
-    }
-    return rows[(page - 1) * size : page * size], meta
+    return page, min(max(size, 1), 1000)
+
+
+def _meta(page: int, size: int, count: int) -> dict:
+    pages = (count + size - 1) // size
+    return {"pagination": {"page": page, "pageSize": size, "pageCount": pages, "itemCount": count}}
+
+
+def page_of(request, spec: Spec, rows: list[dict]) -> tuple[list[dict], dict]:
+    bounds = _page_bounds(request, spec)
+    if bounds is None:
+        return rows, {}
+    page, size = bounds
+    return rows[(page - 1) * size : page * size], _meta(page, size, len(rows))
 
 
 def find(ctx, spec: Spec, key: str) -> Record:
@@ -239,7 +257,7 @@ def save_record(org, spec: Spec, element: dict, existing) -> dict:
         from sandbox.xero.webhooks import event_record
 
         event_record(org, spec.category, spec.plural, rec, existing is None)
-    return dict(store.record_get(org, spec.kind, rec.remote_id).data)
+    return dict(rec.data)
 
 
 def _error_element(spec: Spec, element: dict, messages: list[str]) -> dict:

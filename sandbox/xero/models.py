@@ -95,6 +95,7 @@ class Record(models.Model):
     number = models.CharField(max_length=255, blank=True)  # InvoiceNumber, Code, TaxType ...
     doc_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=30, blank=True)
+    label = models.CharField(max_length=255, blank=True)  # Name, for uniqueness checks
     data = models.JSONField()
     updated_at = models.DateTimeField()
 
@@ -103,6 +104,7 @@ class Record(models.Model):
             models.Index(fields=["organisation", "kind", "remote_id"], name="sbx_xero_rec_id"),
             models.Index(fields=["organisation", "kind", "updated_at"], name="sbx_xero_rec_upd"),
             models.Index(fields=["organisation", "kind", "number"], name="sbx_xero_rec_num"),
+            models.Index(fields=["organisation", "kind", "label"], name="sbx_xero_rec_label"),
         ]
 
 

@@ -40,7 +40,7 @@ def contact_ref(org: Organisation, raw) -> dict:
         rec = store.record_by_number(org, "Contact", raw["ContactNumber"])
     if rec is None and raw.get("Name"):
         rec = Record.objects.filter(
-            organisation=org, kind="Contact", data__Name=raw["Name"], status="ACTIVE"
+            organisation=org, kind="Contact", label=raw["Name"], status="ACTIVE"
         ).first() or contact_create_by_name(org, raw["Name"])
     if rec is None:
         raise ElementError("A Contact must be specified for this type of transaction")

@@ -72,7 +72,7 @@ def _contact_unique(org, doc, name, status) -> None:
     others = Record.objects.filter(organisation=org, kind="Contact").exclude(
         remote_id=doc["ContactID"]
     )
-    if status == "ACTIVE" and others.filter(status="ACTIVE", data__Name=name).exists():
+    if status == "ACTIVE" and others.filter(status="ACTIVE", label=name).exists():
         raise ElementError(
             f"The contact name {name} is already assigned to another contact. "
             "The contact name must be unique across all active contacts."
@@ -93,9 +93,10 @@ def contact_create_by_name(org: Organisation, name: str) -> Record:
 
 def contact_mark_role(org: Organisation, contact_id: str, inv_type: str) -> None:
     """IsCustomer/IsSupplier are read-only and follow the documents raised for the contact."""
-    rec = store.record_get(org, "Contact", contact_id)
     flag = "IsCustomer" if inv_type.startswith("ACCREC") else "IsSupplier"
-    if rec and not rec.data.get(flag):
+    unmarked = Record.objects.filter(organisation=org, kind="Contact", remote_id=contact_id)
+    rec = unmarked.exclude(**{f"data__{flag}": True}).first()
+    if rec:
         rec.data[flag] = True
         store.record_save(org, "Contact", "ContactID", rec.data, status=rec.status)
 
@@ -117,7 +118,7 @@ def account_build(org: Organisation, payload: dict, existing: Record | None):
     )
     if doc.get("Code") and others.filter(number=doc["Code"]).exists():
         raise ElementError("Please enter a unique Code.")
-    if others.filter(data__Name=doc["Name"]).exists():
+    if others.filter(label=doc["Name"]).exists():
         raise ElementError("Please enter a unique Name.")
     doc.update(Type=acct_type, Class=ACCOUNT_CLASS[acct_type])
     doc.setdefault("TaxType", "NONE")
@@ -181,7 +182,7 @@ def tracking_build(org: Organisation, payload: dict, existing: Record | None):
     others = Record.objects.filter(organisation=org, kind="TrackingCategory").exclude(
         remote_id=doc["TrackingCategoryID"]
     )
-    if others.filter(data__Name=doc["Name"]).exists():
+    if others.filter(label=doc["Name"]).exists():
         raise ElementError("The tracking category name must be unique.")
     if not existing and others.filter(status="ACTIVE").count() >= 2:
         raise ElementError("You can only have 2 active tracking categories.")

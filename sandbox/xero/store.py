@@ -95,8 +95,14 @@ def record_save(org: Organisation, kind: str, id_field: str, data: dict, **cols)
     stamp = now()
     data["UpdatedDateUTC"] = msdate(stamp)
     remote_id = data[id_field]
-    defaults = {"data": data, "updated_at": stamp, **cols}
-    rec, _ = Record.objects.update_or_create(
-        organisation=org, kind=kind, remote_id=remote_id, defaults=defaults
-    )
-    return rec
+    defaults = {
+        "data": data,
+        "updated_at": stamp,
+        "label": str(data.get("Name") or "")[:255],
+        **cols,
+    }
+    # UPDATE first, INSERT when nothing matched: no read of the (large) stored JSON.
+    mine = Record.objects.filter(organisation=org, kind=kind, remote_id=remote_id)
+    if mine.update(**defaults):
+        return Record(organisation=org, kind=kind, remote_id=remote_id, **defaults)
+    return Record.objects.create(organisation=org, kind=kind, remote_id=remote_id, **defaults)
