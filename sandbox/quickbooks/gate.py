@@ -8,6 +8,7 @@ fault (too_many_requests_error.xml). The benchmark lifts them through `_control/
 import json
 import secrets
 from collections.abc import Callable
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -67,28 +68,58 @@ def api_call(request, realm: str, endpoint: str, handler: Callable, *, batch=Fal
 
 
 def _gated(request, realm, endpoint, handler, batch):
-    decision = faults_decide(PROVIDER)
-    if decision.throttle_retry_after is not None:
-        response = fault_response(faults.throttled())
-        response["Retry-After"] = str(decision.throttle_retry_after)
-        return response
-    if decision.error_status:
-        return fault_response(faults.system_error(decision.error_status))
     company, denied = _auth(request, realm)
     if denied:
         return denied
     throttled = _throttle(realm, batch)
     if throttled:
         return throttled
+    with _slot(company) as claimed:
+        if not claimed:
+            return fault_response(faults.throttled())
+        # Injected latency runs while the call holds its concurrency slot, as a slow call would.
+        decision = faults_decide(PROVIDER)
+        if decision.throttle_retry_after is not None:
+            response = fault_response(faults.throttled())
+            response["Retry-After"] = str(decision.throttle_retry_after)
+            return response
+        if decision.error_status:
+            return fault_response(faults.system_error(decision.error_status))
+        response = _answer(request, company, handler)
+    if decision.drop_after_commit and request.method == "POST":
+        connection_drop(_socket_view(request))
+    return response
+
+
+def _answer(request, company: Company, handler):
     request_id = request.GET.get("requestid") or request.GET.get("requestId")
     if request_id:
         replay = Replay.objects.filter(company=company, request_id=request_id).first()
         if replay is not None:
             return HttpResponse(replay.body, status=replay.status, content_type="application/json")
-    response = _run_counted(company, handler, request_id, limits()["concurrent"])
-    if decision.drop_after_commit and request.method == "POST":
-        connection_drop(_socket_view(request))
-    return response
+    status, body = _run(company, handler)
+    text = json.dumps(body)
+    if request_id and status < 500:
+        _remember(company, request_id, status, text)
+    return HttpResponse(text, status=status, content_type="application/json")
+
+
+@contextmanager
+def _slot(company: Company):
+    """Claim one of the realm's concurrent slots with a conditional UPDATE (safe across threads
+    and processes); yields False when all are taken."""
+    if setting_get("limits_lifted", False):
+        yield True
+        return
+    cap = limits()["concurrent"]
+    claimed = Company.objects.filter(pk=company.pk, in_flight__lt=cap).update(
+        in_flight=F("in_flight") + 1
+    )
+    try:
+        yield bool(claimed)
+    finally:
+        if claimed:
+            Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
 
 
 def _socket_view(request):
@@ -110,26 +141,6 @@ def _throttle(realm: str, batch: bool):
     if allowed and batch:
         allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], 60)
     return None if allowed else fault_response(faults.throttled())
-
-
-def _run_counted(company: Company, handler, request_id: str | None, cap: int):
-    lifted = setting_get("limits_lifted", False)
-    if not lifted:
-        # A conditional UPDATE claims one of the realm's concurrent slots (safe across threads).
-        got = Company.objects.filter(pk=company.pk, in_flight__lt=cap).update(
-            in_flight=F("in_flight") + 1
-        )
-        if not got:
-            return fault_response(faults.throttled())
-    try:
-        status, body = _run(company, handler)
-        text = json.dumps(body)
-        if request_id and status < 500:
-            _remember(company, request_id, status, text)
-        return HttpResponse(text, status=status, content_type="application/json")
-    finally:
-        if not lifted:
-            Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
 
 
 def _run(company: Company, handler):

@@ -1,5 +1,10 @@
 """Throttling, injected faults, counters and the bookkeeper actions."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
 from sandbox.quickbooks.models import Company
 from tests.sandbox.quickbooks.conftest import assert_shapes, control
 
@@ -117,3 +122,28 @@ def test_demo_preset_has_harbor_vale_books(db, client):
 def test_reset_empties_the_sandbox(qbo):
     control(qbo.client, "reset")
     assert not Company.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_over_ten_get_429_over_http(live_server):
+    base = f"{live_server.url}/sandbox/quickbooks"
+
+    def post(path, body):
+        return requests.post(f"{base}/_control/{path}", json=body, timeout=10).json()
+
+    realm = post("seed", {"preset": "reference"})["realmId"]
+    app = post("apps", {"redirect_uris": []})
+    token = post("tokens", {"client_id": app["client_id"], "account": realm})["access_token"]
+    post("limits", {"lifted": False})
+    post("faults", {"latency_ms": 1500})
+    url = f"{base}/api/v3/company/{realm}/preferences"
+    headers = {"Authorization": f"Bearer {token}"}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(
+            pool.map(
+                lambda _: requests.get(url, headers=headers, timeout=30).status_code, range(12)
+            )
+        )
+    assert codes.count(200) == 10 and codes.count(429) == 2
+    post("faults", {})
+    assert requests.get(url, headers=headers, timeout=10).status_code == 200
