@@ -25,6 +25,7 @@ from sandbox.quickbooks.models import App, AuthCode, Company, SandboxUser, Token
 ACCESS_TTL = 3600
 REFRESH_TTL = 8640000  # 100 days
 DAILY = timedelta(hours=24)
+HARD_CAP = timedelta(days=5 * 365)
 
 
 def _base(request) -> str:
@@ -148,16 +149,26 @@ def issue(app: App, company: Company, scope: str, grant: str | None = None) -> T
     )
 
 
-def token_body(token: Token) -> dict:
+def token_body(token: Token, *, hard: bool = False) -> dict:
     """oauth_fixtures/success_token_response.json (no id_token: no OpenID signing key here)."""
     left = int((token.refresh_expires_at - clock.now()).total_seconds())
-    return {
+    body = {
         "token_type": "bearer",
         "expires_in": ACCESS_TTL,
         "refresh_token": token.refresh_token,
         "x_refresh_token_expires_in": max(left, 0),
         "access_token": token.access_token,
     }
+    if hard:
+        # Opt-in header since the 2025-11-12 policy: a 5-year cap from the connection's start.
+        first = Token.objects.filter(grant=token.grant).order_by("created_at").first()
+        cap = first.created_at + HARD_CAP - clock.now()
+        body["x_refresh_token_hard_expires_in"] = max(int(cap.total_seconds()), 0)
+    return body
+
+
+def _hard(request) -> bool:
+    return request.headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
 
 
 @csrf_exempt
@@ -192,7 +203,7 @@ def _code_grant(request, app: App):
         code.used = True
         code.save(update_fields=["used"])
         token = issue(app, code.company, code.scope)
-    return JsonResponse(token_body(token))
+    return JsonResponse(token_body(token, hard=_hard(request)))
 
 
 def _refresh_grant(request, app: App):
@@ -208,11 +219,17 @@ def _refresh_grant(request, app: App):
             old.access_expires_at = clock.now() + timedelta(seconds=ACCESS_TTL)
             old.refresh_expires_at = clock.now() + timedelta(seconds=REFRESH_TTL)
             old.save()
-            return JsonResponse(token_body(old))
+            return JsonResponse(token_body(old, hard=_hard(request)))
         old.superseded = True
         old.save(update_fields=["superseded"])
+        if clock.now() - _grant_start(old) >= HARD_CAP:
+            return _oauth_error("invalid_grant")
         token = issue(app, old.company, old.scope, grant=old.grant)
-    return JsonResponse(token_body(token))
+    return JsonResponse(token_body(token, hard=_hard(request)))
+
+
+def _grant_start(token: Token):
+    return Token.objects.filter(grant=token.grant).order_by("created_at").first().created_at
 
 
 @csrf_exempt

@@ -78,8 +78,11 @@ def test_consent_code_exchange_refresh_rotation(db):
     assert client.post(TOKEN_URL, form, **_basic(app)).json() == {
         "error": "invalid_grant"
     }  # code used
+    assert "x_refresh_token_hard_expires_in" not in first
     refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    second = client.post(TOKEN_URL, refresh, **_basic(app)).json()
+    hard = {"HTTP_X_INCLUDE_REFRESH_TOKEN_HARD_EXPIRES_IN": "true"}
+    second = client.post(TOKEN_URL, refresh, **_basic(app), **hard).json()
+    assert 157679000 < second["x_refresh_token_hard_expires_in"] <= 157680000
     assert second["refresh_token"] != first["refresh_token"]
     superseded = client.post(TOKEN_URL, refresh, **_basic(app))
     assert superseded.status_code == 400 and superseded.json() == {"error": "invalid_grant"}
