@@ -36,7 +36,8 @@ def control(methods=("POST",)):
             if request.method not in methods:
                 return JsonResponse({"error": f"Use {' or '.join(methods)}."}, status=405)
             try:
-                payload = json.loads(request.body or b"{}") if request.method == "POST" else {}
+                raw = request.body.strip() if request.method == "POST" else b""
+                payload = json.loads(raw) if raw.startswith(b"{") or raw.startswith(b"[") else {}
                 if not isinstance(payload, dict):
                     raise BadInput("The body must be a JSON object.")
                 return JsonResponse(view(request, payload, *args, **kwargs))

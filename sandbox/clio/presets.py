@@ -200,7 +200,7 @@ def _matter(account, client, user_ids, i, rng):
         "description": f"{PRACTICE[i % len(PRACTICE)]} — {client.data['name']}",
         "status": "Closed" if i % 17 == 16 else "Open",
         "open_date": (BASE - timedelta(days=60 - i % 50)).isoformat(),
-        "responsible_attorney": {"id": user_ids[i % 3]},
+        "responsible_attorney": {"id": user_ids[i % min(3, len(user_ids))]},
     }
     return store.create(account, "matter", resources.matter_fill(account, data))
 
