@@ -90,7 +90,9 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     """Store a new version: SyncToken + 1, LastUpdatedTime now."""
     at = clock.now()
     token = int(rec.data.get("SyncToken", "0")) + 1
-    rec.data = stamp(data, rec.remote_id, token, rec.created_at, at)
+    rest = {k: v for k, v in data.items() if k not in ("domain", "sparse")}
+    body = {"domain": "QBO", "sparse": bool(data.get("sparse", False)), **rest}
+    rec.data = stamp(body, rec.remote_id, token, rec.created_at, at)
     rec.key, rec.party, rec.updated_at = key_for(rec.type, rec.data), party_for(rec.data), at
     rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
     event_add(rec.company, rec.type, rec.remote_id, operation, at)

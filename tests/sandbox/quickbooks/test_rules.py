@@ -209,6 +209,7 @@ def test_void_invoice_zeroes_it_and_unapplies_payments(qbo, books):
         "invoice?operation=void", {"Id": inv["Id"], "SyncToken": current["SyncToken"]}
     ).json()["Invoice"]
     assert (voided["TotalAmt"], voided["Balance"], voided["PrivateNote"]) == (0, 0, "Voided")
+    assert (voided["domain"], voided["sparse"]) == ("QBO", False)
     payment = qbo.get(f"payment/{pay['Id']}").json()["Payment"]
     assert payment["Line"] == [] and payment["UnappliedAmt"] == 100
 
