@@ -83,7 +83,6 @@ def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         _effects(company, spec, data, rec.remote_id, +1)
         old = rec.data
         rec.meta = {**rec.meta, **meta}
-        data["sparse"] = sparse
         saved = record_save(rec, data).data
         _balances(company, spec, old, saved)
         return saved
