@@ -161,6 +161,8 @@ def webhook_config(body):
     if not app.webhook_url:
         raise BadRequest("url is required.")
     check = webhooks.intent_to_receive(app)
+    if body.get("auto_deliver"):
+        check["auto_deliver"] = webhooks.start_sender()
     return {"client_id": app.client_id, "url": app.webhook_url, "key": app.webhook_key, **check}
 
 

@@ -7,20 +7,24 @@ signature and 401 to a wrong one.
 [developer.xero.com/documentation/guides/webhooks/configuring-your-server]
 
 Deliveries wait in a table; `_control/webhooks/flush` sends them now, in order, so tests are
-deterministic.
+deterministic. `start_sender()` (opt-in through `_control/webhooks {"auto_deliver": true}`) runs a
+background thread that flushes every few seconds, as Xero delivers on its own.
 """
 
 import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+import threading
 
 import requests
 
 from sandbox.xero import store
 from sandbox.xero.models import App, Connection, WebhookEvent
 
+logger = logging.getLogger(__name__)
 API_ROOT = "https://api.xero.com/api.xro/2.0"
 TIMEOUT = 5  # Xero expects an answer within 5 seconds
 
@@ -106,3 +110,38 @@ def flush(batch: int = 50) -> dict:
             event.save(update_fields=["attempts", "last_status", "delivered_at"])
         sent, failed = (sent + len(pending), failed) if ok else (sent, failed + len(pending))
     return {"delivered": sent, "failed": failed}
+
+
+_SENDER: dict = {"thread": None, "stop": threading.Event()}
+SEND_EVERY = 2.0
+
+
+def _sender_loop(stop: threading.Event) -> None:
+    from django.db import connection
+
+    while not stop.wait(SEND_EVERY):
+        try:
+            flush()
+        except Exception:  # a sandbox sender must outlive a bad receiver or a reset
+            logger.exception("Xero sandbox webhook delivery failed")
+        finally:
+            connection.close()  # hold no connection between rounds (lets test DBs be dropped)
+
+
+def start_sender() -> bool:
+    """Start the background sender once per process; returns whether it is running."""
+    if _SENDER["thread"] is None:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_sender_loop, args=(stop,), name="xero-webhook-sender", daemon=True
+        )
+        thread.start()
+        _SENDER.update(thread=thread, stop=stop)
+    return True
+
+
+def stop_sender() -> None:
+    if _SENDER["thread"] is not None:
+        _SENDER["stop"].set()
+        _SENDER["thread"].join(timeout=SEND_EVERY + 5)
+        _SENDER["thread"] = None

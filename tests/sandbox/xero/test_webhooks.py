@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.sandbox.xero.conftest import Xero, ctl
+from sandbox.xero import webhooks
+from tests.sandbox.xero.conftest import API, Xero, checked_session, ctl
 
 KEY = "k3y-for-tests-only"
 
@@ -134,3 +136,27 @@ def test_bookkeeper_actions_raise_events_too(client, db, receiver):
         "UPDATE",
         inv["InvoiceID"],
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_sender_delivers_without_a_flush(live_server, receiver):
+    session = checked_session()
+    base = f"{live_server.url}/sandbox/xero"
+    seeded = session.post(f"{base}/_control/seed", json={"preset": "reference"}).json()
+    app = session.post(f"{base}/_control/apps", json={"redirect_uris": []}).json()
+    tok = session.post(f"{base}/_control/tokens", json={"client_id": app["client_id"]}).json()
+    hook = {"client_id": app["client_id"], "url": receiver.url, "key": KEY, "auto_deliver": True}
+    assert session.post(f"{base}/_control/webhooks", json=hook).json()["status"] == "OK"
+    headers = {
+        "Authorization": f"Bearer {tok['access_token']}",
+        "Accept": "application/json",
+        "xero-tenant-id": seeded["organisations"][0]["tenantId"],
+    }
+    session.put(
+        f"{live_server.url}{API}/Contacts", json={"Contacts": [{"Name": "Pushed"}]}, headers=headers
+    )
+    deadline = time.time() + 10
+    while time.time() < deadline and len(receiver.bodies) < 2:
+        time.sleep(0.2)
+    webhooks.stop_sender()
+    assert receiver.bodies[-1]["events"][0]["eventCategory"] == "CONTACT"
