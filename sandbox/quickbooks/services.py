@@ -249,8 +249,11 @@ def _sales_balance(name: str, data: dict, rec) -> None:
     if remaining < 0:
         raise faults.business("The transaction total cannot be less than the amount already paid.")
     data[field_name] = compute.money(remaining)
-    if rec is not None:
-        data["LinkedTxn"] = rec.data.get("LinkedTxn", [])
+    # Links to payments are read-only at the API level (Invoice doc, LinkedTxn): kept from the
+    # stored invoice, never taken from the request.
+    sent = [lk for lk in data.get("LinkedTxn") or [] if lk.get("TxnType") != "Payment"]
+    old = (rec.data.get("LinkedTxn") or []) if rec is not None else []
+    data["LinkedTxn"] = sent + [lk for lk in old if lk.get("TxnType") == "Payment"]
     if name == "CreditMemo":
         data["Balance"] = data["RemainingCredit"]
 

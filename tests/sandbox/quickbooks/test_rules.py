@@ -254,3 +254,18 @@ def test_deleting_the_deposit_frees_the_payment(qbo, books):
     assert gone.json()["Deposit"]["status"] == "Deleted"
     edit = {"Id": pay["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "ok"}
     assert qbo.post("payment", edit).status_code == 200
+
+
+def test_payment_links_on_an_invoice_are_read_only(qbo, books):
+    body = invoice_body(
+        books, LinkedTxn=[{"TxnId": "999", "TxnType": "Payment"}], TotalAmt=1, Balance=1
+    )
+    inv = qbo.create("Invoice", body)
+    assert inv["LinkedTxn"] == [] and inv["TotalAmt"] == 700 and inv["Balance"] == 700
+    pay = _pay(qbo, books, inv, 100)
+    current = qbo.get(f"invoice/{inv['Id']}").json()["Invoice"]
+    update = {"Id": inv["Id"], "SyncToken": current["SyncToken"], "sparse": True, "LinkedTxn": []}
+    kept = qbo.post("invoice", update).json()["Invoice"]
+    assert (
+        kept["LinkedTxn"] == [{"TxnId": pay["Id"], "TxnType": "Payment"}] and kept["Balance"] == 600
+    )
