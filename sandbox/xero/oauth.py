@@ -14,7 +14,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.core import counter_bump
+from sandbox.core import counter_bump, faults_decide
 from sandbox.xero import store, tokens
 from sandbox.xero.api_base import token_for_request
 from sandbox.xero.errors import XeroError, json_response
@@ -245,7 +245,15 @@ def connection_doc(conn) -> dict:
 
 @csrf_exempt
 def connections(request, connection_id=None):
+    decision = faults_decide(store.PROVIDER)
     try:
+        if decision.throttle_retry_after is not None:
+            raise XeroError(429, {"Title": "Too Many Requests", "Status": 429},
+                            {"Retry-After": str(decision.throttle_retry_after)})  # fmt: skip
+        if decision.error_status:
+            raise XeroError(
+                decision.error_status, {"Title": "Error", "Status": decision.error_status}
+            )
         tok = token_for_request(request)
         resp = _connections(request, tok, connection_id)
     except XeroError as err:

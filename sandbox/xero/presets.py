@@ -195,6 +195,19 @@ def _demo_invoices(org: Organisation, contacts: list[dict]) -> None:
             )
 
 
+def _demo_trust(org: Organisation, contacts: list[dict]) -> None:
+    """Retainers received into the trust bank, held as a liability (API_NOTES §6, trust)."""
+    today = store.now().date()
+    for n, amount in enumerate((2500, 1200)):
+        _save(org, "BankTransactions", {
+            "Type": "RECEIVE", "Contact": {"ContactID": contacts[n + 6]["ContactID"]},
+            "BankAccount": {"Code": "091"}, "Date": (today - dt.timedelta(days=20 - n)).isoformat(),
+            "LineAmountTypes": "NoTax", "Reference": "Retainer",
+            "LineItems": [{"Description": "Retainer deposit", "UnitAmount": amount,
+                           "AccountCode": "850", "TaxType": "NONE"}],
+        })  # fmt: skip
+
+
 @transaction.atomic
 def seed_demo(account: str | None = None) -> dict:
     main = _org(account or "Lakeside Legal", "!LkS01")
@@ -211,6 +224,7 @@ def seed_demo(account: str | None = None) -> dict:
     for i, person in enumerate(LAKESIDE_CONTACTS[:8]):
         _save(old, "Contacts", _contact_payload(person, i + 1))
     _demo_invoices(main, contacts)
+    _demo_trust(main, contacts)
     Organisation.objects.filter(pk=old.pk).update(period_lock_date=dt.date(2025, 12, 31))
     return {
         "preset": "demo",
