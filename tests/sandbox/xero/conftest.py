@@ -159,3 +159,11 @@ def xero(client, db):
 def messages(resp) -> list[str]:
     body = resp.json()
     return [m["Message"] for el in body["Elements"] for m in el["ValidationErrors"]]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if spec_check.VALIDATED["count"]:
+        terminalreporter.write_line(
+            f"Xero responses validated against the OpenAPI specs: {spec_check.VALIDATED['count']}; "
+            f"answers the specs define no body for, by status: {spec_check.VALIDATED['silent']}"
+        )

@@ -16,7 +16,9 @@ def test_demo_has_two_lakeside_organisations_with_books(client, db):
     accounts = {a["Name"]: a["Type"] for a in xero.get("Accounts").json()["Accounts"]}
     assert accounts["Client funds held in trust"] == "CURRLIAB"
     assert accounts["Client Trust Account (IOLTA)"] == "BANK"
-    trust = xero.get("BankTransactions", {"where": 'BankAccount.Code=="091"'}).json()["BankTransactions"]
+    trust = xero.get("BankTransactions", {"where": 'BankAccount.Code=="091"'}).json()[
+        "BankTransactions"
+    ]
     assert sorted(b["Total"] for b in trust) == [1200.0, 2500.0]
     assert {ln["AccountCode"] for b in trust for ln in b["LineItems"]} == {"850"}
 
