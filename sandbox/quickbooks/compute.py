@@ -180,14 +180,15 @@ def item_lines(data: dict, details: tuple[str, ...], *, subtotal: bool) -> Decim
     if not lines:
         raise faults.required("Line")
     total, used = Decimal(0), {int(ln["Id"]) for ln in lines if str(ln.get("Id", "")).isdigit()}
-    next_id = max(used, default=0) + 1
+    next_id, seen = max(used, default=0) + 1, set()
     for number, line in enumerate(lines, start=1):
         line.setdefault("DetailType", details[0])
         kind = line["DetailType"]
         amount = line_amount(line, kind) if kind in details else dec(line.get("Amount", 0))
         line["Amount"] = money(amount)
-        if not str(line.get("Id", "")).isdigit():
+        if not str(line.get("Id", "")).isdigit() or line["Id"] in seen:
             line["Id"], next_id = str(next_id), next_id + 1
+        seen.add(line["Id"])
         line["LineNum"] = number
         total += amount if kind != "DescriptionOnly" else 0
     data["Line"] = lines
