@@ -9,6 +9,7 @@ access tokens live 3600 s, refresh tokens a rolling 100 days (`x_refresh_token_e
 
 import base64
 import json
+import math
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -151,7 +152,7 @@ def issue(app: App, company: Company, scope: str, grant: str | None = None) -> T
 
 def token_body(token: Token, *, hard: bool = False) -> dict:
     """oauth_fixtures/success_token_response.json (no id_token: no OpenID signing key here)."""
-    left = int((token.refresh_expires_at - clock.now()).total_seconds())
+    left = math.ceil((token.refresh_expires_at - clock.now()).total_seconds())
     body = {
         "token_type": "bearer",
         "expires_in": ACCESS_TTL,
