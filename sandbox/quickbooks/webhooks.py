@@ -43,6 +43,9 @@ def configure(body: dict) -> dict:
     app.webhook_url = body.get("url", app.webhook_url)
     app.webhook_verifier = body.get("verifier_token", app.webhook_verifier)
     app.webhook_format = fmt
+    if "entities" in body:
+        # The portal's entity checkboxes; empty = every entity.
+        setting_set(f"webhook_entities:{app.client_id}", list(body["entities"] or []))
     if body.get("from_now", True) and not app.webhook_cursor:
         last = ChangeEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
         app.webhook_cursor = last or 0
@@ -93,7 +96,8 @@ def _collect(app: App) -> None:
     if not events:
         return
     App.objects.filter(pk=app.pk).update(webhook_cursor=events[-1].pk)
-    mine = [e for e in events if e.company_id in realms]
+    wanted = set(setting_get(f"webhook_entities:{app.client_id}") or [])
+    mine = [e for e in events if e.company_id in realms and (not wanted or e.entity in wanted)]
     if not mine:
         return
     payload = _cloud(mine) if app.webhook_format == "cloudevents" else _legacy(mine)

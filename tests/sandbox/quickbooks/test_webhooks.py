@@ -57,6 +57,7 @@ def test_legacy_notifications_are_signed_and_list_changes(qbo, books, receiver):
     assert note["realmId"] == qbo.realm
     ops = [(e["name"], e["id"], e["operation"]) for e in note["dataChangeEvent"]["entities"]]
     assert ("Invoice", inv["Id"], "Create") in ops and ("Invoice", inv["Id"], "Void") in ops
+    assert {name for name, _, _ in ops} == {"Invoice"}
     assert control(qbo.client, "webhooks/flush") == {"delivered": 0, "failed": 0}
 
 
