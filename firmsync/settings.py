@@ -3,6 +3,7 @@
 A bad value stops the process at start with a message that names the variable.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -49,6 +50,9 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 SANDBOX_ENABLED = _env("bool", "SANDBOX_ENABLED", default=DEBUG or TESTING)
+if SANDBOX_ENABLED:
+    # The sandbox providers answer on plain http://127.0.0.1; oauthlib insists on https otherwise.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # Where our own server answers; the sandbox providers live under it and the demo talks to it.
 SITE_URL = _env("url", "SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
 

@@ -68,6 +68,9 @@ class Connection(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    refresh_lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is refreshing the tokens until then."
+    )
     calls_day = models.DateField(null=True, blank=True)
     calls_today = models.PositiveIntegerField(default=0)
 

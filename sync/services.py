@@ -1,24 +1,27 @@
 """Writes for connections and the worker heartbeat."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, Role, User
 from accounts.services import audit_record
 from sync.models import PROVIDER_SIDE, Connection, Provider, WorkerHeartbeat
 from sync.providers import oauth
-from sync.providers.errors import ProviderAuthError, ProviderError
+from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 
 logger = logging.getLogger("firmsync.sync")
 
 # Refresh a little before expiry so a call never starts with a token about to lapse.
 REFRESH_MARGIN = timedelta(minutes=2)
+# How long one worker may take to refresh before another may try.
+LEASE = timedelta(seconds=30)
 ACCOUNT_NOUN = {"clio": "account", "quickbooks": "company", "xero": "organisation"}
 
 
@@ -95,41 +98,68 @@ def connection_connect(
 
 
 def connection_access_token(*, connection_id: int) -> str:
-    """A usable access token, refreshed under a row lock when it is about to expire.
+    """A usable access token, refreshed once however many workers ask at the same moment.
 
-    Many workers may ask at once: the first takes the lock and refreshes; the others wait on the
-    lock, then find a fresh token and use it, so the token endpoint is called once. A rotated
-    refresh token is saved in the same transaction, before anything else uses it.
+    The refresh is claimed with a conditional UPDATE (a short lease on the connection row) rather
+    than a row lock held across the HTTP call: no database lock waits on the provider, and only
+    the claimer calls the token endpoint while the others wait for its result. The rotated refresh
+    token is saved the moment it arrives, before the new access token is used.
     """
-    conn = Connection.objects.get(pk=connection_id)
-    if _fresh(conn):
-        return conn.access_token
-    with transaction.atomic():
-        conn = Connection.objects.select_for_update().get(pk=connection_id)
+    deadline = time.monotonic() + LEASE.total_seconds() + 5
+    while True:
+        conn = Connection.objects.get(pk=connection_id)
         if not conn.is_active:
             raise ProviderAuthError(conn.provider, "The connection needs to be reconnected.")
         if _fresh(conn):
             return conn.access_token
-        try:
-            tokens = oauth.token_refresh(
-                oauth.oauth_app(conn.provider, conn.region or "us"),
-                refresh_token=conn.refresh_token,
+        if _lease_claim(connection_id):
+            return _refresh_claimed(connection_id)
+        if time.monotonic() > deadline:
+            raise ProviderUnavailable(
+                conn.provider, "Another worker's token refresh did not finish."
             )
-        except ProviderAuthError as exc:
-            _needs_reconnect(conn, str(exc))
-            raise
-        conn.access_token = tokens.access_token
-        conn.refresh_token = tokens.refresh_token or conn.refresh_token
-        conn.access_expires_at = tokens.access_expires_at
-        conn.refresh_expires_at = tokens.refresh_expires_at or conn.refresh_expires_at
-        conn.save(
-            update_fields=[
-                "access_token",
-                "refresh_token",
-                "access_expires_at",
-                "refresh_expires_at",
-            ]
+        time.sleep(0.1)
+
+
+def _lease_claim(connection_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Connection.objects.filter(pk=connection_id, status=Connection.Status.CONNECTED)
+        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+        .update(refresh_lease_until=now + LEASE)
+    )
+
+
+def _refresh_claimed(connection_id: int) -> str:
+    conn = Connection.objects.get(pk=connection_id)
+    if _fresh(conn):  # someone finished just before we claimed
+        Connection.objects.filter(pk=connection_id).update(refresh_lease_until=None)
+        return conn.access_token
+    try:
+        tokens = oauth.token_refresh(
+            oauth.oauth_app(conn.provider, conn.region or "us"), refresh_token=conn.refresh_token
         )
+    except ProviderAuthError as exc:
+        with transaction.atomic():
+            _needs_reconnect(Connection.objects.select_for_update().get(pk=connection_id), str(exc))
+        raise
+    except ProviderError:
+        Connection.objects.filter(pk=connection_id).update(refresh_lease_until=None)
+        raise
+    conn.access_token = tokens.access_token
+    conn.refresh_token = tokens.refresh_token or conn.refresh_token
+    conn.access_expires_at = tokens.access_expires_at
+    conn.refresh_expires_at = tokens.refresh_expires_at or conn.refresh_expires_at
+    conn.refresh_lease_until = None
+    conn.save(
+        update_fields=[
+            "access_token",
+            "refresh_token",
+            "access_expires_at",
+            "refresh_expires_at",
+            "refresh_lease_until",
+        ]
+    )
     return conn.access_token
 
 
@@ -145,7 +175,8 @@ def _needs_reconnect(conn: Connection, reason: str) -> None:
     """Runs inside the refresh transaction; the email goes out once it commits."""
     conn.status = Connection.Status.NEEDS_RECONNECT
     conn.last_error = reason
-    conn.save(update_fields=["status", "last_error"])
+    conn.refresh_lease_until = None
+    conn.save(update_fields=["status", "last_error", "refresh_lease_until"])
     audit_record(
         firm=conn.firm,
         actor=None,

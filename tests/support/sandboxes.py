@@ -1,0 +1,48 @@
+"""Point the product at the sandbox providers served by the live test server, over real HTTP."""
+
+import requests
+
+
+def control(base: str, provider: str, endpoint: str, payload: dict | None = None) -> dict:
+    response = requests.post(
+        f"{base}/sandbox/{provider}/_control/{endpoint}", json=payload or {}, timeout=120
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def use_sandboxes(settings, base: str) -> None:
+    """Rewrite the provider base URLs to the live server and register one app per provider."""
+    sandbox = f"{base}/sandbox"
+    providers = {
+        "clio": {"regions": {r: f"{sandbox}/clio/{r}" for r in ("us", "eu", "ca", "au")}},
+        "quickbooks": {
+            "authorize_url": f"{sandbox}/quickbooks/appcenter/connect/oauth2",
+            "oauth_base_url": f"{sandbox}/quickbooks/oauth",
+            "developer_base_url": f"{sandbox}/quickbooks/developer",
+            "api_base_url": f"{sandbox}/quickbooks/api",
+        },
+        "xero": {
+            "login_base_url": f"{sandbox}/xero/login",
+            "identity_base_url": f"{sandbox}/xero/identity",
+            "api_base_url": f"{sandbox}/xero/api",
+        },
+    }
+    for name, urls in providers.items():
+        control(base, name, "reset")
+        callback = f"{base}/settings/bill-syncing/callback/{name}/"
+        app = control(base, name, "apps", {"redirect_uris": [callback], "name": "FirmSync"})
+        urls.update(client_id=app["client_id"], client_secret=app["client_secret"])
+    settings.PROVIDERS = providers
+
+
+def signed_in_session(live_server_url: str, user) -> requests.Session:
+    """A requests session carrying a Django session cookie for `user`."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set("sessionid", client.cookies["sessionid"].value)
+    session.get(f"{live_server_url}/", timeout=30)  # sets the CSRF cookie
+    return session
