@@ -65,7 +65,7 @@ def test_many_workers_refreshing_at_once_call_the_token_endpoint_once(qbo):
     def worker():
         try:
             results.append(services.connection_access_token(connection_id=conn.pk))
-        except Exception as exc:  # noqa: BLE001 - any failure fails the test below
+        except Exception as exc:  # any failure fails the test below
             errors.append(exc)
         finally:
             db_connection.close()
@@ -83,7 +83,7 @@ def test_many_workers_refreshing_at_once_call_the_token_endpoint_once(qbo):
 
 
 def test_a_rotated_refresh_token_is_kept_and_the_old_one_is_dead(qbo, settings):
-    base, conn, _ = qbo
+    _, conn, _ = qbo
     old_refresh = conn.refresh_token
     services.connection_access_token(connection_id=conn.pk)
     conn.refresh_from_db()
@@ -96,7 +96,7 @@ def test_a_rotated_refresh_token_is_kept_and_the_old_one_is_dead(qbo, settings):
 
 
 def test_invalid_grant_marks_the_connection_and_emails_the_admins(qbo):
-    base, conn, admin = qbo
+    _, conn, admin = qbo
     oauth.token_revoke(
         oauth.oauth_app("quickbooks"),
         access_token=conn.access_token,
