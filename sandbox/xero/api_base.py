@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.core import connection_drop, counter_bump, faults_decide
-from sandbox.xero import limits, store
+from sandbox.xero import limits, store, xml
 from sandbox.xero.errors import XeroError, problem, render
 from sandbox.xero.models import Connection, IdempotentReply, Token
 from sandbox.xero.tokens import connections_of
@@ -111,6 +111,8 @@ def xero_api(endpoint: str, scopes: tuple[str, ...] = (), tenant: bool = True):
         def view(request, **kwargs):
             name = f"{request.method} {endpoint}"
             resp, drop = _serve(request, handler, name, scopes, tenant, kwargs)
+            if not xml.wants_json(request) and resp.status_code != 204:
+                xml.convert(resp)
             counter_bump(store.PROVIDER, name, resp.status_code)
             if drop:
                 connection_drop(_socket_view(request))

@@ -184,3 +184,16 @@ def test_an_invoice_may_name_a_new_contact(xero):
         },
     )
     assert messages(unknown) == ["The contact with the specified ContactID could not be found."]
+
+
+def test_without_accept_json_the_answer_is_xml(xero):
+    inv = xero.invoice(number="X-1")
+    headers = xero.headers()
+    del headers["HTTP_ACCEPT"]
+    resp = xero.client.get(f"/sandbox/xero/api/api.xro/2.0/Invoices/{inv['InvoiceID']}", **headers)
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/xml")
+    body = resp.content.decode()
+    assert body.startswith("<Response>") and "<Invoices><Invoice>" in body
+    assert (
+        "<InvoiceNumber>X-1</InvoiceNumber>" in body and "<Date>2026-03-01T00:00:00</Date>" in body
+    )

@@ -109,7 +109,10 @@ def test_consent_connects_only_the_chosen_organisation(client, demo):
     body = resp.json()
     assert body["expires_in"] == 1800 and body["token_type"] == "Bearer" and "id_token" in body
     event = _claims(body["access_token"])["authentication_event_id"]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}"}
+    auth = {
+        "HTTP_AUTHORIZATION": f"Bearer {body['access_token']}",
+        "HTTP_ACCEPT": "application/json",
+    }
     conns = client.get(CONNECTIONS, **auth).json()
     assert [(c["tenantId"], c["tenantType"], c["authEventId"]) for c in conns] == [
         (chosen, "ORGANISATION", event)
