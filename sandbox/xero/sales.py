@@ -182,8 +182,8 @@ def _amounts(doc: dict, old: dict) -> None:
     doc["AmountCredited"] = store.to_number(credited)
     due = total - paid - credited if doc["Status"] not in ("VOIDED", "DELETED") else Decimal(0)
     doc["AmountDue"] = store.to_number(store.money(due))
-    doc.setdefault("Payments", [])
-    doc.setdefault("CreditNotes", [])
+    for key in ("Payments", "CreditNotes", "Prepayments", "Overpayments"):
+        doc.setdefault(key, [])
     doc.setdefault("IsDiscounted", any(ln.get("DiscountRate") for ln in doc["LineItems"]))
     doc["HasErrors"] = False
 
