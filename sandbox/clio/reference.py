@@ -3,35 +3,92 @@ payments with their allocations and deposits, 30,000 trust transactions. Bulk-in
 webhooks, no per-row queries); amounts are computed with Decimal exactly as billing.totals does.
 """
 
+import hashlib
+import json
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from sandbox.clio import billing
 from sandbox.clio.models import Account, Record
-from sandbox.clio.store import make_etag, money, num
+from sandbox.clio.store import money, num
 
 N_CONTACTS, BILLS_PER_MATTER, LINES, TRUST_PER_MATTER = 5_000, 4, 10, 6
 BASE = date(2025, 1, 6)
-BATCH = 2_000
+BATCH = 3_000
 
 
 def bulk_insert(account: Account, type_: str, rows: list[dict]) -> list[Record]:
+    """Insert rows with ids chosen here (no RETURNING round trips); COPY on PostgreSQL."""
     now = timezone.now()
+    stamp = now.isoformat()
+    start = (Record.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+    # Etags from type, position and time (not from the JSON): unique per row and much cheaper.
     objs = [
         Record(
+            id=start + i,
             account=account,
             type=type_,
             data=row,
-            etag=make_etag(type_, 1, row, now),
+            etag=f'"{hashlib.md5(f"{type_}|{i}|{stamp}".encode()).hexdigest()}"',  # noqa: S324
             created_at=now,
             updated_at=now,
         )
-        for row in rows
+        for i, row in enumerate(rows)
     ]
-    return Record.objects.bulk_create(objs, batch_size=BATCH)
+    if not objs:
+        return objs
+    if connection.vendor == "postgresql":
+        _copy(objs)
+    elif connection.vendor == "sqlite":
+        _executemany(objs)
+    else:
+        Record.objects.bulk_create(objs, batch_size=BATCH)
+    return objs
+
+
+COLUMNS = "id, account_id, type, data, version, etag, created_at, updated_at, deleted"
+
+
+def _executemany(objs: list[Record]) -> None:
+    """SQLite: one prepared INSERT run over all rows (no ORM per-row work)."""
+    table = Record._meta.db_table
+    moment = objs[0].created_at.isoformat(sep=" ").replace("+00:00", "")
+    rows = [
+        (o.id, o.account_id, o.type, json.dumps(o.data), 1, o.etag, moment, moment, False)
+        for o in objs
+    ]
+    connection.ensure_connection()
+    connection.connection.executemany(
+        f"INSERT INTO {table} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+
+
+def _copy(objs: list[Record]) -> None:
+    table = Record._meta.db_table
+    columns = COLUMNS
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for o in objs:
+                copy.write_row(
+                    (
+                        o.id,
+                        o.account_id,
+                        o.type,
+                        json.dumps(o.data),
+                        1,
+                        o.etag,
+                        o.created_at,
+                        o.updated_at,
+                        False,
+                    )
+                )
+        # Explicit ids bypass the sequence: move it past them.
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [objs[-1].id])
 
 
 def seed_reference(account: Account, user_id: int) -> dict:
