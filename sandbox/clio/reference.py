@@ -64,7 +64,8 @@ def _executemany(objs: list[Record]) -> None:
     ]
     connection.ensure_connection()
     connection.connection.executemany(
-        f"INSERT INTO {table} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        f"INSERT INTO {table} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constants
+        rows,
     )
 
 
