@@ -213,22 +213,42 @@ def summarize(request) -> bool:
 
 def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, target=None):
     """Create or update each element; returns the response. Rolls back all on a summarised error."""
-    out, failed = [], []
-    UNIT_DP.set(4 if ctx.request.GET.get("unitdp") == "4" else 2)
-    for element in elements:
-        try:
-            with transaction.atomic():
-                existing = target or (None if create_only else _existing(ctx, spec, element))
-                out.append(_save_one(ctx, spec, element, existing))
-        except ElementError as err:
-            failed.append(_error_element(spec, element, err.messages))
-            out.append(failed[-1])
+    unit_dp = UNIT_DP.set(4 if ctx.request.GET.get("unitdp") == "4" else 2)
+    try:
+        out, failed = _save_all(ctx, spec, elements, create_only, target)
+    finally:
+        UNIT_DP.reset(unit_dp)
     if failed and summarize(ctx.request):
         raise XeroError(400, validation_body([_strip_status(e) for e in failed]))
     if not summarize(ctx.request):
         for item in out:
             item.setdefault("StatusAttributeString", "OK")
     return json_response(envelope(ctx, spec.plural, out))
+
+
+def _save_all(ctx, spec: Spec, elements: list, create_only: bool, target):
+    out, failed = [], []
+    for element in elements:
+        try:
+            if not isinstance(element, dict):
+                raise ElementError(f"Each of the {spec.plural} must be an object.")
+            out.append(_save_guarded(ctx, spec, element, create_only, target))
+        except ElementError as err:
+            bad = element if isinstance(element, dict) else {}
+            failed.append(_error_element(spec, bad, err.messages))
+            out.append(failed[-1])
+    return out, failed
+
+
+def _save_guarded(ctx, spec: Spec, element: dict, create_only: bool, target) -> dict:
+    """One element in its own savepoint; a field of the wrong JSON type is a validation error
+    (Xero answers malformed elements with a 400, not a 500)."""
+    try:
+        with transaction.atomic():
+            existing = target or (None if create_only else _existing(ctx, spec, element))
+            return _save_one(ctx, spec, element, existing)
+    except (AttributeError, TypeError) as exc:
+        raise ElementError("The element could not be read: a field has the wrong type.") from exc
 
 
 def _existing(ctx, spec: Spec, element: dict):
@@ -260,8 +280,28 @@ def save_record(org, spec: Spec, element: dict, existing) -> dict:
     return dict(rec.data)
 
 
+OBJECT_FIELDS = {"Contact", "Invoice", "CreditNote", "Account", "BankAccount", "FromBankAccount",
+                 "ToBankAccount", "Item", "SalesDetails", "PurchaseDetails"}  # fmt: skip
+LIST_FIELDS = {"LineItems", "Payments", "Tracking", "Addresses", "Phones", "JournalLines",
+               "Allocations", "CreditNotes", "TaxComponents", "Options"}  # fmt: skip
+
+
+def _echo(element: dict) -> dict:
+    """The element as sent, less fields of the wrong JSON type (Xero echoes its own model)."""
+    out = {}
+    for key, value in element.items():
+        if key in OBJECT_FIELDS and not isinstance(value, dict):
+            continue
+        if key in LIST_FIELDS and not (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        ):
+            continue
+        out[key] = value
+    return out
+
+
 def _error_element(spec: Spec, element: dict, messages: list[str]) -> dict:
-    item = dict(element)
+    item = _echo(element)
     item["ValidationErrors"] = [{"Message": m} for m in messages]
     item[spec.error_flag] = True
     item["StatusAttributeString"] = "ERROR"

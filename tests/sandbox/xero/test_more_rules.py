@@ -197,3 +197,14 @@ def test_without_accept_json_the_answer_is_xml(xero):
     assert (
         "<InvoiceNumber>X-1</InvoiceNumber>" in body and "<Date>2026-03-01T00:00:00</Date>" in body
     )
+
+
+def test_malformed_elements_are_validation_errors(xero):
+    resp = xero.put(
+        "Invoices",
+        {"Invoices": [{"Type": "ACCREC", "Contact": "not an object"}, "nonsense"]},
+        "summarizeErrors=false",
+    )
+    assert resp.status_code == 200
+    assert [i["StatusAttributeString"] for i in resp.json()["Invoices"]] == ["ERROR", "ERROR"]
+    assert xero.put("Invoices", b"{not json".decode()).status_code == 400
