@@ -19,7 +19,7 @@ import uuid
 from datetime import timedelta
 
 import requests
-from django.db import close_old_connections
+from django.db import connections
 
 from sandbox.quickbooks import clock
 from sandbox.quickbooks.models import App, ChangeEvent, Token, WebhookDelivery
@@ -77,7 +77,7 @@ def _loop(interval: float) -> None:
                 logger.exception("QuickBooks sandbox webhook sender failed; retrying")
             time.sleep(interval)
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's own connections
 
 
 def sign(verifier: str, body: bytes) -> str:

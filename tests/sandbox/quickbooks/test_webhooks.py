@@ -35,6 +35,7 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook"
     server.shutdown()
+    server.server_close()
 
 
 def _verify(signature: str, body: bytes) -> bool:
