@@ -126,6 +126,7 @@ def limits(request, body):
     if caps:
         setting_set("limits", caps)
     rate_windows_reset("qbo:")
+    Company.objects.update(in_flight=0)  # start every realm's windows and slots afresh
     return {"lifted": setting_get("limits_lifted", False), **gate.limits()}
 
 
