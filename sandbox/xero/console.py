@@ -3,6 +3,8 @@
 Reads go straight to the document store; every change goes through `_control/actions`' functions,
 so the console obeys the same rules (status, lock date, amounts) as the API."""
 
+from urllib.parse import urlencode
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -53,7 +55,21 @@ def _row(data: dict) -> dict:
 
 
 ALLOWED = {"approve_invoice", "void_invoice", "pay_invoice", "reconcile_payment",
-           "delete_payment", "set_period_lock_date"}  # fmt: skip
+           "delete_payment", "set_period_lock_date", "create_invoice"}  # fmt: skip
+
+
+def _typed_invoice(form) -> dict:
+    invoice = {
+        "Type": "ACCREC",
+        "Contact": {"Name": form.get("contact_name", "")},
+        "Status": "AUTHORISED" if form.get("approve") else "DRAFT",
+        "LineItems": [{"Description": form.get("description", ""), "Quantity": 1,
+                       "UnitAmount": form.get("amount", ""),
+                       "AccountCode": form.get("account_code", "")}],
+    }  # fmt: skip
+    if form.get("invoice_number"):
+        invoice["InvoiceNumber"] = form["invoice_number"]
+    return invoice
 
 
 def act(request, tenant_id):
@@ -61,6 +77,8 @@ def act(request, tenant_id):
     name = request.POST.get("action", "")
     body = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
     body["tenant_id"] = org.tenant_id
+    if name == "create_invoice":
+        body = {"tenant_id": org.tenant_id, "invoice": _typed_invoice(request.POST)}
     try:
         if name not in ALLOWED:
             raise ActionError(f"Unknown action {name!r}.")
@@ -70,4 +88,4 @@ def act(request, tenant_id):
         message = f"{name.replace('_', ' ')}: {exc}"
     url = reverse("sandbox_xero_books", args=[org.tenant_id])
     tab = request.POST.get("tab", "Invoice")
-    return HttpResponseRedirect(f"{url}?tab={tab}&message={message}")
+    return HttpResponseRedirect(f"{url}?{urlencode({'tab': tab, 'message': message})}")

@@ -39,7 +39,7 @@ class App(models.Model):
     redirect_uris = models.JSONField(default=list)
     webhook_key = models.CharField(max_length=120, blank=True)
     webhook_url = models.CharField(max_length=500, blank=True)
-    webhook_status = models.CharField(max_length=20, default="NONE")  # NONE|OK|FAILED
+    webhook_status = models.CharField(max_length=20, default="NONE")  # NONE|OK|FAILED|DISABLED
 
 
 class Grant(models.Model):
@@ -137,6 +137,7 @@ class WebhookEvent(models.Model):
     app = models.ForeignKey(App, on_delete=models.CASCADE)
     sequence = models.PositiveIntegerField()
     payload = models.JSONField()
+    created_at = models.DateTimeField(null=True)
     delivered_at = models.DateTimeField(null=True)
     attempts = models.PositiveIntegerField(default=0)
     last_status = models.IntegerField(null=True)

@@ -12,6 +12,7 @@ background thread that flushes every few seconds, as Xero delivers on its own.
 """
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -27,6 +28,7 @@ from sandbox.xero.models import App, Connection, WebhookEvent
 logger = logging.getLogger(__name__)
 API_ROOT = "https://api.xero.com/api.xro/2.0"
 TIMEOUT = 5  # Xero expects an answer within 5 seconds
+GIVE_UP = dt.timedelta(hours=24)  # failing deliveries are retried for 24 hours, then disabled
 
 
 def sign(key: str, raw: bytes) -> str:
@@ -57,8 +59,9 @@ def event_record(org, category: str, plural: str, rec, created: bool) -> None:
             event["data"] = {"Type": rec.data["Type"], "Status": rec.data["Status"]}
         last = WebhookEvent.objects.filter(app=app).order_by("-sequence").first()
         WebhookEvent.objects.create(
-            app=app, sequence=(last.sequence if last else 0) + 1, payload=event
-        )
+            app=app, sequence=(last.sequence if last else 0) + 1, payload=event,
+            created_at=store.now(),
+        )  # fmt: skip
 
 
 def _post(app: App, body: dict, key: str | None = None) -> int:
@@ -109,6 +112,9 @@ def flush(batch: int = 50) -> dict:
             event.delivered_at = store.now() if ok else None
             event.save(update_fields=["attempts", "last_status", "delivered_at"])
         sent, failed = (sent + len(pending), failed) if ok else (sent, failed + len(pending))
+        if not ok and store.now() - pending[0].created_at > GIVE_UP:
+            app.webhook_status = "DISABLED"  # re-enable by configuring it again
+            app.save(update_fields=["webhook_status"])
     return {"delivered": sent, "failed": failed}
 
 

@@ -1,5 +1,7 @@
 """The console: browse an organisation's books and act as the bookkeeper."""
 
+from urllib.parse import unquote_plus
+
 from tests.sandbox.xero.conftest import Xero
 
 
@@ -26,3 +28,21 @@ def test_the_console_pays_an_invoice_under_the_api_rules(client, db):
         url, {"action": "pay_invoice", "invoice_id": inv["InvoiceID"], "amount": "500"}
     )
     assert "exceeds" in too_much["Location"]
+
+
+def test_the_console_creates_an_invoice_by_hand(client, db):
+    xero = Xero(client)
+    url = f"/sandbox/xero/console/{xero.tenant}/act"
+    form = {
+        "action": "create_invoice",
+        "contact_name": "Walk-in",
+        "description": "Will",
+        "amount": "450",
+        "account_code": "200",
+        "invoice_number": "HAND-1",
+        "approve": "1",
+    }
+    assert "done" in client.post(url, form)["Location"]
+    inv = xero.get("Invoices/HAND-1").json()["Invoices"][0]
+    assert (inv["Status"], inv["Total"], inv["Contact"]["Name"]) == ("AUTHORISED", 450.0, "Walk-in")
+    assert "must be unique" in unquote_plus(client.post(url, form)["Location"])

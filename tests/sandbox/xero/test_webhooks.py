@@ -160,3 +160,15 @@ def test_the_background_sender_delivers_without_a_flush(live_server, receiver):
         time.sleep(0.2)
     webhooks.stop_sender()
     assert receiver.bodies[-1]["events"][0]["eventCategory"] == "CONTACT"
+
+
+def test_a_webhook_failing_for_a_day_is_disabled(client, db, receiver):
+    xero = Xero(client)
+    ctl(client, "webhooks", {"client_id": xero.app["client_id"], "url": receiver.url, "key": KEY})
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    xero.contact("Undeliverable")
+    assert ctl(client, "webhooks/flush") == {"delivered": 0, "failed": 1}
+    ctl(client, "clock", {"advance_seconds": 25 * 3600})
+    assert ctl(client, "webhooks/flush") == {"delivered": 0, "failed": 1}
+    assert ctl(client, "webhooks/flush") == {"delivered": 0, "failed": 0}
