@@ -18,6 +18,9 @@ from sandbox.clio.spec import BY_TYPE, NESTED_TYPES, POLYMORPHIC_TYPES, schema_f
 
 CENT = Decimal("0.01")
 COLUMNS = {"id", "etag", "created_at", "updated_at"}
+# The spec types calendar entry ids as strings (`CalendarEntry_base.id`); every other id is an
+# integer.
+STRING_IDS = {"calendar_entry"}
 
 
 class ApiError(Exception):
@@ -208,6 +211,8 @@ class Renderer:
 
     def _column(self, record: Record, name: str):
         value = getattr(record, name)
+        if name == "id" and record.type in STRING_IDS:
+            return str(value)
         return stamp(value) if isinstance(value, datetime) else value
 
     def _nested(self, value, schema: str, sub: tuple | None):
