@@ -77,9 +77,18 @@ def _check_authorize(params):
     return app, None, None
 
 
+def _params(request):
+    """The authorize query, plus the consent form's fields when it is posted back."""
+    params = request.GET.copy()
+    if request.method == "POST":
+        for key in request.POST:
+            params.setlist(key, request.POST.getlist(key))
+    return params
+
+
 @csrf_exempt
 def authorize(request):
-    params = request.GET if request.method == "GET" else request.POST
+    params = _params(request)
     app, fatal, redirect_error = _check_authorize(params)
     counter_bump(store.PROVIDER, f"{request.method} authorize", 400 if fatal else 200)
     if fatal:
