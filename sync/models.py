@@ -106,3 +106,32 @@ class RateBudgetWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class SyncSettings(models.Model):
+    """How a firm's sync behaves. Validated against the live books before it is saved."""
+
+    class Contacts(models.TextChoices):
+        APPROVED_UNPAID = "approved_unpaid", "Only contacts with approved, unpaid bills"
+        ALL_BILLED = "all_billed", "Every contact that has been billed"
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="sync_settings")
+    start_date = models.DateField(help_text="Bills issued on or after this date are synced.")
+    starting_invoice_number = models.PositiveIntegerField(null=True, blank=True)
+    accounts = models.JSONField(
+        default=dict, blank=True, help_text="Role → {id, name} in the books' chart of accounts."
+    )
+    tax_mapping = models.JSONField(default=dict, blank=True)
+    only_approved_bills = models.BooleanField(default=True)
+    sync_payments = models.BooleanField("payments and credits", default=True)
+    sync_trust = models.BooleanField("trust transactions", default=True)
+    contacts_scope = models.CharField(
+        max_length=20, choices=Contacts.choices, default=Contacts.APPROVED_UNPAID
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Sync settings for {self.firm}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import views, views_connect
+from sync import views, views_connect, views_setup
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -24,6 +24,12 @@ urlpatterns = [
         "settings/bill-syncing/connections/<int:connection_id>/disconnect/",
         views.connection_disconnect,
         name="connection_disconnect",
+    ),
+    path("settings/bill-syncing/setup/", views_setup.setup_panel, name="sync_setup"),
+    path(
+        "settings/bill-syncing/preflight/<str:key>/fix/",
+        views_setup.preflight_fix,
+        name="preflight_fix",
     ),
     path("flagged-bills/", views.flagged_bills, name="flagged_bills"),
 ]

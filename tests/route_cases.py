@@ -80,6 +80,8 @@ ROUTE_CASES: dict[str, Case] = {
     "connect_callback": Case("get", MANAGE_FIRM, kwargs={"provider": "clio"}),
     "connect_xero_choose": Case(roles=MANAGE_FIRM),
     "connection_disconnect": Case("post", MANAGE_FIRM, _connection),
+    "sync_setup": Case(roles=MANAGE_FIRM),
+    "preflight_fix": Case("post", MANAGE_FIRM, kwargs={"key": "qbo_custom_numbers"}),
     "api_me": Case(api=True),
     "api_firm": Case(api=True),
     "api_members": Case(api=True),

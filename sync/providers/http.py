@@ -6,6 +6,7 @@ per-connection rate budget shared by every worker through the database; structur
 contain tokens or bodies.
 """
 
+import hashlib
 import logging
 import random
 import time
@@ -178,6 +179,15 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
     except (TypeError, ValueError):
         return None
+
+
+def idempotency_key(*parts) -> str:
+    """A deterministic key from (firm, target, entity, source id, source version, ...).
+
+    Hashed so it fits every provider (QuickBooks `requestid` ≤ 50 characters, Xero ≤ 128).
+    """
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
+    return f"fs-{digest[:40]}"
 
 
 class Budget:

@@ -64,3 +64,41 @@ class QuickBooksClient:
     # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
     def query(self, statement: str) -> dict:
         return self._get("query", query=statement)["QueryResponse"]
+
+    # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
+    # (STARTPOSITION is 1-based; at most 1000 rows a page)
+    def query_all(self, entity: str, where: str = "", page: int = 1000) -> list[dict]:
+        rows: list[dict] = []
+        start = 1
+        while True:
+            # Intuit's query language, sent to the provider, not to our database.
+            statement = f"SELECT * FROM {entity} {where} STARTPOSITION {start} MAXRESULTS {page}"  # noqa: S608
+            batch = self.query(statement.replace("  ", " ")).get(entity, [])
+            rows.extend(batch)
+            if len(batch) < page:
+                return rows
+            start += page
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences#sparse-update-preferences
+    def preferences_update(self, *, sync_token: str, changes: dict, key: str) -> dict:
+        # Preferences is a single entity (Id 1) updated in place; never created.
+        body = {"Id": "1", "sparse": True, "SyncToken": sync_token, **changes}
+        response = self.http.request(
+            "POST",
+            "preferences",
+            params={"minorversion": MINOR_VERSION},
+            json=body,
+            idempotency_key=key,
+        )
+        return response.json()["Preferences"]
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/account#create-an-account
+    def account_create(self, *, payload: dict, key: str) -> dict:
+        response = self.http.request(
+            "POST",
+            "account",
+            params={"minorversion": MINOR_VERSION},
+            json=payload,
+            idempotency_key=key,
+        )
+        return response.json()["Account"]

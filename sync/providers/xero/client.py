@@ -67,3 +67,32 @@ class XeroClient:
     # https://developer.xero.com/documentation/api/accounting/organisation
     def organisation(self) -> dict:
         return self.http.request("GET", "Organisation").json()["Organisations"][0]
+
+    # https://developer.xero.com/documentation/api/accounting/invoices (page: 100 a page by default,
+    # pageSize up to 1000)
+    def paged(self, resource: str, **params) -> list[dict]:
+        rows: list[dict] = []
+        page = 1
+        while True:
+            body = self.http.request(
+                "GET", resource, params={"page": page, "pageSize": 1000, **params}
+            ).json()
+            batch = body.get(resource, [])
+            rows.extend(batch)
+            if len(batch) < 1000:
+                return rows
+            page += 1
+
+    # https://developer.xero.com/documentation/api/accounting/accounts
+    def accounts(self) -> list[dict]:
+        return self.http.request("GET", "Accounts").json()["Accounts"]
+
+    # https://developer.xero.com/documentation/api/accounting/taxrates
+    def tax_rates(self) -> list[dict]:
+        return self.http.request("GET", "TaxRates").json()["TaxRates"]
+
+    # https://developer.xero.com/documentation/api/accounting/accounts#put-accounts
+    def account_create(self, *, payload: dict, key: str) -> dict:
+        return self.http.request("PUT", "Accounts", json=payload, idempotency_key=key).json()[
+            "Accounts"
+        ][0]

@@ -1,0 +1,104 @@
+from datetime import date
+
+from django import forms
+
+from sync import books
+from sync.models import SyncSettings
+
+
+class SyncSettingsForm(forms.Form):
+    """Choices come from the live books: their chart of accounts and tax codes."""
+
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Bills issued on or after this date are synced.",
+    )
+    starting_invoice_number = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The first number FirmSync may use in the books; pre-filled with one more "
+        "than the highest in use.",
+    )
+    contacts_scope = forms.ChoiceField(choices=SyncSettings.Contacts.choices)
+    only_approved_bills = forms.BooleanField(required=False, label="Only approved bills")
+    sync_payments = forms.BooleanField(required=False, label="Payments and credits")
+    sync_trust = forms.BooleanField(required=False, label="Trust transactions")
+    tax_taxable = forms.ChoiceField(required=False, label="Tax code for taxable lines")
+    tax_exempt = forms.ChoiceField(required=False, label="Tax code for lines without tax")
+
+    def __init__(self, *args, facts: books.BooksFacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facts = facts
+        for role, (label, _) in books.ACCOUNT_ROLES.items():
+            options = [("", "— choose —")] + [
+                (a.id, f"{a.name} ({a.kind}{' · ' + a.subtype if a.subtype else ''})")
+                for a in books.accounts_for_role(facts, role)
+            ]
+            self.fields[f"account_{role}"] = forms.ChoiceField(
+                choices=options, required=False, label=label
+            )
+        taxes = [("", "— none —"), *facts.tax_codes]
+        self.fields["tax_taxable"].choices = taxes
+        self.fields["tax_exempt"].choices = taxes
+
+    def account_fields(self):
+        return [self[f"account_{role}"] for role in books.ACCOUNT_ROLES]
+
+    def service_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "start_date": d["start_date"],
+            "starting_invoice_number": d["starting_invoice_number"],
+            "contacts_scope": d["contacts_scope"],
+            "only_approved_bills": d["only_approved_bills"],
+            "sync_payments": d["sync_payments"],
+            "sync_trust": d["sync_trust"],
+            "tax_mapping": {"taxable": d["tax_taxable"], "exempt": d["tax_exempt"]},
+            "accounts": {
+                role: d[f"account_{role}"] for role in books.ACCOUNT_ROLES if d[f"account_{role}"]
+            },
+        }
+
+
+def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
+    if cfg is None:
+        return {
+            "start_date": date.today().replace(day=1),
+            "starting_invoice_number": books.next_number(facts.numbers),
+            "contacts_scope": SyncSettings.Contacts.APPROVED_UNPAID,
+            "only_approved_bills": True,
+            "sync_payments": True,
+            "sync_trust": True,
+            **{f"account_{role}": _guess(facts, role) for role in books.ACCOUNT_ROLES},
+        }
+    return {
+        "start_date": cfg.start_date,
+        "starting_invoice_number": cfg.starting_invoice_number or books.next_number(facts.numbers),
+        "contacts_scope": cfg.contacts_scope,
+        "only_approved_bills": cfg.only_approved_bills,
+        "sync_payments": cfg.sync_payments,
+        "sync_trust": cfg.sync_trust,
+        "tax_taxable": cfg.tax_mapping.get("taxable", ""),
+        "tax_exempt": cfg.tax_mapping.get("exempt", ""),
+        **{f"account_{role}": v["id"] for role, v in cfg.accounts.items()},
+    }
+
+
+GUESS_WORDS = {
+    "fee_income": ("fee", "legal", "service"),
+    "reimbursed_expenses": ("reimburs",),
+    "operating_bank": ("operating", "checking"),
+    "trust_bank": ("trust", "iolta"),
+    "trust_liability": ("trust", "client fund"),
+    "undeposited_funds": ("undeposited",),
+}
+
+
+def _guess(facts: books.BooksFacts, role: str) -> str:
+    """A sensible default: the one account of the right kind whose name says what it is."""
+    candidates = books.accounts_for_role(facts, role)
+    for word in GUESS_WORDS[role]:
+        for account in candidates:
+            if word in account.name.lower() or word in account.subtype.lower():
+                return account.id
+    return ""

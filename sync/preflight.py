@@ -1,0 +1,185 @@
+"""The preflight checklist: what must be true of Clio and the books before syncing starts.
+
+Each check is read live from the providers and says how to fix itself; `FIXES` holds the ones
+FirmSync can fix through the provider's API ("Fix it for me").
+"""
+
+from dataclasses import dataclass
+
+from accounts.models import Firm
+from sync import books
+from sync.models import Connection, Side, SyncSettings
+from sync.providers.errors import ProviderError
+from sync.providers.registry import client_for
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    label: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+    blocking: bool = True
+    fixable: bool = False
+
+
+def _connections(firm: Firm) -> dict[str, Connection | None]:
+    rows = Connection.objects.filter(firm=firm, status=Connection.Status.CONNECTED)
+    by_side = {c.side: c for c in rows}
+    return {Side.PRACTICE: by_side.get(Side.PRACTICE), Side.BOOKS: by_side.get(Side.BOOKS)}
+
+
+def _clio_checks(conn: Connection | None) -> list[Check]:
+    if conn is None:
+        return [Check("clio_connected", "Clio is connected", False, fix="Connect Clio above.")]
+    checks = [Check("clio_connected", "Clio is connected", True, conn.external_name)]
+    client = client_for(conn)
+    for resource, permission in (("bills", "Billing"), ("bank_accounts", "Accounting")):
+        try:
+            next(iter(client.iter_records(resource, fields="id", limit=1)), None)
+            ok, detail = True, ""
+        except ProviderError as exc:
+            ok, detail = False, exc.message
+        checks.append(
+            Check(
+                f"clio_{resource}",
+                f"Clio grants the {permission} permission",
+                ok,
+                detail,
+                fix="Reconnect Clio and allow every permission FirmSync asks for.",
+            )
+        )
+    return checks
+
+
+def _quickbooks_checks(
+    facts: books.BooksFacts, firm: Firm, cfg: SyncSettings | None
+) -> list[Check]:
+    start = cfg.start_date if cfg else None
+    close_ok = facts.close_date is None or start is None or facts.close_date < start
+    return [
+        Check(
+            "qbo_custom_numbers",
+            "Custom transaction numbers are on",
+            bool(facts.custom_numbers),
+            "Without them QuickBooks numbers invoices itself and Clio's bill numbers are lost.",
+            fix="QuickBooks: Settings → Account and settings → Sales → Custom transaction numbers.",
+            fixable=True,
+        ),
+        Check(
+            "qbo_duplicate_warning",
+            "The duplicate-number warning is on",
+            bool(facts.duplicate_warning),
+            "With it, QuickBooks refuses a number used twice (error 6140) instead of accepting it.",
+            fix="QuickBooks: Settings → Advanced → Other preferences → Warn if duplicate bill "
+            "number is used.",
+            fixable=True,
+        ),
+        Check(
+            "qbo_close_date",
+            "The books are open from the sync start date",
+            close_ok,
+            f"Books closed through {facts.close_date}."
+            if facts.close_date
+            else "No closing date set.",
+            fix="Move the sync start date after the closing date, or change the closing date "
+            "in QuickBooks.",
+        ),
+        _currency_check(facts, firm),
+    ]
+
+
+def _xero_checks(facts: books.BooksFacts, firm: Firm) -> list[Check]:
+    return [
+        _currency_check(facts, firm),
+        Check(
+            "xero_tax_basis",
+            "Xero reports a tax basis",
+            bool(facts.tax_basis),
+            facts.tax_basis or "Xero did not report one.",
+            fix="Xero: Settings → Financial settings → Tax basis.",
+            blocking=False,
+        ),
+    ]
+
+
+def _currency_check(facts: books.BooksFacts, firm: Firm) -> Check:
+    return Check(
+        "currency",
+        f"The books' currency is {firm.currency}",
+        facts.home_currency == firm.currency,
+        f"The books keep {facts.home_currency or 'an unknown currency'}.",
+        fix=f"Connect books kept in {firm.currency}, or change the firm's currency under "
+        "Settings → Firm.",
+    )
+
+
+def _account_checks(facts: books.BooksFacts, cfg: SyncSettings | None) -> list[Check]:
+    checks = []
+    trust_roles = ("trust_bank", "trust_liability")
+    for role in trust_roles:
+        label = books.ACCOUNT_ROLES[role][0]
+        present = bool(books.accounts_for_role(facts, role))
+        checks.append(
+            Check(
+                f"account_{role}",
+                f"The books have a {label.lower()} account",
+                present,
+                fix=f"Create a {label.lower()} account, or let FirmSync create it.",
+                blocking=bool(cfg and cfg.sync_trust),
+                fixable=True,
+            )
+        )
+    mapped = cfg.accounts if cfg else {}
+    missing = [
+        books.ACCOUNT_ROLES[r][0] for r in ("fee_income", "operating_bank") if r not in mapped
+    ]
+    checks.append(
+        Check(
+            "accounts_mapped",
+            "Accounts are mapped",
+            not missing,
+            f"Not mapped yet: {', '.join(missing)}." if missing else "",
+            fix="Choose the accounts in the sync settings below and save.",
+        )
+    )
+    return checks
+
+
+def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
+    conns = _connections(firm)
+    cfg = SyncSettings.objects.filter(firm=firm).first()
+    checks = _clio_checks(conns[Side.PRACTICE])
+    books_conn = conns[Side.BOOKS]
+    if books_conn is None:
+        checks.append(
+            Check(
+                "books_connected",
+                "The books are connected",
+                False,
+                fix="Connect QuickBooks Online or Xero above.",
+            )
+        )
+        return checks, None
+    facts = books.books_facts(books_conn)
+    checks.append(Check("books_connected", "The books are connected", True, facts.name))
+    if books_conn.provider == "quickbooks":
+        checks += _quickbooks_checks(facts, firm, cfg)
+    else:
+        checks += _xero_checks(facts, firm)
+    checks += _account_checks(facts, cfg)
+    if cfg is None:
+        checks.append(
+            Check(
+                "settings_saved",
+                "Sync settings are saved",
+                False,
+                fix="Save the sync settings below.",
+            )
+        )
+    return checks, facts
+
+
+def preflight_blocking(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.blocking and not c.ok]

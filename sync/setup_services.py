@@ -1,0 +1,170 @@
+"""Writes for the sync setup: settings validated against the live books, and preflight fixes."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import Firm, User
+from accounts.services import audit_record
+from sync import books
+from sync.models import Connection, Side, SyncSettings
+from sync.providers.http import idempotency_key
+from sync.providers.registry import client_for
+
+
+def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, str]:
+    """Field → message for everything the books would refuse. Empty when all is well."""
+    errors: dict[str, str] = {}
+    number = data.get("starting_invoice_number")
+    if number is not None and books.number_collides(number, facts.numbers):
+        highest = books.next_number(facts.numbers) - 1
+        errors["starting_invoice_number"] = (
+            f"Invoice number {number} would collide: the books already use numbers up to {highest} "
+            f"(invoices and credit memos). Start at {highest + 1} or higher."
+        )
+    chart = {a.id: a for a in facts.accounts}
+    for role, chosen in (data.get("accounts") or {}).items():
+        account = chart.get(str(chosen))
+        if account is None:
+            errors[f"account_{role}"] = (
+                "That account is not in the books' chart of accounts any more."
+            )
+        elif account not in books.accounts_for_role(facts, role):
+            errors[f"account_{role}"] = (
+                f"{account.name} is a {account.kind} account; it cannot be used here."
+            )
+    known_tax = {code for code, _ in facts.tax_codes}
+    for key, code in (data.get("tax_mapping") or {}).items():
+        if code and code not in known_tax:
+            errors[f"tax_{key}"] = "That tax code is not in the books."
+    if data.get("start_date") and facts.close_date and data["start_date"] <= facts.close_date:
+        errors["start_date"] = (
+            f"The books are closed through {facts.close_date}; start after it, or reopen "
+            "the period."
+        )
+    return errors
+
+
+@transaction.atomic
+def sync_settings_save(
+    *, firm: Firm, actor: User, facts: books.BooksFacts, data: dict, ip: str | None = None
+) -> SyncSettings:
+    errors = sync_settings_validate(facts=facts, data=data)
+    if errors:
+        raise ValidationError(errors)
+    chart = {a.id: a for a in facts.accounts}
+    cfg = SyncSettings.objects.select_for_update().filter(firm=firm).first() or SyncSettings(
+        firm=firm, start_date=date.today().replace(day=1)
+    )
+    before = _summary(cfg) if cfg.pk else {}
+    for field in (
+        "start_date",
+        "starting_invoice_number",
+        "only_approved_bills",
+        "sync_payments",
+        "sync_trust",
+        "contacts_scope",
+        "tax_mapping",
+    ):
+        if field in data:
+            setattr(cfg, field, data[field])
+    if "accounts" in data:
+        cfg.accounts = {
+            role: {"id": str(acc_id), "name": chart[str(acc_id)].name}
+            for role, acc_id in data["accounts"].items()
+            if acc_id
+        }
+    cfg.updated_by = actor
+    cfg.save()
+    audit_record(
+        firm=firm,
+        actor=actor,
+        action="sync_settings.saved",
+        obj=cfg,
+        before=before,
+        after=_summary(cfg),
+        ip=ip,
+    )
+    return cfg
+
+
+def _summary(cfg: SyncSettings) -> dict:
+    return {
+        "start_date": str(cfg.start_date),
+        "starting_invoice_number": cfg.starting_invoice_number,
+        "accounts": {k: v["name"] for k, v in cfg.accounts.items()},
+        "contacts_scope": cfg.contacts_scope,
+        "only_approved_bills": cfg.only_approved_bills,
+        "sync_payments": cfg.sync_payments,
+        "sync_trust": cfg.sync_trust,
+    }
+
+
+TRUST_ACCOUNTS = {
+    "quickbooks": {
+        "trust_bank": {
+            "Name": "Trust Account - IOLTA",
+            "AccountType": "Bank",
+            "AccountSubType": "TrustAccounts",
+        },
+        "trust_liability": {
+            "Name": "Client Trust Funds Held",
+            "AccountType": "Other Current Liability",
+            "AccountSubType": "TrustAccountsLiabilities",
+        },
+    },
+    "xero": {
+        "trust_bank": {
+            "Name": "IOLTA Trust Account",
+            "Code": "1015",
+            "Type": "BANK",
+            "BankAccountNumber": "00-0000-0000000-00",
+        },
+        "trust_liability": {
+            "Name": "Client Funds Held in Trust",
+            "Code": "2150",
+            "Type": "CURRLIAB",
+        },
+    },
+}
+
+
+def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -> str:
+    """Apply one 'Fix it for me'. Returns what was done, for the person to read."""
+    conn = Connection.objects.filter(
+        firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED
+    ).first()
+    if conn is None:
+        raise ValidationError("Connect QuickBooks Online or Xero first.")
+    client = client_for(conn)
+    facts = books.books_facts(conn)
+    idem = idempotency_key(firm.pk, conn.provider, "preflight", key, facts.sync_token)
+    if key == "qbo_custom_numbers":
+        client.preferences_update(
+            sync_token=facts.sync_token,
+            changes={"SalesFormsPrefs": {"CustomTxnNumbers": True}},
+            key=idem,
+        )
+        done = "Custom transaction numbers are now on in QuickBooks."
+    elif key == "qbo_duplicate_warning":
+        pair = {"Name": "WarnDuplicateBillNumber", "Value": "true"}
+        client.preferences_update(
+            sync_token=facts.sync_token, changes={"OtherPrefs": {"NameValue": [pair]}}, key=idem
+        )
+        done = "QuickBooks now warns about duplicate numbers."
+    elif key in ("account_trust_bank", "account_trust_liability"):
+        role = key.removeprefix("account_")
+        payload = TRUST_ACCOUNTS[conn.provider][role]
+        created = client.account_create(payload=payload, key=idem)
+        done = f"Created the account {created.get('Name', payload['Name'])} in the books."
+    else:
+        raise ValidationError(f"There is no automatic fix for {key!r}.")
+    audit_record(
+        firm=firm,
+        actor=actor,
+        action="preflight.fixed",
+        after={"check": key, "result": done},
+        ip=ip,
+    )
+    return done
