@@ -125,8 +125,7 @@ def connection_drop(request) -> bool:
     Works under Django's development and live-test servers (the only servers the sandbox runs on);
     returns False when the socket cannot be reached.
     """
-    stream = request.META.get("wsgi.input")
-    raw = getattr(getattr(getattr(stream, "stream", None), "raw", None), "_sock", None)
+    raw = _socket_of(request.META.get("wsgi.input"))
     if raw is None:
         return False
     try:
@@ -134,3 +133,12 @@ def connection_drop(request) -> bool:
     except OSError:
         return False
     return True
+
+
+def _socket_of(stream):
+    # Django wraps `wsgi.input` in a LimitedStream; the socket reader sits either on `.stream`
+    # or behind the bound `_read` method, depending on the Django version.
+    reader = getattr(stream, "stream", None) or getattr(
+        getattr(stream, "_read", None), "__self__", None
+    )
+    return getattr(getattr(reader, "raw", None), "_sock", None)
