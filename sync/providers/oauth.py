@@ -11,9 +11,11 @@ Endpoints and rules per provider:
 
 import base64
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,8 +41,22 @@ class OAuthApp:
     basic_auth: bool = False
 
 
+SANDBOX_APPS_FILE = "sandbox-apps.json"
+
+
+def _credentials(provider: str) -> dict:
+    """Client id and secret from the environment; in development, from the sandbox apps that
+    `manage.py sandbox_demo` registered (read at call time, so a running server sees them)."""
+    cfg = dict(settings.PROVIDERS[provider])
+    if not cfg.get("client_id") and settings.SANDBOX_ENABLED:
+        path = Path(settings.VAR_DIR) / SANDBOX_APPS_FILE
+        if path.exists():
+            cfg.update(json.loads(path.read_text()).get(provider, {}))
+    return cfg
+
+
 def oauth_app(provider: str, region: str = "us") -> OAuthApp:
-    cfg = settings.PROVIDERS[provider]
+    cfg = _credentials(provider)
     if provider == "clio":
         base = cfg["regions"][region].rstrip("/")
         return OAuthApp(

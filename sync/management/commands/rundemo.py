@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import requests
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from sync.management.commands.seed_demo import demo_logins_text
@@ -18,10 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr: str, **options):
         python = sys.executable
-        procs = [
-            subprocess.Popen([python, "manage.py", "runserver", addr, "--noreload"]),
-            subprocess.Popen([python, "manage.py", "qcluster"]),
-        ]
+        procs = [subprocess.Popen([python, "manage.py", "runserver", addr, "--noreload"])]
+        if settings.SANDBOX_ENABLED and _wait_until_up(f"http://{addr}/healthz"):
+            # The sandbox providers answer on this same server: set the demo up through them.
+            subprocess.run(
+                [python, "manage.py", "sandbox_demo", "--base-url", f"http://{addr}"], check=False
+            )
+        procs.append(subprocess.Popen([python, "manage.py", "qcluster"]))
         self.stdout.write(demo_logins_text())
         self.stdout.write(
             self.style.SUCCESS(
@@ -47,3 +52,15 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 p.kill()
         self.stdout.write("Stopped.")
+
+
+def _wait_until_up(url: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False

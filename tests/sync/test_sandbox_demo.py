@@ -1,0 +1,32 @@
+"""`manage.py sandbox_demo`: the demo's connections are made through the sandboxes over HTTP."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from sync.models import Connection
+from sync.providers.registry import client_for
+from tests.support.sandboxes import use_sandboxes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_harbor_vale_is_connected_to_clio_and_quickbooks_and_lakeside_is_not(
+    live_server, settings, tmp_path
+):
+    use_sandboxes(settings, live_server.url)
+    for cfg in settings.PROVIDERS.values():  # credentials come from the file the command writes
+        cfg.update(client_id="", client_secret="")
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("sandbox_demo", base_url=live_server.url, stdout=out)
+    call_command("sandbox_demo", base_url=live_server.url, stdout=out)  # a second run adds nothing
+    harbor = Connection.objects.filter(firm__slug="harbor-vale").order_by("provider")
+    assert [c.provider for c in harbor] == ["clio", "quickbooks"]
+    assert not Connection.objects.filter(firm__slug="lakeside").exists()
+    qbo = harbor.get(provider="quickbooks")
+    assert qbo.external_name == "Harbor & Vale LLP"
+    assert client_for(qbo).company_info()["CompanyName"] == "Harbor & Vale LLP"
+    assert client_for(harbor.get(provider="clio")).who_am_i().email
