@@ -8,7 +8,7 @@ Envelopes: `{"data": {...}}` for one record, `{"data": [...], "meta": {"paging":
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 from sandbox.clio import listing, resources
 from sandbox.clio.http import api_view, json_response, not_modified, read_body
@@ -55,10 +55,18 @@ def member(request, ctx, resource, rid):
         if if_match and if_match != record.etag:
             raise ApiError(412, "PreconditionFailed", "The resource has changed (ETag mismatch).")
         record = resources.hooks(res).update(ctx, record, read_body(request))
-    elif request.headers.get("If-None-Match") == record.etag:
+    elif _not_modified(request, record):
         return _headers(not_modified(), record)
     body = {"data": Renderer(ctx.account).render(record, res.schema, sels)}
     return _headers(json_response(body), record)
+
+
+def _not_modified(request, record) -> bool:
+    """`If-None-Match` (etag) or `If-Modified-Since` (Last-Modified) → 304 (docs, ETags)."""
+    if request.headers.get("If-None-Match"):
+        return request.headers["If-None-Match"] == record.etag
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return since is not None and int(record.updated_at.timestamp()) <= since
 
 
 def _headers(response, record):
@@ -78,7 +86,7 @@ def _list(ctx, res):
     params = ctx.request.GET
     sels = parse_fields(params.get("fields"), res.schema)
     limit = listing.limit_of(params)
-    field, desc = listing.order_of(params, DEFAULT_ORDER.get(res.path, "id(asc)"))
+    field, desc = listing.order_of(params, DEFAULT_ORDER.get(res.path, "id(asc)"), res.path)
     if res.path == "outstanding_client_balances":
         qs = resources.outstanding_balances(ctx.account, params)
     else:

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast
 from django.utils.dateparse import parse_date, parse_datetime
 
 from sandbox.clio.models import Record
+from sandbox.clio.spec import spec
 from sandbox.clio.store import ApiError
 
 MAX_LIMIT, OFFSET_CAP = 200, 10_000
@@ -88,8 +89,21 @@ def apply_filters(qs, resource, params):
         value = params.get(param)
         if value not in (None, ""):
             qs = _one(qs, param, key, kind, value)
+    if params.get("query") and resource.path in QUERY_KEYS:
+        match = Q()
+        for key in QUERY_KEYS[resource.path]:
+            match |= Q(**{f"_q_{key}__icontains": params["query"]})
+        aliases = {f"_q_{key}": text(f"data__{key}") for key in QUERY_KEYS[resource.path]}
+        qs = qs.alias(**aliases).filter(match)
     special = _SPECIAL.get(resource.path)
     return special(qs, params) if special else qs
+
+
+# `query` on contacts and matters: "Wildcard search" over these fields (spec parameter text).
+QUERY_KEYS = {
+    "contacts": ["name", "primary_email_address"],
+    "matters": ["display_number", "description"],
+}
 
 
 def _timestamps(qs, params):
@@ -221,17 +235,29 @@ def limit_of(params) -> int:
     return value
 
 
-def order_of(params, default: str) -> tuple[str, bool]:
+def order_of(params, default: str, path: str) -> tuple[str, bool]:
     order = params.get("order") or default
+    allowed = _order_enum(path)
+    if params.get("order") and allowed and order not in allowed + ["id(asc)", "id(desc)"]:
+        raise ApiError(400, "InvalidParameter", f"order has an invalid value: {order}.")
     field, _, direction = order.partition("(")
     direction = direction.rstrip(")") or "asc"
-    if direction not in ("asc", "desc") or not field.replace("_", "").isalpha():
+    if direction not in ("asc", "desc") or not field.replace("_", "").replace(".", "").isalpha():
         raise ApiError(400, "InvalidParameter", f"order has an invalid value: {order}.")
     return field, direction == "desc"
 
 
+def _order_enum(path: str) -> list[str]:
+    """The `order` values the spec lists for this index (empty when it lists none)."""
+    operation = spec()["paths"].get(f"/{path}.json", {}).get("get", {})
+    for param in operation.get("parameters", []):
+        if param["name"] == "order":
+            return param["schema"].get("enum", [])
+    return []
+
+
 def order_queryset(qs, field: str, desc: bool):
-    if field == "id":
+    if field == "id" or "." in field:  # ordering by a nested record's field: by id instead
         return qs.order_by("-pk" if desc else "pk")
     column = field if field in ("created_at", "updated_at") else None
     expr = F(column) if column else KT(f"data__{field}")

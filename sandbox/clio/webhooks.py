@@ -184,6 +184,8 @@ def record_changed(record: Record, resource, event: str, before: Record | None) 
 
 def _events_for(hook, record, event, before, schema) -> list[str]:
     wanted = hook.data["events"]
+    if event == "updated" and record.type == "bill" and _became_deleted(record, before):
+        event = "deleted"  # DELETE /bills/{id} on a draft: the bill is gone from Clio's UI
     names = [event] if event in wanted and event != "updated" else []
     if event == "updated":
         if "updated" in wanted and _watched_change(hook, record, before, schema):
@@ -192,6 +194,10 @@ def _events_for(hook, record, event, before, schema) -> list[str]:
         if record.type == "matter" and status != before.data.get("status"):
             names += [e for e in [STATUS_EVENTS.get(status)] if e in wanted]
     return names
+
+
+def _became_deleted(record, before) -> bool:
+    return record.data.get("state") == "deleted" and before.data.get("state") != "deleted"
 
 
 def _watched_change(hook, record, before, schema) -> bool:

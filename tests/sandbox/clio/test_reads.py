@@ -142,3 +142,31 @@ def test_read_only_resources_refuse_writes(firm):
 def test_filters_bad_enum_is_400(firm):
     assert firm.get("bills.json", {"state": "bogus"}).status_code == 400
     assert firm.get("activities.json", {"status": "bogus"}).status_code == 400
+
+
+def test_if_modified_since_gives_304_until_the_record_changes(firm):
+    contact = firm.act("create_contact", first_name="Mod", last_name="Since")
+    first = firm.get(f"contacts/{contact['id']}.json")
+    since = first["Last-Modified"]
+    assert (
+        firm.get(f"contacts/{contact['id']}.json", HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+    )
+
+
+def test_order_outside_the_specs_list_is_400(firm):
+    assert firm.get("bills.json", {"order": "total(asc)"}).status_code == 400
+    assert firm.get("bills.json", {"order": "due_at(desc)"}).status_code == 200
+
+
+def test_offset_paging_with_another_order_links_the_next_offset(firm):
+    _contacts(firm, 5)
+    body = firm.get("contacts.json", {"order": "name(desc)", "limit": 2, "fields": "name"}).json()
+    assert [c["name"] for c in body["data"]] == ["P4 Bulk", "P3 Bulk"]
+    assert "offset=2" in body["meta"]["paging"]["next"]
+
+
+def test_contacts_query_is_a_wildcard_search(firm):
+    firm.act("create_contact", first_name="Needle", last_name="Stack")
+    firm.act("create_contact", first_name="Hay", last_name="Stack")
+    found = firm.get("contacts.json", {"query": "needle", "fields": "name"}).json()["data"]
+    assert found == [{"name": "Needle Stack"}]

@@ -196,3 +196,19 @@ def test_background_sender_delivers_after_the_commit(live_server, http, receiver
             break
         time.sleep(0.1)
     assert receiver.calls and "X-Hook-Secret" in receiver.calls[0]["headers"]
+
+
+def test_deleting_a_draft_bill_fires_deleted(api, firm, receiver):
+    _hook(firm, receiver, model="bill", fields="id,state", events=["deleted"])
+    _flush(api)
+    client = firm.act("create_contact", first_name="D", last_name="B")
+    matter = firm.act("create_matter", client_id=client["id"], description="Delete")
+    firm.act("create_time_entry", matter_id=matter["id"], hours=1, price=100)
+    bill = firm.act("generate_bill", matter_id=matter["id"])
+    assert firm.delete(f"bills/{bill['id']}.json").status_code == 204
+    _flush(api)
+    [call] = receiver.events()
+    assert json.loads(call["body"]) == {
+        "data": {"id": bill["id"], "state": "deleted"},
+        "meta": {"event": "deleted", "webhook_id": json.loads(call["body"])["meta"]["webhook_id"]},
+    }
