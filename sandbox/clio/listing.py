@@ -238,7 +238,7 @@ def limit_of(params) -> int:
 def order_of(params, default: str, path: str) -> tuple[str, bool]:
     order = params.get("order") or default
     allowed = _order_enum(path)
-    if params.get("order") and allowed and order not in allowed + ["id(asc)", "id(desc)"]:
+    if params.get("order") and allowed and order not in [*allowed, "id(asc)", "id(desc)"]:
         raise ApiError(400, "InvalidParameter", f"order has an invalid value: {order}.")
     field, _, direction = order.partition("(")
     direction = direction.rstrip(")") or "asc"
