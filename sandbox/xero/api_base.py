@@ -2,6 +2,7 @@
 limits, Idempotency-Key replay, counters, dropped connections."""
 
 import functools
+import time
 from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
@@ -65,40 +66,63 @@ def _idem_scope(ctx: Ctx) -> str:
     return f"{ctx.app.client_id}:{ctx.org.tenant_id if ctx.org else '-'}"
 
 
-def _replay(ctx: Ctx, key: str):
-    row = IdempotentReply.objects.filter(scope=_idem_scope(ctx), key=key).first()
-    if row is None:
-        return None
-    return HttpResponse(row.body, status=row.status, content_type=row.content_type)
+IN_PROGRESS = 0  # status of a reserved key whose first request has not answered yet
+WAIT_FOR_TWIN = 10.0  # seconds a repeat waits for the first request's answer
 
 
-def _remember(ctx: Ctx, key: str, resp) -> None:
+def _reserve(ctx: Ctx, key: str):
+    """Claim the key before running, so a retry racing the first request cannot write twice.
+    Returns None when claimed, else the first answer to replay (or a 409 while it is still
+    running: Xero documents no status for that race; 409 is what idempotent APIs use)."""
+    scope = _idem_scope(ctx)
     try:
         with transaction.atomic():
             IdempotentReply.objects.create(
-                scope=_idem_scope(ctx),
-                key=key,
-                status=resp.status_code,
-                body=resp.content.decode(),
-                content_type=resp["Content-Type"],
+                scope=scope, key=key, status=IN_PROGRESS, body="", content_type="",
                 created_at=store.now(),
-            )
+            )  # fmt: skip
+        return None
     except IntegrityError:
-        pass  # a concurrent twin stored first; Xero keeps the first answer
+        pass
+    deadline = time.monotonic() + WAIT_FOR_TWIN
+    while True:
+        row = IdempotentReply.objects.filter(scope=scope, key=key).first()
+        if row is None:
+            return _reserve(ctx, key)  # the first attempt failed and gave the key back
+        if row.status != IN_PROGRESS:
+            return HttpResponse(row.body, status=row.status, content_type=row.content_type)
+        if time.monotonic() > deadline:
+            return render(
+                problem(409, "Conflict", "A request with this Idempotency-Key is in progress")
+            )
+        time.sleep(0.2)
+
+
+def _settle(ctx: Ctx, key: str, resp) -> None:
+    """Store the first answer for replay; a 5xx gives the key back for a retry."""
+    mine = IdempotentReply.objects.filter(scope=_idem_scope(ctx), key=key, status=IN_PROGRESS)
+    if resp is None or resp.status_code >= 500:
+        mine.delete()
+        return
+    mine.update(
+        status=resp.status_code, body=resp.content.decode(), content_type=resp["Content-Type"]
+    )
 
 
 def _run(handler, ctx: Ctx, kwargs: dict, idem_key: str | None):
     if idem_key:
-        replayed = _replay(ctx, idem_key)
+        replayed = _reserve(ctx, idem_key)
         if replayed is not None:
             return replayed
+    resp = None
     try:
         with transaction.atomic():
             resp = handler(ctx, **kwargs)
     except XeroError as err:
         resp = render(err)
-    if idem_key and resp.status_code < 500:
-        _remember(ctx, idem_key, resp)
+    finally:
+        if idem_key:
+            _settle(ctx, idem_key, resp)
     return resp
 
 

@@ -105,3 +105,47 @@ def test_timeout_after_commit_drops_the_socket_after_saving(live_server):
     session.post(f"{base}/_control/faults", json={})
     names = session.get(f"{live_server.url}{API}/Contacts", headers=headers).json()["Contacts"]
     assert [c["Name"] for c in names] == ["Dropped"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_racing_the_first_request_does_not_write_twice(live_server):
+    session = checked_session()
+    base = f"{live_server.url}/sandbox/xero"
+    seeded = session.post(f"{base}/_control/seed", json={"preset": "reference"}).json()
+    app = session.post(f"{base}/_control/apps", json={"redirect_uris": []}).json()
+    session.post(f"{base}/_control/limits", json={"enabled": False})
+    tok = session.post(f"{base}/_control/tokens", json={"client_id": app["client_id"]}).json()
+    headers = {
+        "Authorization": f"Bearer {tok['access_token']}",
+        "Accept": "application/json",
+        "xero-tenant-id": seeded["organisations"][0]["tenantId"],
+        "Idempotency-Key": "contact-1",
+    }
+    session.post(f"{base}/_control/faults", json={"latency_ms": 1200})
+    body = {"Contacts": [{"Name": "Only Once"}]}
+    with pytest.raises(requests.Timeout):
+        session.put(f"{live_server.url}{API}/Contacts", json=body, headers=headers, timeout=0.3)
+    retry = session.put(f"{live_server.url}{API}/Contacts", json=body, headers=headers, timeout=15)
+    assert retry.status_code == 200
+    session.post(f"{base}/_control/faults", json={})
+    names = session.get(f"{live_server.url}{API}/Contacts", headers=headers).json()["Contacts"]
+    assert [c["Name"] for c in names] == ["Only Once"]
+    assert names[0]["ContactID"] == retry.json()["Contacts"][0]["ContactID"]
+
+
+def test_a_key_still_in_progress_is_a_conflict(xero, monkeypatch):
+    from sandbox.xero import api_base
+    from sandbox.xero.models import IdempotentReply
+
+    monkeypatch.setattr(api_base, "WAIT_FOR_TWIN", 0.3)
+    IdempotentReply.objects.create(
+        scope=f"{xero.app['client_id']}:{xero.tenant}",
+        key="busy",
+        status=0,
+        body="",
+        content_type="",
+        created_at="2026-01-01T00:00:00Z",
+    )
+    resp = xero.put("Contacts", {"Contacts": [{"Name": "Twin"}]}, **{"Idempotency-Key": "busy"})
+    assert resp.status_code == 409
+    assert xero.get("Contacts").json()["Contacts"] == []
