@@ -12,7 +12,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 from sandbox.clio import listing, resources
 from sandbox.clio.http import api_view, json_response, not_modified, read_body
-from sandbox.clio.spec import RESOURCES
+from sandbox.clio.spec import PERMISSIONS, RESOURCES
 from sandbox.clio.store import ApiError, Renderer, get, parse_fields
 
 # allocations and credit memos are ordered by date by default (spec: `order` "Default: date(asc)").
@@ -29,12 +29,19 @@ def _resource(path: str, operation: str):
     return resource
 
 
+def _allowed(ctx, res, write: bool) -> None:
+    ctx.require(PERMISSIONS[res.path], write=write)
+
+
 @api_view("/api/v4/{resource}")
 def collection(request, ctx, resource):
     if request.method == "GET":
-        return _list(ctx, _resource(resource, "list"))
+        res = _resource(resource, "list")
+        _allowed(ctx, res, False)
+        return _list(ctx, res)
     if request.method == "POST":
         res = _resource(resource, "create")
+        _allowed(ctx, res, True)
         sels = parse_fields(request.GET.get("fields"), res.schema)
         record = resources.hooks(res).create(ctx, read_body(request))
         return json_response({"data": Renderer(ctx.account).render(record, res.schema, sels)}, 201)
@@ -45,6 +52,7 @@ def collection(request, ctx, resource):
 def member(request, ctx, resource, rid):
     op = {"GET": "show", "PATCH": "update", "PUT": "update", "DELETE": "delete"}.get(request.method)
     res = _resource(resource, op or "none")
+    _allowed(ctx, res, op != "show")
     sels = parse_fields(request.GET.get("fields"), res.schema)
     record = get(ctx.account, res.type, rid, lock=op != "show")
     if op == "delete":

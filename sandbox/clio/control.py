@@ -103,8 +103,12 @@ def apps(request, payload):
     uris = payload.get("redirect_uris")
     if not isinstance(uris, list) or not uris:
         raise BadInput("redirect_uris must be a non-empty list.")
+    permissions = payload.get("permissions")
+    if permissions is not None and not isinstance(permissions, list):
+        raise BadInput('permissions must be a list such as ["contacts", "billing:read"].')
     app = App.objects.create(
         name=payload.get("name") or "Sandbox app",
+        permissions=permissions,
         client_id=secrets.token_hex(16),
         client_secret=secrets.token_hex(24),
         redirect_uris=uris,

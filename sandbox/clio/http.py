@@ -121,6 +121,18 @@ class Ctx:
         self.account = token.account
         self.user_id = token.user_id
 
+    def require(self, permission: str, *, write: bool) -> None:
+        """403 unless the app holds this access permission (read/write for writes)."""
+        granted = self.token.app.permissions
+        if granted is None or permission in granted:
+            return
+        if not write and f"{permission}:read" in granted:
+            return
+        kind = "write" if write else "read"
+        raise ApiError(
+            403, "Forbidden", f"The application lacks the {permission} {kind} permission."
+        )
+
 
 def _run(view, request, region, kwargs):
     headers, drop = {}, False

@@ -26,6 +26,9 @@ class App(models.Model):
     client_id = models.CharField(max_length=64, unique=True)
     client_secret = models.CharField(max_length=64)
     redirect_uris = models.JSONField(default=list)
+    # Manage "access permissions" chosen in the developer portal: "billing" (read/write) or
+    # "billing:read" (read-only). None = every permission, read/write.
+    permissions = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
 

@@ -85,7 +85,8 @@ def authorize(request, region):
     state = params.get("state", "")
     if params.get("response_type") != "code":
         return _redirect(redirect_uri, {"error": "unsupported_response_type", "state": state})
-    context = {"app": app, "params": params, "permissions": PERMISSIONS, "region": region}
+    shown = PERMISSIONS if app.permissions is None else _describe(app.permissions)
+    context = {"app": app, "params": params, "permissions": shown, "region": region}
     if request.method == "GET":
         return render(request, "sandbox_clio/consent.html", context)
     if request.POST.get("decision") != "allow":
@@ -105,6 +106,15 @@ def authorize(request, region):
         created_at=timezone.now(),
     )
     return _redirect(redirect_uri, {"code": code.code, "state": state})
+
+
+def _describe(granted: list[str]) -> list[str]:
+    shown = []
+    for permission in granted:
+        name, _, mode = permission.partition(":")
+        label = name.replace("_", " ").title()
+        shown.append(f"{label}: {'read' if mode == 'read' else 'read/write'}")
+    return shown
 
 
 def _sign_in(region: str, email: str, password: str) -> Record | None:

@@ -260,6 +260,19 @@ def _note_extra(ctx, out, data):
     return out
 
 
+def _folder_delete(ctx, record):
+    """409 Conflict (listed for DELETE /folders in the spec) while the folder holds anything."""
+    children = Record.objects.filter(
+        account=ctx.account,
+        type__in=("folder", "document"),
+        deleted=False,
+        data__parent__id=record.id,
+    )
+    if children.exists():
+        raise ApiError(409, "Conflict", "The folder is not empty.")
+    store.destroy(record)
+
+
 def hooks(resource) -> Hooks:
     from sandbox.clio import billing, webhooks
 
@@ -282,6 +295,7 @@ def hooks(resource) -> Hooks:
         ),
         "trust_requests": Hooks(_trust_request_create, None),
         "notes": Hooks(generic_create("notes", _note_extra), generic_update("notes")),
+        "folders": Hooks(generic_create("folders"), generic_update("folders"), _folder_delete),
         "bills": Hooks(None, billing.bill_patch, billing.bill_delete),
         "line_items": Hooks(None, billing.line_patch, billing.line_delete),
         "webhooks": Hooks(webhooks.api_create, webhooks.api_update, webhooks.api_delete),

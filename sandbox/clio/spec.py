@@ -114,3 +114,43 @@ NESTED_TYPES = {
 }
 # Polymorphic parents (an allocation's Payment or CreditMemo) name their type in the reference.
 POLYMORPHIC_TYPES = {"Payment": "payment", "CreditMemo": "credit_memo"}
+
+
+# The Manage access permission each resource needs (API_NOTES §1.1, docs "Permissions"). Billing
+# covers bills, line items and trust requests; bank accounts, transactions and transfers are
+# Accounting. Which permission guards allocations and credit memos is not documented: Billing here.
+PERMISSIONS = {
+    "users": "users",
+    "contacts": "contacts",
+    "matters": "matters",
+    "activities": "activities",
+    "bills": "billing",
+    "line_items": "billing",
+    "trust_requests": "billing",
+    "outstanding_client_balances": "billing",
+    "allocations": "billing",
+    "credit_memos": "billing",
+    "bank_accounts": "accounting",
+    "bank_transactions": "accounting",
+    "bank_transfers": "accounting",
+    "webhooks": "webhooks",
+    "calendar_entries": "calendars",
+    "tasks": "tasks",
+    "task_template_lists": "tasks",
+    "notes": "general",
+    "communications": "communications",
+    "documents": "documents",
+    "folders": "documents",
+}
+WEBHOOK_MODEL_PERMISSIONS = {
+    "matter": "matters",
+    "activity": "activities",
+    "bill": "billing",
+    "calendar_entry": "calendars",
+    "communication": "communications",
+    "contact": "contacts",
+    "task": "tasks",
+    "document": "documents",
+    "folder": "documents",
+    "clio_payments_payment": "clio_payments",
+}

@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_datetime
 
 from sandbox.clio import store
 from sandbox.clio.models import Delivery, Record
-from sandbox.clio.spec import BY_TYPE
+from sandbox.clio.spec import BY_TYPE, WEBHOOK_MODEL_PERMISSIONS
 from sandbox.clio.store import ApiError, Renderer, parse_fields
 
 MODELS = {
@@ -103,6 +103,8 @@ def _fields(model: str, fields: str) -> str:
 
 def api_create(ctx, data: dict) -> Record:
     model = _model(data.get("model"))
+    # "needs the corresponding model OAuth scope" as well as the webhooks one (Webhooks tag).
+    ctx.require(WEBHOOK_MODEL_PERMISSIONS[model], write=False)
     webhook = store.create(
         ctx.account,
         "webhook",

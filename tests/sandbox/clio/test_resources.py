@@ -200,3 +200,36 @@ def test_users_list_and_show(firm):
         }
     ]
     assert firm.get(f"users/{firm.user_id}.json").status_code == 200
+
+
+def test_a_folder_with_contents_cannot_be_deleted_409(firm):
+    folder = firm.post("folders.json", {"name": "Root", "parent": {"id": 1, "type": "Folder"}})
+    folder_id = folder.json()["data"]["id"]
+    doc = firm.post(
+        "documents.json", {"name": "A.pdf", "parent": {"id": folder_id, "type": "Folder"}}
+    )
+    conflict = firm.delete(f"folders/{folder_id}.json")
+    assert conflict.status_code == 409 and conflict.json()["error"]["type"] == "Conflict"
+    firm.delete(f"documents/{doc.json()['data']['id']}.json")
+    assert firm.delete(f"folders/{folder_id}.json").status_code == 204
+
+
+def test_missing_access_permission_is_403(api, firm):
+    from sandbox.clio.models import Account, App
+    from sandbox.clio.oauth import issue_token
+
+    app = App.objects.create(
+        client_id="limited", client_secret="s", redirect_uris=[], permissions=["contacts:read"]
+    )
+    token = issue_token(app, Account.objects.get(pk=firm.id), firm.user_id)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token.access_token}"}
+    assert api.get(firm.url("contacts.json"), **auth).status_code == 200
+    denied_write = api.post(
+        firm.url("contacts.json"),
+        {"data": {"type": "Company", "name": "X"}},
+        "application/json",
+        **auth,
+    )
+    assert denied_write.status_code == 403
+    assert denied_write.json()["error"]["type"] == "Forbidden"
+    assert api.get(firm.url("bills.json"), **auth).status_code == 403
