@@ -4,11 +4,15 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
+from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
 
 urlpatterns = [
     path("v1/me", MeApi.as_view(), name="api_me"),
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
+    path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
+    path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),
+    path("v1/sync/preflight", PreflightApi.as_view(), name="api_preflight"),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),

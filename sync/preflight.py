@@ -120,13 +120,14 @@ def _account_checks(facts: books.BooksFacts, cfg: SyncSettings | None) -> list[C
     trust_roles = ("trust_bank", "trust_liability")
     for role in trust_roles:
         label = books.ACCOUNT_ROLES[role][0]
+        label = label[0].lower() + label[1:]  # "trust bank (IOLTA)"
         present = bool(books.accounts_for_role(facts, role))
         checks.append(
             Check(
                 f"account_{role}",
-                f"The books have a {label.lower()} account",
+                f"The books have a {label} account",
                 present,
-                fix=f"Create a {label.lower()} account, or let FirmSync create it.",
+                fix=f"Create a {label} account, or let FirmSync create it.",
                 blocking=bool(cfg and cfg.sync_trust),
                 fixable=True,
             )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
-from sync.models import Connection, Provider, Side
+from sync.models import Connection, Provider, Side, SyncSettings
 from tests.factories import MembershipFactory
 
 
@@ -61,6 +61,11 @@ def _connection(firm, member):
     return {"connection_id": conn.pk}
 
 
+def _settings(firm, member):
+    SyncSettings.objects.get_or_create(firm=firm, defaults={"start_date": timezone.localdate()})
+    return {}
+
+
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
     "matters": Case(),
@@ -85,6 +90,9 @@ ROUTE_CASES: dict[str, Case] = {
     "api_me": Case(api=True),
     "api_firm": Case(api=True),
     "api_members": Case(api=True),
+    "api_connections": Case(api=True),
+    "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
+    "api_preflight": Case(roles=MANAGE_FIRM, api=True),
 }
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.

@@ -175,3 +175,32 @@ def test_xero_preflight_reads_currency_and_accounts(live_server, settings):
     assert facts.provider == "xero" and facts.name == "Lakeside Legal"
     assert _check(checks, "currency").ok == (facts.home_currency == "USD")
     assert _check(checks, "account_trust_bank").ok and _check(checks, "account_trust_liability").ok
+
+
+def test_the_api_reads_the_preflight_and_updates_settings_with_the_same_validation(harbor):
+    base, admin, conn, _ = harbor
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+
+    _, raw = api_token_create(member=admin, name="ci", scope=ApiToken.Scope.READ_WRITE)
+    auth = {"Authorization": f"Bearer {raw}"}
+    preflight_body = requests.get(f"{base}/api/v1/sync/preflight", headers=auth, timeout=60).json()
+    assert preflight_body["ready"] is False and preflight_body["next_invoice_number"] == 1041
+    assert any(c["key"] == "qbo_custom_numbers" and not c["ok"] for c in preflight_body["checks"])
+    refused = requests.patch(
+        f"{base}/api/v1/sync/settings",
+        json={"start_date": "2026-01-01", "starting_invoice_number": 1005},
+        headers=auth,
+        timeout=60,
+    )
+    assert refused.status_code == 400
+    assert "would collide" in refused.json()["error"]["details"]["starting_invoice_number"][0]
+    saved = requests.patch(
+        f"{base}/api/v1/sync/settings",
+        json={"start_date": "2026-01-01", "starting_invoice_number": 1041},
+        headers=auth,
+        timeout=60,
+    )
+    assert saved.status_code == 200 and saved.json()["starting_invoice_number"] == 1041
+    connections = requests.get(f"{base}/api/v1/connections", headers=auth, timeout=60).json()
+    assert [c["provider"] for c in connections] == ["quickbooks"]

@@ -1,0 +1,80 @@
+from rest_framework import serializers
+
+from sync.models import Connection, SyncSettings
+
+
+class ConnectionOutput(serializers.ModelSerializer):
+    connected_by = serializers.EmailField(source="connected_by.email", default=None)
+
+    class Meta:
+        model = Connection
+        fields = [
+            "id",
+            "provider",
+            "side",
+            "status",
+            "region",
+            "external_id",
+            "external_name",
+            "connected_at",
+            "connected_by",
+            "last_success_at",
+            "last_error",
+            "access_expires_at",
+            "calls_today",
+        ]
+
+
+class SyncSettingsOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SyncSettings
+        fields = [
+            "start_date",
+            "starting_invoice_number",
+            "accounts",
+            "tax_mapping",
+            "only_approved_bills",
+            "sync_payments",
+            "sync_trust",
+            "contacts_scope",
+            "updated_at",
+        ]
+
+
+class SyncSettingsInput(serializers.Serializer):
+    start_date = serializers.DateField(required=False)
+    starting_invoice_number = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    accounts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    tax_mapping = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False
+    )
+    only_approved_bills = serializers.BooleanField(required=False)
+    sync_payments = serializers.BooleanField(required=False)
+    sync_trust = serializers.BooleanField(required=False)
+    contacts_scope = serializers.ChoiceField(choices=SyncSettings.Contacts.choices, required=False)
+
+    def validate_accounts(self, value):
+        from sync.books import ACCOUNT_ROLES
+
+        unknown = set(value) - set(ACCOUNT_ROLES)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown account roles: {', '.join(sorted(unknown))}."
+            )
+        return value
+
+
+class CheckOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    ok = serializers.BooleanField()
+    blocking = serializers.BooleanField()
+    fixable = serializers.BooleanField()
+    detail = serializers.CharField()
+    fix = serializers.CharField()
+
+
+class PreflightOutput(serializers.Serializer):
+    ready = serializers.BooleanField()
+    checks = CheckOutput(many=True)
+    next_invoice_number = serializers.IntegerField(allow_null=True)
