@@ -178,7 +178,7 @@ def test_xero_preflight_reads_currency_and_accounts(live_server, settings):
 
 
 def test_the_api_reads_the_preflight_and_updates_settings_with_the_same_validation(harbor):
-    base, admin, conn, _ = harbor
+    base, admin, _, _ = harbor
     from accounts.models import ApiToken
     from accounts.services import api_token_create
 
