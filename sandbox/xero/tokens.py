@@ -97,9 +97,11 @@ def token_body(token: Token) -> dict:
         "access_token": token.access_token,
         "expires_in": int(ACCESS_TTL.total_seconds()),
         "token_type": "Bearer",
-        "refresh_token": token.refresh_token,
         "scope": grant.scope,
     }
+    # Only `offline_access` earns a refresh token (developer.xero.com .../oauth2/scopes).
+    if "offline_access" in grant.scope.split():
+        body["refresh_token"] = token.refresh_token
     if "openid" in grant.scope.split():
         body["id_token"] = _id_token(grant)
     return body

@@ -80,6 +80,8 @@ def _post(app: App, body: dict, key: str | None = None) -> int:
 
 def intent_to_receive(app: App) -> dict:
     """One correctly and one wrongly signed empty payload; OK only for 200 then 401."""
+    # Xero's docs show sequences of 0 here; XERO-WH declares `minimum: 1` (the spec is stricter
+    # than the service for this payload).
     empty = {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": _entropy()}
     good = _post(app, empty)
     empty["entropy"] = _entropy()

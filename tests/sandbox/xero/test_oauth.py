@@ -215,6 +215,13 @@ def test_a_missing_or_bad_bearer_token_is_unauthorized(client, db):
     assert xero.get("Invoices").json()["Title"] == "Unauthorized"
 
 
+def test_without_offline_access_there_is_no_refresh_token(client, demo):
+    scope = "openid accounting.transactions accounting.contacts"
+    code = _consent(client, demo, [demo["orgs"][0]["tenantId"]], scope=scope)
+    body = _exchange(client, demo["app"], code).json()
+    assert "refresh_token" not in body and body["access_token"]
+
+
 def test_control_tokens_name_the_organisation_by_name(client, demo):
     name = demo["orgs"][1]["tenantName"]
     out = ctl(client, "tokens", {"client_id": demo["app"]["client_id"], "account": name})
