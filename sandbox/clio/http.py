@@ -11,6 +11,7 @@ import time
 from functools import wraps
 from types import SimpleNamespace
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -95,8 +96,10 @@ def api_view(endpoint: str):
             label = f"{request.method} {endpoint}"
             response, drop = _run(view, request, region, kwargs)
             counter_bump(PROVIDER, label, response.status_code)
-            if drop:
-                connection_drop(_socket_view(request))
+            if drop and connection_drop(_socket_view(request)):
+                # The client is gone; the server will fail writing to it, so give the database
+                # connection back now rather than on a request_finished that may never come.
+                db_connection.close()
             return response
 
         return wrapper

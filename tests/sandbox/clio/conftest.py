@@ -170,7 +170,10 @@ def http():
         )
 
     session.hooks["response"].append(hook)
-    return session
+    yield session
+    # Closing the kept-alive sockets lets the live server's handler threads close their
+    # database connections (PostgreSQL refuses to drop a test database still in use).
+    session.close()
 
 
 class Firm:

@@ -196,6 +196,9 @@ def test_background_sender_delivers_after_the_commit(live_server, http, receiver
             break
         time.sleep(0.1)
     assert receiver.calls and "X-Hook-Secret" in receiver.calls[0]["headers"]
+    from sandbox.clio import webhooks
+
+    webhooks._worker.join(timeout=10)  # let the sender finish and close its connection
 
 
 def test_deleting_a_draft_bill_fires_deleted(api, firm, receiver):
