@@ -135,16 +135,22 @@ def payment_after_save(org: Organisation, rec: Record, created: bool) -> None:
         credit_note_resave(org, target)
 
 
+def _bank_status(old: dict, payload: dict) -> str:
+    """AUTHORISED, or DELETED by POST; deleted/voided ones are final, reconciled ones stay."""
+    status = str(payload.get("Status") or old.get("Status") or "AUTHORISED").upper()
+    if old.get("Status") in ("DELETED", "VOIDED") or status not in ("AUTHORISED", "DELETED"):
+        raise ElementError("Bank transaction not of valid status for modification")
+    if old.get("IsReconciled") and status == "DELETED":
+        raise ElementError("A reconciled bank transaction cannot be deleted.")
+    return status
+
+
 def bank_transaction_build(org: Organisation, payload: dict, existing: Record | None):
     old = existing.data if existing else {}
     bt_type = old.get("Type") or payload.get("Type")
     if bt_type not in ("RECEIVE", "SPEND") and not existing:
         raise ElementError("Type must be RECEIVE or SPEND.")
-    status = str(payload.get("Status") or old.get("Status") or "AUTHORISED").upper()
-    if old.get("Status") in ("DELETED", "VOIDED") or status not in ("AUTHORISED", "DELETED"):
-        raise ElementError("Bank transaction not of valid status for modification")
-    if existing and old.get("IsReconciled") and status == "DELETED":
-        raise ElementError("A reconciled bank transaction cannot be deleted.")
+    status = _bank_status(old, payload)
     books = Books(org)
     old_date = store.parse_date(old.get("Date")) if old else None
     date = store.parse_date(payload.get("Date")) or old_date or store.now().date()
@@ -257,35 +263,38 @@ def _transfer_delete(org, existing: Record, payload: dict):
     return doc, {"status": "DELETED"}
 
 
+JOURNAL_NEXT = {
+    None: {"DRAFT", "POSTED"},
+    "DRAFT": {"DRAFT", "POSTED", "DELETED"},
+    "POSTED": {"POSTED", "VOIDED"},
+}
+
+
+def _balanced(lines: list[dict]) -> None:
+    debits = sum((dec(ln["LineAmount"]) for ln in lines if ln["LineAmount"] > 0), Decimal("0.00"))
+    credits = -sum((dec(ln["LineAmount"]) for ln in lines if ln["LineAmount"] < 0), Decimal("0.00"))
+    if debits != credits:
+        raise ElementError(
+            f"The total debits ({debits:.2f}) must equal total credits ({credits:.2f})"
+        )
+
+
 def manual_journal_build(org: Organisation, payload: dict, existing: Record | None):
     old = existing.data if existing else {}
     status = str(payload.get("Status") or old.get("Status") or "DRAFT").upper()
-    allowed = {
-        None: {"DRAFT", "POSTED"},
-        "DRAFT": {"DRAFT", "POSTED", "DELETED"},
-        "POSTED": {"POSTED", "VOIDED"},
-    }.get(old.get("Status"), set())
-    if status not in allowed:
+    if status not in JOURNAL_NEXT.get(old.get("Status"), set()):
         raise ElementError("Manual journal not of valid status for modification")
     narration = payload.get("Narration", old.get("Narration"))
     if not narration:
         raise ElementError("Narration must be specified.")
     books = Books(org)
-    date = (
-        store.parse_date(payload.get("Date"))
-        or store.parse_date(old.get("Date", ""))
-        or store.now().date()
-    )
-    lock_check(org, date)
-    lines = [
-        _journal_line(books, ln) for ln in payload.get("JournalLines", old.get("JournalLines", []))
-    ]
-    debits = sum((dec(ln["LineAmount"]) for ln in lines if ln["LineAmount"] > 0), Decimal("0.00"))
-    credits = -sum((dec(ln["LineAmount"]) for ln in lines if ln["LineAmount"] < 0), Decimal("0.00"))
-    if status == "POSTED" and debits != credits:
-        raise ElementError(
-            f"The total debits ({debits:.2f}) must equal total credits ({credits:.2f})"
-        )
+    old_date = store.parse_date(old.get("Date", ""))
+    date = store.parse_date(payload.get("Date")) or old_date or store.now().date()
+    lock_check(org, date, old_date)
+    raw_lines = payload.get("JournalLines", old.get("JournalLines", []))
+    lines = [_journal_line(books, ln) for ln in raw_lines]
+    if status == "POSTED":
+        _balanced(lines)
     doc = dict(old)
     doc.update(
         ManualJournalID=old.get("ManualJournalID") or store.new_id(),

@@ -91,20 +91,27 @@ def _tracking(books: Books, raw: list) -> list[dict]:
     return out
 
 
-def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
-    item = None
-    if raw.get("ItemCode"):
-        item = books.items.get(raw["ItemCode"])
-        if item is None:
-            raise ElementError(f"Item code '{raw['ItemCode']}' is not valid.")
-    details = (item or {}).get("SalesDetails" if sales else "PurchaseDetails") or {}
+def _item(books: Books, raw: dict) -> dict | None:
+    if not raw.get("ItemCode"):
+        return None
+    item = books.items.get(raw["ItemCode"])
+    if item is None:
+        raise ElementError(f"Item code '{raw['ItemCode']}' is not valid.")
+    return item
+
+
+def _amount(raw: dict, details: dict) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(quantity, unit amount, discount rate, line amount)."""
     qty = dec(raw.get("Quantity"), "1").quantize(QTY, ROUND_HALF_UP)
     unit = raw.get("UnitAmount", details.get("UnitPrice"))
     if unit in (None, "") and raw.get("LineAmount") not in (None, ""):
         unit = dec(raw["LineAmount"]) / (qty or 1)
     unit = dec(unit).quantize(QTY if UNIT_DP.get() == 4 else store.CENT, ROUND_HALF_UP)
     discount = dec(raw.get("DiscountRate"), "0")
-    amount = store.money(qty * unit * (1 - discount / 100))
+    return qty, unit, discount, store.money(qty * unit * (1 - discount / 100))
+
+
+def _account(books: Books, raw: dict, details: dict) -> tuple[str | None, dict | None]:
     code = raw.get("AccountCode") or details.get("AccountCode")
     if raw.get("AccountID") and not code:
         acct = books.account({"AccountID": raw["AccountID"]})
@@ -112,9 +119,11 @@ def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
     acct = books.account({"Code": code}) if code else None
     if code and (acct is None or acct["Type"] == "BANK"):
         raise ElementError(f"Account code '{code}' is not a valid code for this document.")
-    tax_type = raw.get("TaxType") or details.get("TaxType") or (acct or {}).get("TaxType") or "NONE"
-    if lat == "NoTax":
-        tax_type = "NONE"
+    return code, acct
+
+
+def _tax(books: Books, tax_type: str, lat: str, amount: Decimal) -> tuple[str, Decimal]:
+    tax_type = "NONE" if lat == "NoTax" else tax_type
     if tax_type not in books.taxes:
         raise ElementError(
             f"The TaxType code {tax_type} does not exist or cannot be used "
@@ -122,6 +131,16 @@ def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
         )
     rate = books.rate(tax_type) if lat != "NoTax" else Decimal(0)
     tax = amount * rate if lat == "Exclusive" else amount - amount / (1 + rate)
+    return tax_type, store.money(tax)
+
+
+def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
+    item = _item(books, raw)
+    details = (item or {}).get("SalesDetails" if sales else "PurchaseDetails") or {}
+    qty, unit, discount, amount = _amount(raw, details)
+    code, acct = _account(books, raw, details)
+    wanted = raw.get("TaxType") or details.get("TaxType") or (acct or {}).get("TaxType") or "NONE"
+    tax_type, tax = _tax(books, wanted, lat, amount)
     line_id = str(raw.get("LineItemID") or "").lower()
     out = {
         "LineItemID": line_id if line_id in old_ids else store.new_id(),
@@ -129,13 +148,12 @@ def _line(books: Books, raw: dict, lat: str, sales: bool, old_ids: set) -> dict:
         "Quantity": float(qty),
         "UnitAmount": float(unit),
         "TaxType": tax_type,
-        "TaxAmount": store.to_number(store.money(tax)),
+        "TaxAmount": store.to_number(tax),
         "LineAmount": store.to_number(amount),
         "Tracking": _tracking(books, raw.get("Tracking")),
     }
     if code:
-        out["AccountCode"] = code
-        out["AccountID"] = acct["AccountID"]
+        out.update(AccountCode=code, AccountID=acct["AccountID"])
     if item:
         out["ItemCode"] = item["Code"]
         out["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name", ""), "Code": item["Code"]}

@@ -152,7 +152,10 @@ def revoke(app: App, refresh_token: str) -> bool:
     grant.revoked = True
     grant.save(update_fields=["revoked"])
     Token.objects.filter(grant=grant).update(revoked=True)
-    connections_of(grant).delete() if grant.user_id is None else Connection.objects.filter(
-        grant__app=app, grant__user=grant.user
-    ).delete()
+    # "removes all the user's connections" to this app, across earlier consents too
+    mine = Connection.objects.filter(grant__app=app)
+    mine = (
+        mine.filter(grant=grant) if grant.user_id is None else mine.filter(grant__user=grant.user)
+    )
+    mine.delete()
     return True
