@@ -46,6 +46,19 @@ def json_response(body, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, content_type="application/json; charset=utf-8")
 
 
+# Clio's support article on expired tokens quotes this description (RFC 6750 `invalid_token`);
+# the spec documents the 401 body as its `Error` schema, which the sandbox follows, adding the
+# RFC 6750 challenge header that carries the same information.
+INVALID_TOKEN = (
+    "The access token provided is expired, revoked, malformed or invalid for other reasons."
+)
+
+
+def _unauthorized(message: str) -> ApiError:
+    challenge = f'Bearer realm="Clio", error="invalid_token", error_description="{INVALID_TOKEN}"'
+    return ApiError(401, "AuthenticationError", message, {"WWW-Authenticate": challenge})
+
+
 def authenticate(request, region: str) -> Token:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -54,11 +67,11 @@ def authenticate(request, region: str) -> Token:
         token = Token.objects.select_related("account", "app").filter(access_token=value).first()
     # A token from another region is unknown there (each region is a separate Clio).
     if token is None or token.account.region != region:
-        raise ApiError(401, "AuthenticationError", "The access token is invalid.")
+        raise _unauthorized("The access token is invalid.")
     if token.revoked:
-        raise ApiError(401, "AuthenticationError", "The access token has been revoked.")
+        raise _unauthorized("The access token has been revoked.")
     if token.expires_at <= timezone.now():
-        raise ApiError(401, "AuthenticationError", "The access token has expired.")
+        raise _unauthorized("The access token has expired.")
     return token
 
 

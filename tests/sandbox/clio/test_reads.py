@@ -170,3 +170,9 @@ def test_contacts_query_is_a_wildcard_search(firm):
     firm.act("create_contact", first_name="Hay", last_name="Stack")
     found = firm.get("contacts.json", {"query": "needle", "fields": "name"}).json()["data"]
     assert found == [{"name": "Needle Stack"}]
+
+
+def test_401_carries_the_bearer_challenge(api, db):
+    response = api.get("/sandbox/clio/us/api/v4/contacts.json", HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
