@@ -139,7 +139,28 @@ def _primary(items: list, key: str):
 
 
 def _contact_update(ctx, record, changes, data):
+    for key in ("email_addresses", "phone_numbers", "addresses"):
+        if key in changes:
+            changes[key] = _merge_collection(record.data.get(key) or [], changes[key])
     return contact_fill({**record.data, **changes})
+
+
+def _merge_collection(current: list[dict], edits: list[dict]) -> list[dict]:
+    """Nested collections in PATCH: `{id, ...}` edits one, `{id, _destroy: true}` removes it,
+    an item without `id` is added; items not mentioned stay (Contacts tag text)."""
+    by_id = {item["id"]: dict(item) for item in current}
+    added = []
+    for edit in edits if isinstance(edits, list) else []:
+        rid = edit.get("id")
+        if rid is None:
+            added.append({k: v for k, v in edit.items() if k != "_destroy"})
+        elif rid in by_id and edit.get("_destroy") in (True, "true", "1"):
+            del by_id[rid]
+        elif rid in by_id:
+            by_id[rid].update({k: v for k, v in edit.items() if k != "_destroy"})
+        else:
+            raise ApiError(404, "NotFound", f"Could not find nested record with id {rid}.")
+    return list(by_id.values()) + added
 
 
 def _contact_delete(ctx, record):

@@ -233,3 +233,22 @@ def test_missing_access_permission_is_403(api, firm):
     assert denied_write.status_code == 403
     assert denied_write.json()["error"]["type"] == "Forbidden"
     assert api.get(firm.url("bills.json"), **auth).status_code == 403
+
+
+def test_patch_edits_adds_and_destroys_nested_email_addresses(firm):
+    contact = firm.act("create_contact", first_name="Nest", last_name="Ed", email="one@x.example")
+    first_id = contact["data"]["email_addresses"][0]["id"]
+    firm.patch(
+        f"contacts/{contact['id']}.json",
+        {"email_addresses": [{"name": "Home", "address": "two@x.example"}]},
+    )
+    fields = "email_addresses{id,address},primary_email_address"
+    data = firm.get(f"contacts/{contact['id']}.json", {"fields": fields}).json()["data"]
+    assert [e["address"] for e in data["email_addresses"]] == ["one@x.example", "two@x.example"]
+    firm.patch(
+        f"contacts/{contact['id']}.json",
+        {"email_addresses": [{"id": first_id, "_destroy": True}]},
+    )
+    data = firm.get(f"contacts/{contact['id']}.json", {"fields": fields}).json()["data"]
+    assert [e["address"] for e in data["email_addresses"]] == ["two@x.example"]
+    assert data["primary_email_address"] == "two@x.example"
