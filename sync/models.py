@@ -135,3 +135,34 @@ class SyncSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Sync settings for {self.firm}"
+
+
+class ExternalLink(models.Model):
+    """Our record ⇄ the provider's record, and what was last pushed (a re-run changes nothing)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="external_links")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
+    entity = models.CharField(max_length=30, help_text="contact, bill, payment, credit_memo, …")
+    local_id = models.CharField(max_length=64, help_text="The Clio id of the record.")
+    remote_type = models.CharField(max_length=40)
+    remote_id = models.CharField(max_length=64)
+    remote_version = models.CharField(
+        max_length=64, blank=True, help_text="SyncToken or UpdatedDateUTC."
+    )
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of what was pushed.")
+    pushed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "entity", "local_id"], name="sync_externallink_one_per_record"
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "remote_type", "remote_id"],
+                name="sync_externallink_one_per_remote",
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "entity"], name="sync_link_firm_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.local_id} → {self.remote_type} {self.remote_id}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Firm, Membership, Role, User
 from accounts.services import audit_record
-from sync.models import PROVIDER_SIDE, Connection, Provider, WorkerHeartbeat
+from sync.models import PROVIDER_SIDE, Connection, ExternalLink, Provider, WorkerHeartbeat
 from sync.providers import oauth
 from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 
@@ -214,9 +214,20 @@ def _email_admins_reconnect(connection_id: int) -> None:
 
 @transaction.atomic
 def connection_disconnect(
-    *, connection: Connection, actor: User, ip: str | None = None
+    *,
+    connection: Connection,
+    actor: User,
+    purge: bool = False,
+    confirm_name: str = "",
+    ip: str | None = None,
 ) -> Connection:
-    conn = Connection.objects.select_for_update().get(pk=connection.pk)
+    """Revoke at the provider and stop syncing. With `purge`, also forget every record link —
+    only when the admin typed the firm's name, because the next sync then starts from nothing."""
+    conn = Connection.objects.select_for_update().select_related("firm").get(pk=connection.pk)
+    if purge and confirm_name.strip() != conn.firm.name:
+        raise ValidationError(
+            f"Type the firm's name exactly ({conn.firm.name}) to purge its links; nothing changed."
+        )
     try:
         oauth.token_revoke(
             oauth.oauth_app(conn.provider, conn.region or "us"),
@@ -239,6 +250,16 @@ def connection_disconnect(
         before=before,
         ip=ip,
     )
+    if purge:
+        purged, _ = ExternalLink.objects.filter(connection=conn).delete()
+        audit_record(
+            firm=conn.firm,
+            actor=actor,
+            action="connection.links_purged",
+            obj=conn,
+            after={"links_deleted": purged},
+            ip=ip,
+        )
     return conn
 
 

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -41,10 +42,22 @@ def connection_disconnect(request, connection_id: int):
     conn = selectors.connection_get_for_member(
         member=request.membership, connection_id=connection_id
     )
-    services.connection_disconnect(connection=conn, actor=request.user, ip=client_ip(request))
-    messages.success(
-        request, f"{conn.get_provider_display()} was disconnected and its access revoked."
-    )
+    purge = request.POST.get("purge") == "1"
+    try:
+        services.connection_disconnect(
+            connection=conn,
+            actor=request.user,
+            purge=purge,
+            confirm_name=request.POST.get("confirm_name", ""),
+            ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("bill_syncing")
+    done = "was disconnected and its access revoked"
+    if purge:
+        done += "; every record link was deleted, so the next sync starts afresh"
+    messages.success(request, f"{conn.get_provider_display()} {done}.")
     return redirect("bill_syncing")
 
 

@@ -6,7 +6,7 @@ import requests
 from accounts.models import AuditEvent, Role
 from sync.models import Connection
 from tests.factories import FirmFactory, MembershipFactory
-from tests.support.forms import submit
+from tests.support.forms import forms_in, submit
 from tests.support.sandboxes import control, signed_in_session, use_sandboxes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,3 +188,69 @@ def _disconnect_index(html):
     from tests.support.forms import forms_in
 
     return next(i for i, f in enumerate(forms_in(html)) if "/disconnect/" in f["action"])
+
+
+def _connect_clio(sandboxes, session):
+    account = control(sandboxes, "clio", "accounts", {"name": "Lakeside Legal", "region": "us"})
+    user = account["users"][0]
+    consent = _connect(session, sandboxes, "clio", region="us")
+    return submit(
+        session,
+        consent,
+        {"email": user["email"], "password": user["password"]},
+        button=("decision", "allow"),
+    ), user
+
+
+def test_reconnect_after_needs_reconnect_restores_the_same_connection(sandboxes, lakeside_admin):
+    from sync import services
+
+    session = signed_in_session(sandboxes, lakeside_admin.user)
+    _, user = _connect_clio(sandboxes, session)
+    conn = Connection.objects.get(provider="clio")
+    services.connection_mark_needs_reconnect(connection_id=conn.pk, reason="invalid_grant")
+    page = session.get(f"{sandboxes}/settings/bill-syncing/", timeout=30)
+    assert "Needs reconnect." in page.text and "Reconnect Clio" in page.text
+    consent = _connect(session, sandboxes, "clio", region="us")
+    again = submit(
+        session,
+        consent,
+        {"email": user["email"], "password": user["password"]},
+        button=("decision", "allow"),
+    )
+    assert "Clio is connected as" in again.text
+    conn.refresh_from_db()
+    assert conn.status == "connected" and Connection.objects.count() == 1
+    assert AuditEvent.objects.filter(
+        action="connection.reconnected", object_id=str(conn.pk)
+    ).exists()
+
+
+def test_purging_links_needs_the_firms_name_and_then_deletes_every_link(sandboxes, lakeside_admin):
+    from sync.models import ExternalLink
+
+    session = signed_in_session(sandboxes, lakeside_admin.user)
+    done, _ = _connect_clio(sandboxes, session)
+    conn = Connection.objects.get(provider="clio")
+    ExternalLink.objects.create(
+        firm=lakeside_admin.firm,
+        connection=conn,
+        entity="contact",
+        local_id="1",
+        remote_type="Customer",
+        remote_id="9",
+    )
+    index = next(
+        i
+        for i, f in enumerate(forms_in(done.text))
+        if any(a.get("name") == "purge" for _, a in f["fields"])
+    )
+    refused = submit(session, done, {"confirm_name": "Lakeside"}, form_index=index)
+    assert "Type the firm&#x27;s name exactly" in refused.text
+    assert ExternalLink.objects.count() == 1 and Connection.objects.get().status == "connected"
+    purged = submit(session, done, {"confirm_name": "Lakeside Legal"}, form_index=index)
+    assert "every record link was deleted" in purged.text
+    assert ExternalLink.objects.count() == 0
+    assert AuditEvent.objects.filter(
+        action="connection.links_purged", after__links_deleted=1
+    ).exists()

@@ -4,14 +4,36 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 limits: 500 requests a minute per company, 10 at once, 40 batch requests a minute.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 import requests
 
-from sync.providers.http import Budget, HttpClient, Idempotency
+from sync.providers.errors import ProviderConflict, ProviderError
+from sync.providers.http import Budget, HttpClient, Idempotency, idempotency_key
+from sync.providers.quickbooks import mapping
+from sync.providers.quickbooks.mapping import (
+    BatchItem,
+    BatchResult,
+    Change,
+    RemoteCustomer,
+    RemoteInvoice,
+    RemotePayment,
+)
 
 MINOR_VERSION = "75"
 RATE_PER_MINUTE = 500
+BATCH_MAX = 30  # BatchItemRequest items per call (limits page)
+STALE_OBJECT = "5010"
+DUPLICATE_NAME = "6240"
+# The field that names a record, per entity: what find-or-create matches on.
+NAME_FIELDS = {
+    "Customer": "DisplayName",
+    "Vendor": "DisplayName",
+    "Item": "Name",
+    "Account": "Name",
+}
+NUMBER_ENTITIES = {"Invoice", "CreditMemo", "JournalEntry", "SalesReceipt", "RefundReceipt"}
 
 
 def quickbooks_error(response: requests.Response) -> tuple[str, str]:
@@ -102,3 +124,182 @@ class QuickBooksClient:
             idempotency_key=key,
         )
         return response.json()["Account"]
+
+    # -- generic entity calls -----------------------------------------------------------------
+
+    def _write(self, entity: str, body: dict, key: str, **params) -> dict:
+        try:
+            response = self.http.request(
+                "POST",
+                entity.lower(),
+                params={"minorversion": MINOR_VERSION, **params},
+                json=body,
+                idempotency_key=key,
+            )
+        except ProviderError as exc:
+            # A stale SyncToken is a 400 with code 5010: someone changed the record first.
+            if exc.code == STALE_OBJECT:
+                raise ProviderConflict(
+                    exc.provider, exc.message, status=exc.status, code=exc.code
+                ) from exc
+            raise
+        return response.json()[entity]
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#read-an-invoice
+    def get(self, entity: str, entity_id: str):
+        return mapping.entity_from(entity, self._get(f"{entity.lower()}/{entity_id}")[entity])
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
+    def create(self, entity: str, payload: dict, *, key: str):
+        return mapping.entity_from(entity, self._write(entity, payload, key))
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#sparse-update-an-invoice
+    def update(self, entity: str, entity_id: str, version: str, changes: dict, *, key: str):
+        """Sparse update: only `changes` are touched; a stale `version` raises ProviderConflict."""
+        body = {**changes, "Id": entity_id, "SyncToken": version, "sparse": True}
+        return mapping.entity_from(entity, self._write(entity, body, key))
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#delete-an-invoice
+    def delete(self, entity: str, entity_id: str, version: str, *, key: str) -> dict:
+        body = {"Id": entity_id, "SyncToken": version}
+        return self._write(entity, body, key, operation="delete")
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#void-an-invoice
+    def void(self, entity: str, entity_id: str, version: str, *, key: str):
+        body = {"Id": entity_id, "SyncToken": version}
+        if entity == "Payment":
+            # Payment page, "Void a payment": a sparse update with include=void.
+            body["sparse"] = True
+            data = self._write(entity, body, key, operation="update", include="void")
+        else:
+            data = self._write(entity, body, key, operation="void")
+        return mapping.entity_from(entity, data)
+
+    # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
+    def find_where(self, entity: str, where: str) -> list:
+        return [
+            mapping.entity_from(entity, row) for row in self.query_all(entity, f"WHERE {where}")
+        ]
+
+    # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
+    # (MetaData.LastUpdatedTime is filterable on every transaction and list entity)
+    def changed(self, entity: str, since: datetime) -> list:
+        """Records of `entity` created or changed at or after `since` (deletions need `cdc`)."""
+        stamp = mapping.quote(mapping.query_time(since))
+        return self.find_where(entity, f"MetaData.LastUpdatedTime >= {stamp}")
+
+    # -- finding by the natural key -----------------------------------------------------------
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#query-a-customer
+    def find_by_name(self, entity: str, name: str):
+        """The record whose name matches ignoring case and spacing, inactive ones included
+        (an inactive name still blocks a new one: 6240)."""
+        field_name = NAME_FIELDS[entity]
+        pattern = mapping.quote(f"%{mapping.like_pattern(name)}%")
+        rows = self.find_where(entity, f"{field_name} LIKE {pattern} AND Active IN (true, false)")
+        wanted = mapping.name_key(name)
+        found = [r for r in rows if mapping.name_key(r.name) == wanted]
+        # An active record wins over an inactive namesake.
+        return next((r for r in found if r.active), found[0] if found else None)
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#query-a-customer
+    def customer_find_by_email(self, email: str) -> RemoteCustomer | None:
+        rows = self.find_where("Customer", f"PrimaryEmailAddr = {mapping.quote(email.strip())}")
+        return rows[0] if rows else None
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
+    def find_by_number(self, entity: str, number: str):
+        rows = self.find_where(entity, f"DocNumber = {mapping.quote(number)}")
+        return rows[0] if rows else None
+
+    def find_or_create(self, entity: str, payload: dict, *, key: str) -> tuple[object, bool]:
+        """(record, created). Matches on the name (Customer, Vendor, Item, Account) or the DocNumber
+        (sales forms, journal entries); a racing create that loses to 6240 re-reads the winner."""
+        found = self._find_natural(entity, payload)
+        if found is not None:
+            return found, False
+        try:
+            return self.create(entity, payload, key=key), True
+        except ProviderError as exc:
+            if exc.code != DUPLICATE_NAME:
+                raise
+            found = self._find_natural(entity, payload)
+            if found is None:
+                raise
+            return found, False
+
+    def _find_natural(self, entity: str, payload: dict):
+        if entity in NAME_FIELDS:
+            return self.find_by_name(entity, payload[NAME_FIELDS[entity]])
+        if entity in NUMBER_ENTITIES and payload.get("DocNumber"):
+            return self.find_by_number(entity, payload["DocNumber"])
+        raise ValueError(f"{entity} has no natural key to find it by")
+
+    # -- typed shortcuts the engine calls most -----------------------------------------------
+
+    def customer_find_or_create(
+        self, *, name: str, email: str = "", key: str
+    ) -> tuple[RemoteCustomer, bool]:
+        """By DisplayName first, then by PrimaryEmailAddr, else create."""
+        found = self.find_by_name("Customer", name) or (
+            self.customer_find_by_email(email) if email else None
+        )
+        if found is not None:
+            return found, False
+        payload = mapping.customer_payload(name=name, email=email)
+        return self.find_or_create("Customer", payload, key=key)
+
+    def invoice_find(self, number: str) -> RemoteInvoice | None:
+        return self.find_by_number("Invoice", number)
+
+    def payment_create(
+        self, *, customer_id: str, invoice_id: str, amount, key: str, **extra
+    ) -> RemotePayment:
+        payload = mapping.payment_payload(
+            customer_id=customer_id, invoice_id=invoice_id, amount=amount, **extra
+        )
+        return self.create("Payment", payload, key=key)
+
+    # -- batch and change data capture --------------------------------------------------------
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/batch
+    def batch(self, items: Iterable[BatchItem], *, key: str) -> dict[str, BatchResult]:
+        """Results by bId (each item's `key`); an item's Fault is its result, never an exception.
+        Lists over 30 go in several calls, each with its own requestid derived from `key`."""
+        items = list(items)
+        results: dict[str, BatchResult] = {}
+        for start in range(0, len(items), BATCH_MAX):
+            chunk = items[start : start + BATCH_MAX]
+            body = {"BatchItemRequest": [_batch_request(item) for item in chunk]}
+            response = self.http.request(
+                "POST",
+                "batch",
+                params={"minorversion": MINOR_VERSION},
+                json=body,
+                idempotency_key=idempotency_key(key, start // BATCH_MAX),
+            )
+            for answer in response.json().get("BatchItemResponse", []):
+                result = mapping.batch_result(answer)
+                results[result.key] = result
+        return results
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture
+    def cdc(self, entities: Iterable[str], changed_since: datetime) -> list[Change]:
+        """Everything of `entities` changed since then (at most 30 days back, 1,000 objects),
+        deleted records as stubs."""
+        body = self._get(
+            "cdc",
+            entities=",".join(entities),
+            changedSince=changed_since.isoformat(timespec="seconds"),
+        )
+        return mapping.changes_from(body)
+
+
+def _batch_request(item: BatchItem) -> dict:
+    request = {"bId": item.key, item.entity: item.payload}
+    if item.operation == "void":
+        # Batch page: void is an update (delete for Payment is not a void) with optionsData.
+        request.update(operation="update", optionsData="void")
+    else:
+        request["operation"] = item.operation
+    return request
