@@ -272,3 +272,9 @@ def receiver():
     r = Receiver()
     yield r
     r.server.shutdown()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """List the statuses and paths the spec is silent about, as met by this run."""
+    if SPEC_SILENT:
+        terminalreporter.write_line("Clio spec silent on: " + "; ".join(sorted(SPEC_SILENT)))
