@@ -226,3 +226,15 @@ def test_control_tokens_name_the_organisation_by_name(client, demo):
     name = demo["orgs"][1]["tenantName"]
     out = ctl(client, "tokens", {"client_id": demo["app"]["client_id"], "account": name})
     assert out["tenantId"] == demo["orgs"][1]["tenantId"] and out["expires_in"] == 1800
+
+
+def test_auth_event_id_tells_a_new_consent_from_earlier_ones(client, demo):
+    first, second = demo["orgs"][0]["tenantId"], demo["orgs"][1]["tenantId"]
+    _exchange(client, demo["app"], _consent(client, demo, [first]))
+    body = _exchange(client, demo["app"], _consent(client, demo, [second])).json()
+    event = _claims(body["access_token"])["authentication_event_id"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}"}
+    every = client.get(CONNECTIONS, **auth).json()
+    assert {c["tenantId"] for c in every} == {first, second}
+    fresh = client.get(CONNECTIONS, {"authEventId": event}, **auth).json()
+    assert [c["tenantId"] for c in fresh] == [second]
