@@ -211,3 +211,38 @@ def test_control_tokens_issue_tokens_in_the_token_endpoints_shape(api, firm):
         HTTP_AUTHORIZATION=f"Bearer {body['access_token']}",
     )
     assert me.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_flow_over_real_http(live_server, http):
+    """Consent page, redirect, token exchange and an API call, as a browser and a client do."""
+    firm = make_firm(None)
+    base = f"{live_server.url}/sandbox/clio/us"
+    params = {
+        "response_type": "code",
+        "client_id": firm.app.client_id,
+        "redirect_uri": REDIRECT,
+        "state": "s1",
+    }
+    page = http.get(f"{base}/oauth/authorize", params=params)
+    assert page.status_code == 200 and "Allow access" in page.text
+    form = params | {"email": "owner@test.example", "password": "pw-1", "decision": "allow"}
+    answer = http.post(f"{base}/oauth/authorize", data=form, allow_redirects=False)
+    assert answer.status_code == 302
+    code = parse_qs(urlparse(answer.headers["Location"]).query)["code"][0]
+    tokens = http.post(
+        f"{base}/oauth/token",
+        data={
+            "client_id": firm.app.client_id,
+            "client_secret": "secret",
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+        },
+    ).json()
+    me = http.get(
+        f"{base}/api/v4/users/who_am_i.json",
+        params={"fields": "id,name"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert me.json()["data"] == {"id": firm.user_id, "name": "Olive Owner"}
