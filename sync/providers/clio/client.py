@@ -6,9 +6,12 @@ https://docs.developers.clio.com/api-docs/fields . Rate limit: 50 calls a minute
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 import requests
 
+from sync.providers.clio import mapping as m
 from sync.providers.http import Budget, HttpClient
 
 API_VERSION = "4.0.9"
@@ -70,6 +73,129 @@ class ClioClient:
             url = body.get("meta", {}).get("paging", {}).get("next")
             query = {}  # the next URL carries every parameter, including page_token
 
-    # https://docs.developers.clio.com/api-reference/#tag/Webhooks
+    def _since(self, updated_since: datetime | None) -> dict:
+        return {"updated_since": updated_since.isoformat()} if updated_since else {}
+
+    # https://docs.developers.clio.com/api-reference/#tag/Contacts/operation/Contact#index
+    def contacts(self, *, updated_since: datetime | None = None) -> Iterator[m.ClioContact]:
+        for row in self.iter_records(
+            "contacts", fields=m.CONTACT_FIELDS, **self._since(updated_since)
+        ):
+            yield m.contact(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Matters/operation/Matter#index
+    def matters(self, *, updated_since: datetime | None = None) -> Iterator[m.ClioMatter]:
+        for row in self.iter_records(
+            "matters", fields=m.MATTER_FIELDS, **self._since(updated_since)
+        ):
+            yield m.matter(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Bills/operation/Bill#index
+    def bills(
+        self, *, updated_since: datetime | None = None, issued_after: date | None = None
+    ) -> Iterator[m.ClioBill]:
+        params = self._since(updated_since)
+        if issued_after:
+            params["issued_after"] = issued_after.isoformat()
+        for row in self.iter_records("bills", fields=m.BILL_FIELDS, **params):
+            yield m.bill(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Line-Items/operation/LineItem#index
+    def line_items(self, *, bill_id: int) -> list[m.ClioLine]:
+        return [
+            m.line(r)
+            for r in self.iter_records("line_items", fields=m.LINE_FIELDS, bill_id=bill_id)
+        ]
+
+    # https://docs.developers.clio.com/api-reference/#tag/Allocations/operation/Allocation#index
+    # (allocations default to order=date(asc); id(asc) is needed for cursor paging)
+    def allocations(self, *, updated_since: datetime | None = None) -> Iterator[m.ClioAllocation]:
+        rows = self.iter_records(
+            "allocations", fields=m.ALLOCATION_FIELDS, **self._since(updated_since)
+        )
+        for row in rows:
+            yield m.allocation(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Bank-Accounts/operation/BankAccount#index
+    def bank_accounts(self) -> list[dict]:
+        return list(self.iter_records("bank_accounts", fields=m.BANK_ACCOUNT_FIELDS))
+
+    # https://docs.developers.clio.com/api-reference/#tag/Bank-Transactions/operation/BankTransaction#index
+    # (no webhooks exist for bank transactions: they are polled with updated_since)
+    def bank_transactions(
+        self, *, bank_account_id: int | None = None, updated_since: datetime | None = None
+    ) -> Iterator[m.ClioBankTransaction]:
+        params = self._since(updated_since)
+        if bank_account_id:
+            params["bank_account_id"] = bank_account_id
+        for row in self.iter_records(
+            "bank_transactions", fields=m.BANK_TRANSACTION_FIELDS, **params
+        ):
+            yield m.bank_transaction(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Bills/operation/Bill#update
+    # Approving = moving the bill to awaiting_payment; If-Match refuses it (412) if it changed.
+    def bill_approve(self, *, bill_id: int, etag: str) -> m.ClioBill:
+        body = {"data": {"state": "awaiting_payment"}}
+        response = self.http.request(
+            "PATCH",
+            f"bills/{bill_id}.json",
+            params={"fields": m.BILL_FIELDS},
+            json=body,
+            headers={"If-Match": etag},
+            retry_writes=True,
+        )
+        return m.bill(response.json()["data"])
+
+    # https://docs.developers.clio.com/api-reference/#tag/Trust-Requests/operation/TrustRequest#create
+    def trust_request_create(
+        self,
+        *,
+        client_id: int,
+        amount: Decimal,
+        issue_date: date,
+        due_date: date,
+        note: str = "",
+        matter_id: int | None = None,
+    ) -> dict:
+        data = {
+            "client_id": client_id,
+            "trust_amount": float(amount),
+            "issue_date": issue_date.isoformat(),
+            "due_date": due_date.isoformat(),
+            "approved": True,
+            "note": note,
+            "trust_type": "matter" if matter_id else "client",
+        }
+        if matter_id:
+            data["matter"] = [{"id": matter_id, "trust_amount": float(amount), "note": note}]
+        return self.http.request("POST", "trust_requests.json", json={"data": data}).json()["data"]
+
+    # https://docs.developers.clio.com/api-reference/#tag/Webhooks/operation/Webhook#create
+    def webhook_create(
+        self, *, url: str, model: str, events: list[str], fields: str, expires_at: datetime
+    ) -> dict:
+        body = {
+            "data": {
+                "url": url,
+                "model": model,
+                "events": events,
+                "fields": fields,
+                "expires_at": expires_at.isoformat(),
+            }
+        }
+        params = {"fields": "id,etag,url,model,events,status,shared_secret,expires_at"}
+        return self.http.request("POST", "webhooks.json", params=params, json=body).json()["data"]
+
+    # https://docs.developers.clio.com/api-reference/#tag/Webhooks/operation/Webhook#update
+    # (webhooks expire after at most 31 days; extend them by moving expires_at)
+    def webhook_extend(self, *, webhook_id: int, expires_at: datetime) -> dict:
+        body = {"data": {"expires_at": expires_at.isoformat()}}
+        params = {"fields": "id,etag,status,expires_at"}
+        return self.http.request(
+            "PATCH", f"webhooks/{webhook_id}.json", params=params, json=body, retry_writes=True
+        ).json()["data"]
+
+    # https://docs.developers.clio.com/api-reference/#tag/Webhooks/operation/Webhook#index
     def webhooks(self) -> list[dict]:
         return list(self.iter_records("webhooks", fields="id,url,model,events,status,expires_at"))

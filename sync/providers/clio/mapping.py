@@ -1,0 +1,213 @@
+"""Pure: Clio JSON ⇄ our dataclasses. Money becomes Decimal here and nowhere else."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+CONTACT_FIELDS = (
+    "id,etag,name,first_name,last_name,type,primary_email_address,primary_phone_number,updated_at"
+)
+MATTER_FIELDS = "id,etag,display_number,description,status,client{id,name},updated_at"
+BILL_FIELDS = (
+    "id,etag,number,state,issued_at,due_at,sub_total,total_tax,total,paid,balance,credits_issued,"
+    "discount,client{id,name},matters{id,display_number},updated_at"
+)
+LINE_FIELDS = (
+    "id,etag,type,kind,description,date,quantity,price,total,tax,taxable,bill{id},updated_at"
+)
+ALLOCATION_FIELDS = "id,etag,date,amount,voided_at,bill{id},parent{id,type},updated_at"
+BANK_ACCOUNT_FIELDS = "id,etag,name,type,default_account,currency,balance,updated_at"
+BANK_TRANSACTION_FIELDS = (
+    "id,etag,type,date,amount,description,transaction_type,bank_account_id,funds_in,funds_out,"
+    "matter{id},client{id},updated_at"
+)
+
+
+def money(value) -> Decimal:
+    """Clio sends JSON numbers; through str() so 0.1 stays 0.1 and never becomes a float tail."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _dt(value) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+@dataclass(frozen=True)
+class ClioContact:
+    id: int
+    etag: str
+    name: str
+    type: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    updated_at: datetime | None
+
+
+def contact(d: dict) -> ClioContact:
+    return ClioContact(
+        id=d["id"],
+        etag=d.get("etag", ""),
+        name=d.get("name") or "",
+        type=d.get("type", ""),
+        first_name=d.get("first_name") or "",
+        last_name=d.get("last_name") or "",
+        email=d.get("primary_email_address") or "",
+        phone=d.get("primary_phone_number") or "",
+        updated_at=_dt(d.get("updated_at")),
+    )
+
+
+@dataclass(frozen=True)
+class ClioMatter:
+    id: int
+    etag: str
+    display_number: str
+    description: str
+    status: str
+    client_id: int | None
+    updated_at: datetime | None
+
+
+def matter(d: dict) -> ClioMatter:
+    return ClioMatter(
+        id=d["id"],
+        etag=d.get("etag", ""),
+        display_number=d.get("display_number") or "",
+        description=d.get("description") or "",
+        status=d.get("status") or "",
+        client_id=(d.get("client") or {}).get("id"),
+        updated_at=_dt(d.get("updated_at")),
+    )
+
+
+@dataclass(frozen=True)
+class ClioBill:
+    id: int
+    etag: str
+    number: str
+    state: str
+    issued_at: date | None
+    due_at: date | None
+    client_id: int | None
+    matter_ids: tuple[int, ...]
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    paid: Decimal
+    balance: Decimal
+    credits_issued: Decimal
+    updated_at: datetime | None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state in ("awaiting_payment", "paid")
+
+
+def bill(d: dict) -> ClioBill:
+    return ClioBill(
+        id=d["id"],
+        etag=d.get("etag", ""),
+        number=str(d.get("number") or ""),
+        state=d.get("state", ""),
+        issued_at=_date(d.get("issued_at")),
+        due_at=_date(d.get("due_at")),
+        client_id=(d.get("client") or {}).get("id"),
+        matter_ids=tuple(m["id"] for m in d.get("matters") or []),
+        sub_total=money(d.get("sub_total")),
+        total_tax=money(d.get("total_tax")),
+        total=money(d.get("total")),
+        paid=money(d.get("paid")),
+        balance=money(d.get("balance")),
+        credits_issued=money(d.get("credits_issued")),
+        updated_at=_dt(d.get("updated_at")),
+    )
+
+
+@dataclass(frozen=True)
+class ClioLine:
+    id: int
+    bill_id: int | None
+    type: str
+    description: str
+    date: date | None
+    quantity: Decimal
+    price: Decimal
+    total: Decimal
+    taxable: bool
+
+
+def line(d: dict) -> ClioLine:
+    return ClioLine(
+        id=d["id"],
+        bill_id=(d.get("bill") or {}).get("id"),
+        type=d.get("type") or d.get("kind") or "",
+        description=d.get("description") or "",
+        date=_date(d.get("date")),
+        quantity=Decimal(str(d.get("quantity") or 0)),
+        price=money(d.get("price")),
+        total=money(d.get("total")),
+        taxable=bool(d.get("taxable")),
+    )
+
+
+@dataclass(frozen=True)
+class ClioAllocation:
+    id: int
+    etag: str
+    date: date | None
+    amount: Decimal
+    bill_id: int | None
+    parent_id: int | None
+    parent_type: str
+    voided: bool
+    updated_at: datetime | None
+
+
+def allocation(d: dict) -> ClioAllocation:
+    parent = d.get("parent") or {}
+    return ClioAllocation(
+        id=d["id"],
+        etag=d.get("etag", ""),
+        date=_date(d.get("date")),
+        amount=money(d.get("amount")),
+        bill_id=(d.get("bill") or {}).get("id"),
+        parent_id=parent.get("id"),
+        parent_type=parent.get("type", ""),
+        voided=bool(d.get("voided_at")),
+        updated_at=_dt(d.get("updated_at")),
+    )
+
+
+@dataclass(frozen=True)
+class ClioBankTransaction:
+    id: int
+    etag: str
+    date: date | None
+    amount: Decimal
+    description: str
+    transaction_type: str
+    bank_account_id: int | None
+    matter_id: int | None
+    client_id: int | None
+    updated_at: datetime | None
+
+
+def bank_transaction(d: dict) -> ClioBankTransaction:
+    return ClioBankTransaction(
+        id=d["id"],
+        etag=d.get("etag", ""),
+        date=_date(d.get("date")),
+        amount=money(d.get("amount")),
+        description=d.get("description") or "",
+        transaction_type=d.get("transaction_type") or d.get("type") or "",
+        bank_account_id=d.get("bank_account_id"),
+        matter_id=(d.get("matter") or {}).get("id"),
+        client_id=(d.get("client") or {}).get("id"),
+        updated_at=_dt(d.get("updated_at")),
+    )
