@@ -204,8 +204,13 @@ class QuickBooksClient:
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#query-a-customer
     def customer_find_by_email(self, email: str) -> RemoteCustomer | None:
+        # Intuit's Customer page does not list PrimaryEmailAddr among the filterable fields and
+        # the local sandbox never matches it, so a miss falls back to one scan of the list.
+        wanted = email.strip().casefold()
         rows = self.find_where("Customer", f"PrimaryEmailAddr = {mapping.quote(email.strip())}")
-        return rows[0] if rows else None
+        if not rows:
+            rows = [mapping.customer_from(r) for r in self.query_all("Customer")]
+        return next((r for r in rows if r.email.strip().casefold() == wanted), None)
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
     def find_by_number(self, entity: str, number: str):

@@ -127,6 +127,12 @@ def test_invoice_found_by_number_paid_voided_and_deleted(books):
     assert payment.invoice_ids == (invoice.id,) and payment.total == Decimal("120.50")
     paid = client.get("Invoice", invoice.id)
     assert paid.balance == Decimal("179.50") and paid.status == "partial"
+    second = client.payment_create(
+        customer_id=customer.id, invoice_id=invoice.id, amount=Decimal("9.50"), key="p-2"
+    )
+    assert client.get("Invoice", invoice.id).balance == Decimal("170.00")
+    client.delete("Payment", second.id, second.version, key="p-2-del")
+    assert client.get("Invoice", invoice.id).balance == Decimal("179.50")
     voided = client.void("Payment", payment.id, payment.version, key="p-void")
     assert voided.voided and voided.total == 0
     assert client.get("Invoice", invoice.id).balance == Decimal("300.00")
@@ -172,11 +178,12 @@ def test_credit_memo_journal_entry_item_account_and_vendor(books):
         )
     assert err.value.code == "6000"
     vendor, created = client.find_or_create("Vendor", {"DisplayName": "Court Clerk"}, key="v-1")
-    assert created and client.find_or_create("Vendor", {"DisplayName": "COURT  CLERK"}, key="v")[
-        0
-    ].id == (vendor.id)
-    item, created = client.find_or_create("Item", {"Name": "Filing fee"}, key="i-1")
-    assert not created or item.name == "Filing fee"
+    again, created_again = client.find_or_create("Vendor", {"DisplayName": "COURT  CLERK"}, key="v")
+    assert created and not created_again and again.id == vendor.id
+    fee = {"Name": "Filing fee", "Type": "Service", "IncomeAccountRef": {"value": income.id}}
+    item, created = client.find_or_create("Item", fee, key="i-1")
+    same, created_again = client.find_or_create("Item", fee | {"Name": "filing FEE"}, key="i-2")
+    assert created and not created_again and same.id == item.id and item.kind == "Service"
 
 
 def test_a_batch_reports_each_item_and_a_failing_one_does_not_stop_its_siblings(books):
