@@ -224,7 +224,8 @@ class Renderer:
         record = self.load(target, value.get("id")) if target and "id" in value else None
         if record is None:  # an inline object (discount, address, ...): stored as served
             return {s.name: value.get(s.name) for s in sub} if sub else value
-        picked = sub or DEFAULT
+        known = schema_fields(schema)
+        picked = sub or tuple(s for s in DEFAULT if s.name in known)
         if schema == "PolymorphicObject_base":  # an allocation's parent: Payment or CreditMemo
             return {"type": value.get("type")} | {
                 s.name: self._poly(record, value, s.name) for s in picked

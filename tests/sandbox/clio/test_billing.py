@@ -209,3 +209,10 @@ def test_trust_request_post_only(firm, matter):
     assert created.status_code == 201
     missing = firm.post("trust_requests.json", {"trust_type": "client"})
     assert missing.status_code == 422
+
+
+def test_an_allocations_parent_shows_the_polymorphic_defaults(firm, bill):
+    firm.act("bill_transition", bill_id=bill["id"], to="approve")
+    firm.act("record_payment", bill_id=bill["id"], amount=10)
+    [row] = firm.get("allocations.json", {"fields": "id,parent"}).json()["data"]
+    assert set(row["parent"]) == {"id", "type"} and row["parent"]["type"] == "Payment"
