@@ -9,7 +9,6 @@ import json
 import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import F
@@ -87,7 +86,7 @@ def _gated(request, realm, endpoint, handler, batch):
             return fault_response(faults.system_error(decision.error_status))
         response = _answer(request, company, handler)
     if decision.drop_after_commit and request.method == "POST":
-        connection_drop(_socket_view(request))
+        connection_drop(request)
     return response
 
 
@@ -120,17 +119,6 @@ def _slot(company: Company):
     finally:
         if claimed:
             Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
-
-
-def _socket_view(request):
-    """Django's servers wrap `wsgi.input` in a LimitedStream whose bound `read` hides the socket
-    reader that sandbox.core.connection_drop looks for (`.stream.raw._sock`); hand it that reader.
-    (A fix to the shared helper is proposed in the report.)"""
-    stream = request.META.get("wsgi.input")
-    reader = getattr(getattr(stream, "_read", None), "__self__", None)
-    if reader is None or hasattr(stream, "stream"):
-        return request
-    return SimpleNamespace(META={"wsgi.input": SimpleNamespace(stream=reader)})
 
 
 def _throttle(realm: str, batch: bool):

@@ -3,7 +3,6 @@ limits, Idempotency-Key replay, counters, dropped connections."""
 
 import functools
 import time
-from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
@@ -139,23 +138,12 @@ def xero_api(endpoint: str, scopes: tuple[str, ...] = (), tenant: bool = True):
                 xml.convert(resp)
             counter_bump(store.PROVIDER, name, resp.status_code)
             if drop:
-                connection_drop(_socket_view(request))
+                connection_drop(request)
             return resp
 
         return view
 
     return wrap
-
-
-def _socket_view(request):
-    """Django's servers wrap `wsgi.input` in a LimitedStream that hides the reader
-    sandbox.core.connection_drop looks for (`.stream.raw._sock`); hand it the reader bound to the
-    stream's `read` instead (shared-file fix proposed in the report)."""
-    stream = request.META.get("wsgi.input")
-    reader = getattr(getattr(stream, "_read", None), "__self__", None)
-    if reader is None or hasattr(stream, "stream"):
-        return request
-    return SimpleNamespace(META={"wsgi.input": SimpleNamespace(stream=reader)})
 
 
 def _serve(request, handler, name, scopes, tenant, kwargs):
