@@ -99,10 +99,19 @@ def apply_filters(qs, resource, params):
     return special(qs, params) if special else qs
 
 
-# `query` on contacts and matters: "Wildcard search" over these fields (spec parameter text).
+# `query`: the wildcard search each index's spec parameter text describes.
 QUERY_KEYS = {
-    "contacts": ["name", "primary_email_address"],
+    "contacts": ["name", "primary_email_address", "title"],
     "matters": ["display_number", "description"],
+    "activities": ["note"],
+    "line_items": ["description", "note"],
+    "calendar_entries": ["summary", "description"],
+    "tasks": ["name", "description"],
+    "notes": ["subject", "detail"],
+    "communications": ["subject", "body"],
+    "documents": ["name"],
+    "folders": ["name"],
+    "task_template_lists": ["name"],
 }
 
 
