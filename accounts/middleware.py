@@ -9,7 +9,14 @@ from accounts.selectors import membership_get_for_user
 SESSION_FIRM_KEY = "current_firm_id"
 
 # Paths a person must still reach while MFA setup is pending.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/sandbox/", "/invitations/", "/healthz")
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/static/",
+    "/sandbox/",
+    "/invitations/",
+    "/healthz",
+    "/webhooks/",
+)
 
 
 def _membership(request):

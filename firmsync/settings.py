@@ -323,6 +323,8 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Task queue",
 }
+if TESTING:
+    Q_CLUSTER["sync"] = True  # tasks run inline in tests; the worker is exercised by make run
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

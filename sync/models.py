@@ -166,3 +166,61 @@ class ExternalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.local_id} → {self.remote_type} {self.remote_id}"
+
+
+class WebhookSubscription(models.Model):
+    """A webhook FirmSync registered at a provider (Clio: one per model, renewed before expiry)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the handshake"
+        ENABLED = "enabled", "Enabled"
+        FAILED = "failed", "Failed"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="webhook_subscriptions")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhooks")
+    model = models.CharField(max_length=40)
+    token = models.CharField(max_length=64, unique=True, help_text="The secret part of our URL.")
+    remote_id = models.CharField(max_length=64, blank=True)
+    shared_secret = EncryptedTextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "model"], name="sync_webhook_one_per_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.model} webhook ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """The inbox: every delivery, stored as received and acknowledged at once; processed later."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="webhook_events")
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.SET_NULL, null=True, related_name="events"
+    )
+    provider = models.CharField(max_length=20)
+    dedupe_key = models.CharField(max_length=200)
+    event = models.CharField(max_length=40)
+    model = models.CharField(max_length=40)
+    record_id = models.CharField(max_length=64)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "provider", "dedupe_key"], name="sync_webhookevent_once"
+            )
+        ]
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="sync_inbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.model} {self.record_id} {self.event}"

@@ -33,7 +33,10 @@ def _connections(firm: Firm) -> dict[str, Connection | None]:
 def _clio_checks(conn: Connection | None) -> list[Check]:
     if conn is None:
         return [Check("clio_connected", "Clio is connected", False, fix="Connect Clio above.")]
-    checks = [Check("clio_connected", "Clio is connected", True, conn.external_name)]
+    checks = [
+        Check("clio_connected", "Clio is connected", True, conn.external_name),
+        _webhook_check(conn),
+    ]
     client = client_for(conn)
     for resource, permission in (("bills", "Billing"), ("bank_accounts", "Accounting")):
         try:
@@ -51,6 +54,24 @@ def _clio_checks(conn: Connection | None) -> list[Check]:
             )
         )
     return checks
+
+
+def _webhook_check(conn: Connection) -> Check:
+    from sync.webhooks import CLIO_MODELS
+
+    enabled = set(conn.webhooks.filter(status="enabled").values_list("model", flat=True))
+    missing = sorted(set(CLIO_MODELS) - enabled)
+    return Check(
+        "clio_webhooks",
+        "Clio accepted FirmSync's webhooks",
+        not missing,
+        f"Waiting for: {', '.join(missing)}. Changes still arrive by polling every five minutes."
+        if missing
+        else "Changes in Clio reach FirmSync within seconds.",
+        fix="Register the webhooks again.",
+        blocking=False,
+        fixable=True,
+    )
 
 
 def _quickbooks_checks(

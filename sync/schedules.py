@@ -11,6 +11,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": HEARTBEAT_MINUTES,
     },
+    {
+        # Clio webhooks expire after at most 31 days; renew the ones due within a week.
+        "name": "firmsync:clio-webhooks-renew",
+        "func": "sync.tasks.clio_webhooks_renew",
+        "schedule_type": Schedule.HOURLY,
+    },
 ]
 
 

@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from accounts.models import Firm, Membership, Role, User
 from accounts.services import audit_record
@@ -85,6 +86,8 @@ def connection_connect(
     conn.connected_by, conn.connected_at, conn.last_error = actor, timezone.now(), ""
     conn.last_success_at = timezone.now()
     conn.save()
+    if provider == Provider.CLIO:
+        transaction.on_commit(lambda: async_task("sync.tasks.clio_webhooks_ensure", conn.pk))
     audit_record(
         firm=firm,
         actor=actor,

@@ -132,6 +132,8 @@ TRUST_ACCOUNTS = {
 
 def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -> str:
     """Apply one 'Fix it for me'. Returns what was done, for the person to read."""
+    if key == "clio_webhooks":
+        return _fix_clio_webhooks(firm=firm, actor=actor, ip=ip)
     conn = Connection.objects.filter(
         firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED
     ).first()
@@ -168,3 +170,22 @@ def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -
         ip=ip,
     )
     return done
+
+
+def _fix_clio_webhooks(*, firm: Firm, actor: User, ip: str | None) -> str:
+    from sync.webhooks import clio_webhooks_ensure
+
+    conn = Connection.objects.filter(
+        firm=firm, side=Side.PRACTICE, status=Connection.Status.CONNECTED
+    ).first()
+    if conn is None:
+        raise ValidationError("Connect Clio first.")
+    conn.webhooks.exclude(status="enabled").delete()
+    made = clio_webhooks_ensure(connection_id=conn.pk)
+    audit_record(
+        firm=firm, actor=actor, action="preflight.fixed", after={"check": "clio_webhooks"}, ip=ip
+    )
+    return (
+        f"Registered {len(made)} webhook(s) with Clio; each is enabled once Clio's handshake "
+        "arrives."
+    )

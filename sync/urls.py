@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sync import views, views_connect, views_setup
+from sync import views, views_connect, views_setup, views_webhooks
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -32,4 +32,5 @@ urlpatterns = [
         name="preflight_fix",
     ),
     path("flagged-bills/", views.flagged_bills, name="flagged_bills"),
+    path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

@@ -101,6 +101,7 @@ UNSCOPED_ROUTES = {
     "firm_switch": "switches only to the user's own firms (tests/accounts/test_firm_switch.py)",
     "no_firm": "shows the signed-in user's own state only",
     "healthz": "liveness probe, no data",
+    "clio_webhook": "authenticated by its secret token and signature (tests/sync/test_webhooks.py)",
     "api_schema": "the public OpenAPI document",
     "api_docs": "the public API docs page",
 }

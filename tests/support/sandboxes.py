@@ -34,6 +34,7 @@ def use_sandboxes(settings, base: str) -> None:
         app = control(base, name, "apps", {"redirect_uris": [callback], "name": "FirmSync"})
         urls.update(client_id=app["client_id"], client_secret=app["client_secret"])
     settings.PROVIDERS = providers
+    settings.SITE_URL = base  # webhook URLs given to the providers point at the live server
 
 
 def signed_in_session(live_server_url: str, user) -> requests.Session:

@@ -1,0 +1,35 @@
+"""Webhook receivers: check, store in the inbox, answer fast. Processing happens in tasks."""
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sync import webhooks
+from sync.models import WebhookSubscription
+
+
+@csrf_exempt
+@require_POST
+def clio_webhook(request, token: str):
+    sub = WebhookSubscription.objects.filter(token=token).first()
+    if sub is None:
+        raise Http404("Unknown webhook.")
+    secret = request.headers.get("X-Hook-Secret")
+    if secret:
+        # The handshake: echo the secret to enable the webhook (Clio webhooks guide).
+        webhooks.handshake_accept(sub=sub, secret=secret)
+        response = HttpResponse(status=200)
+        response["X-Hook-Secret"] = secret
+        return response
+    if not webhooks.signature_valid(
+        sub=sub, body=request.body, signature=request.headers.get("X-Hook-Signature", "")
+    ):
+        return HttpResponse("Bad signature.", status=401)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponse("Body is not JSON.", status=400)
+    stored = webhooks.inbox_store(sub=sub, payload=payload)
+    return HttpResponse("stored" if stored else "duplicate", status=200)

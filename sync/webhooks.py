@@ -1,0 +1,139 @@
+"""Clio webhooks: register one per model when a firm connects, renew before expiry, and receive.
+
+Clio's rules (https://docs.developers.clio.com/guides/clio-manage/webhooks/): a new webhook is
+pending until our URL answers the `X-Hook-Secret` handshake by echoing it; deliveries are signed in
+`X-Hook-Signature` (hex HMAC-SHA256 of the raw body with the shared secret); webhooks expire after
+at most 31 days. Bank transactions, allocations and credit memos have no webhooks: they are polled.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from sync.models import Connection, WebhookEvent, WebhookSubscription
+from sync.providers.errors import ProviderError
+from sync.providers.registry import client_for
+
+logger = logging.getLogger("firmsync.sync")
+
+CLIO_MODELS = {
+    "contact": "id,etag,updated_at",
+    "matter": "id,etag,updated_at",
+    "bill": "id,etag,state,updated_at",
+    "activity": "id,etag,updated_at",
+}
+LIFETIME = timedelta(days=31)
+RENEW_BEFORE = timedelta(days=7)
+
+
+def _url(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('clio_webhook', args=[token])}"
+
+
+def clio_webhooks_ensure(*, connection_id: int) -> list[WebhookSubscription]:
+    """Register the webhooks a connection lacks. No database lock is held during the HTTP calls."""
+    conn = Connection.objects.get(pk=connection_id)
+    client = client_for(conn)
+    made = []
+    for model, fields in CLIO_MODELS.items():
+        sub, _ = WebhookSubscription.objects.get_or_create(
+            connection=conn,
+            model=model,
+            defaults={"firm_id": conn.firm_id, "token": secrets.token_urlsafe(32)},
+        )
+        if sub.remote_id:
+            continue
+        expires = timezone.now() + LIFETIME
+        try:
+            hook = client.webhook_create(
+                url=_url(sub.token),
+                model=model,
+                events=["created", "updated", "deleted"],
+                fields=fields,
+                expires_at=expires,
+            )
+        except ProviderError as exc:
+            WebhookSubscription.objects.filter(pk=sub.pk).update(
+                status="failed", last_error=exc.message
+            )
+            continue
+        # The handshake may already have arrived and enabled it: only fill in what we learnt.
+        # update() passes the value through the field, so the secret is encrypted once.
+        WebhookSubscription.objects.filter(pk=sub.pk).update(
+            remote_id=str(hook["id"]),
+            shared_secret=hook.get("shared_secret", ""),
+            expires_at=expires,
+        )
+        made.append(sub)
+    return made
+
+
+def clio_webhooks_renew(*, now=None) -> int:
+    """Move expiry forward for every webhook that would lapse within a week."""
+    now = now or timezone.now()
+    due = (
+        WebhookSubscription.objects.filter(
+            connection__status=Connection.Status.CONNECTED,
+            connection__provider="clio",
+            expires_at__lt=now + RENEW_BEFORE,
+        )
+        .exclude(remote_id="")
+        .select_related("connection")
+    )
+    renewed = 0
+    for sub in due:
+        expires = now + LIFETIME
+        try:
+            client_for(sub.connection).webhook_extend(
+                webhook_id=int(sub.remote_id), expires_at=expires
+            )
+        except ProviderError as exc:
+            logger.warning("webhook renewal failed subscription=%s error=%s", sub.pk, exc)
+            WebhookSubscription.objects.filter(pk=sub.pk).update(last_error=exc.message)
+            continue
+        WebhookSubscription.objects.filter(pk=sub.pk).update(expires_at=expires, last_error="")
+        renewed += 1
+    return renewed
+
+
+def handshake_accept(*, sub: WebhookSubscription, secret: str) -> None:
+    sub.shared_secret = secret
+    sub.status = WebhookSubscription.Status.ENABLED
+    sub.save(update_fields=["shared_secret", "status"])
+
+
+def signature_valid(*, sub: WebhookSubscription, body: bytes, signature: str) -> bool:
+    if not sub.shared_secret or not signature:
+        return False
+    expected = hmac.new(sub.shared_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def inbox_store(*, sub: WebhookSubscription, payload: dict) -> bool:
+    """Store one delivery. Returns False for a duplicate (the same record version and event)."""
+    data, meta = payload.get("data") or {}, payload.get("meta") or {}
+    event = str(meta.get("event", ""))
+    key = f"{sub.model}:{data.get('id')}:{data.get('etag') or data.get('updated_at')}:{event}"
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                firm_id=sub.firm_id,
+                subscription=sub,
+                provider="clio",
+                dedupe_key=key[:200],
+                event=event,
+                model=sub.model,
+                record_id=str(data.get("id", "")),
+                payload=payload,
+            )
+    except IntegrityError:
+        return False
+    WebhookSubscription.objects.filter(pk=sub.pk).update(last_delivery_at=timezone.now())
+    return True

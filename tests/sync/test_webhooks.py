@@ -1,0 +1,110 @@
+"""Clio webhooks: registered on connect, handshake, signed deliveries into the inbox, renewal."""
+
+from datetime import timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from accounts.models import Role
+from sync import preflight, services, webhooks
+from sync.models import WebhookEvent, WebhookSubscription
+from sync.providers import oauth
+from sync.providers.registry import client_for
+from tests.factories import MembershipFactory
+from tests.support.sandboxes import control, use_sandboxes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def clio(live_server, settings):
+    use_sandboxes(settings, live_server.url)
+    base = live_server.url
+    account = control(base, "clio", "accounts", {"name": "Hooks LLP", "region": "us"})["id"]
+    control(base, "clio", "settings", {"webhook_delivery": "manual"})
+    admin = MembershipFactory(role=Role.ADMIN)
+    raw = control(
+        base,
+        "clio",
+        "tokens",
+        {"client_id": settings.PROVIDERS["clio"]["client_id"], "account": account},
+    )
+    conn = services.connection_connect(
+        firm=admin.firm,
+        actor=admin.user,
+        provider="clio",
+        external_id=f"us:{account}",
+        external_name="Hooks LLP",
+        tokens=oauth._tokens(raw),
+        region="us",
+    )
+
+    def act(action, **kw):
+        return control(base, "clio", "actions", {"action": action, "account": account, **kw})[
+            "result"
+        ]
+
+    return base, conn, admin, act
+
+
+def test_connecting_clio_registers_webhooks_that_the_handshake_enables(clio):
+    base, conn, admin, _ = clio
+    subs = WebhookSubscription.objects.filter(connection=conn)
+    assert sorted(s.model for s in subs) == sorted(webhooks.CLIO_MODELS)
+    assert all(s.remote_id and s.status == "pending" for s in subs)
+    control(base, "clio", "webhooks/flush")
+    assert set(subs.values_list("status", flat=True)) == {"enabled"}
+    remote = {w["id"]: w["status"] for w in client_for(conn).webhooks()}
+    assert set(remote.values()) == {"enabled"}
+    checks, _ = preflight.preflight_run(firm=admin.firm)
+    assert next(c for c in checks if c.key == "clio_webhooks").ok
+
+
+def test_a_signed_delivery_lands_in_the_inbox_once(clio):
+    base, conn, _, act = clio
+    control(base, "clio", "webhooks/flush")
+    person = act("create_contact", first_name="Ada", last_name="Lovelace")
+    control(base, "clio", "webhooks/flush")
+    event = WebhookEvent.objects.get(model="contact", record_id=str(person["id"]))
+    assert event.event == "created" and event.payload["data"]["id"] == person["id"]
+    sub = WebhookSubscription.objects.get(connection=conn, model="contact")
+    import hashlib
+    import hmac
+    import json
+
+    body = json.dumps(event.payload).encode()
+    signature = hmac.new(sub.shared_secret.encode(), body, hashlib.sha256).hexdigest()
+    url = f"{base}/webhooks/clio/{sub.token}/"
+    again = requests.post(url, data=body, headers={"X-Hook-Signature": signature}, timeout=30)
+    assert again.status_code == 200 and again.text == "duplicate"
+    assert WebhookEvent.objects.filter(model="contact").count() == 1
+
+
+def test_a_bad_signature_is_refused_and_nothing_is_stored(clio):
+    base, conn, _, _ = clio
+    control(base, "clio", "webhooks/flush")
+    sub = WebhookSubscription.objects.get(connection=conn, model="bill")
+    body = b'{"data": {"id": 1, "etag": "x"}, "meta": {"event": "updated"}}'
+    answer = requests.post(
+        f"{base}/webhooks/clio/{sub.token}/",
+        data=body,
+        headers={"X-Hook-Signature": "0" * 64},
+        timeout=30,
+    )
+    assert answer.status_code == 401
+    assert (
+        requests.post(f"{base}/webhooks/clio/not-a-token/", data=body, timeout=30).status_code
+        == 404
+    )
+    assert not WebhookEvent.objects.exists()
+
+
+def test_webhooks_due_to_expire_are_renewed_at_clio(clio):
+    base, conn, _, _ = clio
+    control(base, "clio", "webhooks/flush")
+    soon = timezone.now() + timedelta(days=2)
+    WebhookSubscription.objects.filter(connection=conn).update(expires_at=soon)
+    assert webhooks.clio_webhooks_renew() == len(webhooks.CLIO_MODELS)
+    for hook in client_for(conn).webhooks():
+        assert hook["expires_at"] > (timezone.now() + timedelta(days=30)).isoformat()[:10]
