@@ -103,9 +103,13 @@ def _list(ctx, res):
     renderer = Renderer(ctx.account)
     renderer.prefetch(page, res.schema, sels)
     meta = {"paging": {}, "records": total}
+    url = ctx.request.build_absolute_uri(ctx.request.path)
     if next_query is not None:
-        url = ctx.request.build_absolute_uri(ctx.request.path)
         meta["paging"]["next"] = f"{url}?{urlencode(next_query, doseq=True)}"
+    offset = int(params.get("offset") or 0)
+    if offset > 0:  # offset pages link back; cursor pages only forward
+        back = {k: params.getlist(k) for k in params} | {"offset": str(max(offset - limit, 0))}
+        meta["paging"]["previous"] = f"{url}?{urlencode(back, doseq=True)}"
     return json_response(
         {"data": [renderer.render(r, res.schema, sels) for r in page], "meta": meta}
     )

@@ -176,3 +176,24 @@ def test_401_carries_the_bearer_challenge(api, db):
     response = api.get("/sandbox/clio/us/api/v4/contacts.json", HTTP_AUTHORIZATION="Bearer x")
     assert response.status_code == 401
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_offset_pages_link_back(firm):
+    _contacts(firm, 5)
+    body = firm.get("contacts.json", {"order": "name(asc)", "offset": 2, "limit": 2}).json()
+    assert "offset=0" in body["meta"]["paging"]["previous"]
+
+
+def test_created_since_and_ids_filters(firm):
+    made = _contacts(firm, 4)
+    Record.objects.filter(pk__in=[r.pk for r in made[:3]]).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    recent = firm.get("contacts.json", {"created_since": since}).json()["data"]
+    assert [c["id"] for c in recent] == [made[3].id]
+    picked = firm.client.get(
+        firm.url("contacts.json") + f"?ids[]={made[0].id}&ids[]={made[2].id}", **firm.auth
+    ).json()["data"]
+    assert [c["id"] for c in picked] == [made[0].id, made[2].id]
+    assert firm.get("contacts.json", {"updated_since": "yesterday"}).status_code == 400
