@@ -10,6 +10,8 @@ can skip it. Where the spec is silent or wrong the check says so here:
 - SPEC-SILENT-STATUS: some statuses Clio documents are not listed per operation (410 for a bad
   `X-API-VERSION`, 412 on DELETE, 404 on webhook DELETE, 304 on lists). Such bodies are validated
   against the spec's `Error` schema (or must be empty for 204/304) and recorded in SPEC_SILENT.
+- SPEC-OPEN-OBJECTS: the spec's schemas allow additional properties; the check also fails any
+  key of a served record (or of its nested objects) that its schema does not define.
 - SPEC-SILENT-PATH: `PUT /webhooks/{id}/activate` is described in the Webhooks tag text only; it is
   validated as `Webhook_Show`. OAuth endpoints are not in the spec; they are checked against the
   RFC 6749 token/error shapes below.
@@ -29,7 +31,7 @@ from openapi_schema_validator import OAS30Validator
 from sandbox.clio import presets
 from sandbox.clio.models import App, Setting
 from sandbox.clio.oauth import issue_token
-from sandbox.clio.spec import spec
+from sandbox.clio.spec import schema_fields, spec
 
 SPEC_SILENT: set[str] = set()
 API_RE = re.compile(r"^(?:https?://[^/]+)?/sandbox/clio/(us|eu|ca|au)/api/v4(/[^?]*)")
@@ -135,6 +137,31 @@ def check_response(method: str, url: str, status: int, content: bytes) -> None:
         return index.validate({"$ref": "#/components/schemas/Error"}, body)
     schema = next(iter(response["content"].values()))["schema"]
     index.validate(schema, body)
+    _no_unknown_keys(schema, body)
+
+
+def _no_unknown_keys(schema: dict, body) -> None:
+    """The spec's schemas allow additional properties; served records must not use that
+    freedom: every key is a property of the record's schema (nested objects too)."""
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    if not name.endswith(("_List", "_Show")) or not isinstance(body, dict):
+        return
+    data_schema = spec()["components"]["schemas"][name]["properties"]["data"]
+    ref = data_schema.get("items", data_schema).get("$ref", "")
+    records = body["data"] if isinstance(body["data"], list) else [body["data"]]
+    for record in records:
+        _keys_within(record, ref.rsplit("/", 1)[-1], name)
+
+
+def _keys_within(obj, schema_name: str, where: str) -> None:
+    fields = schema_fields(schema_name)
+    for key, value in obj.items():
+        assert key in fields, f"{where}: {key!r} is not a property of {schema_name}"
+        nested = fields[key].nested
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if nested and isinstance(item, dict):
+                _keys_within(item, nested, f"{where}.{key}")
 
 
 def _check_oauth(endpoint: str, status: int, content: bytes) -> None:
