@@ -5,12 +5,22 @@ minute, 5 at once, 5,000 a day.
 """
 
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 
 import requests
 
-from sync.providers.http import Budget, HttpClient, Idempotency
+from sync.providers.http import Budget, HttpClient, Idempotency, idempotency_key
+from sync.providers.xero import mapping
+from sync.providers.xero.mapping import BatchResult, RemoteContact, RemoteInvoice, RemotePayment
 
 RATE_PER_MINUTE = 60
+BATCH_MAX = 50  # elements per write call (the Accounting API's recommended batch size)
+PAGE_SIZE = 1000
+# Endpoints that accept `page`/`pageSize`; the others answer everything at once.
+PAGED = {"Contacts", "Invoices", "CreditNotes", "Payments", "ManualJournals", "BankTransactions"}
+# Resources with a natural key find-or-create can match on (besides Contacts and Invoices).
+CODE_KEYED = {"Items", "Accounts"}
 
 
 def xero_error(response: requests.Response) -> tuple[str, str]:
@@ -70,16 +80,19 @@ class XeroClient:
 
     # https://developer.xero.com/documentation/api/accounting/invoices (page: 100 a page by default,
     # pageSize up to 1000)
-    def paged(self, resource: str, **params) -> list[dict]:
+    def paged(self, resource: str, headers: dict | None = None, **params) -> list[dict]:
         rows: list[dict] = []
         page = 1
         while True:
             body = self.http.request(
-                "GET", resource, params={"page": page, "pageSize": 1000, **params}
+                "GET",
+                resource,
+                params={"page": page, "pageSize": PAGE_SIZE, **params},
+                headers=headers,
             ).json()
             batch = body.get(resource, [])
             rows.extend(batch)
-            if len(batch) < 1000:
+            if len(batch) < PAGE_SIZE:
                 return rows
             page += 1
 
@@ -96,3 +109,164 @@ class XeroClient:
         return self.http.request("PUT", "Accounts", json=payload, idempotency_key=key).json()[
             "Accounts"
         ][0]
+
+    # -- generic resource calls ---------------------------------------------------------------
+
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-filtered-data
+    # (If-Modified-Since: only records created or changed after that UTC time)
+    def read_all(
+        self, resource: str, *, where: str = "", modified_since: datetime | None = None, **params
+    ) -> list:
+        headers = {"If-Modified-Since": mapping.http_date(modified_since)} if modified_since else {}
+        if where:
+            params["where"] = where
+        if resource in PAGED:
+            rows = self.paged(resource, headers=headers, **params)
+        else:
+            rows = self.http.request("GET", resource, params=params, headers=headers).json()
+            rows = rows.get(resource, [])
+        return [mapping.entity_from(resource, row) for row in rows]
+
+    # https://developer.xero.com/documentation/api/accounting/invoices#get-invoices
+    def get(self, resource: str, entity_id: str):
+        body = self.http.request("GET", f"{resource}/{entity_id}").json()
+        return mapping.entity_from(resource, body[resource][0])
+
+    # https://developer.xero.com/documentation/api/accounting/invoices#put-invoices
+    def create(self, resource: str, payload: dict, *, key: str):
+        """PUT: create only. A validation error raises ProviderError with Xero's messages."""
+        body = self.http.request("PUT", resource, json=payload, idempotency_key=key).json()
+        return mapping.entity_from(resource, body[resource][0])
+
+    # https://developer.xero.com/documentation/api/accounting/invoices#post-invoices
+    def update(self, resource: str, entity_id: str, changes: dict, *, key: str):
+        """POST /{resource}/{id}: only the fields sent change."""
+        body = self.http.request(
+            "POST", f"{resource}/{entity_id}", json=changes, idempotency_key=key
+        ).json()
+        return mapping.entity_from(resource, body[resource][0])
+
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#summarize-errors
+    def save_many(
+        self, resource: str, elements: list[dict], *, key: str, create_only: bool = False
+    ) -> list[BatchResult]:
+        """Many elements, 50 a call, with summarizeErrors=false: each element is saved or comes
+        back with its ValidationErrors (HTTP 200); results keep the order of `elements`."""
+        results: list[BatchResult] = []
+        method = "PUT" if create_only else "POST"
+        for start in range(0, len(elements), BATCH_MAX):
+            chunk = elements[start : start + BATCH_MAX]
+            body = self.http.request(
+                method,
+                resource,
+                params={"summarizeErrors": "false"},
+                json={resource: chunk},
+                idempotency_key=idempotency_key(key, start // BATCH_MAX),
+            ).json()
+            results.extend(
+                mapping.element_result(resource, start + i, element)
+                for i, element in enumerate(body.get(resource, []))
+            )
+        return results
+
+    def find_or_create(self, resource: str, payload: dict, *, key: str) -> tuple[object, bool]:
+        """(record, created) for Items and Accounts (by Code) and Invoices (by InvoiceNumber)."""
+        found = self._find_natural(resource, payload)
+        if found is not None:
+            return found, False
+        return self.create(resource, payload, key=key), True
+
+    def _find_natural(self, resource: str, payload: dict):
+        if resource == "Invoices" and payload.get("InvoiceNumber"):
+            return self.invoice_find(payload["InvoiceNumber"])
+        if resource == "Contacts":
+            return self.contact_find(
+                name=payload.get("Name", ""),
+                email=payload.get("EmailAddress", ""),
+                number=payload.get("ContactNumber", ""),
+            )
+        if resource in CODE_KEYED and payload.get("Code"):
+            code = mapping.where_string(payload["Code"])
+            rows = self.read_all(resource, where=f"Code=={code}")
+            return rows[0] if rows else None
+        raise ValueError(f"{resource} has no natural key to find it by")
+
+    # -- contacts -----------------------------------------------------------------------------
+
+    # https://developer.xero.com/documentation/api/accounting/contacts#get-contacts
+    # (searchTerm: case-insensitive search across Name, FirstName, LastName, EmailAddress, ...)
+    def contact_find(self, *, name: str = "", email: str = "", number: str = ""):
+        """By ContactNumber (our Clio id), then Name ignoring case and spacing, then email."""
+        if number:
+            rows = self.read_all("Contacts", where=f"ContactNumber=={mapping.where_string(number)}")
+            if rows:
+                return rows[0]
+        if name.strip():
+            words = mapping.contact_name(name).split(" ")
+            wanted = mapping.name_key(name)
+            rows = self.read_all("Contacts", searchTerm=max(words, key=len))
+            found = next((r for r in rows if mapping.name_key(r.name) == wanted), None)
+            if found:
+                return found
+        if email.strip():
+            rows = self.read_all(
+                "Contacts", where=f"EmailAddress=={mapping.where_string(email.strip())}"
+            )
+            if rows:
+                return rows[0]
+        return None
+
+    def contact_find_or_create(
+        self, *, name: str, email: str = "", number: str = "", key: str
+    ) -> tuple[RemoteContact, bool]:
+        payload = mapping.contact_payload(name=name, email=email, number=number)
+        return self.find_or_create("Contacts", payload, key=key)
+
+    # -- invoices, payments, credit notes -----------------------------------------------------
+
+    # https://developer.xero.com/documentation/api/accounting/invoices#get-invoices (InvoiceNumbers)
+    def invoice_find(self, number: str) -> RemoteInvoice | None:
+        rows = self.read_all("Invoices", InvoiceNumbers=number)
+        return next((r for r in rows if r.status != "DELETED"), rows[0] if rows else None)
+
+    # https://developer.xero.com/documentation/api/accounting/invoices#post-invoices
+    # (DRAFT→AUTHORISED; DRAFT/SUBMITTED→DELETED; AUTHORISED without payments→VOIDED)
+    def invoice_status_set(self, invoice_id: str, status: str, *, key: str) -> RemoteInvoice:
+        return self.update("Invoices", invoice_id, {"Status": status}, key=key)
+
+    # https://developer.xero.com/documentation/api/accounting/payments#put-payments
+    def payment_create(
+        self,
+        *,
+        invoice_id: str,
+        account_code: str,
+        amount: Decimal,
+        txn_date: date,
+        key: str,
+        reference: str = "",
+    ) -> RemotePayment:
+        payload = mapping.payment_payload(
+            invoice_id=invoice_id,
+            account_code=account_code,
+            amount=amount,
+            txn_date=txn_date,
+            reference=reference,
+        )
+        return self.create("Payments", payload, key=key)
+
+    # https://developer.xero.com/documentation/api/accounting/payments#deleting-payments
+    def payment_delete(self, payment_id: str, *, key: str) -> RemotePayment:
+        return self.update("Payments", payment_id, {"Status": "DELETED"}, key=key)
+
+    # https://developer.xero.com/documentation/api/accounting/creditnotes#allocate-credit-notes
+    def credit_note_allocate(
+        self, credit_note_id: str, *, invoice_id: str, amount: Decimal, txn_date: date, key: str
+    ) -> dict:
+        payload = mapping.allocation_payload(
+            invoice_id=invoice_id, amount=amount, txn_date=txn_date
+        )
+        body = self.http.request(
+            "PUT", f"CreditNotes/{credit_note_id}/Allocations", json=payload, idempotency_key=key
+        ).json()
+        allocation = body["Allocations"][0]
+        return {**allocation, "Amount": mapping.money(allocation.get("Amount"))}
