@@ -164,6 +164,18 @@ def _keys_within(obj, schema_name: str, where: str) -> None:
                 _keys_within(item, nested, f"{where}.{key}")
 
 
+def check_delivery(payload: dict) -> None:
+    """A webhook body: `data` is the model's record (spec schema), `meta` names event and hook."""
+    from sandbox.clio.models import Record
+    from sandbox.clio.spec import BY_TYPE
+
+    assert set(payload) == {"data", "meta"} and set(payload["meta"]) == {"event", "webhook_id"}
+    model = Record.objects.get(pk=payload["meta"]["webhook_id"]).data["model"]
+    schema = next(r.schema for r in BY_TYPE.values() if r.webhook_model == model)
+    spec_index().validate({"$ref": f"#/components/schemas/{schema}"}, payload["data"])
+    _keys_within(payload["data"], schema, f"webhook {model}")
+
+
 def _check_oauth(endpoint: str, status: int, content: bytes) -> None:
     body = json.loads(content or b"{}")
     if endpoint == "token":
@@ -291,7 +303,11 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def events(self):
-        return [c for c in self.calls if "X-Hook-Signature" in c["headers"]]
+        """Signed deliveries, each checked against the spec schema of its webhook's model."""
+        calls = [c for c in self.calls if "X-Hook-Signature" in c["headers"]]
+        for call in calls:
+            check_delivery(json.loads(call["body"]))
+        return calls
 
 
 @pytest.fixture
