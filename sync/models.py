@@ -224,3 +224,21 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.model} {self.record_id} {self.event}"
+
+
+class PullCursor(models.Model):
+    """Where the last pull of one Clio resource got to, for the next `updated_since`."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    resource = models.CharField(max_length=40)
+    updated_since = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    records = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "resource"], name="sync_cursor_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.resource} since {self.updated_since}"

@@ -132,6 +132,7 @@ def bill(d: dict) -> ClioBill:
 @dataclass(frozen=True)
 class ClioLine:
     id: int
+    etag: str
     bill_id: int | None
     type: str
     description: str
@@ -145,6 +146,7 @@ class ClioLine:
 def line(d: dict) -> ClioLine:
     return ClioLine(
         id=d["id"],
+        etag=d.get("etag", ""),
         bill_id=(d.get("bill") or {}).get("id"),
         type=d.get("type") or d.get("kind") or "",
         description=d.get("description") or "",
