@@ -49,3 +49,18 @@ def test_admins_see_the_bill_syncing_menu_entry(admin_client):
 
 def test_sandbox_is_mounted_when_enabled(client, db):
     assert client.get("/sandbox/").status_code == 200
+
+
+def test_the_dashboard_shows_each_connection_and_what_is_missing(admin_client, firm):
+    from sync.models import Connection, Provider, Side
+
+    Connection.objects.create(
+        firm=firm,
+        provider=Provider.CLIO,
+        side=Side.PRACTICE,
+        external_id="us:1",
+        external_name="Eleanor Harbor",
+    )
+    body = admin_client.get("/").content.decode()
+    assert "Clio · Eleanor Harbor" in body and "connected" in body
+    assert "Connect QuickBooks Online or Xero to start syncing." in body
