@@ -41,13 +41,13 @@ LINE_PATCHABLE = {"description", "date", "price", "quantity", "kind", "taxable",
 
 def lines_of(bill: Record):
     return Record.objects.filter(
-        account_id=bill.account_id, type="line_item", deleted=False, data__bill__id=bill.id
+        account_id=bill.account_id, type="line_item", deleted=False, parent_id=bill.id
     ).order_by("pk")
 
 
 def allocations_of(bill: Record):
     return Record.objects.filter(
-        account_id=bill.account_id, type="allocation", data__bill__id=bill.id, data__voided_at=None
+        account_id=bill.account_id, type="allocation", parent_id=bill.id, data__voided_at=None
     )
 
 
@@ -223,7 +223,7 @@ def generate_bill(account: Account, matter: Record, user_id: int, *, issued: dat
         account=account,
         type="activity",
         deleted=False,
-        data__matter__id=matter.id,
+        parent_id=matter.id,
         data__on_bill=False,
         data__billed=False,
         data__non_billable=False,

@@ -27,7 +27,7 @@ def bank_account(account: Account, kind: str) -> Record:
 
 def matter_trust_balance(account: Account, matter_id: int) -> Decimal:
     rows = Record.objects.filter(
-        account=account, type="bank_transaction", data__type="liability", data__matter__id=matter_id
+        account=account, type="bank_transaction", data__type="liability", parent_id=matter_id
     ).values_list("data", flat=True)
     return sum((money(r["funds_in"]) - money(r["funds_out"]) for r in rows), Decimal(0))
 

@@ -41,23 +41,23 @@ _FILTERS = {
     ],
     "activities": [
         ("type", "type", "enum:TimeEntry|ExpenseEntry|HardCostEntry|SoftCostEntry"),
-        ("matter_id", "matter__id", "int"),
+        ("matter_id", "parent", "parent"),
         ("user_id", "user__id", "int"),
         ("start_date", "date", "from"),
         ("end_date", "date", "to"),
     ],
     "bank_transactions": [
         ("bank_account_id", "bank_account_id", "int"),
-        ("matter_id", "matter__id", "int"),
+        ("matter_id", "parent", "parent"),
         ("client_id", "client__id", "int"),
     ],
     "allocations": [
-        ("bill_id", "bill__id", "int"),
+        ("bill_id", "parent", "parent"),
         ("parent_id", "parent__id", "int"),
         ("parent_type", "parent__type", "enum:Payment|CreditMemo"),
     ],
     "line_items": [
-        ("bill_id", "bill__id", "int"),
+        ("bill_id", "parent", "parent"),
         ("matter_id", "matter__id", "int"),
         ("activity_id", "activity__id", "int"),
     ],
@@ -127,6 +127,8 @@ def _timestamps(qs, params):
 
 def _one(qs, param, key, kind, value):
     path = f"data__{key}"
+    if kind == "parent":  # the indexed copy of this reference (Record.parent_id)
+        return qs.filter(parent_id=_int(param, value))
     if kind == "int":
         return qs.filter(**{path: _int(param, value)})
     if kind == "in":  # a bill's matters: stored as a list of ids, matched as text "|id|"

@@ -66,6 +66,10 @@ class Record(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE)
     type = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
+    # The reference most list filters use (a line item's or allocation's bill, an activity's or
+    # bank transaction's matter), copied from `data` into an indexed column: filtering 200,000
+    # line items by `bill_id` through JSON would scan them all.
+    parent_id = models.BigIntegerField(null=True)
     version = models.PositiveIntegerField(default=1)
     etag = models.CharField(max_length=40)
     created_at = models.DateTimeField()
@@ -76,6 +80,7 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["account", "type", "id"], name="sbclio_record_type_id"),
             models.Index(fields=["account", "type", "updated_at"], name="sbclio_record_updated"),
+            models.Index(fields=["account", "type", "parent_id"], name="sbclio_record_parent"),
         ]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sandbox.clio import billing
 from sandbox.clio.models import Account, Record
-from sandbox.clio.store import money, num
+from sandbox.clio.store import money, num, parent_of
 
 N_CONTACTS, BILLS_PER_MATTER, LINES, TRUST_PER_MATTER = 5_000, 4, 10, 6
 BASE = date(2025, 1, 6)
@@ -34,6 +34,7 @@ def bulk_insert(account: Account, type_: str, rows: list[dict]) -> list[Record]:
             account=account,
             type=type_,
             data=row,
+            parent_id=parent_of(type_, row),
             etag=f'"{hashlib.md5(f"{type_}|{i}|{stamp}".encode()).hexdigest()}"',  # noqa: S324
             created_at=now,
             updated_at=now,
@@ -51,7 +52,7 @@ def bulk_insert(account: Account, type_: str, rows: list[dict]) -> list[Record]:
     return objs
 
 
-COLUMNS = "id, account_id, type, data, version, etag, created_at, updated_at, deleted"
+COLUMNS = "id, account_id, type, data, parent_id, version, etag, created_at, updated_at, deleted"
 
 
 def _executemany(objs: list[Record]) -> None:
@@ -59,12 +60,12 @@ def _executemany(objs: list[Record]) -> None:
     table = Record._meta.db_table
     moment = objs[0].created_at.isoformat(sep=" ").replace("+00:00", "")
     rows = [
-        (o.id, o.account_id, o.type, json.dumps(o.data), 1, o.etag, moment, moment, False)
+        (o.id, o.account_id, o.type, json.dumps(o.data), o.parent_id, 1, o.etag, moment, moment, 0)
         for o in objs
     ]
     connection.ensure_connection()
     connection.connection.executemany(
-        f"INSERT INTO {table} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constants
+        f"INSERT INTO {table} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constants
         rows,
     )
 
@@ -81,6 +82,7 @@ def _copy(objs: list[Record]) -> None:
                         o.account_id,
                         o.type,
                         json.dumps(o.data),
+                        o.parent_id,
                         1,
                         o.etag,
                         o.created_at,

@@ -51,6 +51,21 @@ def make_etag(type_: str, version: int, data: dict, moment: datetime) -> str:
     return f'"{digest}"'  # Clio's etags are quoted strings, e.g. "\"9a103be2...\""
 
 
+# Which reference of each type is copied into the indexed `Record.parent_id` column.
+PARENT_KEYS = {
+    "line_item": "bill",
+    "allocation": "bill",
+    "activity": "matter",
+    "bank_transaction": "matter",
+}
+
+
+def parent_of(type_: str, data: dict) -> int | None:
+    key = PARENT_KEYS.get(type_)
+    value = data.get(key) if key else None
+    return value.get("id") if isinstance(value, dict) else None
+
+
 def ref(record: Record | None) -> dict | None:
     return {"id": record.id} if record else None
 
@@ -72,6 +87,7 @@ def create(account: Account, type_: str, data: dict, *, at: datetime | None = No
         account=account,
         type=type_,
         data=data,
+        parent_id=parent_of(type_, data),
         etag=make_etag(type_, 1, data, moment),
         created_at=moment,
         updated_at=moment,
@@ -98,7 +114,8 @@ def update(record: Record, changes: dict, *, at: datetime | None = None) -> Reco
     moment = at or timezone.now()
     record.data, record.version, record.updated_at = new, record.version + 1, moment
     record.etag = make_etag(record.type, record.version, new, moment)
-    record.save(update_fields=["data", "version", "etag", "updated_at"])
+    record.parent_id = parent_of(record.type, new)
+    record.save(update_fields=["data", "parent_id", "version", "etag", "updated_at"])
     _changed(record, "updated", before)
     return record
 
