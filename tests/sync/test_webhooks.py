@@ -6,46 +6,18 @@ import pytest
 import requests
 from django.utils import timezone
 
-from accounts.models import Role
-from sync import preflight, services, webhooks
+from sync import preflight, webhooks
 from sync.models import WebhookEvent, WebhookSubscription
-from sync.providers import oauth
 from sync.providers.registry import client_for
-from tests.factories import MembershipFactory
-from tests.support.sandboxes import control, use_sandboxes
+from tests.support.sandboxes import control
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def clio(live_server, settings):
-    use_sandboxes(settings, live_server.url)
-    base = live_server.url
-    account = control(base, "clio", "accounts", {"name": "Hooks LLP", "region": "us"})["id"]
-    control(base, "clio", "settings", {"webhook_delivery": "manual"})
-    admin = MembershipFactory(role=Role.ADMIN)
-    raw = control(
-        base,
-        "clio",
-        "tokens",
-        {"client_id": settings.PROVIDERS["clio"]["client_id"], "account": account},
-    )
-    conn = services.connection_connect(
-        firm=admin.firm,
-        actor=admin.user,
-        provider="clio",
-        external_id=f"us:{account}",
-        external_name="Hooks LLP",
-        tokens=oauth._tokens(raw),
-        region="us",
-    )
-
-    def act(action, **kw):
-        return control(base, "clio", "actions", {"action": action, "account": account, **kw})[
-            "result"
-        ]
-
-    return base, conn, admin, act
+def clio(clio_account):
+    a = clio_account
+    return a.base, a.connection, a.admin, a.act
 
 
 def test_connecting_clio_registers_webhooks_that_the_handshake_enables(clio):

@@ -5,46 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Role
 from practice.models import Allocation, Bill, BillLine, Contact, Matter
-from sync import services
 from sync.engine.pull import pull_clio
-from sync.providers import oauth
-from tests.factories import MembershipFactory
-from tests.support.sandboxes import control, use_sandboxes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def clio(live_server, settings):
-    use_sandboxes(settings, live_server.url)
-    base = live_server.url
-    account = control(base, "clio", "accounts", {"name": "Pull LLP", "region": "us"})["id"]
-    control(base, "clio", "settings", {"webhook_delivery": "manual", "rate_limit": 100000})
-    admin = MembershipFactory(role=Role.ADMIN)
-    raw = control(
-        base,
-        "clio",
-        "tokens",
-        {"client_id": settings.PROVIDERS["clio"]["client_id"], "account": account},
-    )
-    conn = services.connection_connect(
-        firm=admin.firm,
-        actor=admin.user,
-        provider="clio",
-        external_id=f"us:{account}",
-        external_name="Pull LLP",
-        tokens=oauth._tokens(raw),
-        region="us",
-    )
-
-    def act(action, **kw):
-        return control(base, "clio", "actions", {"action": action, "account": account, **kw})[
-            "result"
-        ]
-
-    return conn, act
+def clio(clio_account):
+    return clio_account.connection, clio_account.act
 
 
 def _bill(act, name):
