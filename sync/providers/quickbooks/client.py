@@ -223,6 +223,9 @@ class QuickBooksClient:
         found = self._find_natural(entity, payload)
         if found is not None:
             return found, False
+        return self._create_or_refind(entity, payload, key)
+
+    def _create_or_refind(self, entity: str, payload: dict, key: str) -> tuple[object, bool]:
         try:
             return self.create(entity, payload, key=key), True
         except ProviderError as exc:
@@ -252,7 +255,7 @@ class QuickBooksClient:
         if found is not None:
             return found, False
         payload = mapping.customer_payload(name=name, email=email)
-        return self.find_or_create("Customer", payload, key=key)
+        return self._create_or_refind("Customer", payload, key)
 
     def invoice_find(self, number: str) -> RemoteInvoice | None:
         return self.find_by_number("Invoice", number)

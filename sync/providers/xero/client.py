@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import requests
 
+from sync.providers.errors import ProviderError
 from sync.providers.http import Budget, HttpClient, Idempotency, idempotency_key
 from sync.providers.xero import mapping
 from sync.providers.xero.mapping import BatchResult, RemoteContact, RemoteInvoice, RemotePayment
@@ -170,11 +171,22 @@ class XeroClient:
         return results
 
     def find_or_create(self, resource: str, payload: dict, *, key: str) -> tuple[object, bool]:
-        """(record, created) for Items and Accounts (by Code) and Invoices (by InvoiceNumber)."""
+        """(record, created): Contacts (number, name, email), Invoices (InvoiceNumber), Items and
+        Accounts (Code)."""
         found = self._find_natural(resource, payload)
         if found is not None:
             return found, False
-        return self.create(resource, payload, key=key), True
+        try:
+            return self.create(resource, payload, key=key), True
+        except ProviderError as exc:
+            if exc.status != 400:
+                raise
+            # Another worker created it first ("... is already assigned to another contact",
+            # "Invoice # must be unique", "Item code ... already exists"): read the winner.
+            found = self._find_natural(resource, payload)
+            if found is None:
+                raise
+            return found, False
 
     def _find_natural(self, resource: str, payload: dict):
         if resource == "Invoices" and payload.get("InvoiceNumber"):

@@ -212,6 +212,17 @@ def test_a_batch_reports_each_item_and_a_failing_one_does_not_stop_its_siblings(
     assert all(r.ok and r.entity_id for k, r in results.items() if k != "b3")
     assert results["b32"].entity.number == "2032"
     assert client.query("SELECT COUNT(*) FROM Invoice")["totalCount"] == 33
+    first, second = results["b0"].entity, results["b1"].entity
+    stale = {"Id": second.id, "SyncToken": "9", "sparse": True, "PrivateNote": "late"}
+    follow_up = client.batch(
+        [
+            BatchItem("void", "Invoice", "void", {"Id": first.id, "SyncToken": first.version}),
+            BatchItem("stale", "Invoice", "update", stale),
+        ],
+        key="batch-2",
+    )
+    assert follow_up["void"].ok and follow_up["void"].entity.status == "voided"
+    assert not follow_up["stale"].ok and follow_up["stale"].error_code == "5010"
 
 
 def test_changed_records_by_last_updated_time_and_cdc_are_exactly_the_changes(books):
