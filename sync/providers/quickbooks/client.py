@@ -217,6 +217,7 @@ class QuickBooksClient:
         rows = self.find_where(entity, f"DocNumber = {mapping.quote(number)}")
         return rows[0] if rows else None
 
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#create-a-customer
     def find_or_create(self, entity: str, payload: dict, *, key: str) -> tuple[object, bool]:
         """(record, created). Matches on the name (Customer, Vendor, Item, Account) or the DocNumber
         (sales forms, journal entries); a racing create that loses to 6240 re-reads the winner."""
@@ -245,6 +246,7 @@ class QuickBooksClient:
 
     # -- typed shortcuts the engine calls most -----------------------------------------------
 
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
     def customer_find_or_create(
         self, *, name: str, email: str = "", key: str
     ) -> tuple[RemoteCustomer, bool]:
@@ -257,9 +259,11 @@ class QuickBooksClient:
         payload = mapping.customer_payload(name=name, email=email)
         return self._create_or_refind("Customer", payload, key)
 
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
     def invoice_find(self, number: str) -> RemoteInvoice | None:
         return self.find_by_number("Invoice", number)
 
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment#create-a-payment
     def payment_create(
         self, *, customer_id: str, invoice_id: str, amount, key: str, **extra
     ) -> RemotePayment:

@@ -31,7 +31,8 @@ def wire_amount(value: Decimal) -> float:
 
 def display_name(name: str) -> str:
     """A name QuickBooks accepts: forbidden characters replaced, spacing collapsed, length cut."""
-    cleaned = _FORBIDDEN_IN_NAMES.sub(" - " if ":" in name else " ", name)
+    # A colon reads as "Parent:Child" (sub-customer) to QuickBooks; keep the meaning with a dash.
+    cleaned = _FORBIDDEN_IN_NAMES.sub(" ", name.replace(":", " - "))
     return _SPACES.sub(" ", cleaned).strip()[:DISPLAY_NAME_MAX]
 
 

@@ -118,7 +118,11 @@ class XeroClient:
     def read_all(
         self, resource: str, *, where: str = "", modified_since: datetime | None = None, **params
     ) -> list:
-        headers = {"If-Modified-Since": mapping.http_date(modified_since)} if modified_since else {}
+        headers = (
+            {"If-Modified-Since": mapping.modified_since_header(modified_since)}
+            if modified_since
+            else {}
+        )
         if where:
             params["where"] = where
         if resource in PAGED:
@@ -170,6 +174,7 @@ class XeroClient:
             )
         return results
 
+    # https://developer.xero.com/documentation/api/accounting/contacts#put-contacts
     def find_or_create(self, resource: str, payload: dict, *, key: str) -> tuple[object, bool]:
         """(record, created): Contacts (number, name, email), Invoices (InvoiceNumber), Items and
         Accounts (Code)."""
@@ -228,6 +233,7 @@ class XeroClient:
                 return rows[0]
         return None
 
+    # https://developer.xero.com/documentation/api/accounting/contacts
     def contact_find_or_create(
         self, *, name: str, email: str = "", number: str = "", key: str
     ) -> tuple[RemoteContact, bool]:

@@ -40,7 +40,7 @@ def where_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def http_date(at: datetime) -> str:
+def modified_since_header(at: datetime) -> str:
     """If-Modified-Since as Xero documents it: a UTC timestamp yyyy-mm-ddThh:mm:ss."""
     return at.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 

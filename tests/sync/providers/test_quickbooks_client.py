@@ -91,6 +91,16 @@ def test_it_creates_a_customer_once_and_finds_it_by_email(books):
         name="O. Smith", email="olivia@mail.example", key="c-3"
     )
     assert not created and by_email.id == made.id
+    irish, created = client.customer_find_or_create(name="Seán O'Brien", key="c-4")
+    again, created_again = client.customer_find_or_create(name="SEÁN  o'brien", key="c-5")
+    assert created and not created_again and again.id == irish.id
+
+
+def test_names_are_made_acceptable_to_quickbooks_and_compared_as_a_person_would():
+    assert mapping.display_name("  Smith:\tEstate\n ") == "Smith - Estate"
+    assert mapping.name_key("ANNA   smith ") == mapping.name_key("anna smith")
+    assert mapping.quote("O'Brien") == "'O\\'Brien'"
+    assert mapping.money(120.1) == Decimal("120.10") and mapping.money(None) == Decimal("0.00")
 
 
 def test_a_sparse_update_moves_the_sync_token_and_a_stale_one_is_a_conflict(books):
