@@ -176,6 +176,11 @@ def issue_credit_memo(account, p):
     return memo
 
 
+def void_payment(account, p):
+    allocation = store.get(account, "allocation", _need(p, "allocation_id"), lock=True)
+    return ledger.void_allocation(account, allocation, day=p.get("date"))
+
+
 def trust_deposit(account, p):
     matter = store.get(account, "matter", _need(p, "matter_id"))
     return ledger.trust_deposit(
@@ -234,6 +239,7 @@ ACTIONS = {
         edit_bill,
         record_payment,
         issue_credit_memo,
+        void_payment,
         trust_deposit,
         trust_disbursement,
         trust_transfer,

@@ -25,6 +25,7 @@ ACTION_FORMS = {
     "edit_bill": ["bill_id", "memo", "subject", "purchase_order"],
     "record_payment": ["bill_id", "amount", "source", "date"],
     "issue_credit_memo": ["bill_id", "amount", "description"],
+    "void_payment": ["allocation_id", "date"],
     "trust_deposit": ["matter_id", "amount", "date"],
     "trust_disbursement": ["matter_id", "amount", "description"],
     "trust_transfer": ["from_matter_id", "to_matter_id", "amount"],

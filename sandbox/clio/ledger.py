@@ -9,6 +9,8 @@ Bank balances are summed from transactions; overdraft checks run under `select_f
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from sandbox.clio import billing, store
 from sandbox.clio.models import Account, Record
 from sandbox.clio.store import ApiError, money, num
@@ -190,3 +192,31 @@ def trust_transfer(account, source: Record, target: Record, amount, *, day=None,
     _transaction(account, trust, -amount, day, matter=source, description=text)
     _transaction(account, trust, amount, day, matter=target, description=text)
     return transfer
+
+
+def void_allocation(account, allocation: Record, *, day=None):
+    """Void a payment's or credit's allocation: it stays, with `voided_at` (listed by
+    `allocations?status=invalid`); money moved is reversed by new transactions, never edited."""
+    if allocation.data.get("voided_at"):
+        raise ApiError(422, "ValidationError", "This allocation is already voided.")
+    now = store.stamp(timezone.now())
+    store.update(allocation, {"voided_at": now, "destroyable": False})
+    parent = allocation.data["parent"]
+    parent_record = Record.objects.filter(account=account, pk=parent["id"]).first()
+    if parent_record is not None:
+        store.update(parent_record, {"voided_at": now})
+    day = day or date.today().isoformat()
+    moved = Record.objects.filter(
+        account=account, type="bank_transaction", data__allocation__id=allocation.id
+    )
+    for txn in moved:
+        bank = Record.objects.select_for_update().get(pk=txn.data["bank_account_id"])
+        matter = Record.objects.filter(pk=(txn.data.get("matter") or {}).get("id")).first()
+        text = f"Reversal: {txn.data['description']}"
+        _transaction(
+            account, bank, -money(txn.data["amount"]), day, matter=matter, description=text
+        )
+    bill = store.get(account, "bill", allocation.data["bill"]["id"], lock=True)
+    if bill.data["state"] == "paid":
+        bill = store.update(bill, {"state": "awaiting_payment", "paid_at": None})
+    return billing.refresh(bill)

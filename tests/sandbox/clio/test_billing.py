@@ -216,3 +216,18 @@ def test_an_allocations_parent_shows_the_polymorphic_defaults(firm, bill):
     firm.act("record_payment", bill_id=bill["id"], amount=10)
     [row] = firm.get("allocations.json", {"fields": "id,parent"}).json()["data"]
     assert set(row["parent"]) == {"id", "type"} and row["parent"]["type"] == "Payment"
+
+
+def test_voiding_a_payment_reopens_the_bill_and_reverses_the_money(firm, matter, bill):
+    firm.act("trust_deposit", matter_id=matter["id"], amount=1000)
+    firm.act("bill_transition", bill_id=bill["id"], to="approve")
+    firm.act("record_payment", bill_id=bill["id"], amount=645.5, source="trust")
+    [allocation] = firm.get("allocations.json", {"bill_id": bill["id"]}).json()["data"]
+    firm.act("void_payment", allocation_id=allocation["id"])
+    data = _bill(firm, bill["id"])
+    assert (data["state"], data["paid"], data["balance"]) == ("awaiting_payment", 0.0, 645.5)
+    invalid = firm.get("allocations.json", {"status": "invalid", "fields": "id,voided_at"}).json()
+    assert invalid["data"][0]["id"] == allocation["id"] and invalid["data"][0]["voided_at"]
+    assert firm.get("allocations.json", {"status": "valid"}).json()["meta"]["records"] == 0
+    banks = firm.get("bank_accounts.json", {"fields": "type,balance"}).json()["data"]
+    assert {b["type"]: b["balance"] for b in banks} == {"Operating": 0.0, "Trust": 1000.0}
