@@ -252,16 +252,16 @@ class LineIn:
 
 
 def line_payload(line: LineIn) -> dict:
-    # UnitAmount x Quantity is what Xero totals; we send LineAmount too so a rounding
-    # difference is refused rather than silently recomputed.
+    # Xero totals UnitAmount x Quantity; LineAmount goes too so the line reads as Clio's did.
     body = {
         "Description": line.description or "-",
         "Quantity": float(line.quantity),
         "UnitAmount": wire_amount(line.amount / line.quantity),
         "LineAmount": wire_amount(line.amount),
         "AccountCode": line.account_code,
-        "TaxType": line.tax_type,
     }
+    if line.tax_type:
+        body["TaxType"] = line.tax_type
     if line.item_code:
         body["ItemCode"] = line.item_code
     return body
@@ -367,4 +367,41 @@ def manual_journal_payload(
     }
     if txn_date:
         body["Date"] = txn_date.isoformat()
+    return body
+
+
+def bank_transaction_payload(
+    *,
+    kind: str,
+    contact_id: str,
+    bank_account_code: str,
+    lines: list[LineIn],
+    txn_date: date,
+    reference: str = "",
+) -> dict:
+    """RECEIVE or SPEND money on a bank account (trust deposits and disbursements)."""
+    body: dict = {
+        "Type": kind,
+        "Contact": {"ContactID": contact_id},
+        "BankAccount": {"Code": bank_account_code},
+        "Date": txn_date.isoformat(),
+        "LineAmountTypes": "NoTax",
+        "LineItems": [line_payload(x) for x in lines],
+    }
+    if reference:
+        body["Reference"] = reference
+    return body
+
+
+def bank_transfer_payload(
+    *, from_code: str, to_code: str, amount: Decimal, txn_date: date, reference: str = ""
+) -> dict:
+    body: dict = {
+        "FromBankAccount": {"Code": from_code},
+        "ToBankAccount": {"Code": to_code},
+        "Amount": wire_amount(amount),
+        "Date": txn_date.isoformat(),
+    }
+    if reference:
+        body["Reference"] = reference
     return body

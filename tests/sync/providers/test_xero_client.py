@@ -169,26 +169,22 @@ def test_credit_note_allocation_journal_items_accounts_and_bank(books):
     assert not created and fees.label == "200"
     received = client.create(
         "BankTransactions",
-        {
-            "Type": "RECEIVE",
-            "Contact": {"ContactID": contact.id},
-            "BankAccount": {"Code": "091"},
-            "Date": TODAY.isoformat(),
-            "Reference": "Retainer",
-            "LineAmountTypes": "NoTax",
-            "LineItems": [{"Description": "Retainer", "UnitAmount": 500, "AccountCode": "850"}],
-        },
+        mapping.bank_transaction_payload(
+            kind="RECEIVE",
+            contact_id=contact.id,
+            bank_account_code="091",
+            lines=[LineIn(Decimal("500"), "850", "Retainer")],
+            txn_date=TODAY,
+            reference="Retainer",
+        ),
         key="bt",
     )
     assert received.total == Decimal("500.00") and received.label == "Retainer"
     transfer = client.create(
         "BankTransfers",
-        {
-            "FromBankAccount": {"Code": "091"},
-            "ToBankAccount": {"Code": "090"},
-            "Amount": 120.5,
-            "Date": TODAY.isoformat(),
-        },
+        mapping.bank_transfer_payload(
+            from_code="091", to_code="090", amount=Decimal("120.50"), txn_date=TODAY
+        ),
         key="tr",
     )
     assert transfer.total == Decimal("120.50") and transfer.id
