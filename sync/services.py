@@ -215,7 +215,6 @@ def _email_admins_reconnect(connection_id: int) -> None:
     )
 
 
-@transaction.atomic
 def connection_disconnect(
     *,
     connection: Connection,
@@ -225,8 +224,11 @@ def connection_disconnect(
     ip: str | None = None,
 ) -> Connection:
     """Revoke at the provider and stop syncing. With `purge`, also forget every record link —
-    only when the admin typed the firm's name, because the next sync then starts from nothing."""
-    conn = Connection.objects.select_for_update().select_related("firm").get(pk=connection.pk)
+    only when the admin typed the firm's name, because the next sync then starts from nothing.
+
+    The revoke call happens before the transaction, so no database lock waits on the provider.
+    """
+    conn = Connection.objects.select_related("firm").get(pk=connection.pk)
     if purge and confirm_name.strip() != conn.firm.name:
         raise ValidationError(
             f"Type the firm's name exactly ({conn.firm.name}) to purge its links; nothing changed."
@@ -241,28 +243,30 @@ def connection_disconnect(
         logger.warning(
             "revoke failed provider=%s connection=%s error=%s", conn.provider, conn.pk, exc
         )
-    before = {"status": conn.status}
-    conn.status, conn.disconnected_at = Connection.Status.DISCONNECTED, timezone.now()
-    conn.access_token = conn.refresh_token = ""
-    conn.save()
-    audit_record(
-        firm=conn.firm,
-        actor=actor,
-        action="connection.disconnected",
-        obj=conn,
-        before=before,
-        ip=ip,
-    )
-    if purge:
-        purged, _ = ExternalLink.objects.filter(connection=conn).delete()
+    with transaction.atomic():
+        conn = Connection.objects.select_for_update().select_related("firm").get(pk=connection.pk)
+        before = {"status": conn.status}
+        conn.status, conn.disconnected_at = Connection.Status.DISCONNECTED, timezone.now()
+        conn.access_token = conn.refresh_token = ""
+        conn.save()
         audit_record(
             firm=conn.firm,
             actor=actor,
-            action="connection.links_purged",
+            action="connection.disconnected",
             obj=conn,
-            after={"links_deleted": purged},
+            before=before,
             ip=ip,
         )
+        if purge:
+            purged, _ = ExternalLink.objects.filter(connection=conn).delete()
+            audit_record(
+                firm=conn.firm,
+                actor=actor,
+                action="connection.links_purged",
+                obj=conn,
+                after={"links_deleted": purged},
+                ip=ip,
+            )
     return conn
 
 
