@@ -242,3 +242,69 @@ class PullCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {self.resource} since {self.updated_since}"
+
+
+class SyncRun(models.Model):
+    """One pass of the sync for a firm: what it planned, did, failed and skipped."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Finished with failures"
+        FAILED = "failed", "Failed"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=20, default="incremental")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    planned = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class SyncOperation(models.Model):
+    """The outbox: one intended write to the books, keyed so it can only ever happen once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_FLIGHT = "in_flight", "Sending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="sync_operations")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="operations")
+    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, related_name="operations")
+    entity = models.CharField(max_length=30)
+    action = models.CharField(max_length=20)
+    local_id = models.CharField(max_length=64, help_text="The Clio id of the record.")
+    source_version = models.CharField(max_length=100, help_text="The Clio etag it was planned from.")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    payload = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["connection", "status", "entity"], name="sync_outbox_drain"),
+            models.Index(fields=["firm", "entity", "local_id"], name="sync_outbox_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entity} {self.local_id} ({self.status})"
