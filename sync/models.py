@@ -282,11 +282,15 @@ class SyncOperation(models.Model):
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="sync_operations")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="operations")
-    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, related_name="operations")
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, related_name="operations"
+    )
     entity = models.CharField(max_length=30)
     action = models.CharField(max_length=20)
     local_id = models.CharField(max_length=64, help_text="The Clio id of the record.")
-    source_version = models.CharField(max_length=100, help_text="The Clio etag it was planned from.")
+    source_version = models.CharField(
+        max_length=100, help_text="The Clio etag it was planned from."
+    )
     idempotency_key = models.CharField(max_length=64, unique=True)
     payload = models.JSONField()
     fingerprint = models.CharField(max_length=64)
