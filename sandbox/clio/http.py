@@ -9,7 +9,6 @@ import json
 import math
 import time
 from functools import wraps
-from types import SimpleNamespace
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -109,7 +108,7 @@ def api_view(endpoint: str):
             label = f"{request.method} {endpoint}"
             response, drop = _run(view, request, region, kwargs)
             counter_bump(PROVIDER, label, response.status_code)
-            if drop and connection_drop(_socket_view(request)):
+            if drop and connection_drop(request):
                 # The client is gone; the server will fail writing to it, so give the database
                 # connection back now rather than on a request_finished that may never come.
                 db_connection.close()
@@ -118,17 +117,6 @@ def api_view(endpoint: str):
         return wrapper
 
     return decorate
-
-
-def _socket_view(request):
-    """Django's servers wrap `wsgi.input` in a LimitedStream that hides the socket reader that
-    sandbox.core.connection_drop looks for (`.stream.raw._sock`); hand it the reader behind the
-    stream's bound `read` instead. (Shared-file fix proposed in the report.)"""
-    stream = request.META.get("wsgi.input")
-    reader = getattr(getattr(stream, "_read", None), "__self__", None)
-    if reader is None or hasattr(stream, "stream"):
-        return request
-    return SimpleNamespace(META={"wsgi.input": SimpleNamespace(stream=reader)})
 
 
 class Ctx:
