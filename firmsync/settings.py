@@ -136,7 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so live-server tests and threads share it; named after the main file.
     _stem = Path(DATABASES["default"]["NAME"]).stem
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_stem}.sqlite3")}
-else:
+elif not TESTING:
+    # Tests close every connection so the test database can be dropped at the end.
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
