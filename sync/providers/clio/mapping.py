@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from sync.providers.amounts import money
+
 CONTACT_FIELDS = (
     "id,etag,name,first_name,last_name,type,primary_email_address,primary_phone_number,updated_at"
 )
@@ -21,11 +23,6 @@ BANK_TRANSACTION_FIELDS = (
     "id,etag,type,date,amount,description,transaction_type,bank_account_id,funds_in,funds_out,"
     "matter{id},client{id},updated_at"
 )
-
-
-def money(value) -> Decimal:
-    """Clio sends JSON numbers; through str() so 0.1 stays 0.1 and never becomes a float tail."""
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _date(value) -> date | None:

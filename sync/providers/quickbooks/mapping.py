@@ -10,23 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sync.providers.amounts import money, wire_amount
+
 # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
 # DisplayName: "cannot contain a colon (:), tab (\t), or newline (\n)" and at most 500 characters.
 _FORBIDDEN_IN_NAMES = re.compile(r"[:\t\r\n]")
 _SPACES = re.compile(r"\s+")
 DISPLAY_NAME_MAX = 500
-
-
-def money(value) -> Decimal:
-    """A provider amount (JSON number or string) as Decimal, never via binary float."""
-    if value is None or value == "":
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def wire_amount(value: Decimal) -> float:
-    # Intuit's JSON binding wants xs:decimal as a JSON number; 2-place Decimals survive float repr.
-    return float(Decimal(value).quantize(Decimal("0.01")))
 
 
 def display_name(name: str) -> str:

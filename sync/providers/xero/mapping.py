@@ -9,21 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sync.providers.amounts import money, wire_amount
+
 _SPACES = re.compile(r"\s+")
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 CONTACT_NAME_MAX = 255  # Contacts page: Name, max length 255
-
-
-def money(value) -> Decimal:
-    """A provider amount (JSON number or string) as Decimal, never via binary float."""
-    if value is None or value == "":
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def wire_amount(value: Decimal) -> float:
-    # JSON numbers; a 2-place Decimal survives float's shortest repr unchanged.
-    return float(Decimal(value).quantize(Decimal("0.01")))
 
 
 def contact_name(name: str) -> str:
