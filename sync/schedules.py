@@ -12,6 +12,14 @@ SCHEDULES = [
         "minutes": HEARTBEAT_MINUTES,
     },
     {
+        # Webhooks are the fast path; this poll catches whatever one missed, and is the only
+        # feed for allocations (Clio has no webhooks for them).
+        "name": "firmsync:clio-poll",
+        "func": "sync.tasks.clio_poll",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
+    {
         # Clio webhooks expire after at most 31 days; renew the ones due within a week.
         "name": "firmsync:clio-webhooks-renew",
         "func": "sync.tasks.clio_webhooks_renew",

@@ -13,7 +13,7 @@ from itertools import islice
 from django.utils import timezone
 
 from practice import services as mirror
-from sync.models import Connection, PullCursor, Side, SyncSettings
+from sync.models import Connection, PullCursor, Side, SyncSettings, WebhookEvent
 from sync.providers.clio import mapping as m
 from sync.providers.registry import client_for
 
@@ -97,7 +97,9 @@ def _bills_write(*, firm, rows) -> int:
     return len(mirror.bills_upsert(firm=firm, rows=rows))
 
 
-def pull_clio(*, connection_id: int, full: bool = False) -> PullResult:
+def pull_clio(
+    *, connection_id: int, full: bool = False, only: set[str] | None = None
+) -> PullResult:
     conn = Connection.objects.select_related("firm").get(pk=connection_id, side=Side.PRACTICE)
     client = client_for(conn)
     firm = conn.firm
@@ -138,7 +140,8 @@ def pull_clio(*, connection_id: int, full: bool = False) -> PullResult:
         ),
     ]
     for resource, read, to_row, write in steps:
-        result.counts[resource] = _pull_one(conn, resource, read, to_row, write, full)
+        if only is None or resource in only:
+            result.counts[resource] = _pull_one(conn, resource, read, to_row, write, full)
     return result
 
 
@@ -153,3 +156,31 @@ def _pull_one(conn, resource, read, to_row, write, full: bool) -> int:
         updated_since=started, last_run_at=timezone.now(), records=cursor.records + written
     )
     return written
+
+
+# Which pull steps a webhook for a Clio model asks for (an activity changes the bill's lines).
+WEBHOOK_STEPS = {
+    "contact": {"contacts"},
+    "matter": {"matters"},
+    "bill": {"bills", "line_items", "allocations"},
+    "activity": {"line_items"},
+}
+
+
+def inbox_process(*, connection_id: int) -> int:
+    """Turn stored webhook deliveries into a pull of what they name, then mark them processed.
+
+    The pull reads by `updated_since`, so one pull covers any number of deliveries, and a
+    delivery that arrives while it runs is picked up by the next call (or the five-minute poll).
+    """
+    conn = Connection.objects.get(pk=connection_id)
+    pending = WebhookEvent.objects.filter(
+        subscription__connection=conn, processed_at__isnull=True
+    ).order_by("received_at")
+    events = list(pending.values_list("pk", "model")[:1000])
+    if not events:
+        return 0
+    wanted = set().union(*(WEBHOOK_STEPS.get(model, set()) for _, model in events))
+    pull_clio(connection_id=connection_id, only=wanted)
+    WebhookEvent.objects.filter(pk__in=[pk for pk, _ in events]).update(processed_at=timezone.now())
+    return len(events)

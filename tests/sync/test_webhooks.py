@@ -80,3 +80,34 @@ def test_webhooks_due_to_expire_are_renewed_at_clio(clio):
     assert webhooks.clio_webhooks_renew() == len(webhooks.CLIO_MODELS)
     for hook in client_for(conn).webhooks():
         assert hook["expires_at"] > (timezone.now() + timedelta(days=30)).isoformat()[:10]
+
+
+def test_a_webhook_delivery_brings_the_record_into_the_mirror(clio):
+    from practice.models import Contact
+
+    base, conn, _, act = clio
+    control(base, "clio", "webhooks/flush")  # handshakes
+    person = act(
+        "create_contact", first_name="Mary", last_name="Somerville", email="mary@example.com"
+    )
+    control(base, "clio", "webhooks/flush")
+    mirrored = Contact.objects.get(clio_id=person["id"])
+    assert mirrored.email == "mary@example.com" and mirrored.firm == conn.firm
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_the_five_minute_poll_catches_what_no_webhook_announced(clio):
+    from practice.models import Allocation, Bill
+    from sync.tasks import clio_poll
+
+    _, _, _, act = clio
+    person = act("create_contact", first_name="Emmy", last_name="Noether")
+    matter = act("create_matter", client_id=person["id"], description="Algebra")
+    act("create_time_entry", matter_id=matter["id"], hours=1, price=200, description="Advice")
+    bill = act("generate_bill", matter_id=matter["id"], issued_at="2026-02-01")
+    act("bill_transition", bill_id=bill["id"], to="approve")
+    act("record_payment", bill_id=bill["id"], amount=50, source="operating", date="2026-02-02")
+    # No flush: the webhooks never arrive, and allocations have none anyway.
+    assert clio_poll() == 1
+    assert Bill.objects.get(clio_id=bill["id"]).state == "awaiting_payment"
+    assert Allocation.objects.get().amount == 50
