@@ -1,0 +1,25 @@
+"""Reads of the Clio mirror, scoped to the member's firm."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.models import Membership
+from practice.models import Matter
+
+
+def matters_list(*, member: Membership, search: str = "") -> QuerySet[Matter]:
+    qs = (
+        Matter.objects.filter(firm_id=member.firm_id)
+        .select_related("client")
+        .annotate(
+            bill_count=Count("bills", distinct=True),
+            outstanding=Sum("bills__balance", filter=Q(bills__state="awaiting_payment")),
+        )
+        .order_by("display_number", "clio_id")
+    )
+    if search:
+        qs = qs.filter(
+            Q(display_number__icontains=search)
+            | Q(description__icontains=search)
+            | Q(client__name__icontains=search)
+        )
+    return qs
