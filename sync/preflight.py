@@ -11,6 +11,7 @@ from sync import books
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.providers.registry import client_for
+from sync.webhooks import CLIO_MODELS
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,6 @@ def _clio_checks(conn: Connection | None) -> list[Check]:
 
 
 def _webhook_check(conn: Connection) -> Check:
-    from sync.webhooks import CLIO_MODELS
-
     enabled = set(conn.webhooks.filter(status="enabled").values_list("model", flat=True))
     missing = sorted(set(CLIO_MODELS) - enabled)
     return Check(

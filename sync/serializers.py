@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from sync.books import ACCOUNT_ROLES
 from sync.models import Connection, SyncSettings
 
 
@@ -54,8 +55,6 @@ class SyncSettingsInput(serializers.Serializer):
     contacts_scope = serializers.ChoiceField(choices=SyncSettings.Contacts.choices, required=False)
 
     def validate_accounts(self, value):
-        from sync.books import ACCOUNT_ROLES
-
         unknown = set(value) - set(ACCOUNT_ROLES)
         if unknown:
             raise serializers.ValidationError(

@@ -11,6 +11,7 @@ from sync import books
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.providers.registry import client_for
+from sync.webhooks import clio_webhooks_ensure
 
 
 def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, str]:
@@ -173,8 +174,6 @@ def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -
 
 
 def _fix_clio_webhooks(*, firm: Firm, actor: User, ip: str | None) -> str:
-    from sync.webhooks import clio_webhooks_ensure
-
     conn = Connection.objects.filter(
         firm=firm, side=Side.PRACTICE, status=Connection.Status.CONNECTED
     ).first()

@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -148,8 +150,6 @@ def _finish(request, provider, flow, tokens):
 
 
 def oauth_base(provider: str, region: str = "us") -> str:
-    from django.conf import settings
-
     cfg = settings.PROVIDERS[provider]
     return cfg["regions"][region or "us"] if provider == Provider.CLIO else cfg["api_base_url"]
 
@@ -177,8 +177,6 @@ def _save(request, provider, external_id, name, tokens, region=""):
 
 @member_required(MANAGE_FIRM)
 def connect_xero_choose(request):
-    from datetime import datetime
-
     sealed = request.session.get(PENDING_XERO_KEY)
     if not sealed:
         messages.error(

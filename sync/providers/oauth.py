@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from django.conf import settings
 from django.utils import timezone
 from oauthlib.oauth2 import OAuth2Error
@@ -205,8 +206,6 @@ def token_refresh(app: OAuthApp, *, refresh_token: str) -> Tokens:
 
 def token_revoke(app: OAuthApp, *, access_token: str, refresh_token: str) -> None:
     """Best effort: a token the provider already forgot is as good as revoked."""
-    import requests
-
     if app.provider == "clio":
         requests.post(
             app.revoke_url,
