@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import MANAGE_FIRM
 from sync import books, preflight, selectors, setup_services
-from sync.models import Connection, Side, SyncSettings
+from sync.models import Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.serializers import (
     ConnectionOutput,
@@ -49,9 +49,7 @@ class SyncSettingsApi(APIView):
     def patch(self, request):
         data = SyncSettingsInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        conn = Connection.objects.filter(
-            firm_id=request.membership.firm_id, side=Side.BOOKS, status=Connection.Status.CONNECTED
-        ).first()
+        conn = selectors.connection_live(firm_id=request.membership.firm_id, side=Side.BOOKS)
         if conn is None:
             raise ValidationError({"books": "Connect QuickBooks Online or Xero first."})
         try:

@@ -11,6 +11,7 @@ from sync import books
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.providers.registry import client_for
+from sync.selectors import connection_live
 from sync.webhooks import CLIO_MODELS
 
 
@@ -23,12 +24,6 @@ class Check:
     fix: str = ""
     blocking: bool = True
     fixable: bool = False
-
-
-def _connections(firm: Firm) -> dict[str, Connection | None]:
-    rows = Connection.objects.filter(firm=firm, status=Connection.Status.CONNECTED)
-    by_side = {c.side: c for c in rows}
-    return {Side.PRACTICE: by_side.get(Side.PRACTICE), Side.BOOKS: by_side.get(Side.BOOKS)}
 
 
 def _clio_checks(conn: Connection | None) -> list[Check]:
@@ -169,10 +164,9 @@ def _account_checks(facts: books.BooksFacts, cfg: SyncSettings | None) -> list[C
 
 
 def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
-    conns = _connections(firm)
     cfg = SyncSettings.objects.filter(firm=firm).first()
-    checks = _clio_checks(conns[Side.PRACTICE])
-    books_conn = conns[Side.BOOKS]
+    checks = _clio_checks(connection_live(firm_id=firm.pk, side=Side.PRACTICE))
+    books_conn = connection_live(firm_id=firm.pk, side=Side.BOOKS)
     if books_conn is None:
         checks.append(
             Check(

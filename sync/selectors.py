@@ -41,6 +41,13 @@ def connections_active(*, member: Membership) -> dict[str, Connection | None]:
     return {Side.PRACTICE: by_side.get(Side.PRACTICE), Side.BOOKS: by_side.get(Side.BOOKS)}
 
 
+def connection_live(*, firm_id: int, side: str) -> Connection | None:
+    """The firm's connected (not paused, not disconnected) link on one side, or None."""
+    return Connection.objects.filter(
+        firm_id=firm_id, side=side, status=Connection.Status.CONNECTED
+    ).first()
+
+
 def connection_get_for_member(*, member: Membership, connection_id: int) -> Connection:
     found = Connection.objects.filter(firm_id=member.firm_id, pk=connection_id).first()
     if found is None:

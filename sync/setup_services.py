@@ -8,9 +8,10 @@ from django.db import transaction
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync import books
-from sync.models import Connection, Side, SyncSettings
+from sync.models import Side, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.providers.registry import client_for
+from sync.selectors import connection_live
 from sync.webhooks import clio_webhooks_ensure
 
 
@@ -135,9 +136,7 @@ def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -
     """Apply one 'Fix it for me'. Returns what was done, for the person to read."""
     if key == "clio_webhooks":
         return _fix_clio_webhooks(firm=firm, actor=actor, ip=ip)
-    conn = Connection.objects.filter(
-        firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED
-    ).first()
+    conn = connection_live(firm_id=firm.pk, side=Side.BOOKS)
     if conn is None:
         raise ValidationError("Connect QuickBooks Online or Xero first.")
     client = client_for(conn)
@@ -174,9 +173,7 @@ def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -
 
 
 def _fix_clio_webhooks(*, firm: Firm, actor: User, ip: str | None) -> str:
-    conn = Connection.objects.filter(
-        firm=firm, side=Side.PRACTICE, status=Connection.Status.CONNECTED
-    ).first()
+    conn = connection_live(firm_id=firm.pk, side=Side.PRACTICE)
     if conn is None:
         raise ValidationError("Connect Clio first.")
     conn.webhooks.exclude(status="enabled").delete()
