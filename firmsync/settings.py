@@ -312,6 +312,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # django-q2. Delivery is at least once: timeout < retry, bounded attempts, no catch-up storms.
+# Batches in flight at once per push (each provider's writer caps it at what the provider allows).
+SYNC_PUSH_CONCURRENCY = _env("int", "SYNC_PUSH_CONCURRENCY", default=1 if TESTING else 4)
+
 Q_CLUSTER = {
     "name": "firmsync",
     "workers": _env("int", "Q_WORKERS", default=2),

@@ -149,6 +149,8 @@ class ExternalLink(models.Model):
     remote_version = models.CharField(
         max_length=64, blank=True, help_text="SyncToken or UpdatedDateUTC."
     )
+    remote_number = models.CharField(max_length=40, blank=True, help_text="DocNumber / number.")
+    remote_status = models.CharField(max_length=30, blank=True, help_text="As the books say.")
     fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of what was pushed.")
     pushed_at = models.DateTimeField(default=timezone.now)
 
@@ -248,19 +250,34 @@ class SyncRun(models.Model):
     """One pass of the sync for a firm: what it planned, did, failed and skipped."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Finished with failures"
         FAILED = "failed", "Failed"
 
+    class Phase(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        PULLING = "pulling", "Reading Clio"
+        PLANNING = "planning", "Comparing with the books"
+        PUSHING = "pushing", "Writing to the books"
+        FINISHED = "finished", "Finished"
+
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="sync_runs")
-    kind = models.CharField(max_length=20, default="incremental")
+    kind = models.CharField(max_length=20, default="incremental", help_text="initial, full, …")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
+    progress_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    pulled = models.PositiveIntegerField(default=0)
     planned = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -299,16 +316,54 @@ class SyncOperation(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     remote_id = models.CharField(max_length=64, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
-    error_message = models.TextField(blank=True)
+    error_message = models.TextField(
+        blank=True, help_text="The provider's words, or a skip reason."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["connection", "status", "entity"], name="sync_outbox_drain"),
             models.Index(fields=["firm", "entity", "local_id"], name="sync_outbox_record"),
+            models.Index(fields=["firm", "status"], name="sync_outbox_firm_status"),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity} {self.local_id} ({self.status})"
+
+
+class BooksOnlyPayment(models.Model):
+    """A payment recorded directly in the books that Clio does not know about: shown, never
+    silently ignored, until someone records it in Clio or dismisses it with a reason."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="books_only_payments")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="books_only_payments"
+    )
+    remote_type = models.CharField(max_length=40, default="Payment")
+    remote_id = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    date = models.DateField(null=True, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    invoice_numbers = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "remote_type", "remote_id"], name="sync_books_payment_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.remote_type} {self.remote_id} {self.amount} ({self.customer_name})"

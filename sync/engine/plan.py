@@ -71,9 +71,12 @@ def bill_payload(b: Bill) -> dict:
 
 
 def payment_payload(a: Allocation) -> dict:
+    bill = a.bill
     return {
         "clio_id": a.clio_id,
-        "bill_clio_id": a.bill.clio_id if a.bill else None,
+        "bill_clio_id": bill.clio_id if bill else None,
+        "bill_number": bill.number if bill else "",
+        "client_clio_id": bill.client.clio_id if bill and bill.client else None,
         "date": a.date.isoformat() if a.date else None,
         "amount": _money(a.amount),
         "kind": a.parent_type,
@@ -88,10 +91,15 @@ class Plan:
 
 
 def _contacts(firm, cfg: SyncSettings):
-    bills = Bill.objects.filter(firm=firm, state__in=APPROVED)
+    """The scope the firm chose, and always the client of every bill that goes to the books."""
     if cfg.contacts_scope == SyncSettings.Contacts.APPROVED_UNPAID:
-        bills = bills.filter(balance__gt=0)
-    return Contact.objects.filter(firm=firm, pk__in=bills.values("client_id"))
+        scope = Bill.objects.filter(firm=firm, state__in=APPROVED, balance__gt=0)
+    else:
+        scope = Bill.objects.filter(firm=firm)
+    synced = _bills(firm, cfg).exclude(state__in=("void", "deleted"))
+    return Contact.objects.filter(firm=firm).filter(
+        Q(pk__in=scope.values("client_id")) | Q(pk__in=synced.values("client_id"))
+    )
 
 
 def _bills(firm, cfg: SyncSettings):
@@ -101,17 +109,17 @@ def _bills(firm, cfg: SyncSettings):
     return qs.prefetch_related("lines")
 
 
-def _payments(firm, cfg: SyncSettings):
+def _allocations(firm, cfg: SyncSettings):
     return Allocation.objects.filter(
         firm=firm, bill__issued_at__gte=cfg.start_date, bill__state__in=APPROVED
-    ).select_related("bill")
+    ).select_related("bill__client")
 
 
 def _action(entity: str, payload: dict, link: ExternalLink | None) -> str | None:
     state = payload.get("state")
     if entity == "bill" and state in ("void", "deleted"):
         return None if link is None else ("void" if state == "void" else "delete")
-    if entity == "payment" and payload.get("voided"):
+    if entity in ("payment", "credit") and payload.get("voided"):
         return None if link is None else "delete"
     return "create" if link is None else "update"
 
@@ -130,7 +138,10 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
     sources = [("contact", _contacts(firm, cfg), contact_payload)]
     sources.append(("bill", _bills(firm, cfg), bill_payload))
     if cfg.sync_payments:
-        sources.append(("payment", _payments(firm, cfg), payment_payload))
+        allocations = _allocations(firm, cfg)
+        credits = allocations.filter(parent_type="CreditMemo")
+        sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
+        sources.append(("credit", credits, payment_payload))
     for entity, rows, to_payload in sources:
         _plan_entity(plan, books, run, entity, rows, to_payload, links)
     return plan
@@ -138,6 +149,17 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
 
 def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
     queued = unchanged = 0
+    # One create per record. While one is on its way (queued, or claimed by a worker that may have
+    # died after the books saved it), a newer version waits for the next plan, which finds the
+    # link and queues an edit: a second create beside the first would make a second record.
+    creating = set(
+        SyncOperation.objects.filter(
+            connection=books,
+            entity=entity,
+            action="create",
+            status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
+        ).values_list("local_id", flat=True)
+    )
     for row in rows:
         payload = to_payload(row)
         print_ = fingerprint(payload)
@@ -145,6 +167,8 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
         action = _action(entity, payload, link)
         if action is None or (link is not None and link.fingerprint == print_):
             unchanged += 1
+            continue
+        if link is None and str(row.clio_id) in creating:
             continue
         # From-state and to-state: A→B and a later B→A are different writes; A→B twice is one.
         was = link.fingerprint if link else "new"

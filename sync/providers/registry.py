@@ -39,8 +39,15 @@ def client_for(connection: Connection):
         return clio.ClioClient(base_url=base_url, budget=budget, **common)
     if connection.provider == "quickbooks":
         budget = DbBudget(f"quickbooks:{connection.external_id}", quickbooks.RATE_PER_MINUTE)
+        batch_budget = DbBudget(
+            f"quickbooks-batch:{connection.external_id}", quickbooks.BATCH_PER_MINUTE
+        )
         return quickbooks.QuickBooksClient(
-            api_base=cfg["api_base_url"], realm_id=connection.external_id, budget=budget, **common
+            api_base=cfg["api_base_url"],
+            realm_id=connection.external_id,
+            budget=budget,
+            batch_budget=batch_budget,
+            **common,
         )
     budget = DbBudget(f"xero:{connection.external_id}", xero.RATE_PER_MINUTE)
     return xero.XeroClient(

@@ -5,7 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from sync.models import Connection
+from practice.models import Bill
+from sync.models import Connection, ExternalLink, SyncRun
 from sync.providers.registry import client_for
 from tests.support.sandboxes import use_sandboxes
 
@@ -30,3 +31,16 @@ def test_harbor_vale_is_connected_to_clio_and_quickbooks_and_lakeside_is_not(
     assert qbo.external_name == "Harbor & Vale LLP"
     assert client_for(qbo).company_info()["CompanyName"] == "Harbor & Vale LLP"
     assert client_for(harbor.get(provider="clio")).who_am_i().email
+    # The initial sync ran (inline under test; the worker runs it in the demo) and the books
+    # hold what it wrote: every approved Clio bill is an invoice with its number.
+    run = SyncRun.objects.get(firm__slug="harbor-vale")
+    assert run.status == SyncRun.Status.SUCCEEDED, (run.error, out.getvalue())
+    assert run.done > 0 and run.failed == 0
+    approved = Bill.objects.filter(firm__slug="harbor-vale", state__in=("awaiting_payment", "paid"))
+    numbers = {
+        row.get("DocNumber") for row in client_for(qbo).query_all("Invoice") if row.get("DocNumber")
+    }
+    assert approved.exists()
+    assert set(approved.values_list("number", flat=True)) <= numbers
+    links = ExternalLink.objects.filter(connection=qbo)
+    assert links.filter(entity="payment").exists() and links.filter(entity="contact").exists()

@@ -2,11 +2,14 @@
 
 Registers FirmSync's OAuth apps with the sandboxes, seeds their demo data, and connects Harbor &
 Vale to sandbox Clio and QuickBooks Online through the same connection service a person's
-Connect button uses (tokens come from each sandbox's `_control/tokens`). Lakeside stays
-unconnected so the connect flow can be tried by hand. Safe to run again: it does nothing twice.
+Connect button uses (tokens come from each sandbox's `_control/tokens`), fixes what the preflight
+can fix, saves sync settings mapped from the books' chart and queues Harbor & Vale's initial sync
+for the worker. Lakeside stays unconnected so the connect flow can be tried by hand. Safe to run
+again: it does nothing twice.
 """
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -14,8 +17,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Firm, Membership, Role
-from sync import services
-from sync.models import Connection
+from sync import books, preflight, services, setup_services
+from sync.engine.run import SyncBlocked, sync_start
+from sync.models import Connection, SyncRun, SyncSettings
 from sync.providers import oauth
 from sync.providers.clio.client import ClioClient
 
@@ -39,6 +43,7 @@ class Command(BaseCommand):
             path.write_text(json.dumps(state, indent=2))
             self.stdout.write("Sandbox apps registered and demo data seeded.")
         self._connect_harbor_vale(state)
+        self._start_first_sync()
 
     def _control(self, provider: str, endpoint: str, payload: dict) -> dict:
         response = requests.post(
@@ -112,3 +117,54 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Connected {firm.name} to sandbox QuickBooks Online (realm {realm})."
             )
+
+    # Words that name each account role in the demo charts, best first.
+    ROLE_WORDS = {
+        "fee_income": ("legal fee", "fee", "service", "sales"),
+        "reimbursed_expenses": ("reimburs", "expense", "other income"),
+        "operating_bank": ("operating", "checking", "business"),
+        "trust_bank": ("trust", "iolta"),
+        "trust_liability": ("trust", "client funds"),
+        "undeposited_funds": ("undeposited",),
+    }
+
+    def _start_first_sync(self) -> None:
+        """What an admin does on the Bill Syncing page, then Sync now."""
+        firm = Firm.objects.get(slug="harbor-vale")
+        if SyncRun.objects.filter(firm=firm).exists():
+            return
+        admin = Membership.objects.filter(firm=firm, role=Role.ADMIN).select_related("user").first()
+        checks, facts = preflight.preflight_run(firm=firm)
+        for check in preflight.preflight_blocking(checks):
+            if check.fixable:
+                self.stdout.write(
+                    setup_services.preflight_fix(firm=firm, actor=admin.user, key=check.key)
+                )
+        if not SyncSettings.objects.filter(firm=firm).exists():
+            _, facts = preflight.preflight_run(firm=firm)
+            start = date.today() - timedelta(days=365)
+            if facts.close_date and start <= facts.close_date:
+                start = facts.close_date + timedelta(days=1)
+            data = {
+                "start_date": start,
+                "starting_invoice_number": books.next_number(facts.numbers),
+                "accounts": {
+                    role: self._pick(books.accounts_for_role(facts, role), words)
+                    for role, words in self.ROLE_WORDS.items()
+                },
+            }
+            setup_services.sync_settings_save(firm=firm, actor=admin.user, facts=facts, data=data)
+        try:
+            run = sync_start(firm=firm, actor=admin.user, kind="initial")
+        except SyncBlocked as exc:
+            self.stdout.write(self.style.WARNING(str(exc)))
+            return
+        self.stdout.write(f"Queued {firm.name}'s initial sync (run {run.pk}) for the worker.")
+
+    @staticmethod
+    def _pick(accounts, words) -> str:
+        for word in words:
+            for account in accounts:
+                if word in account.name.lower():
+                    return account.id
+        return accounts[0].id if accounts else ""

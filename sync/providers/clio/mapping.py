@@ -145,7 +145,8 @@ def line(d: dict) -> ClioLine:
         id=d["id"],
         etag=d.get("etag", ""),
         bill_id=(d.get("bill") or {}).get("id"),
-        type=d.get("type") or d.get("kind") or "",
+        # kind (Service, Expense) says fee or disbursement; type only says ActivityLineItem.
+        type=d.get("kind") or d.get("type") or "",
         description=d.get("description") or "",
         date=_date(d.get("date")),
         quantity=Decimal(str(d.get("quantity") or 0)),

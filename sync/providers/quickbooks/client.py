@@ -23,6 +23,7 @@ from sync.providers.quickbooks.mapping import (
 
 MINOR_VERSION = "75"
 RATE_PER_MINUTE = 500
+BATCH_PER_MINUTE = 40
 BATCH_MAX = 30  # BatchItemRequest items per call (limits page)
 STALE_OBJECT = "5010"
 DUPLICATE_NAME = "6240"
@@ -57,9 +58,12 @@ class QuickBooksClient:
         realm_id: str,
         token: Callable[[], str],
         budget: Budget | None = None,
+        batch_budget: Budget | None = None,
         on_success: Callable[[], None] | None = None,
     ):
         self.realm_id = realm_id
+        # The batch endpoint has its own, lower limit (40 a minute per realm) on top of the 500.
+        self.batch_budget = batch_budget
         self.http = HttpClient(
             provider="quickbooks",
             base_url=f"{api_base.rstrip('/')}/v3/company/{realm_id}",
@@ -283,6 +287,8 @@ class QuickBooksClient:
         for start in range(0, len(items), BATCH_MAX):
             chunk = items[start : start + BATCH_MAX]
             body = {"BatchItemRequest": [_batch_request(item) for item in chunk]}
+            if self.batch_budget is not None:
+                self.batch_budget.acquire()
             response = self.http.request(
                 "POST",
                 "batch",

@@ -96,6 +96,10 @@ class RemotePayment:
     customer_id: str
     version: str
     voided: bool = False
+    txn_date: date | None = None  # TxnDate
+    reference: str = ""  # PaymentRefNum: FirmSync writes "Clio <allocation id>" there
+    customer_name: str = ""  # CustomerRef.name
+    created_at: datetime | None = None  # MetaData.CreateTime
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -240,8 +244,22 @@ def payment_from(data: dict) -> RemotePayment:
         customer_id=str((data.get("CustomerRef") or {}).get("value", "")),
         version=str(data.get("SyncToken", "")),
         voided="Voided" in (data.get("PrivateNote") or ""),
+        txn_date=_date(data.get("TxnDate")),
+        reference=data.get("PaymentRefNum") or "",
+        customer_name=(data.get("CustomerRef") or {}).get("name", ""),
+        created_at=_meta_time(data, "CreateTime"),
         raw=data,
     )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _meta_time(data: dict, name: str) -> datetime | None:
+    """A MetaData time (`2013-11-15T15:22:43-08:00`, company-local with its offset)."""
+    value = (data.get("MetaData") or {}).get(name)
+    return datetime.fromisoformat(value) if value else None
 
 
 def journal_entry_from(data: dict) -> RemoteJournalEntry:

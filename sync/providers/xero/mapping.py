@@ -85,6 +85,12 @@ class RemotePayment:
     invoice_id: str
     status: str
     version: str
+    txn_date: date | None = None
+    reference: str = ""  # FirmSync writes "Clio <allocation id>" there
+    invoice_number: str = ""
+    contact_name: str = ""  # Invoice.Contact.Name
+    payment_type: str = ""  # ACCRECPAYMENT (a customer paying an invoice), ACCPAYPAYMENT, ...
+    updated_at: datetime | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -151,12 +157,20 @@ def invoice_from(data: dict) -> RemoteInvoice:
 
 
 def payment_from(data: dict) -> RemotePayment:
+    invoice = data.get("Invoice") or {}
+    paid_on = ms_date(data.get("Date"))
     return RemotePayment(
         id=data.get("PaymentID", ""),
         amount=money(data.get("Amount")),
-        invoice_id=(data.get("Invoice") or {}).get("InvoiceID", ""),
+        invoice_id=invoice.get("InvoiceID", ""),
         status=data.get("Status", ""),
         version=data.get("UpdatedDateUTC", ""),
+        txn_date=paid_on.date() if paid_on else None,
+        reference=data.get("Reference") or "",
+        invoice_number=invoice.get("InvoiceNumber") or "",
+        contact_name=(invoice.get("Contact") or {}).get("Name") or "",
+        payment_type=data.get("PaymentType") or "",
+        updated_at=ms_date(data.get("UpdatedDateUTC")),
         raw=data,
     )
 

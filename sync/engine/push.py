@@ -1,0 +1,319 @@
+"""Push: drain the outbox into the books, batched, in dependency order, each item on its own.
+
+Contacts go first (invoices need their customer), then bills, then payments and credits. Each
+round claims a handful of operations with a conditional UPDATE and a lease, so two workers never
+send the same one; a worker killed mid-round leaves its claims to expire, and whoever claims them
+next looks for them in the books by their natural key before writing (the number of an invoice,
+the name of a customer, our reference on a payment), so nothing lands twice. A batch's answer is
+read item by item: one refused element fails alone and its siblings are never resent.
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from sync.engine.writers import Item, Outcome, Writer, writer_for
+from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
+from sync.providers.errors import ProviderError
+
+logger = logging.getLogger("firmsync.sync")
+
+STAGES = ("contact", "bill", "payment", "credit")
+LEASE = timedelta(minutes=2)
+# What each stage's writes point at.
+NEEDS = {
+    "contact": ("contact",),
+    "bill": ("contact", "bill"),
+    "payment": ("contact", "bill", "payment"),
+    "credit": ("contact", "bill", "credit", "credit_application"),
+}
+S = SyncOperation.Status
+
+
+def push_pending(*, connection: Connection, run: SyncRun | None = None) -> dict[str, int]:
+    """Send every pending operation of `connection`. Returns how many reached each end state."""
+    cfg = SyncSettings.objects.get(firm_id=connection.firm_id)
+    writer = writer_for(connection, cfg)
+    totals = {"done": 0, "failed": 0, "skipped": 0}
+    threads = max(1, min(writer.concurrency, settings.SYNC_PUSH_CONCURRENCY))
+    with ThreadPoolExecutor(threads) if threads > 1 else _Inline() as pool:
+        for entity in STAGES:
+            _stage(writer, pool, threads, connection, run, entity, totals)
+    return totals
+
+
+class _Inline:
+    """The pool's interface without threads (tests, and a concurrency of one)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items):
+        return [fn(i) for i in items]
+
+
+def _claim(connection: Connection, entity: str, limit: int) -> list[SyncOperation]:
+    now = timezone.now()
+    claimable = Q(status=S.PENDING) | Q(status=S.IN_FLIGHT, claimed_until__lt=now)
+    ids = list(
+        SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    until = now + LEASE
+    SyncOperation.objects.filter(claimable, pk__in=ids).update(
+        status=S.IN_FLIGHT, claimed_until=until, attempts=F("attempts") + 1
+    )
+    return list(
+        SyncOperation.objects.filter(pk__in=ids, status=S.IN_FLIGHT, claimed_until=until).order_by(
+            "id"
+        )
+    )
+
+
+def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dict:
+    """The links this round's writes point at: the records themselves and what they reference."""
+    wanted: dict[str, set[str]] = {e: set() for e in NEEDS[entity]}
+    for op in ops:
+        p = op.payload
+        wanted.get(entity, set()).add(op.local_id)
+        for ref, key in (("contact", "client_clio_id"), ("bill", "bill_clio_id")):
+            if ref in wanted and p.get(key) is not None:
+                wanted[ref].add(str(p[key]))
+        if "credit_application" in wanted:
+            wanted["credit_application"].add(op.local_id)
+    query = Q()
+    for e, ids in wanted.items():
+        if ids:
+            query |= Q(entity=e, local_id__in=ids)
+    if not query:
+        return {}
+    rows = ExternalLink.objects.filter(query, connection=connection)
+    return {(link.entity, link.local_id): link for link in rows}
+
+
+def _stage(writer: Writer, pool, threads, connection, run, entity, totals) -> None:
+    while True:
+        ops = _claim(connection, entity, writer.batch_max * threads)
+        if not ops:
+            return
+        try:
+            writer.prepare(entity, ops)
+            links = _links(connection, entity, ops)
+            outcomes, items, singles = _build(writer, connection, entity, ops, links)
+        except ProviderError:
+            # The provider stopped answering before any of these was sent: back to the queue now,
+            # not when the lease runs out (the next run would fail their dependants meanwhile).
+            _record(connection, run, ops, {}, totals)
+            raise
+        chunks = _chunks(items, writer.batch_max)
+        jobs = [("batch", chunk) for chunk in chunks] + [("one", op) for op in singles]
+        error = None
+        for answer in pool.map(partial(_send, writer, links), jobs):
+            if isinstance(answer, ProviderError):
+                error = error or answer
+            else:
+                outcomes.update(answer)
+        _record(connection, run, ops, outcomes, totals)
+        if error is not None:
+            # The provider stopped answering: what was not answered goes back to the queue.
+            raise error
+
+
+def _chunks(items: list[Item], size: int) -> list[list[Item]]:
+    """Same kind of record and same verb per call: Xero creates with PUT (a POST with a number
+    already in use would update someone else's invoice) and edits with POST."""
+    groups: dict[tuple[str, bool], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.remote_type, item.operation == "create"), []).append(item)
+    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+def _build(writer, connection, entity, ops, links):
+    outcomes: dict[int, Outcome] = {}
+    items: list[Item] = []
+    singles: list[SyncOperation] = []
+    linked_remote: set[str] = set()
+    if entity == "contact" and any(op.action == "create" for op in ops):
+        linked_remote = set(
+            ExternalLink.objects.filter(connection=connection, entity="contact").values_list(
+                "remote_id", flat=True
+            )
+        )
+    for op in ops:
+        if op.attempts > 1:
+            # Claimed before: it may be in the books already.
+            try:
+                found = writer.recover(op, links)
+            except ProviderError as exc:
+                found = None
+                logger.warning("recover_failed op=%s error=%s", op.pk, exc)
+            if found is not None:
+                outcomes[op.pk] = found
+                continue
+        if entity == "contact" and op.action == "create":
+            match = writer.match_contact(op, linked_remote)
+            if match is not None:
+                linked_remote.add(match.remote_id)
+                outcomes[op.pk] = match
+                continue
+        try:
+            built = writer.build(op, links)
+        except (KeyError, TypeError, ValueError) as exc:
+            # A payload this version cannot read: fail the record, not the run.
+            built = Outcome(error_code="invalid", error_message=f"Unreadable record ({exc}).")
+        if built is None:
+            singles.append(op)
+        elif isinstance(built, Outcome):
+            outcomes[op.pk] = built
+        else:
+            items.append(built)
+    return outcomes, items, singles
+
+
+def _send(writer: Writer, links: dict, job) -> dict[int, Outcome] | ProviderError:
+    kind, what = job
+    try:
+        if kind == "batch":
+            return writer.send(what)
+        return {what.pk: writer.send_one(what, links)}
+    except ProviderError as exc:
+        if kind == "one" and exc.status and 400 <= exc.status < 500 and exc.status != 429:
+            return {
+                what.pk: Outcome(error_code=exc.code or str(exc.status), error_message=exc.message)
+            }
+        return exc
+    finally:
+        if settings.SYNC_PUSH_CONCURRENCY > 1:
+            close_old_connections()
+
+
+@transaction.atomic
+def _record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) -> None:
+    now = timezone.now()
+    links: list[ExternalLink] = []
+    removed: list[tuple[str, str]] = []
+    changed: list[SyncOperation] = []
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+    for op in ops:
+        outcome = outcomes.get(op.pk)
+        if outcome is None:
+            # Not answered (the provider stopped): back to the queue, to be looked for first.
+            op.status, op.claimed_until = S.PENDING, None
+        elif outcome.ok:
+            op.status, op.done_at, op.remote_id = S.DONE, now, outcome.remote_id
+            op.error_code = op.error_message = ""
+            counts["done"] += 1
+            for entity, result in [(op.entity, outcome), *outcome.extra]:
+                if result.removed:
+                    removed.append((entity, op.local_id))
+                else:
+                    links.append(_link(connection, op, entity, result, now))
+        elif outcome.skipped:
+            op.status, op.error_message = S.SKIPPED, outcome.error_message
+            counts["skipped"] += 1
+        else:
+            op.status, op.failed_at = S.FAILED, now
+            op.error_code, op.error_message = outcome.error_code[:50], outcome.error_message
+            counts["failed"] += 1
+        op.claimed_until = None
+        changed.append(op)
+    links = _without_clashes(connection, links, changed, counts, now)
+    SyncOperation.objects.bulk_update(
+        changed,
+        [
+            "status",
+            "done_at",
+            "failed_at",
+            "remote_id",
+            "error_code",
+            "error_message",
+            "claimed_until",
+        ],
+    )
+    for entity, local_id in removed:
+        ExternalLink.objects.filter(
+            connection=connection, entity=entity, local_id=local_id
+        ).delete()
+    if links:
+        ExternalLink.objects.bulk_create(
+            links,
+            update_conflicts=True,
+            unique_fields=["connection", "entity", "local_id"],
+            update_fields=[
+                "remote_type",
+                "remote_id",
+                "remote_version",
+                "remote_number",
+                "remote_status",
+                "fingerprint",
+                "pushed_at",
+            ],
+        )
+    for key, value in counts.items():
+        totals[key] += value
+    if run is not None:
+        SyncRun.objects.filter(pk=run.pk).update(
+            done=F("done") + counts["done"],
+            failed=F("failed") + counts["failed"],
+            skipped=F("skipped") + counts["skipped"],
+            progress_at=now,
+        )
+
+
+def _without_clashes(connection, links, ops, counts, now) -> list[ExternalLink]:
+    """A books record is linked to one Clio record only. Should a write resolve to a record that
+    already belongs to another (a customer found by a name two Clio contacts share), that
+    operation fails and says which; the other link stands."""
+    taken = {
+        (row.remote_type, row.remote_id): row.local_id
+        for row in ExternalLink.objects.filter(
+            connection=connection, remote_id__in=[link.remote_id for link in links]
+        ).only("remote_type", "remote_id", "local_id", "entity")
+    }
+    by_local = {(op.entity, op.local_id): op for op in ops}
+    kept: list[ExternalLink] = []
+    for link in links:
+        owner = taken.get((link.remote_type, link.remote_id))
+        if owner is None or owner == link.local_id:
+            taken[(link.remote_type, link.remote_id)] = link.local_id
+            kept.append(link)
+            continue
+        op = by_local.get((link.entity, link.local_id))
+        if op is not None and op.status == S.DONE:
+            op.status, op.failed_at, op.error_code = S.FAILED, now, "already_linked"
+            op.error_message = (
+                f"The books record {link.remote_type} {link.remote_id} is already linked to "
+                f"Clio record {owner}. Rename one of the two so they differ, then retry."
+            )
+            counts["done"] -= 1
+            counts["failed"] += 1
+    return kept
+
+
+def _link(connection, op, entity, result: Outcome, now) -> ExternalLink:
+    return ExternalLink(
+        firm_id=connection.firm_id,
+        connection=connection,
+        entity=entity,
+        local_id=op.local_id,
+        remote_type=result.remote_type,
+        remote_id=result.remote_id,
+        remote_version=result.version[:64],
+        remote_number=result.number[:40],
+        remote_status=result.status[:30],
+        # The payload's print only for the record itself: an extra link has no plan of its own.
+        fingerprint=op.fingerprint if entity == op.entity else "",
+        pushed_at=now,
+    )

@@ -1,0 +1,231 @@
+"""A sync run: pull Clio → plan → push to the books, one firm at a time, with live progress.
+
+`sync_start` is the only way in (command, API, button, webhook inbox, poll): it refuses while a
+blocking preflight item fails, and hands back the firm's active run instead of starting a second.
+`sync_execute` does the work in the task worker (or inline with `--wait`). A run whose worker was
+killed goes quiet; the next start marks it failed and carries on from the outbox, where nothing
+already sent is sent twice.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from accounts.models import Firm, User
+from accounts.services import audit_record
+from sync.engine import plan, pull, push
+from sync.models import Connection, Side, SyncOperation, SyncRun
+from sync.preflight import Check, preflight_blocking, preflight_run
+from sync.providers.errors import ProviderAuthError, ProviderError
+from sync.selectors import connection_live
+
+logger = logging.getLogger("firmsync.sync")
+
+# A run that has shown no sign of life for this long lost its worker.
+STALE_AFTER = timedelta(minutes=3)
+ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+
+
+class SyncBlocked(Exception):
+    """Syncing cannot start: these preflight items fail (each says how to fix itself)."""
+
+    def __init__(self, checks: list[Check]):
+        self.checks = checks
+        names = "; ".join(f"{c.label} — {c.fix or c.detail}" for c in checks)
+        super().__init__(f"Syncing cannot start until these are fixed: {names}")
+
+
+def _stale(run: SyncRun) -> bool:
+    last = run.progress_at or run.started_at
+    return timezone.now() - last > STALE_AFTER
+
+
+def _connections(firm_id: int) -> tuple[Connection | None, Connection | None]:
+    return (
+        connection_live(firm_id=firm_id, side=Side.PRACTICE),
+        connection_live(firm_id=firm_id, side=Side.BOOKS),
+    )
+
+
+def sync_start(
+    *,
+    firm: Firm,
+    actor: User | None = None,
+    kind: str = "",
+    full: bool = False,
+    check: bool = True,
+    queue: bool = True,
+) -> SyncRun:
+    """Queue a run (or return the firm's active one). `check=False` is for the incremental path,
+    which only runs for firms whose preflight passed when their first run started."""
+    if check:
+        checks, _ = preflight_run(firm=firm)
+        blocking = preflight_blocking(checks)
+        if blocking:
+            raise SyncBlocked(blocking)
+    with transaction.atomic():
+        active = SyncRun.objects.select_for_update().filter(firm=firm, status__in=ACTIVE).first()
+        if active is not None and not _stale(active):
+            return active
+        if active is not None:
+            _abandon(active)
+        if not kind:
+            first = not SyncRun.objects.filter(firm=firm, phase=SyncRun.Phase.FINISHED).exists()
+            kind = "initial" if first else ("full" if full else "incremental")
+        run = SyncRun.objects.create(
+            firm=firm,
+            kind=kind,
+            status=SyncRun.Status.QUEUED,
+            phase=SyncRun.Phase.QUEUED,
+            started_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        if actor is not None:
+            audit_record(firm=firm, actor=actor, action="sync.start", obj=run, after={"kind": kind})
+        if queue:
+            transaction.on_commit(lambda: async_task("sync.tasks.sync_run", run.pk))
+    return run
+
+
+def _abandon(run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.FAILED,
+        phase=SyncRun.Phase.FINISHED,
+        finished_at=timezone.now(),
+        error="The worker stopped during this run. The next run carried on from where it got to; "
+        "nothing already written was written twice.",
+    )
+
+
+def _claim(run_id: int) -> SyncRun | None:
+    now = timezone.now()
+    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.RUNNING, started_at=now, progress_at=now
+    )
+    return SyncRun.objects.select_related("firm").get(pk=run_id) if claimed else None
+
+
+def _phase(run: SyncRun, phase: str, **fields) -> None:
+    fields.update(phase=phase, progress_at=timezone.now())
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+def sync_execute(*, run_id: int) -> SyncRun | None:
+    """Do one queued run. Returns None when another worker already took it."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    clio, books = _connections(run.firm_id)
+    if clio is None or books is None:
+        return _finish(run, error=_paused_reason(run.firm_id))
+    try:
+        if run.kind != "retry":
+            _phase(run, SyncRun.Phase.PULLING)
+            pulled = pull.pull_clio(connection_id=clio.pk, full=run.kind in ("initial", "full"))
+            _phase(run, SyncRun.Phase.PLANNING, pulled=sum(pulled.counts.values()))
+            plan.plan_firm(firm=run.firm, run=run)
+        pending = plan.pending_for(connection=books).filter(status=SyncOperation.Status.PENDING)
+        _phase(run, SyncRun.Phase.PUSHING, planned=pending.count())
+        push.push_pending(connection=books, run=run)
+    except ProviderAuthError as exc:
+        return _finish(run, error=f"{exc.provider.title()} refused the connection: {exc.message}")
+    except ProviderError as exc:
+        logger.warning("sync_run_failed run=%s error=%s", run.pk, exc)
+        return _finish(run, error=f"{exc.provider.title()} did not answer: {exc.message}")
+    return _finish(run)
+
+
+def _paused_reason(firm_id: int) -> str:
+    waiting = Connection.objects.filter(firm_id=firm_id, status=Connection.Status.NEEDS_RECONNECT)
+    if waiting.exists():
+        names = ", ".join(c.get_provider_display() for c in waiting)
+        return f"Syncing is paused: {names} needs reconnecting on the Bill Syncing page."
+    return "Syncing needs both Clio and the books connected on the Bill Syncing page."
+
+
+def _finish(run: SyncRun, error: str = "") -> SyncRun:
+    run.refresh_from_db()
+    if error:
+        status = SyncRun.Status.FAILED
+    elif run.failed:
+        status = SyncRun.Status.PARTIAL
+    else:
+        status = SyncRun.Status.SUCCEEDED
+    _phase(run, SyncRun.Phase.FINISHED, status=status, finished_at=timezone.now(), error=error)
+    return run
+
+
+def run_sync_now(*, firm: Firm, actor: User | None = None, full: bool = False) -> SyncRun:
+    """Start and execute in this process (the command's `--wait`)."""
+    run = sync_start(firm=firm, actor=actor, full=full, queue=False)
+    if run.status == SyncRun.Status.QUEUED:
+        sync_execute(run_id=run.pk)
+    else:
+        _wait_for(run)
+    run.refresh_from_db()
+    return run
+
+
+def _wait_for(run: SyncRun, poll: float = 1.0) -> None:
+    import time
+
+    while True:
+        run.refresh_from_db()
+        if run.status not in ACTIVE or _stale(run):
+            return
+        time.sleep(poll)
+
+
+def sync_incremental(*, firm_id: int) -> SyncRun | None:
+    """After a webhook's pull: plan and push what changed, as a small visible run."""
+    if not SyncRun.objects.filter(firm_id=firm_id, phase=SyncRun.Phase.FINISHED).exists():
+        return None  # the firm has not started syncing yet
+    firm = Firm.objects.get(pk=firm_id)
+    run = sync_start(firm=firm, kind="incremental", check=False, queue=False)
+    if run.status == SyncRun.Status.QUEUED:
+        return sync_execute(run_id=run.pk)
+    return run
+
+
+# -- failed records ------------------------------------------------------------------------------
+
+
+def operations_retry(*, firm: Firm, actor: User | None, ids: list[int] | None = None) -> int:
+    """Failed records go back to pending and a retry run sends them. Returns how many."""
+    failed = SyncOperation.objects.filter(firm=firm, status=SyncOperation.Status.FAILED)
+    if ids is not None:
+        failed = failed.filter(pk__in=ids)
+    count = failed.update(
+        status=SyncOperation.Status.PENDING, error_code="", error_message="", failed_at=None
+    )
+    if count:
+        if actor is not None:
+            audit_record(firm=firm, actor=actor, action="sync.retry", after={"records": count})
+        sync_start(firm=firm, actor=None, kind="retry", check=False)
+    return count
+
+
+@dataclass
+class Progress:
+    percent: int
+    eta_seconds: int | None
+    remaining: int
+
+
+def run_progress(run: SyncRun) -> Progress:
+    """Share of the push done, and an ETA from the rate so far (None until there is a rate)."""
+    if run.phase == SyncRun.Phase.FINISHED:
+        return Progress(100, 0, 0)
+    if run.phase != SyncRun.Phase.PUSHING or not run.planned:
+        return Progress({"queued": 0, "pulling": 5, "planning": 10}.get(run.phase, 10), None, 0)
+    finished = run.done + run.failed + run.skipped
+    remaining = max(run.planned - finished, 0)
+    percent = 10 + int(90 * min(finished, run.planned) / run.planned)
+    elapsed = (timezone.now() - run.started_at).total_seconds()
+    eta = int(elapsed / finished * remaining) if finished else None
+    return Progress(percent, eta, remaining)
