@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api_runs import (
+    FailedRecordListApi,
+    FailedRecordRetryApi,
+    SyncRunDetailApi,
+    SyncRunListApi,
+)
 
 urlpatterns = [
     path("v1/me", MeApi.as_view(), name="api_me"),
@@ -13,6 +19,10 @@ urlpatterns = [
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
     path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),
     path("v1/sync/preflight", PreflightApi.as_view(), name="api_preflight"),
+    path("v1/sync/runs", SyncRunListApi.as_view(), name="api_sync_runs"),
+    path("v1/sync/runs/<int:run_id>", SyncRunDetailApi.as_view(), name="api_sync_run"),
+    path("v1/sync/failures", FailedRecordListApi.as_view(), name="api_sync_failures"),
+    path("v1/sync/failures/retry", FailedRecordRetryApi.as_view(), name="api_sync_retry"),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),

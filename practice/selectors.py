@@ -1,9 +1,10 @@
 """Reads of the Clio mirror, scoped to the member's firm."""
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
 
 from accounts.models import Membership
-from practice.models import Matter
+from practice.models import Bill, Matter
 
 
 def matters_list(*, member: Membership, search: str = "") -> QuerySet[Matter]:
@@ -23,3 +24,17 @@ def matters_list(*, member: Membership, search: str = "") -> QuerySet[Matter]:
             | Q(client__name__icontains=search)
         )
     return qs
+
+
+def bill_get_for_member(*, member: Membership, bill_id: int) -> Bill:
+    """One bill of the member's firm, with its client, matters and lines; 404 when missing or
+    another firm's (the same answer, so ids reveal nothing)."""
+    found = (
+        Bill.objects.filter(firm_id=member.firm_id, pk=bill_id)
+        .select_related("client")
+        .prefetch_related("matters", "lines")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such bill.")
+    return found

@@ -102,3 +102,28 @@ def _guess(facts: books.BooksFacts, role: str) -> str:
             if word in account.name.lower() or word in account.subtype.lower():
                 return account.id
     return ""
+
+
+class BooksPaymentResolveForm(forms.Form):
+    """What became of a payment found only in the books: one of the usual answers, or in words."""
+
+    REASONS = [
+        ("recorded_in_clio", "Recorded in Clio now"),
+        ("not_client_payment", "Not a client payment (e.g. a refund or transfer)"),
+        ("other", "Other"),
+    ]
+
+    reason = forms.ChoiceField(choices=REASONS, widget=forms.RadioSelect)
+    other = forms.CharField(required=False, max_length=200, label="What happened")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("other") or "").strip():
+            self.add_error("other", "Say what happened to this payment.")
+        return data
+
+    def resolution(self) -> str:
+        reason = self.cleaned_data["reason"]
+        if reason == "other":
+            return f"Other: {self.cleaned_data['other'].strip()}"
+        return dict(self.REASONS)[reason]

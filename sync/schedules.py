@@ -20,6 +20,13 @@ SCHEDULES = [
         "minutes": 5,
     },
     {
+        # Payments typed straight into the books, which Clio would otherwise never hear of.
+        "name": "firmsync:books-payments-scan",
+        "func": "sync.tasks.books_payments_poll",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
+    {
         # Clio webhooks expire after at most 31 days; renew the ones due within a week.
         "name": "firmsync:clio-webhooks-renew",
         "func": "sync.tasks.clio_webhooks_renew",

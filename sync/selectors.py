@@ -4,8 +4,15 @@ from datetime import datetime, timedelta
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Membership
-from sync.models import Connection, Provider, Side, WorkerHeartbeat
+from accounts.models import Firm, Membership
+from sync.models import (
+    BooksOnlyPayment,
+    Connection,
+    Provider,
+    Side,
+    SyncOperation,
+    WorkerHeartbeat,
+)
 from sync.schedules import HEARTBEAT_MINUTES
 
 
@@ -55,5 +62,31 @@ def connection_get_for_member(*, member: Membership, connection_id: int) -> Conn
     return found
 
 
+def operation_get_for_member(*, member: Membership, operation_id: int) -> SyncOperation:
+    """One outbox row of the member's firm; missing and another firm's give the same 404."""
+    found = (
+        SyncOperation.objects.filter(firm_id=member.firm_id, pk=operation_id)
+        .select_related("connection")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such sync record.")
+    return found
+
+
 BOOKS_PROVIDERS = [Provider.QUICKBOOKS, Provider.XERO]
 CLIO_REGIONS = [("us", "United States"), ("ca", "Canada"), ("eu", "Europe"), ("au", "Australia")]
+
+
+def books_only_payments_open(*, firm: Firm) -> list[BooksOnlyPayment]:
+    """Payments found only in the books that nobody has dealt with yet, newest first."""
+    rows = BooksOnlyPayment.objects.filter(firm=firm, resolved_at__isnull=True)
+    return list(rows.select_related("connection").order_by("-date", "-detected_at", "-pk"))
+
+
+def books_only_payment_get_for_member(*, member: Membership, payment_id: int) -> BooksOnlyPayment:
+    """One of the member's firm's books-only payments; missing and another firm's give one 404."""
+    found = BooksOnlyPayment.objects.filter(firm_id=member.firm_id, pk=payment_id).first()
+    if found is None:
+        raise Http404("No such payment.")
+    return found

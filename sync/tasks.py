@@ -1,8 +1,10 @@
 """django-q2 tasks: take ids, load, call one service, return."""
 
+from django_q.tasks import async_task
+
 from sync import webhooks
-from sync.engine import pull
-from sync.models import Connection
+from sync.engine import books_watch, pull, run
+from sync.models import Connection, Side
 from sync.services import heartbeat_record
 
 
@@ -19,12 +21,36 @@ def clio_webhooks_renew() -> int:
 
 
 def clio_inbox_process(connection_id: int) -> int:
-    return pull.inbox_process(connection_id=connection_id)
+    """Webhook deliveries: pull what they name, then plan and push it as a small run."""
+    events = pull.inbox_process(connection_id=connection_id)
+    if events:
+        firm_id = Connection.objects.values_list("firm_id", flat=True).get(pk=connection_id)
+        run.sync_incremental(firm_id=firm_id)
+    return events
+
+
+def sync_run(run_id: int) -> str:
+    done = run.sync_execute(run_id=run_id)
+    return done.status if done else "taken by another worker"
 
 
 def clio_poll() -> int:
     """The safety net behind webhooks: an `updated_since` pull for every live Clio connection."""
     live = Connection.objects.filter(provider="clio", status=Connection.Status.CONNECTED)
-    for connection_id in live.values_list("pk", flat=True):
+    for connection_id, firm_id in live.values_list("pk", "firm_id"):
         pull.pull_clio(connection_id=connection_id)
+        run.sync_incremental(firm_id=firm_id)
     return live.count()
+
+
+def books_payments_scan(connection_id: int) -> int:
+    return books_watch.books_payments_scan(connection_id=connection_id)
+
+
+def books_payments_poll() -> int:
+    """One scan task per live books connection, so one failing connection holds up no other."""
+    live = Connection.objects.filter(side=Side.BOOKS, status=Connection.Status.CONNECTED)
+    ids = list(live.values_list("pk", flat=True))
+    for connection_id in ids:
+        async_task("sync.tasks.books_payments_scan", connection_id)
+    return len(ids)

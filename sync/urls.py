@@ -1,6 +1,14 @@
 from django.urls import path
 
-from sync import views, views_connect, views_setup, views_webhooks
+from sync import (
+    views,
+    views_bills,
+    views_books,
+    views_connect,
+    views_setup,
+    views_status,
+    views_webhooks,
+)
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -32,5 +40,21 @@ urlpatterns = [
         name="preflight_fix",
     ),
     path("flagged-bills/", views.flagged_bills, name="flagged_bills"),
+    path("sync/", views_status.status_page, name="sync_status"),
+    path("sync/live/", views_status.status_live, name="sync_status_live"),
+    path("sync/start/", views_status.start, name="sync_start"),
+    path("sync/failed/retry/", views_status.retry_all, name="sync_retry_all"),
+    path(
+        "sync/failed/<int:operation_id>/retry/",
+        views_status.retry_one,
+        name="sync_operation_retry",
+    ),
+    path("bills/", views_bills.bills, name="bills"),
+    path("bills/<int:bill_id>/", views_bills.bill_detail, name="bill_detail"),
+    path(
+        "sync/books-payments/<int:payment_id>/resolve/",
+        views_books.books_payment_resolve,
+        name="books_payment_resolve",
+    ),
     path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

@@ -11,8 +11,17 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
-from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
-from sync.models import Connection, Provider, Side, SyncSettings
+from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE
+from practice.models import Bill
+from sync.models import (
+    BooksOnlyPayment,
+    Connection,
+    Provider,
+    Side,
+    SyncOperation,
+    SyncRun,
+    SyncSettings,
+)
 from tests.factories import MembershipFactory
 
 
@@ -61,9 +70,58 @@ def _connection(firm, member):
     return {"connection_id": conn.pk}
 
 
+def _failed_operation(firm, member):
+    books = Connection.objects.filter(firm=firm, side=Side.BOOKS).first() or (
+        Connection.objects.create(
+            firm=firm,
+            provider=Provider.QUICKBOOKS,
+            side=Side.BOOKS,
+            external_id=secrets.token_hex(4),
+        )
+    )
+    op = SyncOperation.objects.create(
+        firm=firm,
+        connection=books,
+        entity="bill",
+        action="create",
+        local_id="1",
+        source_version="e1",
+        idempotency_key=secrets.token_hex(16),
+        payload={},
+        fingerprint="f",
+        status=SyncOperation.Status.FAILED,
+        error_code="6000",
+    )
+    return {"operation_id": op.pk}
+
+
+def _bill(firm, member):
+    bill = Bill.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), state="draft")
+    return {"bill_id": bill.pk}
+
+
+def _books_payment(firm, member):
+    books = Connection.objects.filter(firm=firm, side=Side.BOOKS).first() or (
+        Connection.objects.create(
+            firm=firm,
+            provider=Provider.QUICKBOOKS,
+            side=Side.BOOKS,
+            external_id=secrets.token_hex(4),
+        )
+    )
+    payment = BooksOnlyPayment.objects.create(
+        firm=firm, connection=books, remote_id=secrets.token_hex(4), amount="120.00"
+    )
+    return {"payment_id": payment.pk}
+
+
 def _settings(firm, member):
     SyncSettings.objects.get_or_create(firm=firm, defaults={"start_date": timezone.localdate()})
     return {}
+
+
+def _sync_run(firm, member):
+    return {"run_id": SyncRun.objects.create(firm=firm).pk}
 
 
 ROUTE_CASES: dict[str, Case] = {
@@ -87,12 +145,26 @@ ROUTE_CASES: dict[str, Case] = {
     "connection_disconnect": Case("post", MANAGE_FIRM, _connection),
     "sync_setup": Case(roles=MANAGE_FIRM),
     "preflight_fix": Case("post", MANAGE_FIRM, kwargs={"key": "qbo_custom_numbers"}),
+    "books_payment_resolve": Case(
+        "post", TRUST_WRITE, _books_payment, {"reason": "recorded_in_clio"}
+    ),
+    "sync_status": Case(),
+    "sync_status_live": Case(),
+    "sync_start": Case("post", TRUST_WRITE),
+    "sync_retry_all": Case("post", TRUST_WRITE),
+    "sync_operation_retry": Case("post", TRUST_WRITE, _failed_operation),
+    "bills": Case(),
+    "bill_detail": Case(setup=_bill),
     "api_me": Case(api=True),
     "api_firm": Case(api=True),
     "api_members": Case(api=True),
     "api_connections": Case(api=True),
     "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
     "api_preflight": Case(roles=MANAGE_FIRM, api=True),
+    "api_sync_runs": Case(api=True),
+    "api_sync_run": Case(api=True, setup=_sync_run),
+    "api_sync_failures": Case(api=True),
+    "api_sync_retry": Case("post", TRUST_WRITE, api=True),
 }
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.
