@@ -18,23 +18,17 @@ def sandboxes(live_server, settings):
     return live_server
 
 
-def test_lakeside_connects_clio_then_xero_choosing_an_organisation(page, sandboxes, screenshot):
-    admin = MembershipFactory(
-        role=Role.ADMIN, firm=FirmFactory(name="Lakeside Legal", slug="lakeside")
-    )
-    clio_user = control(
-        sandboxes.url, "clio", "accounts", {"name": "Lakeside Legal", "region": "us"}
-    )["users"][0]
-    xero = control(sandboxes.url, "xero", "seed", {"preset": "demo"})
-    sign_in(page, sandboxes, admin.user.email)
-    page.goto(f"{sandboxes.url}/settings/bill-syncing/")
-    screenshot("1-empty")
-
+def connect_clio_and_xero(page, base: str, clio_user: dict, xero: dict, screenshot=None) -> str:
+    """On the Bill Syncing page: Connect Clio, Connect Xero, consent to every organisation, then
+    choose the first. Returns the chosen organisation's name."""
+    shot = screenshot or (lambda step: None)
+    page.goto(f"{base}/settings/bill-syncing/")
+    shot("1-empty")
     page.get_by_label("Where your Clio account lives").select_option("us")
     page.get_by_role("button", name="Connect Clio").click()
     page.locator("#email").fill(clio_user["email"])
     page.locator("#password").fill(clio_user["password"])
-    screenshot("2-clio-consent")
+    shot("2-clio-consent")
     page.get_by_role("button", name="Allow access").click()
     expect(page.get_by_text("Clio is connected as")).to_be_visible()
 
@@ -44,7 +38,7 @@ def test_lakeside_connects_clio_then_xero_choosing_an_organisation(page, sandbox
     page.get_by_role("button", name="Log in").click()
     for org in xero["organisations"]:
         page.get_by_label(org["tenantName"], exact=True).check()
-    screenshot("3-xero-consent")
+    shot("3-xero-consent")
     page.get_by_role("button", name="Allow access").click()
 
     expect(
@@ -56,12 +50,23 @@ def test_lakeside_connects_clio_then_xero_choosing_an_organisation(page, sandbox
     expect(page.get_by_text(f"Xero is connected as {chosen}.")).to_be_visible()
     expect(page.get_by_test_id("connected-as-clio")).to_contain_text("Clio")
     expect(page.get_by_test_id("connected-as-xero")).to_contain_text(chosen)
+    return chosen
+
+
+def test_lakeside_connects_clio_then_xero_choosing_an_organisation(page, sandboxes, screenshot):
+    admin = MembershipFactory(
+        role=Role.ADMIN, firm=FirmFactory(name="Lakeside Legal", slug="lakeside")
+    )
+    clio_user = control(
+        sandboxes.url, "clio", "accounts", {"name": "Lakeside Legal", "region": "us"}
+    )["users"][0]
+    xero = control(sandboxes.url, "xero", "seed", {"preset": "demo"})
+    sign_in(page, sandboxes, admin.user.email)
+    chosen = connect_clio_and_xero(page, sandboxes.url, clio_user, xero, screenshot)
     expect(page.get_by_test_id("preflight-summary")).to_be_visible(timeout=20000)
     screenshot("4-both-connected")
-    assert set(Connection.objects.filter(firm=admin.firm).values_list("provider", flat=True)) == {
-        "clio",
-        "xero",
-    }
+    made = dict(Connection.objects.filter(firm=admin.firm).values_list("provider", "external_name"))
+    assert set(made) == {"clio", "xero"} and made["xero"] == chosen
 
 
 def test_preflight_flags_custom_numbers_and_fix_it_for_me_fixes_it(
