@@ -30,11 +30,14 @@ run: install
 	DEBUG=True $(PY) manage.py seed_demo
 	DEBUG=True $(PY) manage.py rundemo
 
+# Tests run on TEST_WORKERS processes (pytest-xdist), each with its own test database.
+TEST_WORKERS ?= 2
+
 test: install
-	FIRMSYNC_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+	FIRMSYNC_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: install
-	FIRMSYNC_TESTING=1 $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+	FIRMSYNC_TESTING=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -44,6 +47,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The reference firm's initial sync into QuickBooks and Xero, and the incremental latency; writes
+# bench/results.json, prints PASS/FAIL per target, fails on a FAIL. BENCH_SCALE=0.1 for a smoke run.
+bench: install
+	$(PY) -m bench
 
 # Refresh the vendored front-end libraries from the npm registry (versions in static/vendor/VERSIONS.md).
 vendor:
