@@ -144,7 +144,10 @@ else:
     # connection instead of a new server process (Django closes the pool before dropping the test
     # database). A throwaway database need not wait for the disk on every commit either.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"pool": {"min_size": 2, "max_size": 24, "timeout": 60}, "options": "-c synchronous_commit=off"}
+        {
+            "pool": {"min_size": 2, "max_size": 24, "timeout": 60},
+            "options": "-c synchronous_commit=off",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
