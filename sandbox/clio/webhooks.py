@@ -349,10 +349,18 @@ def kick() -> None:
 
 
 def _run_worker() -> None:
-    """Send due deliveries; sleep until retries fall due; stop when nothing is pending."""
+    """Send due deliveries; sleep until retries fall due; stop when nothing is pending. It stops
+    only under the lock `kick` takes, after one last look: a delivery queued while it was about
+    to stop is either seen here or finds no sender and starts one."""
+    global _worker
     try:
-        while Delivery.objects.filter(status=Delivery.PENDING).exists():
-            if not process_due():
-                time.sleep(1)
+        while True:
+            while Delivery.objects.filter(status=Delivery.PENDING).exists():
+                if not process_due():
+                    time.sleep(1)
+            with _worker_lock:
+                if not Delivery.objects.filter(status=Delivery.PENDING).exists():
+                    _worker = None
+                    return
     finally:
         connection.close()  # this thread's own connection
