@@ -160,6 +160,7 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
             status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
         ).values_list("local_id", flat=True)
     )
+    wanted: dict[str, SyncOperation] = {}
     for row in rows:
         payload = to_payload(row)
         print_ = fingerprint(payload)
@@ -175,23 +176,39 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
         key = idempotency_key(
             books.firm_id, books.provider, books.external_id, entity, row.clio_id, was, print_
         )
-        _, created = SyncOperation.objects.get_or_create(
+        wanted[key] = SyncOperation(
             idempotency_key=key,
-            defaults={
-                "firm_id": books.firm_id,
-                "connection": books,
-                "run": run,
-                "entity": entity,
-                "action": action,
-                "local_id": str(row.clio_id),
-                "source_version": row.etag,
-                "payload": payload,
-                "fingerprint": print_,
-            },
+            firm_id=books.firm_id,
+            connection=books,
+            run=run,
+            entity=entity,
+            action=action,
+            local_id=str(row.clio_id),
+            source_version=row.etag,
+            payload=payload,
+            fingerprint=print_,
         )
-        queued += created
+    queued += _queue(list(wanted.values()))
     plan.queued[entity] = queued
     plan.unchanged[entity] = unchanged
+
+
+def _queue(ops: list[SyncOperation], chunk: int = 500) -> int:
+    """Insert the operations not already in the outbox (by idempotency key), a chunk at a time;
+    returns how many were new. The key's unique constraint keeps a concurrent plan from adding
+    one twice."""
+    added = 0
+    for start in range(0, len(ops), chunk):
+        part = ops[start : start + chunk]
+        known = set(
+            SyncOperation.objects.filter(
+                idempotency_key__in=[op.idempotency_key for op in part]
+            ).values_list("idempotency_key", flat=True)
+        )
+        new = [op for op in part if op.idempotency_key not in known]
+        SyncOperation.objects.bulk_create(new, ignore_conflicts=True)
+        added += len(new)
+    return added
 
 
 def pending_for(*, connection: Connection):
