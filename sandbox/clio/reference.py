@@ -94,10 +94,14 @@ def _copy(objs: list[Record]) -> None:
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [objs[-1].id])
 
 
-def seed_reference(account: Account, user_id: int) -> dict:
+def seed_reference(account: Account, user_id: int, size: int | None = None) -> dict:
+    """`size` = how many contacts (default N_CONTACTS), to scale the firm down for a quick run;
+    each contact keeps its matter, four bills of ten lines, their payments and six trust
+    transactions."""
     rng = random.Random(2025)
     banks = {r.data["type"]: r for r in Record.objects.filter(account=account, type="bank_account")}
-    contacts = bulk_insert(account, "contact", [_contact(i) for i in range(N_CONTACTS)])
+    n_contacts = N_CONTACTS if size is None else size
+    contacts = bulk_insert(account, "contact", [_contact(i) for i in range(n_contacts)])
     matters = bulk_insert(
         account, "matter", [_matter(c, i, user_id) for i, c in enumerate(contacts)]
     )

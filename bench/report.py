@@ -1,0 +1,194 @@
+"""From sandbox counters and timings to the benchmark's numbers, targets and table. Pure."""
+
+import math
+from dataclasses import dataclass
+
+from bench.limits import BOOKS, Calls, floor, project
+
+# OAuth calls go to the token hosts, not the API, and count against none of the API limits.
+AUTH_ENDPOINTS = {
+    "clio": {"POST /oauth/token", "POST /oauth/deauthorize"},
+    "quickbooks": {"POST oauth2/v1/tokens/bearer", "POST oauth2/tokens/revoke"},
+    "xero": {"POST connect/token", "POST connect/revocation", "GET authorize", "POST authorize"},
+}
+# QuickBooks counts every item of a batch under this name as well as the batch call itself.
+BATCH_ITEM = "batch item"
+BATCH_CALL = "POST batch"
+# Intuit's query language may be sent with POST; it reads.
+READ_POSTS = {"POST query"}
+
+PROJECTED_OVER_FLOOR = 1.2
+CPU_MS_PER_RECORD = 2.0
+INCREMENTAL_P95_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class CallCounts:
+    reads: int = 0
+    writes: int = 0
+    batch: int = 0  # of the writes, calls to the batch endpoint
+    batch_items: int = 0
+    auth: int = 0
+    throttled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.reads + self.writes
+
+
+def counters_diff(before: dict, after: dict) -> dict[str, dict[str, int]]:
+    """Calls per endpoint and status made between two `_control/counters` snapshots."""
+    out: dict[str, dict[str, int]] = {}
+    old = before.get("endpoints", {})
+    for endpoint, statuses in after.get("endpoints", {}).items():
+        for status, count in statuses.items():
+            made = count - old.get(endpoint, {}).get(status, 0)
+            if made:
+                out.setdefault(endpoint, {})[status] = made
+    return out
+
+
+def classify(provider: str, endpoints: dict[str, dict[str, int]]) -> CallCounts:
+    reads = writes = batch = items = auth = throttled = 0
+    for endpoint, statuses in endpoints.items():
+        n = sum(statuses.values())
+        throttled += statuses.get("429", 0)
+        if endpoint == BATCH_ITEM:
+            items += n
+        elif endpoint in AUTH_ENDPOINTS[provider]:
+            auth += n
+        elif endpoint.startswith(("GET ", "HEAD ")) or endpoint in READ_POSTS:
+            reads += n
+        else:
+            writes += n
+            batch += n if endpoint == BATCH_CALL else 0
+    return CallCounts(reads, writes, batch, items, auth, throttled)
+
+
+def p95(samples: list[float]) -> float | None:
+    """Nearest-rank 95th percentile (of 20 samples, the 19th smallest)."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One provider's initial sync, as measured."""
+
+    books: CallCounts
+    clio: CallCounts
+    records_written: int
+    clio_records: dict[str, int]  # records the sync must read from Clio, by resource
+    cpu_seconds: float
+    wall_seconds: float
+
+
+def provider_result(provider: str, m: Measured) -> dict:
+    limits = BOOKS[provider]
+    made = project(
+        books=limits, clio_calls=m.clio.total, books_calls=Calls(m.books.total, m.books.batch)
+    )
+    least = floor(books=limits, records=m.records_written, clio_records=m.clio_records)
+    per_record = m.cpu_seconds * 1000 / m.records_written if m.records_written else None
+    return {
+        "records_written": m.records_written,
+        "write_calls": m.books.writes,
+        # Records per write call, whatever the endpoint: what batching achieved end to end.
+        "elements_per_write_call": _ratio(m.records_written, m.books.writes),
+        "book_read_calls": m.books.reads,
+        "clio_read_calls": m.clio.reads,
+        "engine_cpu_ms_per_record": _round(per_record, 3),
+        "wall_seconds": round(m.wall_seconds, 1),
+        "projected_minutes": round(made.minutes, 2),
+        "floor_minutes": round(least.minutes, 2),
+        "details": {
+            "binding_limit": made.binding,
+            "projected_clio_minutes": round(made.clio_minutes, 2),
+            "projected_books_minutes": round(made.books_minutes, 2),
+            "floor_clio_minutes": round(least.clio_minutes, 2),
+            "floor_books_minutes": round(least.books_minutes, 2),
+            "clio_write_calls": m.clio.writes,
+            "batch_calls": m.books.batch,
+            "batch_items": m.books.batch_items,
+            "oauth_calls": m.books.auth + m.clio.auth,
+            "throttled_429": m.books.throttled + m.clio.throttled,
+            "engine_cpu_seconds": round(m.cpu_seconds, 2),
+        },
+    }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 2) if b else None
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: float | None
+    target: float | None
+    passed: bool
+
+
+def _at_most(name: str, value, target) -> Check:
+    ok = value is not None and target is not None and value <= target
+    return Check(name, value, target, ok)
+
+
+def checks(results: dict, providers: list[str]) -> list[Check]:
+    out = []
+    for p in providers:
+        r = results.get(p) or {}
+        floor_minutes = r.get("floor_minutes")
+        target = round(PROJECTED_OVER_FLOOR * floor_minutes, 2) if floor_minutes else None
+        out.append(
+            _at_most(f"{p} projected_minutes <= 1.2 x floor", r.get("projected_minutes"), target)
+        )
+        out.append(
+            _at_most(
+                f"{p} engine_cpu_ms_per_record <= 2",
+                r.get("engine_cpu_ms_per_record"),
+                CPU_MS_PER_RECORD,
+            )
+        )
+    p95_seconds = results.get("incremental_p95_seconds")
+    out.append(_at_most("incremental_p95_seconds <= 10", p95_seconds, INCREMENTAL_P95_SECONDS))
+    return out
+
+
+ROWS = (
+    "records_written",
+    "write_calls",
+    "elements_per_write_call",
+    "book_read_calls",
+    "clio_read_calls",
+    "engine_cpu_ms_per_record",
+    "wall_seconds",
+    "projected_minutes",
+    "floor_minutes",
+    "incremental_p95_seconds",
+)
+
+
+def table(results: dict, providers: list[str], found: list[Check]) -> str:
+    width = max(len(r) for r in ROWS) + 2
+    lines = ["".ljust(width) + "".join(p.rjust(14) for p in providers)]
+    for row in ROWS:
+        cells = "".join(_cell((results.get(p) or {}).get(row)).rjust(14) for p in providers)
+        lines.append(row.ljust(width) + cells)
+    lines.append("")
+    for c in found:
+        verdict = "PASS" if c.passed else "FAIL"
+        lines.append(f"{verdict}  {c.name}: {_cell(c.value)} (target {_cell(c.target)})")
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.3f}".rstrip("0").rstrip(".")
