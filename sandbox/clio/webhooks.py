@@ -343,7 +343,7 @@ def kick() -> None:
     if setting("webhook_delivery") != "background":
         return
     with _worker_lock:
-        if _worker is None or not _worker.is_alive():
+        if _worker is None or not _worker.is_alive() or getattr(_worker, "stopping", False):
             _worker = threading.Thread(target=_run_worker, name="clio-webhooks", daemon=True)
             _worker.start()
 
@@ -352,7 +352,6 @@ def _run_worker() -> None:
     """Send due deliveries; sleep until retries fall due; stop when nothing is pending. It stops
     only under the lock `kick` takes, after one last look: a delivery queued while it was about
     to stop is either seen here or finds no sender and starts one."""
-    global _worker
     try:
         while True:
             while Delivery.objects.filter(status=Delivery.PENDING).exists():
@@ -360,7 +359,7 @@ def _run_worker() -> None:
                     time.sleep(1)
             with _worker_lock:
                 if not Delivery.objects.filter(status=Delivery.PENDING).exists():
-                    _worker = None
+                    threading.current_thread().stopping = True
                     return
     finally:
         connection.close()  # this thread's own connection
