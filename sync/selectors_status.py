@@ -416,6 +416,11 @@ BILL_STATES = {
 }
 
 
+def bill_state_label(state: str) -> str:
+    """How a Clio bill state reads on our pages: "awaiting_payment" → "Awaiting payment"."""
+    return BILL_STATES.get(state) or state.replace("_", " ").capitalize()
+
+
 def bills_list(*, member: Membership, books: Connection | None, search: str = "", state: str = ""):
     """The firm's mirrored bills, newest first, each with the invoice it became (number and status
     as the books last said) and whether a write for it has failed: one query however many bills."""

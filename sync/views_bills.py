@@ -24,7 +24,7 @@ def bill_detail(request, bill_id: int):
         "sync/bill_detail.html",
         {
             "bill": bill,
-            "state_label": bill.state.replace("_", " ").capitalize(),
+            "state_label": selectors_status.bill_state_label(bill.state),
             "matters": list(bill.matters.all()),
             "lines": list(bill.lines.all()),
             "books": books,
@@ -44,7 +44,7 @@ def bills(request):
     found = selectors_status.bills_list(member=member, books=books, search=search, state=state)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     for bill in page:
-        bill.state_label = selectors_status.BILL_STATES.get(bill.state, bill.state)
+        bill.state_label = selectors_status.bill_state_label(bill.state)
     return render(
         request,
         "sync/bills.html",
