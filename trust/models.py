@@ -1,1 +1,236 @@
-"""Trust ledgers, requests and reconciliations."""
+"""Client trust money: trust bank accounts, the append-only journal of entries, per-matter client
+ledgers, trust requests and compliance exceptions.
+
+ABA Model Rule 1.15 and the state rules built on it: a client's ledger never goes below zero on
+FirmSync's watch, records are kept, corrections are reversing entries, never edits.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Firm
+from practice.models import Bill, Matter
+
+
+class TrustAccount(models.Model):
+    """A trust (IOLTA) bank account, read from Clio's bank accounts of type TrustAccount."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="trust_accounts")
+    clio_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="USD")
+    is_primary = models.BooleanField(default=False)
+    jurisdiction = models.CharField(
+        max_length=40, blank=True, help_text="The state bar whose trust rules apply, e.g. US-CA."
+    )
+    institution = models.CharField(max_length=200, blank=True)
+    account_number_last4 = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "clio_id"], name="trust_account_clio_once"),
+            models.UniqueConstraint(
+                fields=["firm"], condition=Q(is_primary=True), name="trust_account_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientLedger(models.Model):
+    """One client ledger: a matter's money in one trust account.
+
+    Its balance is summed from entries, never stored; the row exists so that every FirmSync-made
+    entry can lock the ledger (`select_for_update`) before it checks the balance.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(TrustAccount, on_delete=models.PROTECT, related_name="ledgers")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="trust_ledgers")
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["matter__display_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "matter"], name="trust_ledger_one_per_matter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matter} in {self.account}"
+
+
+class EntryKind(models.TextChoices):
+    DEPOSIT = "deposit", "Deposit"
+    DISBURSEMENT = "disbursement", "Disbursement"
+    TRANSFER_OUT = "transfer_out", "Transfer to another matter"
+    TRANSFER_IN = "transfer_in", "Transfer from another matter"
+    EARNED_FEE = "earned_fee", "Earned fees to operating"
+    BILL_PAYMENT = "bill_payment", "Bill paid from trust"
+    REFUND = "refund", "Refund to client"
+    BANK_FEE = "bank_fee", "Bank fee"
+    FIRM_FUNDS = "firm_funds", "Firm funds to cover a bank fee"
+    REVERSAL = "reversal", "Reversal"
+
+
+# Money into the trust account or a ledger; every other kind (but reversal) takes money out.
+KINDS_IN = frozenset({EntryKind.DEPOSIT, EntryKind.TRANSFER_IN, EntryKind.FIRM_FUNDS})
+# Bank fees and the firm's own money that covers them belong to no client.
+KINDS_WITHOUT_MATTER = frozenset({EntryKind.BANK_FEE, EntryKind.FIRM_FUNDS})
+
+
+class EntrySource(models.TextChoices):
+    CLIO = "clio", "Clio"
+    FIRMSYNC = "firmsync", "FirmSync"
+    API = "api", "API"
+
+
+class TrustEntry(models.Model):
+    """One posted movement of trust money. Append-only: on PostgreSQL a trigger refuses UPDATE and
+    DELETE; a mistake is corrected by a reversal that names the entry it reverses."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "In"
+        OUT = "out", "Out"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(TrustAccount, on_delete=models.PROTECT, related_name="entries")
+    ledger = models.ForeignKey(
+        ClientLedger, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    date = models.DateField()
+    description = models.CharField(max_length=255, blank=True)
+    payee = models.CharField(max_length=200, blank=True, help_text="Payer or payee.")
+    reference = models.CharField(max_length=100, blank=True, help_text="Cheque or wire number.")
+    source = models.CharField(max_length=10, choices=EntrySource.choices)
+    source_id = models.CharField(
+        max_length=100,
+        help_text="Clio transaction (bank_transaction:123) or the FirmSync request that made it.",
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    transfer_group = models.UUIDField(
+        null=True, blank=True, help_text="The two legs of a transfer between matters share it."
+    )
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="trust_entries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="trust_entry_amount_positive"),
+            models.UniqueConstraint(
+                fields=["firm", "source", "source_id"], name="trust_entry_source_once"
+            ),
+            # A client's money always sits on a client ledger; only bank fees and the firm's
+            # own money covering them stand outside one.
+            models.CheckConstraint(
+                condition=Q(ledger__isnull=False) | Q(kind__in=sorted(KINDS_WITHOUT_MATTER)),
+                name="trust_entry_client_money_on_a_ledger",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=EntryKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=EntryKind.REVERSAL) & Q(reverses__isnull=True)),
+                name="trust_entry_reversal_names_its_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ledger", "date", "id"], name="trust_entry_ledger_date"),
+            models.Index(fields=["account", "date"], name="trust_entry_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} on {self.date}"
+
+    @property
+    def signed_amount(self):
+        return self.amount if self.direction == self.Direction.IN else -self.amount
+
+
+class TrustException(models.Model):
+    """A compliance exception: an entry from Clio (the record) took a client ledger below zero.
+    Raised at once; an accountant acknowledges it with a note once the money is restored."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="trust_exceptions")
+    entry = models.OneToOneField(TrustEntry, on_delete=models.PROTECT, related_name="exception")
+    ledger = models.ForeignKey(ClientLedger, on_delete=models.PROTECT, related_name="exceptions")
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    raised_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_after__lt=0), name="trust_exception_is_an_overdraft"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Overdraft {self.balance_after} on {self.ledger}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class TrustRequest(models.Model):
+    """A request to a client for trust funds, created in Clio and tracked here until a deposit
+    pays it."""
+
+    class Kind(models.TextChoices):
+        RETAINER = "retainer", "Retainer"
+        REPLENISHMENT = "replenishment", "Replenishment"
+        OTHER = "other", "Other"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="trust_requests")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="trust_requests")
+    clio_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RETAINER)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    due_date = models.DateField()
+    memo = models.CharField(max_length=255, blank=True)
+    paid_by = models.OneToOneField(
+        TrustEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="paid_request"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="trust_request_amount_positive"),
+            models.UniqueConstraint(fields=["firm", "clio_id"], name="trust_request_clio_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request {self.amount}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_by_id is not None
