@@ -234,3 +234,27 @@ class TrustRequest(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_by_id is not None
+
+
+class BooksTrustBalance(models.Model):
+    """The trust liability balance the firm's books report on a day, read through their API.
+
+    The sync side reads it and records it here, so a reconciliation can set the books beside
+    FirmSync's own journal without the trust app calling a provider."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        TrustAccount, on_delete=models.CASCADE, related_name="books_balances"
+    )
+    provider = models.CharField(max_length=20, help_text="quickbooks or xero")
+    books_account = models.CharField(max_length=200, help_text="The liability account read.")
+    as_of = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-as_of", "-read_at"]
+        get_latest_by = "read_at"
+
+    def __str__(self) -> str:
+        return f"{self.provider} trust liability {self.amount} on {self.as_of}"
