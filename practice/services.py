@@ -3,79 +3,27 @@ so pulling the same page again changes nothing."""
 
 from collections.abc import Iterable
 
-from django.db import connection as db
 from django.db import transaction
 
+from accounts.bulk import bulk_upsert
 from accounts.models import Firm
 from practice.models import Allocation, Bill, BillLine, Contact, Matter
 
 
 def _upsert(model, *, firm: Firm, rows: list[dict], returning: bool = False):
-    """Insert the new rows and update the changed ones in one statement per 500 rows.
-
-    A row whose etag equals the stored one is left alone, so pulling the same page again
-    changes nothing. `INSERT … ON CONFLICT DO UPDATE … WHERE` (PostgreSQL, SQLite ≥ 3.24) does
-    in the database what building a model instance per row did in Python: the mirror is where
-    the engine spends its CPU on a backfill of hundreds of thousands of records.
+    """Insert the new rows and update the changed ones; a row whose etag equals the stored one
+    is left alone, so pulling the same page again changes nothing.
 
     Returns the number of rows written, or with `returning` their (pk, clio_id) pairs.
     """
-    if not rows:
-        return [] if returning else 0
-    sql, columns, extra = _upsert_statement(model, list(rows[0]), returning=returning)
-    convert = _converters(model, columns) + [None] * len(extra)
-    placeholders = f"({', '.join(['%s'] * len(convert))})"
-    written = [] if returning else 0
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), UPSERT_BATCH):
-            # The same record twice in one statement is an error on PostgreSQL; the later wins.
-            batch = {r["clio_id"]: r for r in rows[start : start + UPSERT_BATCH]}.values()
-            params = []
-            for row in batch:
-                values = (firm.pk, *(row[c] for c in columns), *extra)
-                params.extend(f(v) if f else v for f, v in zip(convert, values, strict=True))
-            cursor.execute(sql.format(values=", ".join([placeholders] * len(batch))), params)
-            if returning:
-                written.extend(cursor.fetchall())
-            else:
-                written += cursor.rowcount
-    return written
-
-
-UPSERT_BATCH = 500
-
-
-def _upsert_statement(model, columns: list[str], *, returning: bool) -> tuple[str, list[str], list]:
-    """The statement for rows with these columns; model defaults fill the columns rows omit."""
-    meta = model._meta
-    q = db.ops.quote_name
-    given = {"firm_id", *columns}
-    defaults = [f for f in meta.concrete_fields if f.attname not in given and not f.primary_key]
-    names = ["firm_id", *columns, *(f.attname for f in defaults)]
-    updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns if c != "clio_id")
-    changed = ""
-    if "etag" in columns:
-        changed = f" WHERE {q(meta.db_table)}.etag <> EXCLUDED.etag OR EXCLUDED.etag = ''"
-    # Only names from the model's metadata are formatted in; every value is a bound parameter.
-    sql = (
-        f"INSERT INTO {q(meta.db_table)} ({', '.join(q(n) for n in names)}) VALUES {{values}} "  # noqa: S608
-        f"ON CONFLICT (firm_id, clio_id) DO UPDATE SET {updates}{changed}"
+    rows = [{"firm_id": firm.pk, **row} for row in rows]
+    return bulk_upsert(
+        model,
+        rows,
+        unique=("firm_id", "clio_id"),
+        unless_same="etag" if rows and "etag" in rows[0] else None,
+        returning=("id", "clio_id") if returning else (),
     )
-    if returning:
-        sql += " RETURNING id, clio_id"
-    return sql, columns, [f.get_db_prep_save(f.get_default(), db) for f in defaults]
-
-
-def _converters(model, columns: list[str]) -> list:
-    """Per column, the conversion the backend needs before binding, or None: only datetimes
-    need one (SQLite stores them naive in UTC, as Django writes them)."""
-    meta = model._meta
-    out = [None]
-    for c in columns:
-        field = meta.get_field(c)
-        is_datetime = field.get_internal_type() == "DateTimeField"
-        out.append(db.ops.adapt_datetimefield_value if is_datetime else None)
-    return out
 
 
 def _ids(model, firm: Firm, clio_ids: Iterable[int | None]) -> dict[int, int]:

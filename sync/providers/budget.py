@@ -3,7 +3,8 @@
 import time
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 
 from sync.models import RateBudgetWindow
 from sync.providers.http import Budget
@@ -27,15 +28,24 @@ class DbBudget(Budget):
             self.sleep(wait)
 
     def _try_take(self) -> float:
+        """Take one call from the window with a single conditional UPDATE (a new window when
+        the old one is a minute old); only a full window or a missing row costs a second query."""
         now = time.time()
-        with transaction.atomic():
-            window, _ = RateBudgetWindow.objects.select_for_update().get_or_create(
-                key=self.key, defaults={"window_start": now, "count": 0}
-            )
-            if now - window.window_start >= 60:
-                window.window_start, window.count = now, 0
-            if window.count >= self.per_minute:
-                return window.window_start + 60 - now
-            window.count += 1
-            window.save(update_fields=["window_start", "count"])
-        return 0.0
+        fresh = Q(window_start__lte=now - 60)
+        taken = RateBudgetWindow.objects.filter(
+            fresh | Q(count__lt=self.per_minute), key=self.key
+        ).update(
+            count=Case(When(fresh, then=Value(1)), default=F("count") + 1),
+            window_start=Case(When(fresh, then=Value(now)), default=F("window_start")),
+        )
+        if taken:
+            return 0.0
+        window = RateBudgetWindow.objects.filter(key=self.key).first()
+        if window is None:
+            try:
+                with transaction.atomic():
+                    RateBudgetWindow.objects.create(key=self.key, window_start=now, count=1)
+                return 0.0
+            except IntegrityError:  # another worker created it first: take from theirs
+                return self._try_take()
+        return max(window.window_start + 60 - now, 0.01)
