@@ -108,6 +108,25 @@ def _statement(model, columns, unique, update, unless_same, returning) -> tuple[
 
 def _converter(model, column: str):
     field = model._meta.get_field(column)
-    if field.get_internal_type() in PLAIN:
+    kind = field.get_internal_type()
+    if kind in PLAIN:
         return None
+    if kind == "DateTimeField":
+        return _datetime_converter()
     return lambda value: field.get_db_prep_save(value, db)
+
+
+def _datetime_converter():
+    """PostgreSQL binds aware datetimes as they are; SQLite stores what Django's own adapter
+    writes, naive in the connection's zone (UTC unless DATABASES sets TIME_ZONE), as text; the
+    field's generic path does the same through five calls and a settings read per value."""
+    if db.vendor != "sqlite":
+        return None
+    zone = db.timezone
+
+    def convert(value):
+        if value is None or value.tzinfo is None:
+            return None if value is None else str(value)
+        return str(value.astimezone(zone).replace(tzinfo=None))
+
+    return convert

@@ -1,5 +1,7 @@
 """A provider client for a stored connection: fresh tokens, the shared budget, call counting."""
 
+import time
+
 from django.conf import settings
 
 from sync.models import Connection
@@ -8,12 +10,24 @@ from sync.providers.clio import client as clio
 from sync.providers.quickbooks import client as quickbooks
 from sync.providers.xero import client as xero
 
+# A client reuses the access token it read for this long instead of reading (and decrypting) it
+# before every call. The stored token is always good for minutes more than this (see
+# sync.services.connection_access_token), and a refresh elsewhere leaves the old one valid.
+TOKEN_REUSE_SECONDS = 30.0
+
 
 def _token_getter(connection_id: int):
+    held = {"token": "", "until": 0.0}
+
     def token() -> str:
         from sync.services import connection_access_token
 
-        return connection_access_token(connection_id=connection_id)
+        now = time.monotonic()
+        if held["token"] and now < held["until"]:
+            return held["token"]
+        value = connection_access_token(connection_id=connection_id)
+        held.update(token=value, until=now + TOKEN_REUSE_SECONDS)
+        return value
 
     return token
 

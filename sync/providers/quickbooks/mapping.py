@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from sync.providers.amounts import money, wire_amount
 
@@ -81,10 +82,15 @@ class RemoteInvoice:
     status: str  # open, partial, paid, voided (QuickBooks has no status field: derived)
     total: Decimal
     balance: Decimal
-    lines: tuple[RemoteLine, ...]
     version: str
     customer_id: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def lines(self) -> tuple[RemoteLine, ...]:
+        # Read on demand: every batch answer carries the whole invoice back, and a push needs
+        # only its id, number, version and status.
+        return _detail_lines(self.raw)
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,6 @@ def invoice_from(data: dict) -> RemoteInvoice:
         status=_sales_status(total, balance, data),
         total=total,
         balance=balance,
-        lines=_detail_lines(data),
         version=str(data.get("SyncToken", "")),
         customer_id=str((data.get("CustomerRef") or {}).get("value", "")),
         raw=data,
