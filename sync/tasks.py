@@ -3,7 +3,7 @@
 from django_q.tasks import async_task
 
 from sync import webhooks
-from sync.engine import books_watch, pull, run
+from sync.engine import books_watch, pull, pull_trust, run
 from sync.models import Connection, Side
 from sync.services import heartbeat_record
 
@@ -35,10 +35,12 @@ def sync_run(run_id: int) -> str:
 
 
 def clio_poll() -> int:
-    """The safety net behind webhooks: an `updated_since` pull for every live Clio connection."""
+    """The safety net behind webhooks: an `updated_since` pull for every live Clio connection,
+    and the only feed for trust transactions (Clio has no webhooks for them)."""
     live = Connection.objects.filter(provider="clio", status=Connection.Status.CONNECTED)
     for connection_id, firm_id in live.values_list("pk", "firm_id"):
         pull.pull_clio(connection_id=connection_id)
+        pull_trust.pull_trust(connection_id=connection_id)
         run.sync_incremental(firm_id=firm_id)
     return live.count()
 

@@ -43,3 +43,65 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     firm = factory.SubFactory(FirmFactory)
     role = Role.STAFF
+
+
+# -- practice mirror and trust: firm → client → matter → trust account → client ledger ---------
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.Contact"
+
+    firm = factory.SubFactory(FirmFactory)
+    clio_id = factory.Sequence(lambda n: 100_000 + n)
+    type = "Person"
+    name = factory.Sequence(lambda n: f"Client {n}")
+
+
+class MatterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.Matter"
+
+    firm = factory.SubFactory(FirmFactory)
+    client = factory.SubFactory(ContactFactory, firm=factory.SelfAttribute("..firm"))
+    clio_id = factory.Sequence(lambda n: 200_000 + n)
+    display_number = factory.Sequence(lambda n: f"{n:05d}-Lovelace")
+    description = "Estate planning"
+    status = "open"
+
+
+class TrustAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trust.TrustAccount"
+
+    firm = factory.SubFactory(FirmFactory)
+    clio_id = factory.Sequence(lambda n: 300_000 + n)
+    name = "IOLTA Trust Account"
+    is_primary = False
+
+
+class ClientLedgerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trust.ClientLedger"
+
+    firm = factory.SubFactory(FirmFactory)
+    account = factory.SubFactory(TrustAccountFactory, firm=factory.SelfAttribute("..firm"))
+    matter = factory.SubFactory(MatterFactory, firm=factory.SelfAttribute("..firm"))
+
+
+class BillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.Bill"
+        skip_postgeneration_save = True
+
+    firm = factory.SubFactory(FirmFactory)
+    clio_id = factory.Sequence(lambda n: 400_000 + n)
+    number = factory.Sequence(lambda n: str(1000 + n))
+    state = "awaiting_payment"
+    total = 500
+    balance = 500
+
+    @factory.post_generation
+    def matters(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.matters.set(extracted)

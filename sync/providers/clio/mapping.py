@@ -18,10 +18,12 @@ LINE_FIELDS = (
     "id,etag,type,kind,description,date,quantity,price,total,tax,taxable,bill{id},updated_at"
 )
 ALLOCATION_FIELDS = "id,etag,date,amount,voided_at,bill{id},parent{id,type},updated_at"
-BANK_ACCOUNT_FIELDS = "id,etag,name,type,default_account,currency,balance,updated_at"
+BANK_ACCOUNT_FIELDS = (
+    "id,etag,name,type,default_account,currency,balance,institution,account_number,updated_at"
+)
 BANK_TRANSACTION_FIELDS = (
     "id,etag,type,date,amount,description,transaction_type,bank_account_id,funds_in,funds_out,"
-    "matter{id},client{id},updated_at"
+    "confirmation,matter{id},client{id},bill{id},allocation{id},updated_at"
 )
 
 
@@ -196,6 +198,11 @@ class ClioBankTransaction:
     matter_id: int | None
     client_id: int | None
     updated_at: datetime | None
+    funds_in: Decimal = Decimal("0.00")
+    funds_out: Decimal = Decimal("0.00")
+    confirmation: str = ""
+    bill_id: int | None = None  # set when the transaction paid a bill (a payment from trust)
+    allocation_id: int | None = None
 
 
 def bank_transaction(d: dict) -> ClioBankTransaction:
@@ -210,4 +217,9 @@ def bank_transaction(d: dict) -> ClioBankTransaction:
         matter_id=(d.get("matter") or {}).get("id"),
         client_id=(d.get("client") or {}).get("id"),
         updated_at=_dt(d.get("updated_at")),
+        funds_in=money(d.get("funds_in")),
+        funds_out=money(d.get("funds_out")),
+        confirmation=str(d.get("confirmation") or ""),
+        bill_id=(d.get("bill") or {}).get("id"),
+        allocation_id=(d.get("allocation") or {}).get("id"),
     )

@@ -1,0 +1,113 @@
+"""Real concurrent transactions against PostgreSQL: the ledger lock holds under load, opposite
+transfers do not deadlock, and a Clio transaction imported by many workers at once is one entry.
+
+SQLite takes one writer at a time for the whole database, so it cannot show any of this."""
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection, connections
+
+from tests.factories import ClientLedgerFactory, MatterFactory
+from trust import selectors, services
+from trust.errors import TrustOverdraft
+from trust.models import ClientLedger, EntryKind, TrustEntry
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises every writer, so nothing runs concurrently",
+    ),
+]
+
+DAY = date(2026, 3, 2)
+
+
+def _race(jobs: list[Callable[[], object]]) -> list[object]:
+    """Run every job in its own thread and connection, released together; returns each job's
+    result or the exception it raised."""
+    start = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def work(n: int, job) -> None:
+        try:
+            start.wait()
+            results[n] = job()
+        except Exception as exc:  # the result under test, asserted by the caller
+            results[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n, job)) for n, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def ledger(firm):
+    made = ClientLedgerFactory(firm=firm)
+    services.trust_deposit_record(ledger=made, amount=D("1000.00"), date=DAY)
+    return made
+
+
+def _disburse(ledger, amount):
+    return lambda: services.trust_disbursement_record(ledger=ledger, amount=amount, date=DAY)
+
+
+def test_exactly_the_affordable_withdrawals_succeed(ledger):
+    results = _race([_disburse(ledger, D("100.00")) for _ in range(25)])
+    paid = [r for r in results if isinstance(r, TrustEntry)]
+    refused = [r for r in results if isinstance(r, TrustOverdraft)]
+    assert (len(paid), len(refused)) == (10, 15)
+    assert selectors.ledger_balance(ledger=ledger) == D("0.00")
+
+
+def test_uneven_withdrawals_never_overdraw_and_the_sum_matches(ledger):
+    amounts = [D(f"{37 + 23 * n}.{n:02d}") for n in range(24)]
+    results = _race([_disburse(ledger, a) for a in amounts])
+    paid = [a for a, r in zip(amounts, results, strict=True) if isinstance(r, TrustEntry)]
+    refused = [a for a, r in zip(amounts, results, strict=True) if isinstance(r, TrustOverdraft)]
+    assert len(paid) + len(refused) == len(amounts)  # nothing else went wrong
+    balance = selectors.ledger_balance(ledger=ledger)
+    assert balance == D("1000.00") - sum(paid) and balance >= 0
+    # The balance only fell, so each refused amount was more than what was left at the end.
+    assert all(a > balance for a in refused)
+
+
+def test_opposite_transfers_do_not_deadlock(ledger, firm):
+    other = ClientLedgerFactory(firm=firm, account=ledger.account)
+    services.trust_deposit_record(ledger=other, amount=D("1000.00"), date=DAY)
+
+    def move(a, b):
+        return lambda: services.trust_transfer_record(
+            from_ledger=a, to_ledger=b, amount=D("10.00"), date=DAY
+        )
+
+    results = _race([move(ledger, other), move(other, ledger)] * 10)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert selectors.ledger_balance(ledger=ledger) == D("1000.00")
+    assert selectors.ledger_balance(ledger=other) == D("1000.00")
+
+
+def test_the_same_clio_transaction_imported_at_once_is_one_entry(ledger, firm):
+    matter = MatterFactory(firm=firm)  # no ledger yet: the workers also race to open it
+    row = services.ClioEntry(
+        source_id="bank_transaction:77",
+        kind=EntryKind.DEPOSIT,
+        direction="in",
+        amount=D("250.00"),
+        date=DAY,
+        matter_id=matter.pk,
+    )
+    results = _race([lambda: services.trust_entry_import(account=ledger.account, row=row)] * 12)
+    assert all(isinstance(r, TrustEntry) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert TrustEntry.objects.filter(source_id="bank_transaction:77").count() == 1
+    assert ClientLedger.objects.filter(matter=matter).count() == 1

@@ -1,0 +1,186 @@
+"""Reads of trust money, scoped to the member's firm. Balances are summed from entries, never
+stored; every list here costs a fixed number of queries, however many entries it covers."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, DecimalField, F, Max, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, Round
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Membership
+from trust.models import ClientLedger, TrustAccount, TrustEntry, TrustException
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def signed(prefix: str = "") -> Case:
+    """An entry's amount with its sign: money in is positive, money out negative."""
+    return Case(
+        When(**{f"{prefix}direction": TrustEntry.Direction.IN}, then=F(f"{prefix}amount")),
+        default=-F(f"{prefix}amount"),
+        output_field=MONEY,
+    )
+
+
+def _cents(expression) -> Round:
+    # SQLite sums decimals as floats (-0.9 comes back as -0.900000000000001); rounding to the
+    # cent in the query makes both databases answer exact cents. A no-op on PostgreSQL.
+    return Round(expression, 2, output_field=MONEY)
+
+
+def _total(prefix: str = "", **conditions) -> Round:
+    condition = Q(**conditions) if conditions else None
+    return _cents(Coalesce(Sum(signed(prefix), filter=condition), Value(ZERO), output_field=MONEY))
+
+
+# -- access ---------------------------------------------------------------------------------
+
+
+def trust_account_get_for_member(*, member: Membership, account_id: int) -> TrustAccount:
+    """One trust account of the member's firm; 404 when missing or another firm's (the same
+    answer, so ids reveal nothing)."""
+    found = TrustAccount.objects.filter(firm_id=member.firm_id, pk=account_id).first()
+    if found is None:
+        raise Http404("No such trust account.")
+    return found
+
+
+def client_ledger_get_for_member(*, member: Membership, ledger_id: int) -> ClientLedger:
+    """One client ledger of the member's firm, with its matter and account; 404 as above."""
+    found = (
+        ClientLedger.objects.filter(firm_id=member.firm_id, pk=ledger_id)
+        .select_related("matter", "account")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such client ledger.")
+    return found
+
+
+# -- balances -------------------------------------------------------------------------------
+
+
+def ledger_balance(*, ledger: ClientLedger) -> Decimal:
+    return TrustEntry.objects.filter(ledger=ledger).aggregate(total=_total())["total"]
+
+
+def ledger_balances(*, ledger_ids) -> dict[int, Decimal]:
+    """Balances of many ledgers in one query; a ledger without entries is $0.00."""
+    ids = list(ledger_ids)
+    rows = (
+        TrustEntry.objects.filter(ledger_id__in=ids)
+        .order_by()
+        .values("ledger_id")
+        .annotate(total=_total())
+        .values_list("ledger_id", "total")
+    )
+    return {**dict.fromkeys(ids, ZERO), **dict(rows)}
+
+
+def client_ledgers_list(*, member: Membership, account: TrustAccount) -> QuerySet[ClientLedger]:
+    """The account's client ledgers with `balance` annotated, in one query."""
+    return (
+        ClientLedger.objects.filter(firm_id=member.firm_id, account=account)
+        .select_related("matter")
+        .annotate(balance=_total("entries__"))
+        .order_by("matter__display_number", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AccountTotals:
+    journal: Decimal  # every entry of the account: what the bank should hold
+    client_ledgers: Decimal  # the sum of every client ledger
+    firm_funds: Decimal  # the firm's own money (covering bank fees), on no ledger
+
+    @property
+    def balanced(self) -> bool:
+        return self.journal == self.client_ledgers + self.firm_funds
+
+
+def account_totals(*, account: TrustAccount) -> AccountTotals:
+    """The journal and its two halves, in one query (two legs of a three-way reconciliation)."""
+    totals = TrustEntry.objects.filter(account=account).aggregate(
+        journal=_total(),
+        client_ledgers=_total(ledger__isnull=False),
+        firm_funds=_total(ledger__isnull=True),
+    )
+    return AccountTotals(**totals)
+
+
+def trust_exceptions_open_count(*, member: Membership) -> int:
+    return TrustException.objects.filter(firm_id=member.firm_id, resolved_at__isnull=True).count()
+
+
+# -- entries with a running balance ---------------------------------------------------------
+
+
+def ledger_entries(
+    *,
+    ledger: ClientLedger,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kinds: list[str] | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """The ledger's entries oldest first, each with `running_balance` = the ledger's balance
+    after it. Two queries (count, page), whatever the ledger holds.
+
+    The running sum must cover every entry even when the list is filtered, so the filters
+    compare window values: Django applies filters on window expressions in an outer query,
+    after the sum is taken (a plain `.filter(date__gte=...)` would restart the sum)."""
+    ordering = [F("date").asc(), F("id").asc()]
+    qs = (
+        TrustEntry.objects.filter(ledger=ledger)
+        .select_related("created_by", "reverses")
+        .annotate(
+            running_balance=_cents(Window(Sum(signed()), order_by=ordering)),
+            row_date=Window(Max("date"), partition_by=[F("id")]),
+            row_kind=Window(Max("kind"), partition_by=[F("id")]),
+        )
+        .order_by("date", "id")
+    )
+    if date_from:
+        qs = qs.filter(row_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(row_date__lte=date_to)
+    if kinds:
+        qs = qs.filter(row_kind__in=list(kinds))
+    return Paginator(qs, per_page).get_page(page)
+
+
+# -- month ends for a chart -----------------------------------------------------------------
+
+
+def month_ends(*, months: int = 12, today: date | None = None) -> list[date]:
+    """The last `months` month-ends up to today, oldest first; the current month ends today."""
+    today = today or timezone.localdate()
+    ends, year, month = [today], today.year, today.month
+    for _ in range(months - 1):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
+    return ends[::-1]
+
+
+def balance_month_ends(
+    *,
+    account: TrustAccount,
+    ledger: ClientLedger | None = None,
+    months: int = 12,
+    today: date | None = None,
+) -> list[tuple[date, Decimal]]:
+    """The balance at each of the last `months` month-ends (the account's, or one ledger's): one
+    query, a filtered sum per month-end."""
+    ends = month_ends(months=months, today=today)
+    qs = TrustEntry.objects.filter(account=account)
+    if ledger is not None:
+        qs = qs.filter(ledger=ledger)
+    sums = qs.aggregate(**{f"m{i}": _total(date__lte=end) for i, end in enumerate(ends)})
+    return [(end, sums[f"m{i}"]) for i, end in enumerate(ends)]
