@@ -11,6 +11,7 @@ from sandbox.quickbooks.entities import BY_SEGMENT
 from sandbox.quickbooks.gate import api_call, envelope, read_json
 from sandbox.quickbooks.models import Company
 from sandbox.quickbooks.query import parse, run
+from sandbox.quickbooks.reports import REPORTS
 from sandbox.quickbooks.services import (
     WriteOptions,
     entity_create,
@@ -136,3 +137,18 @@ def _send(request, company: Company, rid: str):
     data["EmailStatus"] = "EmailSent"
     data["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": clock.meta_time(clock.now())}
     return 200, envelope("Invoice", record_save(rec, data, "Emailed").data)
+
+
+@csrf_exempt
+def report_view(request, realm: str, report: str):
+    """GET /reports/{name} (Intuit "Reports API"); the sandbox serves TrialBalance."""
+    return api_call(request, realm, f"GET reports/{report}", lambda c: _report(request, c, report))
+
+
+def _report(request, company: Company, report: str):
+    build = REPORTS.get(report.lower())
+    if request.method != "GET":
+        raise faults.unsupported(request.method)
+    if build is None:
+        raise faults.unsupported(f"Report {report}")
+    return 200, build(request, company)

@@ -24,6 +24,7 @@ urlpatterns = [
     path(COMPANY + "batch", api_bulk.batch_view),
     path(COMPANY + "cdc", api_bulk.cdc_view),
     path(COMPANY + "invoice/<str:rid>/send", api.invoice_send),
+    path(COMPANY + "reports/<str:report>", api.report_view),
     path(COMPANY + "<str:segment>/<str:rid>", api.entity_detail),
     path(COMPANY + "<str:segment>", api.entity_collection),
     # Control

@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 
-from sandbox.xero import bank, credit, sales, settings_api, store
+from sandbox.xero import bank, credit, reports, sales, settings_api, store
 from sandbox.xero.api_base import xero_api
 from sandbox.xero.collection import (
     Spec,
@@ -321,3 +321,17 @@ def _options(ctx) -> list[dict]:
 
 def _first(ctx) -> dict:
     return body_elements(ctx.request, "Options")[0]
+
+
+@xero_api(
+    "Reports/TrialBalance", ("accounting.reports.read", "accounting.reports.trialbalance.read")
+)
+def trial_balance(ctx):
+    """GET Reports/TrialBalance?date=YYYY-MM-DD (default today)."""
+    if ctx.request.method != "GET":
+        raise XeroError(405, "The requested method is not supported for this resource")
+    raw = ctx.request.GET.get("date")
+    on = store.parse_date(raw) if raw else store.now().date()
+    if on is None:
+        raise validation(f"'{raw}' is not a valid date.")
+    return json_response(envelope(ctx, "Reports", [reports.trial_balance(ctx.org, on)]))

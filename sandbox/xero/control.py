@@ -69,7 +69,7 @@ def apps(body):
 
 DEFAULT_SCOPE = (
     "openid profile email offline_access accounting.transactions accounting.contacts "
-    "accounting.settings"
+    "accounting.settings accounting.reports.read"
 )
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
         r"^api/" + ci("connections") + r"/(?P<connection_id>[0-9a-fA-F-]+)$", oauth.connections
     ),
     re_path(API + ci("organisation") + r"$", api_views.organisation),
+    re_path(API + ci("reports") + "/" + ci("trialbalance") + r"$", api_views.trial_balance),
     re_path(
         API + ci("creditnotes") + r"/(?P<key>[^/]+)/" + ci("allocations") + r"$",
         api_views.allocations,
