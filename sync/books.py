@@ -27,6 +27,10 @@ ACCOUNT_ROLES = {
         "Undeposited funds",
         {"quickbooks": {"Other Current Asset"}, "xero": {"CURRENT", "BANK"}},
     ),
+    "bank_charges": (
+        "Bank charges (fees on the trust account)",
+        {"quickbooks": {"Expense", "Other Expense"}, "xero": {"EXPENSE", "OVERHEADS"}},
+    ),
 }
 
 

@@ -1,9 +1,12 @@
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 
+from practice.models import Matter
 from sync import books
 from sync.models import SyncSettings
+from trust.models import TrustRequest
 
 
 class SyncSettingsForm(forms.Form):
@@ -23,6 +26,17 @@ class SyncSettingsForm(forms.Form):
     only_approved_bills = forms.BooleanField(required=False, label="Only approved bills")
     sync_payments = forms.BooleanField(required=False, label="Payments and credits")
     sync_trust = forms.BooleanField(required=False, label="Trust transactions")
+    trust_matter_by = forms.ChoiceField(
+        required=False,
+        label="Matters on trust lines",
+        help_text="How the books tell one client's trust money from another's.",
+    )
+    trust_tracking_category = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Tracking category for matters",
+        help_text="Xero: FirmSync adds one option per matter to this category.",
+    )
     tax_taxable = forms.ChoiceField(required=False, label="Tax code for taxable lines")
     tax_exempt = forms.ChoiceField(required=False, label="Tax code for lines without tax")
 
@@ -37,6 +51,7 @@ class SyncSettingsForm(forms.Form):
             self.fields[f"account_{role}"] = forms.ChoiceField(
                 choices=options, required=False, label=label
             )
+        self.fields["trust_matter_by"].choices = trust_matter_choices(facts.provider)
         taxes = [("", "— none —"), *facts.tax_codes]
         self.fields["tax_taxable"].choices = taxes
         self.fields["tax_exempt"].choices = taxes
@@ -46,6 +61,13 @@ class SyncSettingsForm(forms.Form):
 
     def service_data(self) -> dict:
         d = self.cleaned_data
+        data = self._common_data()
+        if self.facts.provider == "xero":
+            data["trust_tracking_category"] = (d["trust_tracking_category"] or "").strip()
+        return data
+
+    def _common_data(self) -> dict:
+        d = self.cleaned_data
         return {
             "start_date": d["start_date"],
             "starting_invoice_number": d["starting_invoice_number"],
@@ -53,6 +75,7 @@ class SyncSettingsForm(forms.Form):
             "only_approved_bills": d["only_approved_bills"],
             "sync_payments": d["sync_payments"],
             "sync_trust": d["sync_trust"],
+            "trust_matter_by": d["trust_matter_by"],
             "tax_mapping": {"taxable": d["tax_taxable"], "exempt": d["tax_exempt"]},
             "accounts": {
                 role: d[f"account_{role}"] for role in books.ACCOUNT_ROLES if d[f"account_{role}"]
@@ -69,6 +92,8 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
             "only_approved_bills": True,
             "sync_payments": True,
             "sync_trust": True,
+            "trust_matter_by": TRUST_MATTER_DEFAULT[facts.provider],
+            "trust_tracking_category": "Matter",
             **{f"account_{role}": _guess(facts, role) for role in books.ACCOUNT_ROLES},
         }
     return {
@@ -78,10 +103,29 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
         "only_approved_bills": cfg.only_approved_bills,
         "sync_payments": cfg.sync_payments,
         "sync_trust": cfg.sync_trust,
+        "trust_matter_by": cfg.trust_matter_by or TRUST_MATTER_DEFAULT[facts.provider],
+        "trust_tracking_category": cfg.trust_tracking_category,
         "tax_taxable": cfg.tax_mapping.get("taxable", ""),
         "tax_exempt": cfg.tax_mapping.get("exempt", ""),
         **{f"account_{role}": v["id"] for role, v in cfg.accounts.items()},
     }
+
+
+TRUST_MATTER_DEFAULT = {
+    "quickbooks": SyncSettings.TrustMatterBy.SUB_CUSTOMER,
+    "xero": SyncSettings.TrustMatterBy.TRACKING,
+}
+
+
+def trust_matter_choices(provider: str) -> list[tuple[str, str]]:
+    """QuickBooks carries a matter as a sub-customer or a class; Xero only as a tracking option."""
+    by = SyncSettings.TrustMatterBy
+    if provider == "xero":
+        return [(by.TRACKING, "A tracking category option per matter")]
+    return [
+        (by.SUB_CUSTOMER, "A sub-customer per matter, under the client's customer"),
+        (by.CLASS, "A class per matter"),
+    ]
 
 
 GUESS_WORDS = {
@@ -91,6 +135,7 @@ GUESS_WORDS = {
     "trust_bank": ("trust", "iolta"),
     "trust_liability": ("trust", "client fund"),
     "undeposited_funds": ("undeposited",),
+    "bank_charges": ("bank charge", "bank fee", "bank service"),
 }
 
 
@@ -127,3 +172,24 @@ class BooksPaymentResolveForm(forms.Form):
         if reason == "other":
             return f"Other: {self.cleaned_data['other'].strip()}"
         return dict(self.REASONS)[reason]
+
+
+class TrustRequestForm(forms.Form):
+    """Ask a client for trust funds. `key` makes a double submission one request."""
+
+    matter = forms.ModelChoiceField(queryset=None, empty_label="— choose a matter —")
+    kind = forms.ChoiceField(label="Type", choices=TrustRequest.Kind.choices)
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    memo = forms.CharField(required=False, max_length=255)
+    key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, firm_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the member's own firm's matters can be chosen (another firm's id is refused).
+        self.fields["matter"].queryset = Matter.objects.filter(firm_id=firm_id).select_related(
+            "client"
+        )
+        self.fields["matter"].label_from_instance = lambda m: (
+            f"{m.display_number} · {m.client.name if m.client else ''}".strip(" ·")
+        )

@@ -115,6 +115,11 @@ class SyncSettings(models.Model):
         APPROVED_UNPAID = "approved_unpaid", "Only contacts with approved, unpaid bills"
         ALL_BILLED = "all_billed", "Every contact that has been billed"
 
+    class TrustMatterBy(models.TextChoices):
+        SUB_CUSTOMER = "sub_customer", "Sub-customer of the client (QuickBooks)"
+        CLASS = "class", "Class (QuickBooks)"
+        TRACKING = "tracking", "Tracking category (Xero)"
+
     firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="sync_settings")
     start_date = models.DateField(help_text="Bills issued on or after this date are synced.")
     starting_invoice_number = models.PositiveIntegerField(null=True, blank=True)
@@ -127,6 +132,20 @@ class SyncSettings(models.Model):
     sync_trust = models.BooleanField("trust transactions", default=True)
     contacts_scope = models.CharField(
         max_length=20, choices=Contacts.choices, default=Contacts.APPROVED_UNPAID
+    )
+    trust_matter_by = models.CharField(
+        "matters in the books",
+        max_length=20,
+        choices=TrustMatterBy.choices,
+        blank=True,
+        help_text="How trust lines name their matter; blank = the provider's default "
+        "(QuickBooks: sub-customer, Xero: tracking category).",
+    )
+    trust_tracking_category = models.CharField(
+        "tracking category for matters",
+        max_length=100,
+        default="Matter",
+        help_text="Xero: the tracking category whose options are the matters.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

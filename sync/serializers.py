@@ -37,6 +37,8 @@ class SyncSettingsOutput(serializers.ModelSerializer):
             "only_approved_bills",
             "sync_payments",
             "sync_trust",
+            "trust_matter_by",
+            "trust_tracking_category",
             "contacts_scope",
             "updated_at",
         ]
@@ -52,6 +54,10 @@ class SyncSettingsInput(serializers.Serializer):
     only_approved_bills = serializers.BooleanField(required=False)
     sync_payments = serializers.BooleanField(required=False)
     sync_trust = serializers.BooleanField(required=False)
+    trust_matter_by = serializers.ChoiceField(
+        choices=SyncSettings.TrustMatterBy.choices, required=False, allow_blank=True
+    )
+    trust_tracking_category = serializers.CharField(max_length=100, required=False)
     contacts_scope = serializers.ChoiceField(choices=SyncSettings.Contacts.choices, required=False)
 
     def validate_accounts(self, value):

@@ -12,6 +12,7 @@ from sync.models import Side, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.providers.registry import client_for
 from sync.selectors import connection_live
+from sync.services_trust import trust_mapping_validate
 from sync.webhooks import clio_webhooks_ensure
 
 
@@ -40,6 +41,7 @@ def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, 
     for key, code in (data.get("tax_mapping") or {}).items():
         if code and code not in known_tax:
             errors[f"tax_{key}"] = "That tax code is not in the books."
+    errors.update(trust_mapping_validate(facts=facts, data=data))
     if data.get("start_date") and facts.close_date and data["start_date"] <= facts.close_date:
         errors["start_date"] = (
             f"The books are closed through {facts.close_date}; start after it, or reopen "
@@ -68,6 +70,8 @@ def sync_settings_save(
         "sync_trust",
         "contacts_scope",
         "tax_mapping",
+        "trust_matter_by",
+        "trust_tracking_category",
     ):
         if field in data:
             setattr(cfg, field, data[field])
@@ -100,6 +104,7 @@ def _summary(cfg: SyncSettings) -> dict:
         "only_approved_bills": cfg.only_approved_bills,
         "sync_payments": cfg.sync_payments,
         "sync_trust": cfg.sync_trust,
+        "trust_matter_by": cfg.trust_matter_by,
     }
 
 

@@ -7,6 +7,7 @@ from sync import (
     views_connect,
     views_setup,
     views_status,
+    views_trust,
     views_webhooks,
 )
 
@@ -56,5 +57,7 @@ urlpatterns = [
         views_books.books_payment_resolve,
         name="books_payment_resolve",
     ),
+    path("trust/requests/", views_trust.trust_requests, name="trust_requests"),
+    path("trust/requests/new/", views_trust.trust_request_create, name="trust_request_create"),
     path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

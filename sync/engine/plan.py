@@ -15,7 +15,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from practice.models import Allocation, Bill, Contact
+from accounts.bulk import bulk_upsert
+from practice.models import Allocation, Bill, BillLine, Contact
+from sync.engine import plan_trust
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
 from sync.providers.http import idempotency_key
 
@@ -43,7 +45,29 @@ def contact_payload(c: Contact) -> dict:
     }
 
 
+LINE_COLUMNS = ("clio_id", "type", "description", "date", "quantity", "price", "total", "taxable")
+
+
+def _line_payload(line: tuple) -> dict:
+    clio_id, type_, description, day, quantity, price, total, taxable = line
+    return {
+        "clio_id": clio_id,
+        "type": type_,
+        "description": description,
+        "date": day.isoformat() if day else None,
+        "quantity": str(quantity),
+        "price": _money(price),
+        "total": _money(total),
+        "taxable": taxable,
+    }
+
+
 def bill_payload(b: Bill) -> dict:
+    """`b.line_values` (from `_with_lines`) spares a model instance per line; without it the
+    lines are read from the bill."""
+    lines = getattr(b, "line_values", None)
+    if lines is None:
+        lines = b.lines.order_by("clio_id").values_list(*LINE_COLUMNS)
     return {
         "clio_id": b.clio_id,
         "number": b.number,
@@ -54,29 +78,33 @@ def bill_payload(b: Bill) -> dict:
         "sub_total": _money(b.sub_total),
         "total_tax": _money(b.total_tax),
         "total": _money(b.total),
-        "lines": [
-            {
-                "clio_id": line.clio_id,
-                "type": line.type,
-                "description": line.description,
-                "date": line.date.isoformat() if line.date else None,
-                "quantity": str(line.quantity),
-                "price": _money(line.price),
-                "total": _money(line.total),
-                "taxable": line.taxable,
-            }
-            for line in b.lines.all()
-        ],
+        "lines": [_line_payload(line) for line in lines],
     }
 
 
-def payment_payload(a: Allocation) -> dict:
-    bill = a.bill
+def _with_lines(bills) -> list[Bill]:
+    """The bills of a queryset, each with its lines as tuples, read in one more query."""
+    by_bill: dict[int, list[tuple]] = {}
+    rows = (
+        BillLine.objects.filter(bill__in=bills.values("pk"))
+        .order_by("bill_id", "clio_id")
+        .values_list("bill_id", *LINE_COLUMNS)
+    )
+    for bill_id, *line in rows:
+        by_bill.setdefault(bill_id, []).append(tuple(line))
+    out = list(bills)
+    for b in out:
+        b.line_values = by_bill.get(b.pk, [])
+    return out
+
+
+def payment_payload(a) -> dict:
+    """`a` is a row of `_allocations`: the allocation with its bill's number and client."""
     return {
         "clio_id": a.clio_id,
-        "bill_clio_id": bill.clio_id if bill else None,
-        "bill_number": bill.number if bill else "",
-        "client_clio_id": bill.client.clio_id if bill and bill.client else None,
+        "bill_clio_id": a.bill__clio_id,
+        "bill_number": a.bill__number or "",
+        "client_clio_id": a.bill__client__clio_id,
         "date": a.date.isoformat() if a.date else None,
         "amount": _money(a.amount),
         "kind": a.parent_type,
@@ -106,13 +134,26 @@ def _bills(firm, cfg: SyncSettings):
     states = (*APPROVED, "void", "deleted") if cfg.only_approved_bills else None
     qs = Bill.objects.filter(firm=firm, issued_at__gte=cfg.start_date).select_related("client")
     qs = qs.filter(state__in=states) if states else qs
-    return qs.prefetch_related("lines")
+    return qs
 
 
 def _allocations(firm, cfg: SyncSettings):
+    # Rows, not model instances: three per allocation (it, its bill, the client) cost more
+    # than the rest of planning a payment.
     return Allocation.objects.filter(
         firm=firm, bill__issued_at__gte=cfg.start_date, bill__state__in=APPROVED
-    ).select_related("bill__client")
+    ).values_list(
+        "clio_id",
+        "etag",
+        "date",
+        "amount",
+        "parent_type",
+        "voided",
+        "bill__clio_id",
+        "bill__number",
+        "bill__client__clio_id",
+        named=True,
+    )
 
 
 def _action(entity: str, payload: dict, link: ExternalLink | None) -> str | None:
@@ -136,7 +177,7 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
     }
     plan = Plan()
     sources = [("contact", _contacts(firm, cfg), contact_payload)]
-    sources.append(("bill", _bills(firm, cfg), bill_payload))
+    sources.append(("bill", _with_lines(_bills(firm, cfg)), bill_payload))
     if cfg.sync_payments:
         allocations = _allocations(firm, cfg)
         credits = allocations.filter(parent_type="CreditMemo")
@@ -144,6 +185,8 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
         sources.append(("credit", credits, payment_payload))
     for entity, rows, to_payload in sources:
         _plan_entity(plan, books, run, entity, rows, to_payload, links)
+    if cfg.sync_trust:
+        plan_trust.plan_trust(plan=plan, books=books, cfg=cfg, run=run)
     return plan
 
 
@@ -160,7 +203,7 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
             status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
         ).values_list("local_id", flat=True)
     )
-    wanted: dict[str, SyncOperation] = {}
+    wanted: dict[str, dict] = {}
     for row in rows:
         payload = to_payload(row)
         print_ = fingerprint(payload)
@@ -176,39 +219,30 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
         key = idempotency_key(
             books.firm_id, books.provider, books.external_id, entity, row.clio_id, was, print_
         )
-        wanted[key] = SyncOperation(
-            idempotency_key=key,
-            firm_id=books.firm_id,
-            connection=books,
-            run=run,
-            entity=entity,
-            action=action,
-            local_id=str(row.clio_id),
-            source_version=row.etag,
-            payload=payload,
-            fingerprint=print_,
-        )
+        wanted[key] = {
+            "idempotency_key": key,
+            "firm_id": books.firm_id,
+            "connection_id": books.pk,
+            "run_id": run.pk if run else None,
+            "entity": entity,
+            "action": action,
+            "local_id": str(row.clio_id),
+            "source_version": row.etag,
+            "payload": payload,
+            "fingerprint": print_,
+        }
     queued += _queue(list(wanted.values()))
     plan.queued[entity] = queued
     plan.unchanged[entity] = unchanged
 
 
-def _queue(ops: list[SyncOperation], chunk: int = 500) -> int:
-    """Insert the operations not already in the outbox (by idempotency key), a chunk at a time;
-    returns how many were new. The key's unique constraint keeps a concurrent plan from adding
-    one twice."""
-    added = 0
-    for start in range(0, len(ops), chunk):
-        part = ops[start : start + chunk]
-        known = set(
-            SyncOperation.objects.filter(
-                idempotency_key__in=[op.idempotency_key for op in part]
-            ).values_list("idempotency_key", flat=True)
-        )
-        new = [op for op in part if op.idempotency_key not in known]
-        SyncOperation.objects.bulk_create(new, ignore_conflicts=True)
-        added += len(new)
-    return added
+def _queue(ops: list[SyncOperation | dict]) -> int:
+    """Insert the operations (unsaved instances, or rows of the same columns) not already in the
+    outbox; returns how many were new. The idempotency key's unique constraint decides, so a
+    concurrent plan cannot add one twice."""
+    columns = [f.attname for f in SyncOperation._meta.concrete_fields if not f.primary_key]
+    rows = [op if isinstance(op, dict) else {c: getattr(op, c) for c in columns} for op in ops]
+    return bulk_upsert(SyncOperation, rows, unique=("idempotency_key",), update=())
 
 
 def pending_for(*, connection: Connection):

@@ -19,13 +19,15 @@ from django.db import connection as db
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.bulk import bulk_upsert
 from sync.engine.writers import Item, Outcome, Writer, writer_for
+from sync.engine.writers_trust import trust_writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
 from sync.providers.errors import ProviderError
 
 logger = logging.getLogger("firmsync.sync")
 
-STAGES = ("contact", "bill", "payment", "credit")
+STAGES = ("contact", "bill", "payment", "credit", "trust_entry")
 LEASE = timedelta(minutes=2)
 # What each stage's writes point at.
 NEEDS = {
@@ -33,19 +35,30 @@ NEEDS = {
     "bill": ("contact", "bill"),
     "payment": ("contact", "bill", "payment"),
     "credit": ("contact", "bill", "credit", "credit_application"),
+    "trust_entry": ("trust_entry",),
 }
 S = SyncOperation.Status
+LINK_UPDATES = (
+    "remote_type",
+    "remote_id",
+    "remote_version",
+    "remote_number",
+    "remote_status",
+    "fingerprint",
+    "pushed_at",
+)
 
 
 def push_pending(*, connection: Connection, run: SyncRun | None = None) -> dict[str, int]:
     """Send every pending operation of `connection`. Returns how many reached each end state."""
     cfg = SyncSettings.objects.get(firm_id=connection.firm_id)
     writer = writer_for(connection, cfg)
+    writers = {"trust_entry": trust_writer_for(connection, cfg)}
     totals = {"done": 0, "failed": 0, "skipped": 0}
     threads = max(1, min(writer.concurrency, settings.SYNC_PUSH_CONCURRENCY))
     with ThreadPoolExecutor(threads) if threads > 1 else _Inline() as pool:
         for entity in STAGES:
-            _stage(writer, pool, threads, connection, run, entity, totals)
+            _stage(writers.get(entity, writer), pool, threads, connection, run, entity, totals)
     return totals
 
 
@@ -237,19 +250,12 @@ def _record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) ->
             connection=connection, entity=entity, local_id=local_id
         ).delete()
     if links:
-        ExternalLink.objects.bulk_create(
-            links,
-            update_conflicts=True,
-            unique_fields=["connection", "entity", "local_id"],
-            update_fields=[
-                "remote_type",
-                "remote_id",
-                "remote_version",
-                "remote_number",
-                "remote_status",
-                "fingerprint",
-                "pushed_at",
-            ],
+        columns = [f.attname for f in ExternalLink._meta.concrete_fields if not f.primary_key]
+        bulk_upsert(
+            ExternalLink,
+            [{c: getattr(link, c) for c in columns} for link in links],
+            unique=("connection_id", "entity", "local_id"),
+            update=LINK_UPDATES,
         )
     for key, value in counts.items():
         totals[key] += value

@@ -93,6 +93,8 @@ def oauth_app(provider: str, region: str = "us") -> OAuthApp:
                 "accounting.transactions",
                 "accounting.contacts",
                 "accounting.settings",
+                # the trust liability's balance, read from the trial balance
+                "accounting.reports.read",
             ),
             pkce=True,
             basic_auth=True,

@@ -1,0 +1,89 @@
+"""REST API for trust requests: list them (any member), send one through Clio (trust writers)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_common import Pagination
+from accounts.roles import ANY_MEMBER, TRUST_WRITE
+from sync import services_trust
+from trust.models import TrustRequest
+
+
+class TrustRequestOutput(serializers.ModelSerializer):
+    matter_id = serializers.IntegerField(source="matter.pk")
+    matter = serializers.CharField(source="matter.display_number")
+    client = serializers.CharField(source="matter.client.name", default="")
+    paid_by_entry_id = serializers.IntegerField(source="paid_by.pk", default=None)
+    paid_by_date = serializers.DateField(source="paid_by.date", default=None)
+    paid_by_amount = serializers.DecimalField(
+        source="paid_by.amount", max_digits=14, decimal_places=2, default=None
+    )
+    is_paid = serializers.BooleanField()
+
+    class Meta:
+        model = TrustRequest
+        fields = [
+            "id",
+            "clio_id",
+            "matter_id",
+            "matter",
+            "client",
+            "kind",
+            "amount",
+            "due_date",
+            "memo",
+            "is_paid",
+            "paid_at",
+            "paid_by_entry_id",
+            "paid_by_date",
+            "paid_by_amount",
+            "created_at",
+        ]
+
+
+class TrustRequestInput(serializers.Serializer):
+    matter_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=TrustRequest.Kind.choices, default="retainer")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    due_date = serializers.DateField()
+    memo = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+    key = serializers.UUIDField(
+        required=False, help_text="Send the same key again and the first request comes back."
+    )
+
+
+class TrustRequestListApi(APIView):
+    read_roles = ANY_MEMBER
+    write_roles = TRUST_WRITE
+
+    @extend_schema(responses=TrustRequestOutput(many=True), summary="Trust requests, newest first")
+    def get(self, request):
+        rows = services_trust.trust_requests_for_member(member=request.membership)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(TrustRequestOutput(page, many=True).data)
+
+    @extend_schema(
+        request=TrustRequestInput,
+        responses={201: TrustRequestOutput},
+        summary="Ask a client for trust funds; Clio sends the request",
+    )
+    def post(self, request):
+        data = TrustRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        matter = services_trust.trust_matter_get_for_member(
+            member=request.membership, matter_id=d["matter_id"]
+        )
+        req = services_trust.trust_request_create(
+            member=request.membership,
+            matter=matter,
+            kind=d["kind"],
+            amount=d["amount"],
+            due_date=d["due_date"],
+            memo=d["memo"],
+            key=d.get("key"),
+        )
+        return Response(TrustRequestOutput(req).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,62 @@
+"""Trust requests: the list every member sees, and the form that sends one through Clio."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import member_required
+from accounts.roles import ANY_MEMBER, TRUST_WRITE
+from sync import services_trust
+from sync.forms import TrustRequestForm
+
+
+def _page(request, form: TrustRequestForm | None, status: int = 200):
+    rows = list(services_trust.trust_requests_for_member(member=request.membership))
+    can_write = request.membership.role in TRUST_WRITE
+    if can_write and form is None:
+        form = TrustRequestForm(firm_id=request.membership.firm_id, initial={"key": uuid.uuid4()})
+    context = {
+        "unpaid": [r for r in rows if not r.is_paid],
+        "paid": [r for r in rows if r.is_paid],
+        "form": form if can_write else None,
+    }
+    return render(request, "trust/requests.html", context, status=status)
+
+
+@member_required(ANY_MEMBER)
+def trust_requests(request):
+    return _page(request, None)
+
+
+@require_POST
+@member_required(TRUST_WRITE)
+def trust_request_create(request):
+    form = TrustRequestForm(request.POST, firm_id=request.membership.firm_id)
+    if not form.is_valid():
+        return _page(request, form)
+    d = form.cleaned_data
+    try:
+        req = services_trust.trust_request_create(
+            member=request.membership,
+            matter=d["matter"],
+            kind=d["kind"],
+            amount=d["amount"],
+            due_date=d["due_date"],
+            memo=d["memo"],
+            key=d["key"],
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return _page(request, form)
+    messages.success(
+        request,
+        f"Clio is asking {req.matter.client.name} for {req.amount} ({req.get_kind_display()}).",
+    )
+    return redirect("trust_requests")
