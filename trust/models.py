@@ -258,3 +258,213 @@ class BooksTrustBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} trust liability {self.amount} on {self.as_of}"
+
+
+# Monthly three-way reconciliation: the bank's statements, their lines matched to journal entries,
+# and the signed-off figures for each trust account and month.
+
+
+class StatementUpload(models.Model):
+    """A bank statement file as uploaded, kept so that a CSV with bad rows can be retried after
+    fixing the column choices, and so that every imported statement keeps its original file."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        TrustAccount, on_delete=models.CASCADE, related_name="statement_uploads"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class BankStatement(models.Model):
+    class Source(models.TextChoices):
+        CSV = "csv", "CSV"
+        OFX = "ofx", "OFX"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(TrustAccount, on_delete=models.PROTECT, related_name="statements")
+    upload = models.OneToOneField(
+        StatementUpload, on_delete=models.PROTECT, null=True, blank=True, related_name="statement"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    opening_balance = models.DecimalField(max_digits=14, decimal_places=2)
+    closing_balance = models.DecimalField(max_digits=14, decimal_places=2)
+    source = models.CharField(max_length=3, choices=Source.choices)
+    bank_name = models.CharField(max_length=200, blank=True)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "sha256"], name="trust_bankstatement_file_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="trust_bankstatement_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} statement {self.period_start} to {self.period_end}"
+
+
+class StatementLine(models.Model):
+    """One line of a bank statement. Amount is signed as the bank sees the account: deposits
+    positive, cheques and withdrawals negative."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    description = models.CharField(max_length=255, blank=True)
+    payee = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Cheque or reference number."
+    )
+    bank_id = models.CharField(
+        max_length=100, help_text="The bank's FITID (OFX), or a stable hash of the CSV row."
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "bank_id"], name="trust_statementline_bank_id_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="trust_statementline_amount_nonzero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount} {self.description}".strip()
+
+
+class StatementMatch(models.Model):
+    """A statement line cleared by a journal entry. A line may be cleared by several entries whose
+    signed amounts sum to it (a deposit batch); an entry clears at most one line."""
+
+    class Method(models.TextChoices):
+        AUTO = "auto", "Automatic"
+        MANUAL = "manual", "Manual"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey(StatementLine, on_delete=models.CASCADE, related_name="matches")
+    entry = models.OneToOneField(
+        TrustEntry, on_delete=models.PROTECT, related_name="statement_match"
+    )
+    method = models.CharField(max_length=6, choices=Method.choices)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    matched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["line", "entry"]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} ⇄ entry {self.entry_id}"
+
+
+class BankCsvMapping(models.Model):
+    """Which CSV column holds what, saved per bank and offered the next time."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    bank_name = models.CharField(max_length=200)
+    date_column = models.CharField(max_length=100)
+    date_format = models.CharField(max_length=20, default="%Y-%m-%d")
+    amount_column = models.CharField(max_length=100, blank=True)
+    debit_column = models.CharField(max_length=100, blank=True)
+    credit_column = models.CharField(max_length=100, blank=True)
+    description_column = models.CharField(max_length=100, blank=True)
+    reference_column = models.CharField(max_length=100, blank=True)
+    payee_column = models.CharField(max_length=100, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["bank_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "bank_name"], name="trust_bankcsvmapping_one_per_bank"
+            ),
+            # Either one signed amount column, or money out and money in in two columns.
+            models.CheckConstraint(
+                condition=~Q(amount_column="") | (~Q(debit_column="") & ~Q(credit_column="")),
+                name="trust_bankcsvmapping_has_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CSV columns for {self.bank_name}"
+
+
+class Reconciliation(models.Model):
+    """A trust account's three-way reconciliation for one month, prepared by one person and
+    approved by another. Approval locks the month."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PREPARED = "prepared", "Prepared"
+        APPROVED = "approved", "Approved"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        TrustAccount, on_delete=models.PROTECT, related_name="reconciliations"
+    )
+    period_end = models.DateField(help_text="The last day of the month reconciled.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_end"], name="trust_reconciliation_one_per_month"
+            ),
+            # Segregation of duties: whoever prepares a reconciliation does not approve it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("prepared_by")),
+                name="trust_reconciliation_approver_not_preparer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(approved_by__isnull=False, prepared_by__isnull=False),
+                name="trust_reconciliation_approved_names_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} reconciliation {self.period_end:%B %Y}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.APPROVED

@@ -1,0 +1,295 @@
+"""Reads for bank statements, matching and three-way reconciliation, scoped to the member's firm.
+'Missing' and 'another firm's' give the same 404."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, When
+from django.http import Http404
+
+from accounts.models import Membership
+from trust import reconcile
+from trust.models import (
+    BankCsvMapping,
+    BankStatement,
+    BooksTrustBalance,
+    Reconciliation,
+    StatementLine,
+    StatementUpload,
+    TrustAccount,
+    TrustEntry,
+)
+
+SIGNED = Case(
+    When(direction=TrustEntry.Direction.IN, then=F("amount")),
+    default=-F("amount"),
+    output_field=DecimalField(max_digits=14, decimal_places=2),
+)
+
+
+def account_list(*, member: Membership) -> QuerySet[TrustAccount]:
+    return TrustAccount.objects.filter(firm_id=member.firm_id)
+
+
+def account_get_for_member(*, member: Membership, account_id: int) -> TrustAccount:
+    found = account_list(member=member).filter(pk=account_id).first()
+    if found is None:
+        raise Http404("No such trust account.")
+    return found
+
+
+def upload_get_for_member(*, member: Membership, upload_id: int) -> StatementUpload:
+    found = (
+        StatementUpload.objects.filter(firm_id=member.firm_id, pk=upload_id)
+        .select_related("account")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such upload.")
+    return found
+
+
+def line_get_for_member(*, member: Membership, line_id: int) -> StatementLine:
+    found = (
+        StatementLine.objects.filter(firm_id=member.firm_id, pk=line_id)
+        .select_related("statement__account")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such statement line.")
+    return found
+
+
+def reconciliation_list(*, member: Membership) -> QuerySet[Reconciliation]:
+    return Reconciliation.objects.filter(firm_id=member.firm_id).select_related(
+        "account", "prepared_by", "approved_by"
+    )
+
+
+def reconciliation_get_for_member(*, member: Membership, reconciliation_id: int) -> Reconciliation:
+    found = reconciliation_list(member=member).filter(pk=reconciliation_id).first()
+    if found is None:
+        raise Http404("No such reconciliation.")
+    return found
+
+
+def reconciliation_for_month(*, account: TrustAccount, period_end: date) -> Reconciliation | None:
+    return (
+        Reconciliation.objects.filter(account=account, period_end=period_end)
+        .select_related("prepared_by", "approved_by")
+        .first()
+    )
+
+
+def csv_mapping_for_bank(*, firm_id: int, bank_name: str) -> BankCsvMapping | None:
+    qs = BankCsvMapping.objects.filter(firm_id=firm_id)
+    return qs.filter(bank_name__iexact=bank_name.strip()).first() or (
+        None if bank_name.strip() else qs.order_by("-updated_at").first()
+    )
+
+
+def statements_for_month(*, account: TrustAccount, period_end: date) -> QuerySet[BankStatement]:
+    start = period_end.replace(day=1)
+    return BankStatement.objects.filter(
+        account=account, period_end__gte=start, period_end__lte=period_end
+    ).select_related("imported_by")
+
+
+def statement_for_month(*, account: TrustAccount, period_end: date) -> BankStatement | None:
+    """The statement whose balance the month is reconciled to: the last one ending in it."""
+    return statements_for_month(account=account, period_end=period_end).first()
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    period_end: date
+    reconciliation: Reconciliation | None
+    statement_count: int
+
+
+def month_list(*, account: TrustAccount, today: date) -> list[MonthRow]:
+    """Every month from the account's first entry or statement up to last month, newest first,
+    with its reconciliation if there is one: the months not yet reconciled stand out."""
+    firsts = [
+        TrustEntry.objects.filter(account=account).order_by("date").values_list("date", flat=True),
+        BankStatement.objects.filter(account=account)
+        .order_by("period_end")
+        .values_list("period_end", flat=True),
+    ]
+    starts = [d for d in (qs.first() for qs in firsts) if d is not None]
+    last = reconcile.month_end(today.replace(day=1) - timedelta(days=1))
+    recs = {r.period_end: r for r in Reconciliation.objects.filter(account=account)}
+    counts = dict(
+        BankStatement.objects.filter(account=account)
+        .values_list("period_end")
+        .annotate(n=Count("id"))
+        .values_list("period_end", "n")
+    )
+    months = []
+    month = reconcile.month_end(min([*starts, *recs])) if starts or recs else last
+    end = max([last, *recs]) if recs else last
+    while month <= end:
+        n = sum(c for d, c in counts.items() if reconcile.month_end(d) == month)
+        months.append(MonthRow(month, recs.get(month), n))
+        month = reconcile.month_end(month + timedelta(days=1))
+    return months[::-1]
+
+
+def _internal_transfer_ids(account: TrustAccount) -> set[int]:
+    """Both legs of a transfer between two matters of the same account never reach the bank."""
+    groups = (
+        TrustEntry.objects.filter(account=account, transfer_group__isnull=False)
+        .values("transfer_group")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values_list("transfer_group", flat=True)
+    )
+    return set(
+        TrustEntry.objects.filter(account=account, transfer_group__in=list(groups)).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def bank_start(*, account: TrustAccount) -> date | None:
+    """Entries before the first imported statement are taken as cleared before FirmSync had the
+    bank's records: there is no line to match them against."""
+    first = BankStatement.objects.filter(account=account).order_by("period_start").first()
+    return first.period_start if first else None
+
+
+def outstanding_entries(*, account: TrustAccount, period_end: date, cutoff: date) -> list:
+    """Journal entries up to `period_end` that no statement line up to `cutoff` (the bank
+    statement's own end) has cleared."""
+    start = bank_start(account=account)
+    qs = (
+        TrustEntry.objects.filter(account=account, date__lte=period_end)
+        .exclude(statement_match__line__date__lte=cutoff)
+        .exclude(id__in=_internal_transfer_ids(account))
+        .select_related("ledger__matter")
+    )
+    if start is not None:
+        qs = qs.filter(date__gte=start)
+    return list(qs.order_by("date", "id"))
+
+
+def bank_only_lines(*, account: TrustAccount, period_end: date, cutoff: date) -> list:
+    """Statement lines up to `cutoff` that no journal entry up to `period_end` clears."""
+    return list(
+        StatementLine.objects.filter(statement__account=account, date__lte=cutoff)
+        .exclude(matches__entry__date__lte=period_end)
+        .order_by("date", "id")
+    )
+
+
+def journal_balance(*, account: TrustAccount, period_end: date) -> Decimal:
+    total = TrustEntry.objects.filter(account=account, date__lte=period_end).aggregate(
+        t=Sum(SIGNED)
+    )["t"]
+    return reconcile.money(total or 0)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    ledger_id: int | None
+    matter: str
+    client: str
+    balance: Decimal
+
+
+def _matter_label(row: dict) -> str:
+    number = row["ledger__matter__display_number"] or ""
+    return f"{number} {row['ledger__matter__description'] or ''}".strip()
+
+
+def ledger_balances(*, account: TrustAccount, period_end: date) -> list[LedgerRow]:
+    """Each client ledger's balance at the end of `period_end`; the firm's own bank-fee money
+    (entries on no ledger) is the row with ledger_id None, listed last."""
+    rows = (
+        TrustEntry.objects.filter(account=account, date__lte=period_end)
+        .values("ledger_id", "ledger__matter__display_number", "ledger__matter__description")
+        .annotate(balance=Sum(SIGNED), client=F("ledger__matter__client__name"))
+        .order_by("ledger__matter__display_number", "ledger_id")
+    )
+    found = [
+        LedgerRow(
+            r["ledger_id"],
+            _matter_label(r) if r["ledger_id"] else "Firm funds for bank charges",
+            r["client"] or "",
+            reconcile.money(r["balance"] or 0),
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda r: r.ledger_id is None)
+
+
+def books_balance(*, account: TrustAccount, period_end: date) -> BooksTrustBalance | None:
+    return (
+        BooksTrustBalance.objects.filter(account=account, as_of=period_end)
+        .order_by("-read_at", "-id")
+        .first()
+    )
+
+
+def _item(entry: TrustEntry) -> reconcile.Item:
+    who = entry.payee or (str(entry.ledger.matter) if entry.ledger_id else "")
+    return reconcile.Item(
+        entry.date,
+        entry.signed_amount,
+        " · ".join(x for x in (entry.get_kind_display(), who, entry.description) if x),
+        entry.reference,
+        key=str(entry.pk),
+        reverses=str(entry.reverses_id or ""),
+    )
+
+
+def reconciliation_inputs(
+    *, account: TrustAccount, period_end: date, statement: BankStatement
+) -> reconcile.Inputs:
+    cutoff = min(statement.period_end, period_end)
+    ledgers = ledger_balances(account=account, period_end=period_end)
+    books = books_balance(account=account, period_end=period_end)
+    outstanding = outstanding_entries(account=account, period_end=period_end, cutoff=cutoff)
+    lines = bank_only_lines(account=account, period_end=period_end, cutoff=cutoff)
+    return reconcile.Inputs(
+        period_end=period_end,
+        statement_balance=statement.closing_balance,
+        outstanding=[_item(e) for e in outstanding],
+        bank_only=[
+            reconcile.Item(ln.date, ln.amount, ln.description or ln.payee, ln.reference)
+            for ln in lines
+        ],
+        journal_balance=journal_balance(account=account, period_end=period_end),
+        client_ledgers=[
+            reconcile.LedgerBalance(r.matter, r.balance) for r in ledgers if r.ledger_id
+        ],
+        firm_funds_balance=sum((r.balance for r in ledgers if r.ledger_id is None), reconcile.ZERO),
+        books_balance=books.amount if books else None,
+    )
+
+
+def unmatched_entries(*, account: TrustAccount, upto: date) -> list[TrustEntry]:
+    """Entries the bank has not cleared yet, up to a date, for matching by hand."""
+    qs = (
+        TrustEntry.objects.filter(account=account, date__lte=upto, statement_match__isnull=True)
+        .exclude(id__in=_internal_transfer_ids(account))
+        .select_related("ledger__matter")
+    )
+    start = bank_start(account=account)
+    if start is not None:
+        qs = qs.filter(date__gte=start - timedelta(days=reconcile.CHEQUE_WINDOW_DAYS))
+    return list(qs.order_by("date", "id"))
+
+
+def statement_lines(*, statements) -> QuerySet[StatementLine]:
+    return (
+        StatementLine.objects.filter(statement__in=statements)
+        .prefetch_related("matches__entry__ledger__matter")
+        .annotate(n_matches=Count("matches"))
+        .order_by("date", "id")
+    )
+
+
+def unmatched_lines(*, statement: BankStatement) -> QuerySet[StatementLine]:
+    return statement.lines.filter(matches__isnull=True)

@@ -1,0 +1,77 @@
+"""Explicit input and output shapes of the reconciliation API."""
+
+from rest_framework import serializers
+
+from trust.models import BankStatement, Reconciliation
+from trust.statements import DATE_FORMATS
+
+
+class ReconciliationOutput(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name")
+    prepared_by = serializers.EmailField(source="prepared_by.email", default=None)
+    approved_by = serializers.EmailField(source="approved_by.email", default=None)
+    figures = serializers.JSONField(
+        help_text="The three-way figures as prepared: money as decimal strings, the items in "
+        "transit, the client ledgers, and each difference with its explanation."
+    )
+
+    class Meta:
+        model = Reconciliation
+        fields = [
+            "id",
+            "account",
+            "account_name",
+            "period_end",
+            "status",
+            "prepared_by",
+            "prepared_at",
+            "approved_by",
+            "approved_at",
+            "figures",
+        ]
+
+
+class StatementOutput(serializers.ModelSerializer):
+    imported_by = serializers.EmailField(source="imported_by.email", default=None)
+    line_count = serializers.IntegerField(source="lines.count")
+
+    class Meta:
+        model = BankStatement
+        fields = [
+            "id",
+            "account",
+            "period_start",
+            "period_end",
+            "opening_balance",
+            "closing_balance",
+            "source",
+            "bank_name",
+            "filename",
+            "imported_by",
+            "imported_at",
+            "line_count",
+        ]
+
+
+class StatementUploadInput(serializers.Serializer):
+    """An OFX file needs only `file`. A CSV names its columns (or uses the ones saved for
+    `bank_name`) and gives the statement's closing balance."""
+
+    file = serializers.FileField()
+    bank_name = serializers.CharField(required=False, allow_blank=True, default="")
+    date_column = serializers.CharField(required=False, allow_blank=True, default="")
+    date_format = serializers.ChoiceField(choices=DATE_FORMATS, default="%Y-%m-%d")
+    amount_column = serializers.CharField(required=False, allow_blank=True, default="")
+    debit_column = serializers.CharField(required=False, allow_blank=True, default="")
+    credit_column = serializers.CharField(required=False, allow_blank=True, default="")
+    description_column = serializers.CharField(required=False, allow_blank=True, default="")
+    reference_column = serializers.CharField(required=False, allow_blank=True, default="")
+    payee_column = serializers.CharField(required=False, allow_blank=True, default="")
+    closing_balance = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    opening_balance = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+
+
+class AutoMatchOutput(serializers.Serializer):
+    matched = serializers.IntegerField(help_text="Statement lines matched by this call.")

@@ -1,0 +1,489 @@
+"""Bank statement import: a CSV through a column-mapping step, or an OFX file.
+
+Parsing is pure (bytes in, lines or row-level errors out); the services below store the upload,
+refuse a file imported before, and create the statement and its lines in one transaction, so a
+file with any bad row imports nothing.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.roles import TRUST_WRITE
+from accounts.selectors import role_require
+from accounts.services import audit_record
+from trust import reconcile
+from trust.models import (
+    BankCsvMapping,
+    BankStatement,
+    StatementLine,
+    StatementUpload,
+    TrustAccount,
+)
+from trust.services_reconcile import period_assert_open, reconciliation_draft_ensure
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ROW_ERRORS = 20
+DATE_FORMATS = [
+    ("%Y-%m-%d", "YYYY-MM-DD (2026-03-31)"),
+    ("%m/%d/%Y", "MM/DD/YYYY (03/31/2026)"),
+    ("%d/%m/%Y", "DD/MM/YYYY (31/03/2026)"),
+    ("%m/%d/%y", "MM/DD/YY (03/31/26)"),
+    ("%d.%m.%Y", "DD.MM.YYYY (31.03.2026)"),
+    ("%Y/%m/%d", "YYYY/MM/DD (2026/03/31)"),
+    ("%d %b %Y", "DD Mon YYYY (31 Mar 2026)"),
+]
+DATE_FORMAT_LABELS = dict(DATE_FORMATS)
+
+
+@dataclass(frozen=True)
+class CsvColumns:
+    date: str
+    date_format: str = "%Y-%m-%d"
+    amount: str = ""
+    debit: str = ""  # money out, as a positive number
+    credit: str = ""  # money in
+    description: str = ""
+    reference: str = ""
+    payee: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    date: date
+    amount: Decimal
+    description: str = ""
+    payee: str = ""
+    reference: str = ""
+    bank_id: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    lines: list[ParsedLine]
+    period_start: date | None = None
+    period_end: date | None = None
+    closing_balance: Decimal | None = None
+
+
+def is_ofx(filename: str, content: bytes) -> bool:
+    head = content[:2048].upper()
+    return filename.lower().endswith((".ofx", ".qfx")) or b"OFXHEADER" in head or b"<OFX>" in head
+
+
+def decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return content.decode("latin-1")
+
+
+def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
+    """The header row and the data rows (blank rows dropped); the separator is sniffed because
+    banks export with commas, semicolons or tabs."""
+    text = decode(content)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    if not rows:
+        raise ValidationError("The file is empty: export the statement again as CSV.")
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """'1,234.56', '$1,234.56', '(12.00)', '12.00-' and '-12' all read; blank is None."""
+    text = raw.strip().replace(",", "").replace(" ", "")
+    for symbol in "$€£":
+        text = text.replace(symbol, "")
+    if not text:
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    if text.endswith("-"):
+        negative, text = True, text[:-1]
+    value = Decimal(text)  # InvalidOperation for anything else
+    if not value.is_finite() or value.as_tuple().exponent < -2:
+        raise InvalidOperation(raw)
+    return reconcile.money(-value if negative else value)
+
+
+def _stable_id(row: ParsedLine, seen: dict) -> str:
+    """A CSV has no bank id; the same row in a re-export hashes the same. Identical rows on one
+    day (two equal deposits) are told apart by their order."""
+    base = f"{row.date}|{row.amount}|{row.description}|{row.reference}|{row.payee}"
+    seen[base] = seen.get(base, 0) + 1
+    return "csv:" + hashlib.sha256(f"{base}|{seen[base]}".encode()).hexdigest()[:32]
+
+
+def _missing_columns(headers: list[str], columns: CsvColumns) -> list[str]:
+    if not columns.date:
+        return ["Choose the column that holds the date."]
+    if not columns.amount and not (columns.debit and columns.credit):
+        return ["Choose an Amount column, or both a Debit (money out) and a Credit column."]
+    named = [
+        columns.date,
+        columns.amount,
+        columns.debit,
+        columns.credit,
+        columns.description,
+        columns.reference,
+        columns.payee,
+    ]
+    return [
+        f"The column “{c}” is not in this file; its columns are: {', '.join(headers)}."
+        for c in named
+        if c and c not in headers
+    ]
+
+
+def parse_csv(content: bytes, columns: CsvColumns) -> list[ParsedLine]:
+    """Every row or none: raises ValidationError listing each bad row (file line number, what is
+    wrong, what to do) when any row is bad."""
+    headers, rows = read_csv(content)
+    problems = _missing_columns(headers, columns)
+    if problems:
+        raise ValidationError(problems)
+    index = {h: i for i, h in enumerate(headers)}
+    lines, errors, seen = [], [], {}
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed = _parse_row(row, index, columns, len(headers))
+        except ValueError as exc:
+            errors.append(f"Row {number}: {exc}")
+            continue
+        if parsed is not None:
+            lines.append(replace(parsed, bank_id=_stable_id(parsed, seen)))
+    if errors:
+        more = len(errors) - MAX_ROW_ERRORS
+        extra = [f"…and {more} more rows with problems."] if more > 0 else []
+        raise ValidationError(
+            [
+                "Nothing was imported: fix these rows or the column choices, then import again.",
+                *errors[:MAX_ROW_ERRORS],
+                *extra,
+            ]
+        )
+    if not lines:
+        raise ValidationError("The file has a header row but no transactions.")
+    return lines
+
+
+def _cell(row: list[str], index: dict, column: str) -> str:
+    return row[index[column]].strip() if column and index[column] < len(row) else ""
+
+
+def _parse_row(row, index, columns: CsvColumns, width: int) -> ParsedLine | None:
+    used = [columns.date, columns.amount, columns.debit, columns.credit, columns.description]
+    used += [columns.reference, columns.payee]
+    if len(row) <= max(index[c] for c in used if c):
+        raise ValueError(
+            f"it has {len(row)} cells but the header has {width}: the row is cut short or uses "
+            "another separator."
+        )
+    raw_date = _cell(row, index, columns.date)
+    try:
+        day = datetime.strptime(raw_date, columns.date_format).date()
+    except ValueError:
+        label = DATE_FORMAT_LABELS.get(columns.date_format, columns.date_format)
+        raise ValueError(
+            f"the date “{raw_date}” does not match the date format {label}; choose the format "
+            "the file uses, or correct the date."
+        ) from None
+    amount = _row_amount(row, index, columns)
+    if amount == 0:
+        return None  # a zero line (some banks list balance notes) moves no money
+    return ParsedLine(
+        date=day,
+        amount=amount,
+        description=_cell(row, index, columns.description)[:255],
+        payee=_cell(row, index, columns.payee)[:200],
+        reference=_cell(row, index, columns.reference)[:100],
+    )
+
+
+def _row_amount(row, index, columns: CsvColumns) -> Decimal:
+    cells = [columns.amount] if columns.amount else [columns.debit, columns.credit]
+    values = []
+    for column in cells:
+        raw = _cell(row, index, column)
+        try:
+            values.append(parse_amount(raw))
+        except InvalidOperation:
+            raise ValueError(
+                f"the amount “{raw}” in column “{column}” is not a number; use digits with an "
+                "optional minus sign and a dot for cents, e.g. -1250.00."
+            ) from None
+    if columns.amount:
+        if values[0] is None:
+            raise ValueError(f"the amount column “{columns.amount}” is empty.")
+        return values[0]
+    debit, credit = values
+    if debit is None and credit is None:
+        raise ValueError(f"both “{columns.debit}” and “{columns.credit}” are empty.")
+    return (credit or reconcile.ZERO) - abs(debit or reconcile.ZERO)
+
+
+def parse_ofx(content: bytes) -> ParsedStatement:
+    """OFX 1.x (SGML) or 2.x (XML) bank statement: lines keep the bank's FITID, and the ledger
+    balance is the statement's closing balance. https://ofxtools.readthedocs.io/en/latest/parser.html
+    """
+    from ofxtools.Parser import OFXTree
+
+    tree = OFXTree()
+    try:
+        tree.parse(io.BytesIO(content))
+        statement = tree.convert().statements[0]
+    except Exception as exc:  # ofxtools raises a range of parse errors; all mean "not readable"
+        raise ValidationError(f"This OFX file could not be read ({exc}).") from exc
+    txns = statement.banktranlist
+    lines = [
+        ParsedLine(
+            date=t.dtposted.date(),
+            amount=reconcile.money(t.trnamt),
+            description=(t.memo or t.name or "")[:255],
+            payee=(t.name or "")[:200],
+            reference=(t.checknum or t.refnum or "")[:100],
+            bank_id=f"ofx:{t.fitid}"[:100],
+        )
+        for t in txns
+        if t.trnamt
+    ]
+    return ParsedStatement(
+        lines=lines,
+        period_start=txns.dtstart.date() if txns.dtstart else None,
+        period_end=txns.dtend.date() if txns.dtend else None,
+        closing_balance=reconcile.money(statement.ledgerbal.balamt),
+    )
+
+
+# Services
+
+
+def _duplicate_check(account: TrustAccount, sha256: str) -> None:
+    earlier = (
+        BankStatement.objects.filter(account=account, sha256=sha256)
+        .select_related("imported_by")
+        .first()
+    )
+    if earlier is not None:
+        who = earlier.imported_by.email if earlier.imported_by else "someone"
+        raise ValidationError(
+            f"This file was already imported on {earlier.imported_at:%d %b %Y} by {who} as the "
+            f"statement for {earlier.period_start:%d %b} to {earlier.period_end:%d %b %Y}."
+        )
+
+
+def statement_upload_create(
+    *, member: Membership, account: TrustAccount, filename: str, content: bytes
+) -> StatementUpload:
+    role_require(member, TRUST_WRITE)
+    if not content:
+        raise ValidationError("Choose the statement file (CSV or OFX) to upload.")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError("The file is larger than 5 MB; export one month at a time.")
+    sha256 = hashlib.sha256(content).hexdigest()
+    _duplicate_check(account, sha256)
+    return StatementUpload.objects.create(
+        firm_id=account.firm_id,
+        account=account,
+        filename=filename[:255],
+        content=content,
+        sha256=sha256,
+        uploaded_by=member.user,
+    )
+
+
+def _balances(lines, opening: Decimal | None, closing: Decimal) -> Decimal:
+    total = sum((ln.amount for ln in lines), reconcile.ZERO)
+    if opening is None:
+        return closing - total
+    if opening + total != closing:
+        raise ValidationError(
+            f"The opening balance {reconcile.fmt(opening)} plus the lines "
+            f"({reconcile.fmt(total)}) makes {reconcile.fmt(opening + total)}, not the closing "
+            f"balance {reconcile.fmt(closing)}: check the balances against the statement, or "
+            "look for a missing row."
+        )
+    return opening
+
+
+def _period_check(account, lines, start: date, end: date) -> None:
+    outside = [ln for ln in lines if not start <= ln.date <= end]
+    if outside:
+        raise ValidationError(
+            f"{len(outside)} line(s) fall outside the statement period {start:%d %b %Y} to "
+            f"{end:%d %b %Y}, e.g. {outside[0].date:%d %b %Y}: correct the period."
+        )
+    overlap = BankStatement.objects.filter(
+        account=account, period_start__lte=end, period_end__gte=start
+    ).first()
+    if overlap is not None:
+        raise ValidationError(
+            f"A statement for {overlap.period_start:%d %b} to {overlap.period_end:%d %b %Y} "
+            f"({overlap.filename}) is already imported and overlaps this one; importing both "
+            "would count those lines twice."
+        )
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    lines: list[ParsedLine]
+    period_start: date
+    period_end: date
+    closing_balance: Decimal
+    opening_balance: Decimal | None = None
+    bank_name: str = ""
+
+
+@transaction.atomic
+def _statement_create(
+    *, member: Membership, upload: StatementUpload, source: str, facts: StatementFacts
+) -> BankStatement:
+    account = upload.account
+    period_assert_open(account=account, period_end=facts.period_end, doing="importing a statement")
+    _duplicate_check(account, upload.sha256)
+    _period_check(account, facts.lines, facts.period_start, facts.period_end)
+    opening = _balances(facts.lines, facts.opening_balance, facts.closing_balance)
+    try:
+        with transaction.atomic():
+            statement = BankStatement.objects.create(
+                firm_id=account.firm_id,
+                account=account,
+                upload=upload,
+                period_start=facts.period_start,
+                period_end=facts.period_end,
+                opening_balance=opening,
+                closing_balance=facts.closing_balance,
+                source=source,
+                bank_name=facts.bank_name,
+                filename=upload.filename,
+                sha256=upload.sha256,
+                imported_by=member.user,
+            )
+            StatementLine.objects.bulk_create(
+                StatementLine(firm_id=account.firm_id, statement=statement, **asdict(ln))
+                for ln in facts.lines
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            "This file was imported meanwhile, or two of its lines share one bank id."
+        ) from exc
+    reconciliation_draft_ensure(account=account, period_end=facts.period_end)
+    audit_record(
+        firm=member.firm,
+        actor=member.user,
+        action="trust.statement_imported",
+        obj=statement,
+        after={"lines": len(facts.lines), "closing_balance": str(facts.closing_balance)},
+    )
+    return statement
+
+
+def statement_import_csv(
+    *,
+    member: Membership,
+    upload: StatementUpload,
+    columns: CsvColumns,
+    bank_name: str,
+    closing_balance: Decimal,
+    opening_balance: Decimal | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> BankStatement:
+    role_require(member, TRUST_WRITE)
+    lines = parse_csv(bytes(upload.content), columns)
+    facts = StatementFacts(
+        lines=lines,
+        period_start=period_start or min(ln.date for ln in lines),
+        period_end=period_end or max(ln.date for ln in lines),
+        closing_balance=closing_balance,
+        opening_balance=opening_balance,
+        bank_name=bank_name.strip(),
+    )
+    statement = _statement_create(
+        member=member, upload=upload, source=BankStatement.Source.CSV, facts=facts
+    )
+    if bank_name.strip():
+        csv_mapping_save(member=member, bank_name=bank_name, columns=columns)
+    return statement
+
+
+def statement_import_ofx(*, member: Membership, upload: StatementUpload) -> BankStatement:
+    role_require(member, TRUST_WRITE)
+    parsed = parse_ofx(bytes(upload.content))
+    if not parsed.lines and parsed.period_end is None:
+        raise ValidationError("The OFX file has no transactions and no statement period.")
+    facts = StatementFacts(
+        lines=parsed.lines,
+        period_start=parsed.period_start or min(ln.date for ln in parsed.lines),
+        period_end=parsed.period_end or max(ln.date for ln in parsed.lines),
+        closing_balance=parsed.closing_balance,
+        bank_name=upload.account.institution,
+    )
+    return _statement_create(
+        member=member, upload=upload, source=BankStatement.Source.OFX, facts=facts
+    )
+
+
+def csv_mapping_save(*, member: Membership, bank_name: str, columns: CsvColumns) -> BankCsvMapping:
+    mapping, _ = BankCsvMapping.objects.update_or_create(
+        firm_id=member.firm_id,
+        bank_name=bank_name.strip()[:200],
+        defaults={
+            "date_column": columns.date,
+            "date_format": columns.date_format,
+            "amount_column": columns.amount,
+            "debit_column": columns.debit,
+            "credit_column": columns.credit,
+            "description_column": columns.description,
+            "reference_column": columns.reference,
+            "payee_column": columns.payee,
+            "updated_by": member.user,
+            "updated_at": timezone.now(),
+        },
+    )
+    return mapping
+
+
+def columns_from_mapping(mapping: BankCsvMapping | None, headers: list[str]) -> CsvColumns:
+    """The saved choices for this bank, else a guess from the header names."""
+    if mapping is not None:
+        return CsvColumns(
+            date=mapping.date_column,
+            date_format=mapping.date_format,
+            amount=mapping.amount_column,
+            debit=mapping.debit_column,
+            credit=mapping.credit_column,
+            description=mapping.description_column,
+            reference=mapping.reference_column,
+            payee=mapping.payee_column,
+        )
+
+    def guess(*names: str) -> str:
+        for h in headers:
+            if any(n in h.lower() for n in names):
+                return h
+        return ""
+
+    amount = guess("amount")
+    return CsvColumns(
+        date=guess("date"),
+        amount=amount,
+        debit="" if amount else guess("debit", "withdrawal"),
+        credit="" if amount else guess("credit", "deposit"),
+        description=guess("description", "memo", "details", "narrative"),
+        reference=guess("check", "cheque", "reference", "ref"),
+        payee=guess("payee", "name"),
+    )
