@@ -10,4 +10,11 @@ def tenancy(request):
         "member": member if member else None,
         "firm": member.firm if member else None,
         "my_memberships": memberships_for_user(user=user),
+        "trust_exceptions_open": _trust_exceptions_open(member) if member else 0,
     }
+
+
+def _trust_exceptions_open(member) -> int:
+    # The nav's badge: one COUNT. Read through the firm's reverse relation because accounts sits
+    # below trust in the import layers (pyproject.toml, importlinter) and may not import it.
+    return member.firm.trust_exceptions.filter(resolved_at__isnull=True).count()

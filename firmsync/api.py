@@ -11,6 +11,24 @@ from sync.api_runs import (
     SyncRunDetailApi,
     SyncRunListApi,
 )
+from sync.api_trust import TrustRequestListApi
+from trust.api import (
+    ClientLedgerDetailApi,
+    ClientLedgerListApi,
+    TrustAccountListApi,
+    TrustEntryListApi,
+    TrustEntryReverseApi,
+    TrustExceptionListApi,
+)
+from trust.api_reconcile import (
+    ApproveApi,
+    AutoMatchApi,
+    PrepareApi,
+    ReconciliationDetailApi,
+    ReconciliationListApi,
+    ReportPdfApi,
+    StatementListApi,
+)
 
 urlpatterns = [
     path("v1/me", MeApi.as_view(), name="api_me"),
@@ -23,6 +41,56 @@ urlpatterns = [
     path("v1/sync/runs/<int:run_id>", SyncRunDetailApi.as_view(), name="api_sync_run"),
     path("v1/sync/failures", FailedRecordListApi.as_view(), name="api_sync_failures"),
     path("v1/sync/failures/retry", FailedRecordRetryApi.as_view(), name="api_sync_retry"),
+    path("v1/trust/requests", TrustRequestListApi.as_view(), name="api_trust_requests"),
+    path("v1/trust/accounts", TrustAccountListApi.as_view(), name="api_trust_accounts"),
+    path("v1/trust/ledgers", ClientLedgerListApi.as_view(), name="api_trust_ledgers"),
+    path(
+        "v1/trust/ledgers/<int:ledger_id>",
+        ClientLedgerDetailApi.as_view(),
+        name="api_trust_ledger",
+    ),
+    path("v1/trust/entries", TrustEntryListApi.as_view(), name="api_trust_entries"),
+    path(
+        "v1/trust/entries/<int:entry_id>/reverse",
+        TrustEntryReverseApi.as_view(),
+        name="api_trust_entry_reverse",
+    ),
+    path("v1/trust/exceptions", TrustExceptionListApi.as_view(), name="api_trust_exceptions"),
+    path(
+        "v1/trust/reconciliations",
+        ReconciliationListApi.as_view(),
+        name="api_trust_reconciliations",
+    ),
+    path(
+        "v1/trust/reconciliations/<int:reconciliation_id>",
+        ReconciliationDetailApi.as_view(),
+        name="api_trust_reconciliation",
+    ),
+    path(
+        "v1/trust/reconciliations/<int:reconciliation_id>/approve",
+        ApproveApi.as_view(),
+        name="api_trust_reconciliation_approve",
+    ),
+    path(
+        "v1/trust/reconciliations/<int:reconciliation_id>/report.pdf",
+        ReportPdfApi.as_view(),
+        name="api_trust_reconciliation_pdf",
+    ),
+    path(
+        "v1/trust/accounts/<int:account_id>/statements",
+        StatementListApi.as_view(),
+        name="api_trust_statements",
+    ),
+    path(
+        "v1/trust/accounts/<int:account_id>/months/<int:year>/<int:month>/auto-match",
+        AutoMatchApi.as_view(),
+        name="api_trust_auto_match",
+    ),
+    path(
+        "v1/trust/accounts/<int:account_id>/months/<int:year>/<int:month>/prepare",
+        PrepareApi.as_view(),
+        name="api_trust_prepare",
+    ),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),

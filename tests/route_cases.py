@@ -6,7 +6,8 @@ an outsider (admin of another firm) calling the route with those kwargs must get
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -22,7 +23,17 @@ from sync.models import (
     SyncRun,
     SyncSettings,
 )
-from tests.factories import MembershipFactory
+from tests.factories import ClientLedgerFactory, MembershipFactory
+from trust.models import (
+    BankStatement,
+    Reconciliation,
+    StatementLine,
+    StatementUpload,
+    TrustAccount,
+    TrustEntry,
+    TrustException,
+)
+from trust.services_reconcile import figures_compute
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,135 @@ def _sync_run(firm, member):
     return {"run_id": SyncRun.objects.create(firm=firm).pk}
 
 
+# Trust reconciliation: one account with a March 2026 statement (and a prepared month).
+MARCH = {"year": 2026, "month": 3}
+
+
+def _trust_account(firm, member):
+    account = TrustAccount.objects.create(firm=firm, name="IOLTA", clio_id=secrets.randbelow(10**9))
+    return {"account_id": account.pk}
+
+
+def _march_statement(firm, member):
+    kwargs = _trust_account(firm, member)
+    statement = BankStatement.objects.create(
+        firm=firm,
+        account_id=kwargs["account_id"],
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 31),
+        opening_balance=Decimal("0.00"),
+        closing_balance=Decimal("100.00"),
+        source="csv",
+        filename="march.csv",
+        sha256=secrets.token_hex(32),
+    )
+    line = StatementLine.objects.create(
+        firm=firm,
+        statement=statement,
+        date=date(2026, 3, 5),
+        amount=Decimal("100.00"),
+        bank_id="b1",
+    )
+    return {**kwargs, "statement": statement, "line": line}
+
+
+def _statement_line(firm, member):
+    return {"line_id": _march_statement(firm, member)["line"].pk}
+
+
+def _account_with_statement(firm, member):
+    return {"account_id": _march_statement(firm, member)["account_id"]}
+
+
+def _csv_upload(firm, member):
+    account_id = _trust_account(firm, member)["account_id"]
+    upload = StatementUpload.objects.create(
+        firm=firm,
+        account_id=account_id,
+        filename="march.csv",
+        content=b"Date,Amount\n2026-03-05,100.00\n",
+        sha256=secrets.token_hex(32),
+    )
+    return {"upload_id": upload.pk}
+
+
+def _prepared_march(firm, member):
+    """Prepared by someone else, so that `member` may approve it."""
+    made = _march_statement(firm, member)
+    statement = made["statement"]
+    preparer = MembershipFactory(firm=firm, role=Role.ACCOUNTANT)
+    rec = Reconciliation.objects.create(
+        firm=firm,
+        account_id=made["account_id"],
+        period_end=date(2026, 3, 31),
+        status="prepared",
+        prepared_by=preparer.user,
+        prepared_at=timezone.now(),
+        figures=figures_compute(
+            account=statement.account, period_end=date(2026, 3, 31), statement=statement
+        ),
+    )
+    return {"account_id": made["account_id"], "reconciliation_id": rec.pk}
+
+
+def _prepared_march_id(firm, member):
+    return {"reconciliation_id": _prepared_march(firm, member)["reconciliation_id"]}
+
+
+def _prepared_march_month(firm, member):
+    return {"account_id": _prepared_march(firm, member)["account_id"]}
+
+
+# Client ledgers: a ledger holding one deposit, and an overdraft from Clio raising an exception.
+
+
+def _ledger_with_deposit(firm, member):
+    ledger = ClientLedgerFactory(firm=firm)
+    entry = TrustEntry.objects.create(
+        firm=firm,
+        account=ledger.account,
+        ledger=ledger,
+        kind="deposit",
+        direction="in",
+        amount=Decimal("100.00"),
+        date=date(2026, 3, 2),
+        source="firmsync",
+        source_id=secrets.token_hex(8),
+    )
+    return {"ledger": ledger, "entry": entry}
+
+
+def _ledger(firm, member):
+    return {"ledger_id": _ledger_with_deposit(firm, member)["ledger"].pk}
+
+
+def _ledger_account(firm, member):
+    return {"account_id": _ledger_with_deposit(firm, member)["ledger"].account_id}
+
+
+def _entry(firm, member):
+    return {"entry_id": _ledger_with_deposit(firm, member)["entry"].pk}
+
+
+def _exception(firm, member):
+    ledger = _ledger_with_deposit(firm, member)["ledger"]
+    overdraft = TrustEntry.objects.create(
+        firm=firm,
+        account=ledger.account,
+        ledger=ledger,
+        kind="disbursement",
+        direction="out",
+        amount=Decimal("150.00"),
+        date=date(2026, 3, 3),
+        source="clio",
+        source_id=f"bank_transaction:{secrets.randbelow(10**9)}",
+    )
+    exception = TrustException.objects.create(
+        firm=firm, entry=overdraft, ledger=ledger, balance_after=Decimal("-50.00")
+    )
+    return {"exception_id": exception.pk}
+
+
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
     "matters": Case(),
@@ -165,6 +305,43 @@ ROUTE_CASES: dict[str, Case] = {
     "api_sync_run": Case(api=True, setup=_sync_run),
     "api_sync_failures": Case(api=True),
     "api_sync_retry": Case("post", TRUST_WRITE, api=True),
+    "trust_reconciliations": Case(),
+    "trust_reconcile_account": Case(setup=_trust_account),
+    "trust_reconcile_month": Case(setup=_account_with_statement, kwargs=MARCH),
+    "trust_reconcile_upload": Case("post", TRUST_WRITE, _trust_account, kwargs=MARCH),
+    "trust_reconcile_mapping": Case(roles=TRUST_WRITE, setup=_csv_upload),
+    "trust_reconcile_auto_match": Case("post", TRUST_WRITE, _account_with_statement, kwargs=MARCH),
+    "trust_reconcile_match": Case("post", TRUST_WRITE, _statement_line),
+    "trust_reconcile_unmatch": Case("post", TRUST_WRITE, _statement_line),
+    "trust_reconcile_prepare": Case("post", TRUST_WRITE, _account_with_statement, kwargs=MARCH),
+    "trust_reconcile_approve": Case("post", TRUST_WRITE, _prepared_march_month, kwargs=MARCH),
+    "trust_reconcile_pdf": Case(setup=_prepared_march_month, kwargs=MARCH),
+    "trust_reconcile_csv": Case(setup=_trust_account, kwargs=MARCH),
+    "api_trust_reconciliations": Case(api=True),
+    "api_trust_reconciliation": Case(api=True, setup=_prepared_march_id),
+    "api_trust_reconciliation_approve": Case("post", TRUST_WRITE, _prepared_march_id, api=True),
+    "api_trust_reconciliation_pdf": Case(api=True, setup=_prepared_march_id),
+    "api_trust_statements": Case(api=True, setup=_trust_account),
+    "api_trust_auto_match": Case(
+        "post", TRUST_WRITE, _account_with_statement, api=True, kwargs=MARCH
+    ),
+    "api_trust_prepare": Case("post", TRUST_WRITE, _account_with_statement, api=True, kwargs=MARCH),
+    # Trust requests take no id in the URL; the matter named in the body is scoped to the firm
+    # (an outsider's matter id is a 404: tests/sync/test_trust_requests.py).
+    "trust_requests": Case(),
+    "trust_request_create": Case("post", TRUST_WRITE),
+    "api_trust_requests": Case(api=True),
+    "trust_ledger": Case(setup=_ledger),
+    "trust_entry_new": Case(roles=TRUST_WRITE, setup=_ledger),
+    "trust_bank_fee_new": Case(roles=TRUST_WRITE, setup=_ledger_account),
+    "trust_entry_reverse": Case(roles=TRUST_WRITE, setup=_entry),
+    "trust_exception_resolve": Case("post", TRUST_WRITE, _exception, {"note": "Restored."}),
+    "api_trust_accounts": Case(api=True),
+    "api_trust_ledgers": Case(api=True),
+    "api_trust_ledger": Case(api=True, setup=_ledger),
+    "api_trust_entries": Case(api=True),
+    "api_trust_entry_reverse": Case("post", TRUST_WRITE, _entry, api=True),
+    "api_trust_exceptions": Case(api=True),
 }
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.
