@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from bench import firm, incremental, processes, report
+from bench import firm, incremental, processes, report, trust
 from bench.control import Control
 from bench.initial import (
     InitialResult,
@@ -80,6 +80,8 @@ def bench_provider(control: Control, options: Options, provider: str) -> dict:
     try:
         result, initial = _initial(control, bf)
         result["details"]["setup_seconds"] = setup
+        say(f"== {provider}: trust reconciliation and the client-ledger page")
+        result["trust"] = trust.measure(bf, say)
         p95, result["details"]["incremental"] = _incremental(control, options, bf, initial)
         result["incremental_p95_seconds"] = p95
     finally:
@@ -136,6 +138,13 @@ def _incremental(
 
 def assemble(per_provider: dict[str, dict], options: Options) -> dict:
     results: dict = {"scale": options.scale, **per_provider}
+    # Trust figures do not depend on the books: the slower provider's run is the firm's.
+    trusts = [r.pop("trust") for r in per_provider.values() if "trust" in r]
+    results["trust"] = {
+        key: max((t.get(key) for t in trusts if t.get(key) is not None), default=None)
+        for key in ("three_way_seconds", "ledger_page_p95_ms")
+    }
+    results["trust"]["details"] = dict(zip(per_provider, trusts, strict=False))
     p95s = [r.get("incremental_p95_seconds") for r in per_provider.values()]
     # The slower provider's p95 is the firm's: a target met on one side only is not met.
     results["incremental_p95_seconds"] = None if None in p95s or not p95s else max(p95s)

@@ -20,6 +20,8 @@ READ_POSTS = {"POST query"}
 PROJECTED_OVER_FLOOR = 1.2
 CPU_MS_PER_RECORD = 2.0
 INCREMENTAL_P95_SECONDS = 10.0
+THREE_WAY_SECONDS = 2.0
+LEDGER_PAGE_P95_MS = 150.0
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,15 @@ def checks(results: dict, providers: list[str]) -> list[Check]:
         )
     p95_seconds = results.get("incremental_p95_seconds")
     out.append(_at_most("incremental_p95_seconds <= 10", p95_seconds, INCREMENTAL_P95_SECONDS))
+    trust = results.get("trust") or {}
+    out.append(
+        _at_most("trust three_way_seconds <= 2", trust.get("three_way_seconds"), THREE_WAY_SECONDS)
+    )
+    out.append(
+        _at_most(
+            "trust ledger_page_p95_ms <= 150", trust.get("ledger_page_p95_ms"), LEDGER_PAGE_P95_MS
+        )
+    )
     return out
 
 

@@ -2,7 +2,7 @@
 
 from django_q.tasks import async_task
 
-from sync import webhooks
+from sync import services_trust, webhooks
 from sync.engine import books_watch, pull, pull_trust, run
 from sync.models import Connection, Side
 from sync.services import heartbeat_record
@@ -38,10 +38,11 @@ def clio_poll() -> int:
     """The safety net behind webhooks: an `updated_since` pull for every live Clio connection,
     and the only feed for trust transactions (Clio has no webhooks for them)."""
     live = Connection.objects.filter(provider="clio", status=Connection.Status.CONNECTED)
-    for connection_id, firm_id in live.values_list("pk", "firm_id"):
-        pull.pull_clio(connection_id=connection_id)
-        pull_trust.pull_trust(connection_id=connection_id)
-        run.sync_incremental(firm_id=firm_id)
+    for connection in live.select_related("firm"):
+        pull.pull_clio(connection_id=connection.pk)
+        pull_trust.pull_trust(connection_id=connection.pk)
+        services_trust.trust_requests_settle(firm=connection.firm)
+        run.sync_incremental(firm_id=connection.firm_id)
     return live.count()
 
 

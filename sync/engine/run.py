@@ -17,7 +17,8 @@ from django_q.tasks import async_task
 
 from accounts.models import Firm, User
 from accounts.services import audit_record
-from sync.engine import plan, pull, push
+from sync import services_trust
+from sync.engine import plan, pull, pull_trust, push
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers.errors import ProviderAuthError, ProviderError
@@ -126,8 +127,13 @@ def sync_execute(*, run_id: int) -> SyncRun | None:
     try:
         if run.kind != "retry":
             _phase(run, SyncRun.Phase.PULLING)
-            pulled = pull.pull_clio(connection_id=clio.pk, full=run.kind in ("initial", "full"))
-            _phase(run, SyncRun.Phase.PLANNING, pulled=sum(pulled.counts.values()))
+            full = run.kind in ("initial", "full")
+            pulled = pull.pull_clio(connection_id=clio.pk, full=full)
+            # Trust transactions have no Clio webhooks: every run polls them.
+            trust = pull_trust.pull_trust(connection_id=clio.pk, full=full)
+            services_trust.trust_requests_settle(firm=run.firm)
+            count = sum(pulled.counts.values()) + trust.seen
+            _phase(run, SyncRun.Phase.PLANNING, pulled=count)
             plan.plan_firm(firm=run.firm, run=run)
         pending = plan.pending_for(connection=books).filter(status=SyncOperation.Status.PENDING)
         _phase(run, SyncRun.Phase.PUSHING, planned=pending.count())
