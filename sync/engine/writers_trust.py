@@ -128,6 +128,7 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
         self.matters: dict[str, str] = {}
         mode = self._matter_mode()
         known = self._matter_links(mode)
+        missing: dict[str, dict] = {}
         for clio_id, matter in _matters(ops).items():
             link = known.get(clio_id)
             if link is not None:
@@ -135,7 +136,53 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             elif mode == BY.CLASS:
                 self.matters[clio_id] = self._class(matter)
             else:
-                self.matters[clio_id] = self._sub_customer(matter)
+                missing[clio_id] = matter
+        if missing:
+            self._sub_customers(missing)
+
+    def _sub_customers(self, matters: dict[str, dict]) -> None:
+        """The sub-customers of many matters at once: one read of the customer list, then the
+        missing ones created 30 to a batch. A matter whose create fails (a namesake, say) falls
+        back to the one-at-a-time find-or-create."""
+        rows = self.client.query_all("Customer")
+        self.book_reads += 1 + len(rows) // 1000
+        by_name = {str(r.get("DisplayName", "")).casefold(): str(r["Id"]) for r in rows}
+        names = {cid: self._sub_customer_name(m) for cid, m in matters.items()}
+        items = [
+            qb.BatchItem(
+                key=cid,
+                entity="Customer",
+                operation="create",
+                payload=self._sub_customer_payload(matters[cid], name),
+            )
+            for cid, name in names.items()
+            if name.casefold() not in by_name
+        ]
+        if items:
+            key = idempotency_key(
+                self.connection.pk, "sub_customers", *sorted(i.key for i in items)
+            )
+            for cid, result in self.client.batch(items, key=key).items():
+                if result.ok:
+                    by_name[names[cid].casefold()] = result.entity_id
+        for cid, name in names.items():
+            remote_id = by_name.get(name.casefold())
+            if remote_id is None:
+                self.matters[cid] = self._sub_customer(matters[cid])
+                continue
+            self._remember(MATTER_LINK, f"sub_customer:{cid}", "Customer", remote_id, name)
+            self.matters[cid] = remote_id
+
+    def _sub_customer_name(self, matter: dict) -> str:
+        return qb.display_name(f"{matter_label(matter)} {matter['client']['name']}")
+
+    def _sub_customer_payload(self, matter: dict, name: str) -> dict:
+        return {
+            "DisplayName": name,
+            "Job": True,
+            "BillWithParent": True,
+            "ParentRef": {"value": self._client_customer(matter["client"])},
+        }
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/class
     def _class(self, matter: dict) -> str:
@@ -153,14 +200,8 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
     # (a sub-customer is a Customer with Job true and ParentRef, shown as "Client:Matter")
     def _sub_customer(self, matter: dict) -> str:
-        parent = self._client_customer(matter["client"])
-        name = qb.display_name(f"{matter_label(matter)} {matter['client']['name']}")
-        payload = {
-            "DisplayName": name,
-            "Job": True,
-            "BillWithParent": True,
-            "ParentRef": {"value": parent},
-        }
+        name = self._sub_customer_name(matter)
+        payload = self._sub_customer_payload(matter, name)
         key = idempotency_key(self.connection.pk, "sub_customer", matter["clio_id"])
         found, _ = self.client.find_or_create("Customer", payload, key=key)
         self.book_reads += 1
