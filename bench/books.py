@@ -17,8 +17,15 @@ from sync.models import Connection
 from sync.services import connection_access_token
 
 TIMEOUT = (5.0, 30.0)
-QBO_ENTITIES = ("Customer", "Invoice", "Payment", "CreditMemo")
-XERO_RESOURCES = ("Contacts", "Invoices", "Payments", "CreditNotes")
+# Customers include the matters' sub-customers; the rest of the second row is trust.
+QBO_ENTITIES = (
+    *("Customer", "Invoice", "Payment", "CreditMemo"),
+    *("Deposit", "Purchase", "JournalEntry", "Transfer"),
+)
+XERO_RESOURCES = (
+    *("Contacts", "Invoices", "Payments", "CreditNotes"),
+    *("BankTransactions", "BankTransfers", "ManualJournals"),
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,15 @@ def record_counts(conn: Connection) -> dict[str, int]:
             ].get("totalCount", 0)
             for entity in QBO_ENTITIES
         }
-    return {
-        resource: _get(conn, resource, {"page": 1, "pageSize": 1})["pagination"]["itemCount"]
-        for resource in XERO_RESOURCES
-    }
+    return {resource: _xero_count(conn, resource) for resource in XERO_RESOURCES}
+
+
+def _xero_count(conn: Connection, resource: str) -> int:
+    """Paged resources say how many they hold; Xero does not page bank transfers."""
+    body = _get(conn, resource, {"page": 1, "pageSize": 1})
+    if "pagination" in body:
+        return body["pagination"]["itemCount"]
+    return len(body.get(resource, []))
 
 
 def invoice_seen(conn: Connection, remote_id: str) -> InvoiceSeen:

@@ -27,14 +27,14 @@ UNLIMITED = 1_000_000
 PROFILE = os.environ.get("BENCH_PROFILE", "")
 CLIENT_MODULES = (clio_client, quickbooks_client, xero_client)
 # What an initial sync must read from Clio, by the preset's counts (sandbox/clio/reference.py).
-# Allocations are one per payment in the preset. Trust transactions are left out: the engine
-# does not write them to the books yet, so no record here needs them.
+# Allocations are one per payment in the preset; trust transactions are read once each.
 CLIO_NEEDS = {
     "contacts": "contacts",
     "matters": "matters",
     "bills": "bills",
     "line_items": "line_items",
     "allocations": "payments",
+    "bank_transactions": "trust_transactions",
 }
 
 

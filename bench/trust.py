@@ -111,7 +111,7 @@ def _ledger_page(bf: BenchFirm, say) -> dict:
     )
     if ledger is None:
         return {"ledger_page_error": "no client ledger"}
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(bf.admin)
     url = f"/trust/ledgers/{ledger.pk}/"
     first = client.get(url)

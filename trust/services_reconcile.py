@@ -157,14 +157,9 @@ def statement_auto_match(
     statements = list(sel.statements_for_month(account=account, period_end=period_end))
     # Lock the month's lines (two auto-matches at once queue here), then read which are still
     # unmatched in a fresh query, after any earlier holder has committed.
-    locked = list(
-        StatementLine.objects.select_for_update()
-        .filter(statement__in=statements)
-        .values_list("id", flat=True)
-    )
-    lines = list(
-        StatementLine.objects.filter(pk__in=locked, matches__isnull=True).order_by("date", "id")
-    )
+    month = StatementLine.objects.filter(statement__in=statements)
+    list(month.select_for_update().values_list("id", flat=True))
+    lines = list(month.filter(matches__isnull=True).order_by("date", "id"))
     if not lines:
         return 0
     upto = max(ln.date for ln in lines) + timedelta(days=reconcile.DATE_WINDOW_DAYS)
