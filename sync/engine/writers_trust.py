@@ -55,6 +55,13 @@ def _matters(ops: list[SyncOperation]) -> dict[str, dict]:
     return found
 
 
+def _client_links(connection: Connection, matters: dict[str, dict]) -> dict[str, str]:
+    """The books' contact of each matter's client that is already linked, in one query."""
+    ids = {str(m["client"]["clio_id"]) for m in matters.values() if m.get("client")}
+    rows = ExternalLink.objects.filter(connection=connection, entity="contact", local_id__in=ids)
+    return dict(rows.values_list("local_id", "remote_id"))
+
+
 class _TrustMixin:
     """What both providers share: the links to matters, and the mapped accounts by role."""
 
@@ -147,6 +154,7 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
         rows = self.client.query_all("Customer")
         self.book_reads += 1 + len(rows) // 1000
         by_name = {str(r.get("DisplayName", "")).casefold(): str(r["Id"]) for r in rows}
+        self.parents = self._client_customers(matters, by_name)
         names = {cid: self._sub_customer_name(m) for cid, m in matters.items()}
         items = [
             qb.BatchItem(
@@ -173,6 +181,38 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             self._remember(MATTER_LINK, f"sub_customer:{cid}", "Customer", remote_id, name)
             self.matters[cid] = remote_id
 
+    def _client_customers(self, matters: dict[str, dict], by_name: dict[str, str]) -> dict:
+        """Each client's customer: linked already, found in the list by name, or created 30 to
+        a batch (linked with an empty fingerprint: the contact sync, if it covers the client,
+        brings the customer's details up to date on its next plan)."""
+        parents = _client_links(self.connection, matters)
+        clients = {
+            str(m["client"]["clio_id"]): m["client"] for m in matters.values() if m.get("client")
+        }
+        wanted = {cid: c for cid, c in clients.items() if cid not in parents}
+        for cid, c in list(wanted.items()):
+            found = by_name.get(qb.display_name(c["name"]).casefold())
+            if found:
+                parents[cid] = found
+                self._remember("contact", cid, "Customer", found)
+                del wanted[cid]
+        items = [
+            qb.BatchItem(
+                key=cid,
+                entity="Customer",
+                operation="create",
+                payload=qb.customer_payload(name=c["name"], email=c.get("email") or ""),
+            )
+            for cid, c in wanted.items()
+        ]
+        if items:
+            key = idempotency_key(self.connection.pk, "customers", *sorted(wanted))
+            for cid, result in self.client.batch(items, key=key).items():
+                if result.ok:
+                    parents[cid] = result.entity_id
+                    self._remember("contact", cid, "Customer", result.entity_id)
+        return parents
+
     def _sub_customer_name(self, matter: dict) -> str:
         return qb.display_name(f"{matter_label(matter)} {matter['client']['name']}")
 
@@ -181,7 +221,7 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             "DisplayName": name,
             "Job": True,
             "BillWithParent": True,
-            "ParentRef": {"value": self._client_customer(matter["client"])},
+            "ParentRef": {"value": self._parent(matter["client"])},
         }
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/class
@@ -210,6 +250,10 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             MATTER_LINK, f"sub_customer:{matter['clio_id']}", "Customer", remote_id, name
         )
         return remote_id
+
+    def _parent(self, client: dict) -> str:
+        known = getattr(self, "parents", {}).get(str(client["clio_id"]))
+        return known or self._client_customer(client)
 
     def _client_customer(self, client: dict) -> str:
         link = ExternalLink.objects.filter(
@@ -346,6 +390,7 @@ class XeroTrustWriter(_TrustMixin, XeroWriter):
         self.options = {cid: link.remote_number for cid, link in known.items()}
         if missing:
             self._options_ensure(missing)
+        self.contacts_by_client = _client_links(self.connection, matters)
         for op in ops:
             if op.payload["shape"] in ("bank_in", "bank_out"):
                 self._contact_for(op.payload)
