@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.bulk import bulk_upsert
 from accounts.models import Membership, Role, User
 from practice.models import Bill, Matter
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
@@ -496,11 +497,11 @@ def trust_entries_import(*, account: TrustAccount, rows: list[ClioEntry]) -> Imp
         balances = _lock(ledgers.values())
         seen = _clio_entries(firm_id, [r.source_id for r in rows])
         new = [_clio_entry(account, ledgers, r) for r in rows if r.source_id not in seen]
-        # Concurrent imports of the same ledger wait on its lock above; ignore_conflicts covers
-        # ledger-less entries, where the unique (firm, source, source_id) decides.
-        TrustEntry.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-        entries = {**seen, **_clio_entries(firm_id, [e.source_id for e in new])}
-        made = [entries[e.source_id] for e in new]
+        # Concurrent imports of the same ledger wait on its lock above; ON CONFLICT DO NOTHING
+        # covers ledger-less entries, where the unique (firm, source, source_id) decides.
+        bulk_upsert(TrustEntry, new, unique=("firm_id", "source", "source_id"), update=())
+        entries = {**seen, **_clio_entries(firm_id, [e["source_id"] for e in new])}
+        made = [entries[e["source_id"]] for e in new]
         exceptions = _overdrafts(made, balances)
         if exceptions:
             ids = [x.pk for x in exceptions]
@@ -546,23 +547,24 @@ def _clio_entries(firm_id: int, source_ids: list[str]) -> dict[str, TrustEntry]:
     return {e.source_id: e for e in found}
 
 
-def _clio_entry(account: TrustAccount, ledgers: dict[int, int], r: ClioEntry) -> TrustEntry:
-    return TrustEntry(
-        firm_id=account.firm_id,
-        account=account,
-        ledger_id=ledgers.get(r.matter_id) if r.matter_id else None,
-        kind=r.kind,
-        direction=r.direction,
-        amount=r.amount,
-        date=r.date,
-        description=r.description[:255],
-        payee=r.payee[:200],
-        reference=r.reference[:100],
-        source=EntrySource.CLIO,
-        source_id=r.source_id,
-        transfer_group=r.transfer_group,
-        bill_id=r.bill_id,
-    )
+def _clio_entry(account: TrustAccount, ledgers: dict[int, int], r: ClioEntry) -> dict:
+    """The row of a new entry (a dict: a backfill writes tens of thousands at once)."""
+    return {
+        "firm_id": account.firm_id,
+        "account_id": account.pk,
+        "ledger_id": ledgers.get(r.matter_id) if r.matter_id else None,
+        "kind": r.kind,
+        "direction": r.direction,
+        "amount": r.amount,
+        "date": r.date,
+        "description": r.description[:255],
+        "payee": r.payee[:200],
+        "reference": r.reference[:100],
+        "source": EntrySource.CLIO,
+        "source_id": r.source_id,
+        "transfer_group": r.transfer_group,
+        "bill_id": r.bill_id,
+    }
 
 
 def _overdrafts(made: list[TrustEntry], balances: dict[int, Decimal]) -> list[TrustException]:

@@ -12,6 +12,7 @@ books before it writes again.
 
 from decimal import Decimal
 
+from accounts.bulk import bulk_upsert
 from sync.books import ACCOUNT_ROLES
 from sync.engine.plan_trust import ENTITY
 from sync.engine.writers import (
@@ -100,6 +101,36 @@ class _TrustMixin:
             },
         )
 
+    def _remember_many(self, entity: str, rows: list[tuple[str, str, str, str]]) -> None:
+        """`_remember` for many (local id, remote type, remote id, number) at once: one read of
+        who holds those remote records already, one write."""
+        held = {
+            (t, r): (e, lid)
+            for t, r, e, lid in ExternalLink.objects.filter(
+                connection=self.connection, remote_id__in={row[2] for row in rows}
+            ).values_list("remote_type", "remote_id", "entity", "local_id")
+        }
+        fresh: dict[tuple[str, str], dict] = {}
+        for local_id, remote_type, remote_id, number in rows:
+            holder = held.get((remote_type, remote_id))
+            if (holder and holder != (entity, local_id)) or (remote_type, remote_id) in fresh:
+                continue  # a namesake already linked: use, not claim
+            fresh[(remote_type, remote_id)] = {
+                "firm_id": self.connection.firm_id,
+                "connection_id": self.connection.pk,
+                "entity": entity,
+                "local_id": local_id,
+                "remote_type": remote_type,
+                "remote_id": remote_id,
+                "remote_number": number[:40],
+            }
+        bulk_upsert(
+            ExternalLink,
+            list(fresh.values()),
+            unique=("connection_id", "entity", "local_id"),
+            update=("remote_type", "remote_id", "remote_number"),
+        )
+
     def _unmapped(self, op) -> Outcome | None:
         p = op.payload
         roles = {ln["account"] for ln in p.get("lines", [])} | {
@@ -173,13 +204,15 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             for cid, result in self.client.batch(items, key=key).items():
                 if result.ok:
                     by_name[names[cid].casefold()] = result.entity_id
+        links = []
         for cid, name in names.items():
             remote_id = by_name.get(name.casefold())
             if remote_id is None:
                 self.matters[cid] = self._sub_customer(matters[cid])
                 continue
-            self._remember(MATTER_LINK, f"sub_customer:{cid}", "Customer", remote_id, name)
+            links.append((f"sub_customer:{cid}", "Customer", remote_id, name))
             self.matters[cid] = remote_id
+        self._remember_many(MATTER_LINK, links)
 
     def _client_customers(self, matters: dict[str, dict], by_name: dict[str, str]) -> dict:
         """Each client's customer: linked already, found in the list by name, or created 30 to
@@ -190,11 +223,12 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             str(m["client"]["clio_id"]): m["client"] for m in matters.values() if m.get("client")
         }
         wanted = {cid: c for cid, c in clients.items() if cid not in parents}
+        links = []
         for cid, c in list(wanted.items()):
             found = by_name.get(qb.display_name(c["name"]).casefold())
             if found:
                 parents[cid] = found
-                self._remember("contact", cid, "Customer", found)
+                links.append((cid, "Customer", found, ""))
                 del wanted[cid]
         items = [
             qb.BatchItem(
@@ -210,7 +244,8 @@ class QuickBooksTrustWriter(_TrustMixin, QuickBooksWriter):
             for cid, result in self.client.batch(items, key=key).items():
                 if result.ok:
                     parents[cid] = result.entity_id
-                    self._remember("contact", cid, "Customer", result.entity_id)
+                    links.append((cid, "Customer", result.entity_id, ""))
+        self._remember_many("contact", links)
         return parents
 
     def _sub_customer_name(self, matter: dict) -> str:
@@ -425,16 +460,12 @@ class XeroTrustWriter(_TrustMixin, XeroWriter):
                 idempotency_key=key,
             ).json()["Options"]
             have.update({o["Name"].casefold(): o for o in made})
+        links = []
         for clio_id, label in labels.items():
-            option = have[label.casefold()]
-            self._remember(
-                MATTER_LINK,
-                f"tracking:{clio_id}",
-                "TrackingOption",
-                option["TrackingOptionID"],
-                label,
-            )
+            option_id = have[label.casefold()]["TrackingOptionID"]
+            links.append((f"tracking:{clio_id}", "TrackingOption", option_id, label))
             self.options[clio_id] = label
+        self._remember_many(MATTER_LINK, links)
 
     def _contact_for(self, p: dict) -> None:
         """Xero asks a contact of every bank transaction: the client, or the payee of a fee."""
