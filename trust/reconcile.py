@@ -291,7 +291,9 @@ def _best_single(line: Candidate, entries: Iterable[Candidate], window: int) -> 
         return abs(gap) <= window
 
     found = [e for e in entries if e.amount == line.amount and near(e)]
-    return min(found, key=lambda e: _score(line, e)) if found else None
+    if len(found) < 2:
+        return found[0] if found else None
+    return min(found, key=lambda e: _score(line, e))
 
 
 def _batch(line: Candidate, entries: Iterable[Candidate], window: int) -> tuple[int, ...]:

@@ -269,17 +269,31 @@ def reconciliation_inputs(
     )
 
 
-def unmatched_entries(*, account: TrustAccount, upto: date) -> list[TrustEntry]:
-    """Entries the bank has not cleared yet, up to a date, for matching by hand."""
-    qs = (
-        TrustEntry.objects.filter(account=account, date__lte=upto, statement_match__isnull=True)
-        .exclude(id__in=_internal_transfer_ids(account))
-        .select_related("ledger__matter")
-    )
+def _unmatched(account: TrustAccount, upto: date) -> QuerySet[TrustEntry]:
+    qs = TrustEntry.objects.filter(
+        account=account, date__lte=upto, statement_match__isnull=True
+    ).exclude(id__in=_internal_transfer_ids(account))
     start = bank_start(account=account)
     if start is not None:
         qs = qs.filter(date__gte=start - timedelta(days=reconcile.CHEQUE_WINDOW_DAYS))
-    return list(qs.order_by("date", "id"))
+    return qs.order_by("date", "id")
+
+
+def unmatched_entries(*, account: TrustAccount, upto: date) -> list[TrustEntry]:
+    """Entries the bank has not cleared yet, up to a date, for matching by hand."""
+    return list(_unmatched(account, upto).select_related("ledger__matter"))
+
+
+def unmatched_candidates(*, account: TrustAccount, upto: date) -> list[reconcile.Candidate]:
+    """The same entries as matching candidates: rows, not model instances, for a month of tens
+    of thousands."""
+    rows = _unmatched(account, upto).values_list(
+        "id", "date", "direction", "amount", "reference", "payee", "description"
+    )
+    return [
+        reconcile.Candidate(pk, day, amount if direction == "in" else -amount, ref, payee, text)
+        for pk, day, direction, amount, ref, payee, text in rows
+    ]
 
 
 def statement_lines(*, statements) -> QuerySet[StatementLine]:

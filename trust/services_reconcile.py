@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.bulk import bulk_upsert
 from accounts.models import Membership
 from accounts.roles import TRUST_WRITE
 from accounts.selectors import role_require
@@ -133,18 +134,6 @@ def statement_unmatch(
     return line
 
 
-def _candidate_line(line: StatementLine) -> reconcile.Candidate:
-    return reconcile.Candidate(
-        line.pk, line.date, line.amount, line.reference, line.payee, line.description
-    )
-
-
-def _candidate_entry(entry: TrustEntry) -> reconcile.Candidate:
-    return reconcile.Candidate(
-        entry.pk, entry.date, entry.signed_amount, entry.reference, entry.payee, entry.description
-    )
-
-
 @transaction.atomic
 def statement_auto_match(
     *, member: Membership, account: TrustAccount, period_end: date, ip: str | None = None
@@ -159,15 +148,18 @@ def statement_auto_match(
     # unmatched in a fresh query, after any earlier holder has committed.
     month = StatementLine.objects.filter(statement__in=statements)
     list(month.select_for_update().values_list("id", flat=True))
-    lines = list(month.filter(matches__isnull=True).order_by("date", "id"))
+    lines = [
+        reconcile.Candidate(*row)
+        for row in month.filter(matches__isnull=True)
+        .order_by("date", "id")
+        .values_list("id", "date", "amount", "reference", "payee", "description")
+    ]
     if not lines:
         return 0
     upto = max(ln.date for ln in lines) + timedelta(days=reconcile.DATE_WINDOW_DAYS)
-    entries = {e.pk: e for e in sel.unmatched_entries(account=account, upto=upto)}
-    proposals = reconcile.propose_matches(
-        [_candidate_line(ln) for ln in lines], [_candidate_entry(e) for e in entries.values()]
-    )
-    _matches_create(account, member, proposals, {ln.pk: ln for ln in lines}, entries)
+    candidates = sel.unmatched_candidates(account=account, upto=upto)
+    proposals = reconcile.propose_matches(lines, candidates)
+    _matches_create(account, member, proposals)
     audit_record(
         firm=member.firm,
         actor=member.user,
@@ -179,22 +171,23 @@ def statement_auto_match(
     return len(proposals)
 
 
-def _matches_create(account, member, proposals, lines: dict, entries: dict) -> None:
-    try:
-        with transaction.atomic():
-            StatementMatch.objects.bulk_create(
-                StatementMatch(
-                    firm_id=account.firm_id,
-                    line=lines[p.line_id],
-                    entry=entries[entry_id],
-                    method=StatementMatch.Method.AUTO,
-                    matched_by=member.user,
-                )
-                for p in proposals
-                for entry_id in p.entry_ids
-            )
-    except IntegrityError as exc:
-        raise ValidationError("Entries were matched by hand meanwhile; auto-match again.") from exc
+def _matches_create(account, member, proposals) -> None:
+    rows = [
+        {
+            "firm_id": account.firm_id,
+            "line_id": p.line_id,
+            "entry_id": entry_id,
+            "method": StatementMatch.Method.AUTO,
+            "matched_by_id": member.user.pk,
+        }
+        for p in proposals
+        for entry_id in p.entry_ids
+    ]
+    with transaction.atomic():
+        made = bulk_upsert(StatementMatch, rows, unique=("entry_id",), update=())
+        if made != len(rows):
+            # Someone matched one of these entries by hand meanwhile: the error undoes the rest.
+            raise ValidationError("Entries were matched by hand meanwhile; auto-match again.")
 
 
 # Prepare and approve

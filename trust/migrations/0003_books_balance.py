@@ -6,28 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_auditevent_append_only_trigger'),
-        ('trust', '0002_entries_append_only'),
+        ("accounts", "0002_auditevent_append_only_trigger"),
+        ("trust", "0002_entries_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BooksTrustBalance',
+            name="BooksTrustBalance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(help_text='quickbooks or xero', max_length=20)),
-                ('books_account', models.CharField(help_text='The liability account read.', max_length=200)),
-                ('as_of', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('read_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='books_balances', to='trust.trustaccount')),
-                ('firm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.firm')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(help_text="quickbooks or xero", max_length=20)),
+                (
+                    "books_account",
+                    models.CharField(help_text="The liability account read.", max_length=200),
+                ),
+                ("as_of", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("read_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="books_balances",
+                        to="trust.trustaccount",
+                    ),
+                ),
+                (
+                    "firm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.firm",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-as_of', '-read_at'],
-                'get_latest_by': 'read_at',
+                "ordering": ["-as_of", "-read_at"],
+                "get_latest_by": "read_at",
             },
         ),
     ]
