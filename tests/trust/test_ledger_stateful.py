@@ -250,7 +250,7 @@ def test_trust_ledgers_hold_their_invariants_under_random_operations():
         TrustMachine,
         settings=settings(
             max_examples=int(os.environ.get("TRUST_EXAMPLES", "500")),
-            stateful_step_count=10,
+            stateful_step_count=6,
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
