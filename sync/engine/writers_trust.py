@@ -84,22 +84,7 @@ class _TrustMixin:
         return {row.local_id.split(":", 1)[1]: row for row in rows}
 
     def _remember(self, entity, local_id, remote_type, remote_id, number="") -> None:
-        taken = ExternalLink.objects.filter(
-            connection=self.connection, remote_type=remote_type, remote_id=remote_id
-        ).exclude(entity=entity, local_id=local_id)
-        if taken.exists():
-            return  # a namesake already linked (two Clio contacts, one customer): use, not claim
-        ExternalLink.objects.update_or_create(
-            connection=self.connection,
-            entity=entity,
-            local_id=local_id,
-            defaults={
-                "firm_id": self.connection.firm_id,
-                "remote_type": remote_type,
-                "remote_id": remote_id,
-                "remote_number": number[:40],
-            },
-        )
+        self._remember_many(entity, [(local_id, remote_type, remote_id, number)])
 
     def _remember_many(self, entity: str, rows: list[tuple[str, str, str, str]]) -> None:
         """`_remember` for many (local id, remote type, remote id, number) at once: one read of
