@@ -10,7 +10,7 @@ Every difference is itemised with what it means and what to do about it.
 import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
@@ -258,50 +258,128 @@ def propose_matches(
     """One-to-one first (same amount; same cheque number within 90 days, else within the window,
     with cheque number, payee and then nearest date breaking ties), then deposit batches: several
     same-day entries that sum to one line."""
-    free = {e.id: e for e in entries}
-    # A single match has the line's amount: looking only there keeps a month of thirty thousand
-    # lines linear instead of comparing every line with every entry.
-    by_amount: dict[Decimal, dict[int, Candidate]] = {}
-    for e in entries:
-        by_amount.setdefault(e.amount, {})[e.id] = e
+    index = _SingleIndex(entries)
     proposals: list[Proposal] = []
     unmatched: list[Candidate] = []
     for line in sorted(lines, key=lambda x: (x.date, x.id)):
-        best = _best_single(line, by_amount.get(line.amount, {}).values(), window_days)
+        best = index.best(line, window_days)
         if best is None:
             unmatched.append(line)
             continue
-        del free[best.id]
-        del by_amount[best.amount][best.id]
+        index.take(best)
         proposals.append(Proposal(line.id, (best.id,)))
+    free_by_day: dict[date, list[Candidate]] = {}
+    for e in entries:
+        if e.id not in index.taken:
+            free_by_day.setdefault(e.date, []).append(e)
     for line in unmatched:
-        batch = _batch(line, free.values(), window_days)
+        batch = _batch(line, free_by_day, window_days)
         if batch:
             for entry_id in batch:
-                del free[entry_id]
+                index.taken.add(entry_id)
+            for day, group in list(free_by_day.items()):
+                free_by_day[day] = [e for e in group if e.id not in index.taken]
             proposals.append(Proposal(line.id, batch))
     return proposals
 
 
-def _best_single(line: Candidate, entries: Iterable[Candidate], window: int) -> Candidate | None:
-    def near(e: Candidate) -> bool:
-        gap = (line.date - e.date).days
-        if _digits(line.reference) and _digits(line.reference) == _digits(e.reference):
-            return -window <= gap <= CHEQUE_WINDOW_DAYS
-        return abs(gap) <= window
+class _Days:
+    """Entries by day, each day's ids ascending; taken ids are skipped as they reach the front."""
 
-    found = [e for e in entries if e.amount == line.amount and near(e)]
-    if len(found) < 2:
-        return found[0] if found else None
-    return min(found, key=lambda e: _score(line, e))
+    def __init__(self):
+        self.days: dict[date, list[Candidate]] = {}
+        self.front: dict[date, int] = {}
+
+    def add(self, e: Candidate) -> None:
+        self.days.setdefault(e.date, []).append(e)
+
+    def seal(self) -> None:
+        for group in self.days.values():
+            group.sort(key=lambda e: e.id)
+        self.front = dict.fromkeys(self.days, 0)
+
+    def first(self, day: date, taken: set[int]) -> Candidate | None:
+        group = self.days.get(day)
+        if not group:
+            return None
+        k = self.front[day]
+        while k < len(group) and group[k].id in taken:
+            k += 1
+        self.front[day] = k
+        return group[k] if k < len(group) else None
 
 
-def _batch(line: Candidate, entries: Iterable[Candidate], window: int) -> tuple[int, ...]:
+class _SingleIndex:
+    """The one-to-one rule of `_score`, answered from indexes instead of a scan: a month whose
+    thousands of entries share a few amounts and days (retainers, standard fees) stays linear.
+
+    Ties break as `_score` orders them: same cheque number, then a payee word in the line, then
+    the nearest date, then the lowest entry id."""
+
+    def __init__(self, entries: Iterable[Candidate]):
+        self.taken: set[int] = set()
+        self.by_ref: dict[tuple[Decimal, str], list[Candidate]] = {}
+        self.by_word: dict[tuple[Decimal, str], _Days] = {}
+        self.by_amount: dict[Decimal, _Days] = {}
+        for e in entries:
+            ref = _digits(e.reference)
+            if ref:
+                self.by_ref.setdefault((e.amount, ref), []).append(e)
+            for word in _words(e.payee):
+                self.by_word.setdefault((e.amount, word), _Days()).add(e)
+            self.by_amount.setdefault(e.amount, _Days()).add(e)
+        for days in (*self.by_word.values(), *self.by_amount.values()):
+            days.seal()
+
+    def take(self, e: Candidate) -> None:
+        self.taken.add(e.id)
+
+    def best(self, line: Candidate, window: int) -> Candidate | None:
+        ref = _digits(line.reference)
+        if ref:
+            cheques = [
+                e
+                for e in self.by_ref.get((line.amount, ref), ())
+                if e.id not in self.taken
+                and -window <= (line.date - e.date).days <= CHEQUE_WINDOW_DAYS
+            ]
+            if cheques:
+                return min(cheques, key=lambda e: _score(line, e))
+        words = _words(f"{line.payee} {line.description} {line.reference}")
+        named = [self.by_word[k] for w in words if (k := (line.amount, w)) in self.by_word]
+        if named:
+            found = self._nearest(line, named, window)
+            if found is not None:
+                return found
+        same = self.by_amount.get(line.amount)
+        return self._nearest(line, [same], window) if same else None
+
+    def _nearest(self, line: Candidate, indexes: list[_Days], window: int) -> Candidate | None:
+        for gap in range(window + 1):
+            days = {line.date} if gap == 0 else {line.date - _DAY * gap, line.date + _DAY * gap}
+            found = [
+                e
+                for idx in indexes
+                for day in days
+                if (e := idx.first(day, self.taken)) is not None
+            ]
+            if found:
+                return min(found, key=lambda e: e.id)
+        return None
+
+
+_DAY = timedelta(days=1)
+
+
+def _batch(
+    line: Candidate, free_by_day: dict[date, list[Candidate]], window: int
+) -> tuple[int, ...]:
     by_day: dict[date, list[Candidate]] = {}
-    for e in entries:
-        same_sign = (e.amount > 0) == (line.amount > 0)
-        if same_sign and abs((line.date - e.date).days) <= window:
-            by_day.setdefault(e.date, []).append(e)
+    for gap in range(-window, window + 1):
+        day = line.date + _DAY * gap
+        same_sign = [e for e in free_by_day.get(day, ()) if (e.amount > 0) == (line.amount > 0)]
+        if same_sign:
+            by_day[day] = same_sign
     for day in sorted(by_day, key=lambda d: (abs((line.date - d).days), d)):
         group = sorted(by_day[day], key=lambda e: e.id)[:BATCH_LIMIT]
         for size in range(2, len(group) + 1):
