@@ -73,6 +73,21 @@ def seed_clio(control: Control, *, name: str, scale: float) -> dict:
     return info
 
 
+def prepare_trust_only(control: Control, say) -> tuple[Firm, User, Connection]:
+    """The reference firm's trust side at full size (every contact's matter and its six trust
+    transactions, no bills), and a firm connected to that Clio account only: the trust figures
+    at full size when the sync itself runs scaled down."""
+    name = "Bench Trust LLP"
+    started = time.perf_counter()
+    with transaction.atomic():
+        info = create_account(name, "us", None)
+        account = Account.objects.get(pk=info["id"])
+        info.update(seed_reference(account, info["users"][0]["id"], with_bills=False))
+    say(f"Clio trust side seeded in {time.perf_counter() - started:.1f} s: {info['counts']}")
+    firm, admin = _new_firm(name)
+    return firm, admin, _connect_clio(control, firm, admin, info["id"])
+
+
 def seed_books(control: Control, provider: str, *, name: str) -> tuple[str, str]:
     """The books' `reference` preset: the chart of accounts, no customers or invoices.
     Returns (realm or tenant id, company name)."""

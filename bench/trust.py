@@ -10,13 +10,16 @@
 import hashlib
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Max
 from django.test import Client
 
 from accounts.models import Firm, Membership
+from bench import firm as bench_firm
 from bench.firm import BenchFirm
+from sync.engine.pull_trust import pull_trust
 from trust import reconcile
 from trust.models import BankStatement, ClientLedger, StatementLine, TrustAccount, TrustEntry
 from trust.services_reconcile import reconciliation_prepare, statement_auto_match
@@ -128,3 +131,22 @@ def _ledger_page(bf: BenchFirm, say) -> dict:
     p95 = statistics.quantiles(samples, n=20)[18]
     say(f"Client ledger page ({ledger.n} entries): p95 {p95:.1f} ms over {PAGE_SAMPLES} loads")
     return {"ledger_page_p95_ms": round(p95, 1), "ledger_page_entries": ledger.n}
+
+
+@dataclass
+class _TrustFirm:
+    firm: Firm
+    admin: object
+
+
+def measure_full_size(control, say) -> dict:
+    """The trust figures over the reference firm's full 30,000 trust transactions, pulled from
+    Clio by the sync's own trust pull, when the bench's sync runs scaled down."""
+    firm_, admin, clio = bench_firm.prepare_trust_only(control, say)
+    started = time.perf_counter()
+    pulled = pull_trust(connection_id=clio.pk, full=True)
+    pull_seconds = time.perf_counter() - started
+    say(f"Trust pull of the full-size firm: {pulled.created} entries in {pull_seconds:.1f} s")
+    result = measure(_TrustFirm(firm_, admin), say)
+    result["pull_seconds"] = round(pull_seconds, 1)
+    return result

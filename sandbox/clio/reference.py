@@ -94,10 +94,12 @@ def _copy(objs: list[Record]) -> None:
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [objs[-1].id])
 
 
-def seed_reference(account: Account, user_id: int, size: int | None = None) -> dict:
+def seed_reference(
+    account: Account, user_id: int, size: int | None = None, *, with_bills: bool = True
+) -> dict:
     """`size` = how many contacts (default N_CONTACTS), to scale the firm down for a quick run;
     each contact keeps its matter, four bills of ten lines, their payments and six trust
-    transactions."""
+    transactions. `with_bills=False` leaves out the bills and payments: the trust side alone."""
     rng = random.Random(2025)
     banks = {r.data["type"]: r for r in Record.objects.filter(account=account, type="bank_account")}
     n_contacts = N_CONTACTS if size is None else size
@@ -105,17 +107,18 @@ def seed_reference(account: Account, user_id: int, size: int | None = None) -> d
     matters = bulk_insert(
         account, "matter", [_matter(c, i, user_id) for i, c in enumerate(contacts)]
     )
-    plans = [(m, k) for m in matters for k in range(BILLS_PER_MATTER)]
+    plans = [(m, k) for m in matters for k in range(BILLS_PER_MATTER if with_bills else 0)]
     lines_for = [[_line(rng, m, k, j, user_id) for j in range(LINES)] for m, k in plans]
     bill_rows = [_bill(m, i, k, lines_for[i], user_id) for i, (m, k) in enumerate(plans)]
-    bills = bulk_insert(account, "bill", bill_rows)
+    bills = bulk_insert(account, "bill", bill_rows) if bill_rows else []
     line_rows = [
         dict(line, bill={"id": bill.id})
         for bill, lines in zip(bills, lines_for, strict=False)
         for line in lines
     ]
-    bulk_insert(account, "line_item", line_rows)
-    n_pay = _payments(account, bills, banks["Operating"])
+    if line_rows:
+        bulk_insert(account, "line_item", line_rows)
+    n_pay = _payments(account, bills, banks["Operating"]) if bills else 0
     n_trust = _trust(account, matters, banks["Trust"], rng)
     return {
         "counts": {
