@@ -27,6 +27,12 @@ SCHEDULES = [
         "minutes": 5,
     },
     {
+        # Drift between Clio bills and the books: read back, repair what is safe, flag the rest.
+        "name": "firmsync:reconcile",
+        "func": "sync.drift.tasks.reconcile_all",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
         # Clio webhooks expire after at most 31 days; renew the ones due within a week.
         "name": "firmsync:clio-webhooks-renew",
         "func": "sync.tasks.clio_webhooks_renew",

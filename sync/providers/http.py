@@ -79,6 +79,7 @@ class HttpClient:
     session: requests.Session | None = None
     on_success: Callable[[], None] | None = None
     sleep: Callable[[float], None] = time.sleep
+    calls: int = 0  # requests made (retries of one request count once): the read budgets use it
 
     def __post_init__(self) -> None:
         if self.session is None:
@@ -97,6 +98,7 @@ class HttpClient:
         retry_writes: bool = False,
     ) -> requests.Response:
         method = method.upper()
+        self.calls += 1
         params = dict(params or {})
         headers = {"Accept": "application/json", **(headers or {})}
         if idempotency_key and self.idempotency:

@@ -1,0 +1,30 @@
+"""django-q2 tasks of the reconciler: take ids, load, call one service, return."""
+
+from django_q.tasks import async_task
+
+from sync.drift import services
+from sync.models import Connection, ReconcileRun, Side
+
+
+def reconcile(run_id: int) -> str:
+    return services.reconcile_execute(run_id=run_id).status
+
+
+def reconcile_firm(firm_id: int) -> str:
+    from accounts.models import Firm
+
+    firm = Firm.objects.get(pk=firm_id)
+    return services.reconcile_run(firm=firm, trigger=ReconcileRun.Trigger.SCHEDULE).status
+
+
+def reconcile_all() -> int:
+    """The hourly schedule: one task per firm with a live books connection, so one slow or
+    failing firm holds up no other."""
+    firms = list(
+        Connection.objects.filter(side=Side.BOOKS, status=Connection.Status.CONNECTED)
+        .values_list("firm_id", flat=True)
+        .distinct()
+    )
+    for firm_id in firms:
+        async_task("sync.drift.tasks.reconcile_firm", firm_id)
+    return len(firms)

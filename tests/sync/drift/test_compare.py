@@ -1,0 +1,170 @@
+"""compare.py with worked examples a bookkeeper could check: no database, no HTTP."""
+
+from datetime import date
+from decimal import Decimal as D
+
+from sync.drift.compare import (
+    BooksInvoice,
+    ClioBill,
+    Doc,
+    Line,
+    Options,
+    compare_all,
+    compare_bill,
+    line_differences,
+    receivables,
+)
+
+XERO = Options(has_drafts=True, books_name="Xero")
+QBO = Options(has_drafts=False, books_name="QuickBooks")
+FEES = Line("Drafting will", D("1.5"), D("300.00"), D("450.00"))
+FILING = Line("Filing fee", D("1"), D("45.50"), D("45.50"))
+
+
+def doc(status="open", lines=(FEES, FILING), paid="0.00", number="1001", customer="c1", **kw):
+    total = sum((ln.amount for ln in lines), D("0.00"))
+    values = dict(
+        number=number,
+        status=status,
+        date=date(2026, 3, 15),
+        due=date(2026, 4, 14),
+        customer=customer,
+        customer_name="Ada Lovelace",
+        lines=tuple(lines),
+        subtotal=total,
+        tax=D("0.00"),
+        total=total,
+        paid=D(paid),
+        balance=total - D(paid),
+    )
+    values.update(kw)
+    return Doc(**values)
+
+
+def bill(**kw) -> ClioBill:
+    return ClioBill(
+        clio_id=7, doc=doc(customer="42", **kw), remote_id="inv-1", customer_remote_id="c1"
+    )
+
+
+def inv(locked="", **kw) -> BooksInvoice:
+    return BooksInvoice(remote_id="inv-1", doc=doc(**kw), version="3", locked=locked)
+
+
+def test_it_finds_nothing_when_both_sides_agree():
+    assert compare_bill(bill(), inv(), XERO) == []
+
+
+def test_it_ignores_spacing_in_descriptions_and_a_quantity_the_push_wrote_as_one():
+    books_fees = Line("  Drafting   will ", D("1"), D("450.00"), D("450.00"))
+    assert compare_bill(bill(), inv(lines=(books_fees, FILING)), XERO) == []
+
+
+def test_a_draft_in_xero_approved_in_clio_is_status_drift_repaired_by_approving_it():
+    [found] = compare_bill(bill(), inv(status="draft"), XERO)
+    assert found.kind == "status"
+    assert found.summary == (
+        "Approved in Clio (bill dated 2026-03-15), still Draft in Xero: the client cannot be "
+        "sent this invoice and it is not in receivables."
+    )
+    assert found.differences == [
+        {"field": "status", "line": None, "clio": "approved", "books": "Draft"}
+    ]
+    assert found.repair == {
+        "kind": "authorise",
+        "summary": "Approve the draft in Xero.",
+        "safe": True,
+    }
+
+
+def test_quickbooks_has_no_drafts_so_a_clio_draft_is_not_status_drift():
+    assert compare_bill(bill(status="draft"), inv(), QBO) == []
+
+
+def test_a_quantity_edited_in_the_books_is_line_drift_with_its_totals():
+    hours = Line("Drafting will", D("3"), D("300.00"), D("900.00"))
+    [found] = compare_bill(bill(), inv(lines=(hours, FILING)), XERO)
+    assert found.kind == "lines" and found.repair["kind"] == "update_invoice"
+    assert found.differences == [
+        {"field": "amount", "line": 1, "clio": "450.00", "books": "900.00"},
+        {"field": "quantity", "line": 1, "clio": "1.5", "books": "3"},
+        {"field": "subtotal", "line": None, "clio": "495.50", "books": "945.50"},
+        {"field": "total", "line": None, "clio": "495.50", "books": "945.50"},
+    ]
+    assert found.amount == D("450.00")
+
+
+def test_a_locked_invoice_gets_a_credit_and_replace_plan_not_an_edit():
+    hours = Line("Drafting will", D("2"), D("300.00"), D("600.00"))
+    why = "payments or credits are allocated to it"
+    [found] = compare_bill(bill(lines=(hours, FILING)), inv(locked=why), XERO)
+    assert found.repair["kind"] == "credit_and_replace" and found.repair["safe"] is False
+    assert why in found.repair["summary"]
+
+
+def test_a_missing_line_and_a_changed_description_are_each_listed():
+    diffs = line_differences((FEES, FILING), (Line("Will", D("1.5"), D("300.00"), D("450.00")),))
+    assert diffs == [
+        {"field": "description", "line": 1, "clio": "Drafting will", "books": "Will"},
+        {"field": "line", "line": 2, "clio": "Filing fee", "books": "(missing)"},
+    ]
+
+
+def test_paid_in_clio_only_is_a_safe_payment_repair_and_paid_in_the_books_only_is_not():
+    [clio_only] = compare_bill(bill(paid="100.00"), inv(), XERO)
+    assert clio_only.kind == "payment" and clio_only.repair["kind"] == "apply_payment"
+    assert clio_only.repair["safe"] and clio_only.amount == D("100.00")
+    [books_only] = compare_bill(bill(), inv(paid="495.50", status="paid"), XERO)
+    assert books_only.repair == {
+        "kind": "record_in_clio",
+        "summary": "Record the payment in Clio (FirmSync does not write to Clio); a person "
+        "confirms.",
+        "safe": False,
+    }
+    assert "Clio still chases 495.50" in books_only.summary
+
+
+def test_voided_in_clio_is_voided_in_the_books_unless_payments_hold_it():
+    [found] = compare_bill(bill(status="voided"), inv(), XERO)
+    assert found.repair["kind"] == "void_invoice" and found.repair["safe"]
+    [held] = compare_bill(bill(status="voided"), inv(paid="10.00"), XERO)
+    assert held.repair["safe"] is False
+
+
+def test_an_approved_bill_without_an_invoice_is_missing():
+    lonely = ClioBill(clio_id=8, doc=doc(customer="42"), customer_remote_id="c1")
+    [found] = compare_bill(lonely, None, QBO)
+    assert found.kind == "missing" and found.repair["kind"] == "create_invoice"
+    assert found.amount == D("495.50")
+
+
+def test_an_invoice_no_bill_explains_and_a_number_used_twice_are_found():
+    stray = BooksInvoice(remote_id="inv-2", doc=doc(lines=(FILING,)))
+    found = compare_all([bill()], [inv(), stray], QBO)
+    assert [f.kind for f in found] == ["unexplained", "duplicate_number"]
+    assert found[0].key == "invoice:inv-2" and found[0].amount == D("45.50")
+    assert found[1].key == "number:1001" and found[1].remote_id == "inv-1,inv-2"
+
+
+def test_a_replacement_invoice_numbered_with_r_matches_its_bill():
+    replaced = ClioBill(
+        clio_id=7,
+        doc=doc(customer="42"),
+        remote_id="inv-1",
+        customer_remote_id="c1",
+        replaced_remote_id="inv-0",
+    )
+    assert compare_bill(replaced, inv(number="1001-R", date=date(2026, 4, 1)), XERO) == []
+
+
+def test_receivables_are_totalled_per_client_on_both_sides():
+    clio_ar, books_ar, rows = receivables(
+        [bill(paid="100.00")],
+        [inv(), BooksInvoice("inv-9", doc(customer="c9", lines=(FILING,)))],
+        {"c1": (42, "Ada Lovelace")},
+    )
+    assert (clio_ar, books_ar) == (D("395.50"), D("541.00"))
+    assert rows == [
+        {"contact_clio_id": 42, "name": "Ada Lovelace", "clio": "395.50", "books": "495.50"},
+        {"contact_clio_id": None, "name": "Ada Lovelace", "clio": "0.00", "books": "45.50"},
+    ]
