@@ -1,3 +1,4 @@
+from accounts.roles import REVIEW_BILLS
 from accounts.selectors import memberships_for_user
 
 
@@ -11,6 +12,7 @@ def tenancy(request):
         "firm": member.firm if member else None,
         "my_memberships": memberships_for_user(user=user),
         "trust_exceptions_open": _trust_exceptions_open(member) if member else 0,
+        "flags_open": _flags_open(member) if member else 0,
     }
 
 
@@ -18,3 +20,11 @@ def _trust_exceptions_open(member) -> int:
     # The nav's badge: one COUNT. Read through the firm's reverse relation because accounts sits
     # below trust in the import layers (pyproject.toml, importlinter) and may not import it.
     return member.firm.trust_exceptions.filter(resolved_at__isnull=True).count()
+
+
+def _flags_open(member) -> int:
+    # One COUNT through the reverse relation, for the same layering reason as above (the statuses
+    # are sync.models.FlaggedBill.OPEN_STATUSES). Only the roles that see the link pay for it.
+    if member.role not in REVIEW_BILLS:
+        return 0
+    return member.firm.flagged_bills.filter(status__in=("open", "repairing")).count()

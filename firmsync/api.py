@@ -5,6 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api_drift import (
+    ArComparisonApi,
+    DriftDetailApi,
+    DriftListApi,
+    FlagApproveApi,
+    FlagDetailApi,
+    FlagDismissApi,
+    FlagListApi,
+    FlagResolveApi,
+    ReconcileRunLatestApi,
+    ReconcileRunListApi,
+)
 from sync.api_runs import (
     FailedRecordListApi,
     FailedRecordRetryApi,
@@ -41,6 +53,32 @@ urlpatterns = [
     path("v1/sync/runs/<int:run_id>", SyncRunDetailApi.as_view(), name="api_sync_run"),
     path("v1/sync/failures", FailedRecordListApi.as_view(), name="api_sync_failures"),
     path("v1/sync/failures/retry", FailedRecordRetryApi.as_view(), name="api_sync_retry"),
+    path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
+    path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),
+    path(
+        "v1/flagged-bills/<int:flag_id>/approve",
+        FlagApproveApi.as_view(),
+        name="api_flagged_bill_approve",
+    ),
+    path(
+        "v1/flagged-bills/<int:flag_id>/dismiss",
+        FlagDismissApi.as_view(),
+        name="api_flagged_bill_dismiss",
+    ),
+    path(
+        "v1/flagged-bills/<int:flag_id>/resolve",
+        FlagResolveApi.as_view(),
+        name="api_flagged_bill_resolve",
+    ),
+    path("v1/drifts", DriftListApi.as_view(), name="api_drifts"),
+    path("v1/drifts/<int:drift_id>", DriftDetailApi.as_view(), name="api_drift"),
+    path("v1/reconcile/runs", ReconcileRunListApi.as_view(), name="api_reconcile_runs"),
+    path(
+        "v1/reconcile/runs/latest",
+        ReconcileRunLatestApi.as_view(),
+        name="api_reconcile_run_latest",
+    ),
+    path("v1/reconcile/receivables", ArComparisonApi.as_view(), name="api_receivables"),
     path("v1/trust/requests", TrustRequestListApi.as_view(), name="api_trust_requests"),
     path("v1/trust/accounts", TrustAccountListApi.as_view(), name="api_trust_accounts"),
     path("v1/trust/ledgers", ClientLedgerListApi.as_view(), name="api_trust_ledgers"),

@@ -322,6 +322,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Drift's "status" and "kind" share their names with other models' choices; each set is named
+    # here (the trust request's keeps the name it had).
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "trust.models.TrustRequest.Kind",
+        "DriftKindEnum": "sync.models.Drift.Kind",
+        "DriftStatusEnum": "sync.models.Drift.Status",
+        "FlaggedBillStatusEnum": "sync.models.FlaggedBill.Status",
+        "ReconcileRunStatusEnum": "sync.models.ReconcileRun.Status",
+    },
 }
 
 # django-q2. Delivery is at least once: timeout < retry, bounded attempts, no catch-up storms.

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import client_ip, member_required
-from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS
+from accounts.roles import ANY_MEMBER, MANAGE_FIRM
 from sync import selectors, services
 from sync.models import Side
 
@@ -59,8 +59,3 @@ def connection_disconnect(request, connection_id: int):
         done += "; every record link was deleted, so the next sync starts afresh"
     messages.success(request, f"{conn.get_provider_display()} {done}.")
     return redirect("bill_syncing")
-
-
-@member_required(REVIEW_BILLS)
-def flagged_bills(request):
-    return render(request, "sync/flagged_bills.html")

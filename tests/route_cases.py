@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
-from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE
+from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE, WRITE
 from practice.models import Bill
 from sync.models import (
     BooksOnlyPayment,
@@ -23,7 +23,13 @@ from sync.models import (
     SyncRun,
     SyncSettings,
 )
-from tests.factories import ClientLedgerFactory, MembershipFactory
+from tests.factories import (
+    ClientLedgerFactory,
+    DriftFactory,
+    FlaggedBillFactory,
+    MembershipFactory,
+    ReconcileRunFactory,
+)
 from trust.models import (
     BankStatement,
     Reconciliation,
@@ -264,11 +270,52 @@ def _exception(firm, member):
     return {"exception_id": exception.pk}
 
 
+# Drift: an open flagged bill, one already repaired (approving it again changes nothing), a drift.
+
+
+def _flag(firm, member):
+    return {"flag_id": FlaggedBillFactory(firm=firm).pk}
+
+
+def _repaired_flag(firm, member):
+    flag = FlaggedBillFactory(firm=firm, status="repaired", closed_at=timezone.now())
+    return {"flag_id": flag.pk}
+
+
+def _drift(firm, member):
+    return {"drift_id": DriftFactory(firm=firm).pk}
+
+
+def _reconcile_run(firm, member):
+    ReconcileRunFactory(firm=firm)
+    return {}
+
+
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
     "matters": Case(),
     "trust_overview": Case(),
     "flagged_bills": Case(roles=REVIEW_BILLS),
+    "flag_detail": Case(roles=REVIEW_BILLS, setup=_flag),
+    "flag_approve": Case("post", REVIEW_BILLS, _repaired_flag),
+    "flag_dismiss": Case("post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}),
+    "flag_resolve": Case("post", REVIEW_BILLS, _flag, {"note": "Fixed in the books."}),
+    "receivables": Case(),
+    "receivables_live": Case(),
+    "reconcile_now": Case("post", WRITE),
+    "drifts": Case(),
+    "api_flagged_bills": Case(roles=REVIEW_BILLS, api=True),
+    "api_flagged_bill": Case(roles=REVIEW_BILLS, api=True, setup=_flag),
+    "api_flagged_bill_approve": Case("post", REVIEW_BILLS, _repaired_flag, api=True),
+    "api_flagged_bill_dismiss": Case(
+        "post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}, api=True
+    ),
+    "api_flagged_bill_resolve": Case("post", REVIEW_BILLS, _flag, api=True),
+    "api_drifts": Case(api=True),
+    "api_drift": Case(api=True, setup=_drift),
+    "api_reconcile_runs": Case(api=True),
+    "api_reconcile_run_latest": Case(api=True, setup=_reconcile_run),
+    "api_receivables": Case(api=True),
     "bill_syncing": Case(roles=MANAGE_FIRM),
     "members": Case(roles=MANAGE_FIRM),
     "member_invite": Case("post", MANAGE_FIRM, data={"email": "new@example.test", "role": "staff"}),

@@ -42,6 +42,10 @@ def test_every_case_names_a_real_route():
 
 def _call(client, name, case, kwargs):
     url = reverse(name, kwargs={**case.kwargs, **(kwargs or {})} or None)
+    if case.api and case.data:
+        return getattr(client, case.method)(
+            url, case.data, content_type="application/json", HTTP_ACCEPT="application/json"
+        )
     if case.api:
         return getattr(client, case.method)(url, HTTP_ACCEPT="application/json")
     return getattr(client, case.method)(url, case.data)
