@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from bench import firm, incremental, processes, report, trust
+from bench import drift, firm, incremental, processes, report, trust
 from bench.control import Control
 from bench.initial import (
     InitialResult,
@@ -82,6 +82,8 @@ def bench_provider(control: Control, options: Options, provider: str) -> dict:
         result["details"]["setup_seconds"] = setup
         say(f"== {provider}: trust reconciliation and the client-ledger page")
         result["trust"] = trust.measure(bf, say)
+        say(f"== {provider}: drift reconciliation of every synced invoice")
+        result["drift"] = drift.measure(control, bf, say)
         p95, result["details"]["incremental"] = _incremental(control, options, bf, initial)
         result["incremental_p95_seconds"] = p95
     finally:
@@ -154,6 +156,16 @@ def assemble(
         )
         results["trust"]["entries"] = trust_full.get("entries")
         results["trust"]["details"]["full_size"] = trust_full
+    drifts = {p: r.pop("drift") for p, r in per_provider.items() if "drift" in r}
+    # The slower provider's figures are the firm's, as for the sync itself.
+    results["drift"] = {
+        "bills": max((d["bills"] for d in drifts.values()), default=None),
+        **{
+            key: max((d[key] for d in drifts.values() if d[key] is not None), default=None)
+            for key in ("wall_seconds", "book_read_calls_per_1000_bills")
+        },
+        "details": drifts,
+    }
     p95s = [r.get("incremental_p95_seconds") for r in per_provider.values()]
     # The slower provider's p95 is the firm's: a target met on one side only is not met.
     results["incremental_p95_seconds"] = None if None in p95s or not p95s else max(p95s)

@@ -22,6 +22,8 @@ CPU_MS_PER_RECORD = 2.0
 INCREMENTAL_P95_SECONDS = 10.0
 THREE_WAY_SECONDS = 2.0
 LEDGER_PAGE_P95_MS = 150.0
+DRIFT_WALL_SECONDS = 120.0
+DRIFT_READS_PER_1000_BILLS = 25.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,15 @@ def checks(results: dict, providers: list[str]) -> list[Check]:
     out.append(
         _at_most(
             "trust ledger_page_p95_ms <= 150", trust.get("ledger_page_p95_ms"), LEDGER_PAGE_P95_MS
+        )
+    )
+    drift = results.get("drift") or {}
+    out.append(_at_most("drift wall_seconds <= 120", drift.get("wall_seconds"), DRIFT_WALL_SECONDS))
+    out.append(
+        _at_most(
+            "drift book_read_calls_per_1000_bills <= 25",
+            drift.get("book_read_calls_per_1000_bills"),
+            DRIFT_READS_PER_1000_BILLS,
         )
     )
     return out

@@ -7,6 +7,7 @@ outbox (repair) and flags the rest for a person. A drift a later run no longer s
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -29,6 +30,7 @@ from sync.models import (
     ReconcileRun,
     Side,
     SyncOperation,
+    SyncRun,
     SyncSettings,
 )
 from sync.providers.errors import ProviderError
@@ -38,6 +40,8 @@ logger = logging.getLogger("firmsync.sync")
 
 # A run that has not finished in this long lost its worker; the next start may begin afresh.
 STALE_AFTER = timedelta(minutes=15)
+# How long a reconcile waits for a sync that is writing to the books before it gives up.
+SYNC_WAIT_SECONDS = 120
 BOOKS_NAME = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
 
@@ -97,6 +101,8 @@ def reconcile_execute(*, run_id: int) -> ReconcileRun:
         return run
     try:
         _do(run)
+    except _NotNow as exc:
+        return _fail(run, str(exc))
     except ProviderError as exc:
         logger.warning("reconcile_failed run=%s error=%s", run.pk, exc)
         return _fail(run, f"{exc.provider.title()} did not answer: {exc.message}")
@@ -115,7 +121,34 @@ def _fail(run: ReconcileRun, error: str) -> ReconcileRun:
     return run
 
 
+class _NotNow(Exception):
+    """The firm's sync is not in a state to compare against; the run says why."""
+
+
+def _sync_settled(firm_id: int) -> None:
+    """Compare only what a finished sync left: before the first sync every bill is "missing", and
+    during a sync the books are half-written. A running sync is waited for a little while."""
+    if not SyncRun.objects.filter(firm_id=firm_id, phase=SyncRun.Phase.FINISHED).exists():
+        raise _NotNow(
+            "The first sync has not finished yet, so every bill would look missing from the "
+            "books. Run the sync (Sync page), then reconcile."
+        )
+    deadline = time.monotonic() + SYNC_WAIT_SECONDS
+    while SyncRun.objects.filter(
+        firm_id=firm_id,
+        status__in=(SyncRun.Status.QUEUED, SyncRun.Status.RUNNING),
+        started_at__gt=timezone.now() - STALE_AFTER,
+    ).exists():
+        if time.monotonic() > deadline:
+            raise _NotNow(
+                "A sync was still writing to the books; the reconcile did not compare half-"
+                "written invoices. It runs again within the hour, or press Reconcile now."
+            )
+        time.sleep(1)
+
+
 def _do(run: ReconcileRun) -> None:
+    _sync_settled(run.firm_id)
     books = run.connection
     cfg = SyncSettings.objects.get(firm=run.firm)
     read = books_read(books)

@@ -2,8 +2,9 @@
 
 from django_q.tasks import async_task
 
+from accounts.models import Firm
 from sync.drift import services
-from sync.models import Connection, ReconcileRun, Side
+from sync.models import Connection, ReconcileRun, Side, SyncRun
 
 
 def reconcile(run_id: int) -> str:
@@ -11,17 +12,17 @@ def reconcile(run_id: int) -> str:
 
 
 def reconcile_firm(firm_id: int) -> str:
-    from accounts.models import Firm
-
     firm = Firm.objects.get(pk=firm_id)
     return services.reconcile_run(firm=firm, trigger=ReconcileRun.Trigger.SCHEDULE).status
 
 
 def reconcile_all() -> int:
-    """The hourly schedule: one task per firm with a live books connection, so one slow or
-    failing firm holds up no other."""
+    """The hourly schedule: one task per firm with a live books connection and a finished sync,
+    so one slow or failing firm holds up no other."""
+    synced = SyncRun.objects.filter(phase=SyncRun.Phase.FINISHED).values("firm_id")
     firms = list(
         Connection.objects.filter(side=Side.BOOKS, status=Connection.Status.CONNECTED)
+        .filter(firm_id__in=synced)
         .values_list("firm_id", flat=True)
         .distinct()
     )

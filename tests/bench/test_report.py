@@ -130,3 +130,13 @@ def test_the_table_prints_a_verdict_per_target():
     assert "39,000" in text
     assert "54.5" in text
     assert "FAIL  quickbooks projected_minutes <= 1.2 x floor: - (target 65.4)" in text
+
+
+def test_drift_targets_are_checked_per_1000_bills_and_in_seconds():
+    results = {
+        "drift": {"bills": 20_000, "wall_seconds": 95.0, "book_read_calls_per_1000_bills": 31}
+    }
+    found = {c.name: c for c in checks(results, ["quickbooks"])}
+    assert found["drift wall_seconds <= 120"].passed
+    assert not found["drift book_read_calls_per_1000_bills <= 25"].passed
+    assert not {c.name: c for c in checks({}, [])}["drift wall_seconds <= 120"].passed

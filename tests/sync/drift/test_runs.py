@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from sync.drift.services import reconcile_run, reconcile_start
-from sync.models import Drift, FlaggedBill, ReconcileRun
+from sync.drift.tasks import reconcile_all
+from sync.models import Drift, FlaggedBill, ReconcileRun, SyncRun
 from tests.sync.drift.conftest import sync_now
 from tests.sync.engine.test_push_scenarios import writes
 
@@ -71,3 +72,32 @@ def test_the_command_runs_and_prints_a_summary(synced):
 def test_the_command_refuses_an_unknown_firm():
     with pytest.raises(CommandError, match="No firm with slug 'nope'"):
         call_command("reconcile", "--firm", "nope", "--wait")
+
+
+def test_a_firm_that_never_finished_a_sync_is_not_compared(synced):
+    synced.approved_bill()
+    before = writes(synced)
+    run = reconcile_run(firm=synced.firm, trigger=ReconcileRun.Trigger.PAGE)
+    assert run.status == ReconcileRun.Status.FAILED
+    assert "first sync has not finished" in run.error
+    assert not Drift.objects.exists() and writes(synced) == before
+
+
+def test_a_sync_still_writing_is_waited_for_then_left_alone(synced, monkeypatch):
+    synced.approved_bill()
+    sync_now(synced.firm)
+    SyncRun.objects.create(firm=synced.firm, status=SyncRun.Status.RUNNING)
+    monkeypatch.setattr("sync.drift.services.SYNC_WAIT_SECONDS", 0)
+    run = reconcile_run(firm=synced.firm, trigger=ReconcileRun.Trigger.SCHEDULE)
+    assert run.status == ReconcileRun.Status.FAILED
+    assert "still writing" in run.error
+
+
+def test_the_hourly_schedule_reconciles_each_firm_that_has_synced(synced):
+    assert reconcile_all() == 0  # connected, never synced: nothing to compare yet
+    synced.approved_bill()
+    sync_now(synced.firm)
+    assert reconcile_all() == 1
+    run = ReconcileRun.objects.get(firm=synced.firm)
+    assert run.trigger == ReconcileRun.Trigger.SCHEDULE
+    assert run.status == ReconcileRun.Status.SUCCEEDED and run.bills_checked == 1
