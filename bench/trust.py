@@ -19,6 +19,7 @@ from django.test import Client
 from accounts.models import Firm, Membership
 from bench import firm as bench_firm
 from bench.firm import BenchFirm
+from bench.initial import client_budgets_lifted
 from sync.engine.pull_trust import pull_trust
 from trust import reconcile
 from trust.models import BankStatement, ClientLedger, StatementLine, TrustAccount, TrustEntry
@@ -144,7 +145,8 @@ def measure_full_size(control, say) -> dict:
     Clio by the sync's own trust pull, when the bench's sync runs scaled down."""
     firm_, admin, clio = bench_firm.prepare_trust_only(control, say)
     started = time.perf_counter()
-    pulled = pull_trust(connection_id=clio.pk, full=True)
+    with client_budgets_lifted():
+        pulled = pull_trust(connection_id=clio.pk, full=True)
     pull_seconds = time.perf_counter() - started
     say(f"Trust pull of the full-size firm: {pulled.created} entries in {pull_seconds:.1f} s")
     result = measure(_TrustFirm(firm_, admin), say)
