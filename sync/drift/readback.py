@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sync.drift.compare import QBO_STATUS, XERO_STATUS, BooksInvoice, Doc, Line, cents
+from sync.drift.docs import QBO_STATUS, XERO_STATUS, BooksInvoice, Doc, Line, cents
 from sync.models import Connection
 from sync.providers.amounts import money
 from sync.providers.quickbooks import mapping as qb

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from practice.models import Allocation, Bill
-from sync.drift import compare
+from sync.drift import docs
 from sync.engine import plan, push
 from sync.models import Connection, Drift, ExternalLink, FlaggedBill, SyncOperation, SyncSettings
 from sync.providers.errors import ProviderError
@@ -63,7 +63,7 @@ def safe_repairs(
     cfg: SyncSettings,
     drifts: list[Drift],
     bills: dict[int, Bill],
-    invoices: dict[str, compare.BooksInvoice],
+    invoices: dict[str, docs.BooksInvoice],
 ) -> int:
     """Queue and send the safe repairs of `drifts`; returns how many drifts they repaired."""
     chosen: dict[tuple[str, str], list[Drift]] = {}
@@ -172,8 +172,8 @@ def flags_upsert(
     *,
     books: Connection,
     drifts: list[Drift],
-    clio: dict[int, compare.ClioBill],
-    invoices: dict[str, compare.BooksInvoice],
+    clio: dict[int, docs.ClioBill],
+    invoices: dict[str, docs.BooksInvoice],
     lock: date | None,
 ) -> int:
     """One open FlaggedBill per bill (or per invoice no bill explains) for the drifts a person
@@ -286,7 +286,7 @@ def replacement_date(clio_day: date | None, lock: date | None) -> date:
     return day
 
 
-def _credit_and_replace_plan(bill: compare.ClioBill, inv: compare.BooksInvoice, lock) -> dict:
+def _credit_and_replace_plan(bill: docs.ClioBill, inv: docs.BooksInvoice, lock) -> dict:
     c, b = bill.doc, inv.doc
     onto_new = min(b.paid, c.paid)
     day = replacement_date(c.date, lock)

@@ -18,7 +18,7 @@ from django_q.tasks import async_task
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from practice.models import Allocation, Bill, BillLine, Contact
-from sync.drift import compare, repair
+from sync.drift import compare, docs, repair
 from sync.drift.readback import books_read
 from sync.engine import books_watch
 from sync.engine.plan import APPROVED, LINE_COLUMNS
@@ -156,9 +156,7 @@ def _do(run: ReconcileRun) -> None:
     busy = _busy_bills(books)
     bills, rows = clio_side(firm=run.firm, books=books, cfg=cfg, busy=busy)
     run.bills_checked = len(bills)
-    opts = compare.Options(
-        has_drafts=books.provider == "xero", books_name=BOOKS_NAME[books.provider]
-    )
+    opts = docs.Options(has_drafts=books.provider == "xero", books_name=BOOKS_NAME[books.provider])
     busy_remote = set(
         ExternalLink.objects.filter(
             connection=books, entity="bill", local_id__in=[str(b) for b in busy]
@@ -209,7 +207,7 @@ def _contact_links(books: Connection):
 
 def clio_side(
     *, firm: Firm, books: Connection, cfg: SyncSettings, busy: set[int]
-) -> tuple[list[compare.ClioBill], dict[int, Bill]]:
+) -> tuple[list[docs.ClioBill], dict[int, Bill]]:
     """Every bill that is in the books or belongs there, as compare's neutral rows."""
     links = {
         (link.entity, link.local_id): link
@@ -234,7 +232,7 @@ def clio_side(
         contact = links.get(("contact", str(b.client.clio_id))) if b.client else None
         replaced = links.get(("bill_replaced", str(b.clio_id)))
         out.append(
-            compare.ClioBill(
+            docs.ClioBill(
                 clio_id=b.clio_id,
                 doc=_doc(b, lines.get(b.pk, ())),
                 remote_id=link.remote_id if link else "",
@@ -261,11 +259,11 @@ def _lines(firm: Firm, rows: dict[int, Bill]) -> dict[int, tuple]:
     for bill_id, _cid, type_, description, _day, quantity, price, total, taxable in values:
         text = (description or "").strip() or ("Expense" if type_ == "Expense" else "Services")
         out.setdefault(bill_id, []).append(
-            compare.Line(
+            docs.Line(
                 description=text,
                 quantity=quantity.normalize() if quantity else quantity,
-                rate=compare.cents(price),
-                amount=compare.cents(total),
+                rate=docs.cents(price),
+                amount=docs.cents(total),
                 tax="taxable" if taxable else "",
             )
         )
@@ -285,20 +283,20 @@ def _payment_links(books: Connection, rows: dict[int, Bill]) -> dict[int, list[s
     return out
 
 
-def _doc(b: Bill, lines: tuple) -> compare.Doc:
-    return compare.Doc(
+def _doc(b: Bill, lines: tuple) -> docs.Doc:
+    return docs.Doc(
         number=b.number or "",
-        status=compare.CLIO_STATUS.get(b.state, b.state),
+        status=docs.CLIO_STATUS.get(b.state, b.state),
         date=b.issued_at,
         due=b.due_at,
         customer=str(b.client.clio_id) if b.client else "",
         customer_name=b.client.name if b.client else "",
         lines=lines,
-        subtotal=compare.cents(b.sub_total),
-        tax=compare.cents(b.total_tax),
-        total=compare.cents(b.total),
-        paid=compare.cents(b.total - b.balance) if b.state not in ("void", "deleted") else 0,
-        balance=compare.cents(b.balance),
+        subtotal=docs.cents(b.sub_total),
+        tax=docs.cents(b.total_tax),
+        total=docs.cents(b.total),
+        paid=docs.cents(b.total - b.balance) if b.state not in ("void", "deleted") else 0,
+        balance=docs.cents(b.balance),
     )
 
 
@@ -306,7 +304,7 @@ def _doc(b: Bill, lines: tuple) -> compare.Doc:
 
 
 @transaction.atomic
-def drifts_upsert(*, run: ReconcileRun, findings: list[compare.Finding]) -> list[Drift]:
+def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Drift]:
     """One open Drift per (connection, kind, key): seen again, it is refreshed, not repeated;
     an open drift this run did not see is cleared, and so is a flag left with none."""
     now = timezone.now()
