@@ -306,7 +306,8 @@ def _doc(b: Bill, lines: tuple) -> docs.Doc:
 @transaction.atomic
 def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Drift]:
     """One open Drift per (connection, kind, key): seen again, it is refreshed, not repeated;
-    an open drift this run did not see is cleared, and so is a flag left with none."""
+    an open drift this run did not see is cleared, and so is a flag left with none. A finding
+    exactly as it was when a person dismissed it is left dismissed."""
     now = timezone.now()
     books = run.connection
     open_ = {
@@ -315,8 +316,20 @@ def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Dr
             connection=books, status__in=Drift.OPEN_STATUSES
         )
     }
+    # A difference someone dismissed stays dismissed while it is the same difference; if it
+    # changes (another edit, another amount) it is raised again.
+    dismissed = {
+        (kind, key): differences
+        for kind, key, differences in Drift.objects.filter(
+            connection=books, status=Drift.Status.DISMISSED
+        )
+        .order_by("closed_at", "id")
+        .values_list("kind", "key", "differences")
+    }
     kept: list[Drift] = []
     for f in findings:
+        if (f.kind, f.key) not in open_ and dismissed.get((f.kind, f.key)) == f.differences:
+            continue
         values = {
             "run": run,
             "bill_clio_id": f.bill_clio_id,

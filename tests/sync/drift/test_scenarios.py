@@ -3,6 +3,7 @@ a FlaggedBill that says why not and plans a repair the books accept."""
 
 from decimal import Decimal
 
+from sync.drift.flags import flag_dismiss
 from sync.drift.repair import flag_approve
 from sync.drift.services import reconcile_run
 from sync.models import Drift, ExternalLink, FlaggedBill, ReconcileRun, SyncSettings
@@ -236,3 +237,20 @@ def test_an_invoice_made_by_hand_and_a_number_used_twice_are_flagged(synced, boo
     for flag in flags.exclude(pk=hand.pk):
         flag_approve(flag=flag, actor=synced.clio.admin.user)
     assert_clean(synced)
+
+
+def test_a_dismissed_difference_stays_dismissed_until_it_changes(synced, books):
+    made = synced.approved_bill()
+    sync_now(synced.firm)
+    invoice_id = books.invoice_id(made["bill"]["id"])
+    books.pay(invoice_id, 200)
+    reconcile(synced)
+    flag = FlaggedBill.objects.get(connection=synced.books)
+    flag_dismiss(flag=flag, actor=synced.clio.admin.user, reason="Paid by the client's insurer")
+    again = reconcile(synced)
+    assert again.flagged == 0 and open_drifts(synced) == []
+    assert FlaggedBill.objects.filter(status__in=FlaggedBill.OPEN_STATUSES).count() == 0
+    books.pay(invoice_id, 50)  # the difference grows: it is news again
+    raised = reconcile(synced)
+    assert raised.flagged == 1
+    assert FlaggedBill.objects.get(status=FlaggedBill.Status.OPEN).books_side["paid"] == "250.00"
