@@ -2,8 +2,8 @@
 
 from django_q.tasks import async_task
 
-from sync import services_trust, webhooks
-from sync.engine import books_watch, pull, pull_trust, run
+from sync import webhooks
+from sync.engine import books_watch, pull, run
 from sync.models import Connection, Side
 from sync.services import heartbeat_record
 
@@ -39,10 +39,7 @@ def clio_poll() -> int:
     and the only feed for trust transactions (Clio has no webhooks for them)."""
     live = Connection.objects.filter(provider="clio", status=Connection.Status.CONNECTED)
     for connection in live.select_related("firm"):
-        pull.pull_clio(connection_id=connection.pk)
-        pull_trust.pull_trust(connection_id=connection.pk)
-        services_trust.trust_requests_settle(firm=connection.firm)
-        run.sync_incremental(firm_id=connection.firm_id)
+        run.clio_poll_firm(connection=connection)
     return live.count()
 
 

@@ -198,6 +198,21 @@ def sync_incremental(*, firm_id: int) -> SyncRun | None:
     return run
 
 
+def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
+    """The five-minute safety net for one firm's Clio. A firm that syncs gets an incremental run,
+    which reads Clio (records and trust) itself; a firm that does not sync yet, or whose books are
+    disconnected, still has its mirror and trust ledgers kept fresh by a pull alone."""
+    books = connection_live(firm_id=connection.firm_id, side=Side.BOOKS)
+    if books is not None:
+        done = sync_incremental(firm_id=connection.firm_id)
+        if done is not None:
+            return done
+    pull.pull_clio(connection_id=connection.pk)
+    pull_trust.pull_trust(connection_id=connection.pk)
+    services_trust.trust_requests_settle(firm=connection.firm)
+    return None
+
+
 # -- failed records ------------------------------------------------------------------------------
 
 

@@ -281,3 +281,30 @@ def test_a_payment_whose_amount_changes_is_changed_in_the_books_not_added_again(
     else:
         live = [p for p in client.read_all("Payments") if p.status != "DELETED"]
     assert len(live) == 1
+
+
+def _clio_reads(synced) -> int:
+    counters = requests.get(f"{synced.base}/sandbox/clio/_control/counters", timeout=30).json()
+    return sum(
+        n
+        for endpoint, statuses in counters["endpoints"].items()
+        if endpoint.startswith("GET")
+        for n in statuses.values()
+    )
+
+
+def test_the_five_minute_poll_syncs_an_unannounced_edit_reading_clio_once(synced):
+    from sync.tasks import clio_poll
+
+    made = synced.approved_bill()
+    sync_now(synced.firm)
+    synced.act("edit_line", line_item_id=_line_ids(made["bill"]["id"])[0], quantity=3)
+    # Nothing is flushed: no webhook announces the edit, the poll alone finds it.
+    before = _clio_reads(synced)
+    assert clio_poll() == 1
+    poll_reads = _clio_reads(synced) - before
+    assert invoice_in_books(synced, made["bill"]["id"]).total == Decimal("945.50")
+    # The poll's incremental run read Clio; the poll did not read it a second time first.
+    before = _clio_reads(synced)
+    sync_now(synced.firm)
+    assert poll_reads <= _clio_reads(synced) - before + 1
