@@ -34,24 +34,29 @@ def num(value: Decimal):
     return int(value) if value == value.to_integral() else float(value)
 
 
-def check_refs(company: Company, data, path: str = "") -> None:
-    """Every known *Ref must point at a live, active record; fill in its display name."""
+def check_refs(company: Company, data, path: str = "", seen: dict | None = None) -> None:
+    """Every known *Ref must point at a live, active record; fill in its display name. One
+    document's lines mostly name the same item and tax code: each is read once per document."""
+    seen = {} if seen is None else seen
     if isinstance(data, list):
         for item in data:
-            check_refs(company, item, path)
+            check_refs(company, item, path, seen)
         return
     if not isinstance(data, dict):
         return
     for key, value in data.items():
         target = REF_TARGETS.get(key)
         if target and isinstance(value, dict) and value.get("value") not in (None, ""):
-            _check_ref(company, key, target, value)
+            _check_ref(company, key, target, value, seen)
         elif isinstance(value, dict | list):
-            check_refs(company, value, key)
+            check_refs(company, value, key, seen)
 
 
-def _check_ref(company: Company, key: str, target: str, value: dict) -> None:
-    rec = record_get(company, target, value["value"])
+def _check_ref(company: Company, key: str, target: str, value: dict, seen: dict) -> None:
+    ident = (target, str(value["value"]))
+    if ident not in seen:
+        seen[ident] = record_get(company, target, value["value"])
+    rec = seen[ident]
     if rec is None or rec.deleted:
         raise faults.invalid_reference(key, value["value"])
     if rec.data.get("Active") is False:
