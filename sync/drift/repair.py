@@ -110,10 +110,27 @@ def _ops_for(books, cfg, drift, kind, bill, inv, version):
     elif kind == "create_invoice":
         if link is not None:
             link.delete()  # its invoice is gone from the books: a new one replaces it
+        yield from _client_first(books, drift, bill)
         key = _key(books, drift.pk, "bill", bill.clio_id, version, "create")
         yield "bill", _op(books, "bill", "create", bill.clio_id, bill.etag, key, payload)
     elif kind == "apply_payment" and inv is not None:
         yield from _missing_payments(books, drift, bill, inv, version)
+
+
+def _client_first(books, drift, bill):
+    """A bill the sync never wrote may have a client the books do not know yet: it goes first
+    (the push writes contacts before bills)."""
+    client = bill.client
+    if (
+        client is None
+        or ExternalLink.objects.filter(
+            connection=books, entity="contact", local_id=str(client.clio_id)
+        ).exists()
+    ):
+        return
+    payload = plan.contact_payload(client)
+    key = _key(books, drift.pk, "contact", client.clio_id, client.etag, "create")
+    yield "contact", _op(books, "contact", "create", client.clio_id, client.etag, key, payload)
 
 
 def _missing_payments(books, drift, bill, inv, version):

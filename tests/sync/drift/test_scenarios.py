@@ -7,7 +7,7 @@ from sync.drift.flags import flag_dismiss
 from sync.drift.repair import flag_approve
 from sync.drift.services import reconcile_run
 from sync.models import Drift, ExternalLink, FlaggedBill, ReconcileRun, SyncSettings
-from tests.sync.drift.conftest import pull_only, sync_now
+from tests.sync.drift.conftest import money, pull_only, sync_now
 
 
 def reconcile(s) -> ReconcileRun:
@@ -254,3 +254,17 @@ def test_a_dismissed_difference_stays_dismissed_until_it_changes(synced, books):
     raised = reconcile(synced)
     assert raised.flagged == 1
     assert FlaggedBill.objects.get(status=FlaggedBill.Status.OPEN).books_side["paid"] == "250.00"
+
+
+def test_an_approved_bill_missing_from_the_books_is_written_there(synced, books):
+    synced.approved_bill()
+    sync_now(synced.firm)
+    late = synced.approved_bill(name="Grace Hopper", email="grace@example.com")
+    pull_only(synced)  # in the mirror, never pushed: the books lack it
+    run = reconcile(synced)
+    drift = Drift.objects.get(connection=synced.books, kind="missing")
+    assert drift.status == Drift.Status.REPAIRED and run.repaired == 1, drift.repair
+    assert "Grace Hopper" in drift.client_name
+    invoice = books.invoice(books.invoice_id(late["bill"]["id"]))
+    assert invoice.doc.total == money("495.50")
+    assert_clean(synced)
