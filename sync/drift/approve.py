@@ -5,11 +5,9 @@ made is saved on the flag (`planned_repair["done"]`) before the next starts: a r
 failure skips what was done, and a resend of a step whose answer was lost replays at the provider.
 """
 
-from datetime import date
-
 from django.utils import timezone
 
-from sync.drift.readback import qbo_invoice, xero_invoice
+from sync.drift.readback import qbo_invoice, quickbooks_lock, xero_invoice, xero_lock
 from sync.drift.repair import bill_for, clio_paid, replacement_date, replacement_number
 from sync.engine import plan
 from sync.engine.writers import QuickBooksWriter, XeroWriter, _money
@@ -131,8 +129,7 @@ def _qbo_replace(flag, books, cfg, bill, payload, customer_id):
     client = client_for(books)
     writer = QuickBooksWriter(books, cfg)
     writer._items_prepare()
-    prefs = client.preferences()
-    lock = _iso((prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate"))
+    lock = quickbooks_lock(client)
     old = qbo_invoice(client.get("Invoice", flag.remote_id).raw)
     total, balance, onto_new = _amounts(flag, bill, old)
     today = timezone.localdate()
@@ -183,9 +180,7 @@ def _qbo_replace(flag, books, cfg, bill, payload, customer_id):
 def _xero_replace(flag, books, cfg, bill, payload, customer_id):
     client = client_for(books)
     writer = XeroWriter(books, cfg)
-    org = client.organisation()
-    locks = [xm.ms_date(org.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
-    lock = max((d.date() for d in locks if d), default=None)
+    lock = xero_lock(client)
     old = xero_invoice(client.get("Invoices", flag.remote_id).raw)
     total, balance, onto_new = _amounts(flag, bill, old)
     today = timezone.localdate()
@@ -232,7 +227,3 @@ def _xero_replace(flag, books, cfg, bill, payload, customer_id):
         )
         _done(flag, "allocate_new", new_id)
     return new_id, xero_invoice(client.get("Invoices", new_id).raw)
-
-
-def _iso(value) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from sync.drift.docs import (
-    CENT,
     GONE,
     WORDS,
     BooksInvoice,
@@ -41,9 +40,8 @@ def line_differences(clio: tuple[Line, ...], books: tuple[Line, ...]) -> list[di
             out.append(_diff("description", text(c.description), text(b.description), n))
         if c.amount != b.amount:
             out.append(_diff("amount", f"{c.amount:.2f}", f"{b.amount:.2f}", n))
-        # Quantity and rate only when both sides state them exactly: the push writes a quantity
-        # of one when Clio's quantity times rate does not make the amount to the cent.
-        if _exact(c) and _exact(b) and (c.quantity, c.rate) != (b.quantity, b.rate):
+        # Quantity and rate only when both sides state them exactly (Line.exact).
+        if c.exact and b.exact and (c.quantity, c.rate) != (b.quantity, b.rate):
             if c.quantity != b.quantity:
                 out.append(_diff("quantity", _qty(c.quantity), _qty(b.quantity), n))
             if c.rate != b.rate:
@@ -53,10 +51,6 @@ def line_differences(clio: tuple[Line, ...], books: tuple[Line, ...]) -> list[di
     for n in range(len(clio) + 1, len(books) + 1):
         out.append(_diff("line", "(missing)", books[n - 1].description, n))
     return out
-
-
-def _exact(line: Line) -> bool:
-    return line.quantity != 1 and (line.quantity * line.rate).quantize(CENT) == line.amount
 
 
 def _field_differences(bill: ClioBill, inv: BooksInvoice) -> list[dict]:

@@ -53,6 +53,12 @@ class Line:
     amount: Decimal
     tax: str = ""
 
+    @property
+    def exact(self) -> bool:
+        """Quantity times rate makes the amount to the cent. When it does not, the push writes a
+        quantity of one at the line's amount, so quantity and rate cannot be compared."""
+        return self.quantity != 1 and (self.quantity * self.rate).quantize(CENT) == self.amount
+
     def as_dict(self) -> dict:
         return {
             "description": self.description,

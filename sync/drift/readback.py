@@ -40,12 +40,16 @@ def books_read(connection: Connection, client=None) -> Readback:
 
 
 def _quickbooks(client) -> tuple[list[BooksInvoice], date | None]:
+    closed = quickbooks_lock(client)
+    rows = client.query_all("Invoice")
+    return [qbo_invoice(row, closed) for row in rows], closed
+
+
+def quickbooks_lock(client) -> date | None:
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
     # AccountingInfoPrefs.BookCloseDate: changes dated on or before it are refused (6210).
     prefs = client.preferences()
-    closed = _day((prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate"))
-    rows = client.query_all("Invoice")
-    return [qbo_invoice(row, closed) for row in rows], closed
+    return _day((prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate"))
 
 
 def qbo_invoice(data: dict, closed: date | None = None) -> BooksInvoice:
@@ -105,14 +109,18 @@ def _qbo_line(x: dict) -> Line:
 
 
 def _xero(client) -> tuple[list[BooksInvoice], date | None]:
+    lock = xero_lock(client)
+    # https://developer.xero.com/documentation/api/accounting/invoices (paging returns line items)
+    rows = client.paged("Invoices", where='Type=="ACCREC"')
+    return [xero_invoice(row, lock) for row in rows], lock
+
+
+def xero_lock(client) -> date | None:
     # https://developer.xero.com/documentation/api/accounting/organisation
     # PeriodLockDate stops everyone but advisers, EndOfYearLockDate everyone: the later one wins.
     org = client.organisation()
     locks = [_xero_day(org.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
-    lock = max((d for d in locks if d), default=None)
-    # https://developer.xero.com/documentation/api/accounting/invoices (paging returns line items)
-    rows = client.paged("Invoices", where='Type=="ACCREC"')
-    return [xero_invoice(row, lock) for row in rows], lock
+    return max((d for d in locks if d), default=None)
 
 
 def xero_invoice(data: dict, lock: date | None = None) -> BooksInvoice:

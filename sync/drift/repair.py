@@ -114,7 +114,7 @@ def _ops_for(books, cfg, drift, kind, bill, inv, version):
         key = _key(books, drift.pk, "bill", bill.clio_id, version, "create")
         yield "bill", _op(books, "bill", "create", bill.clio_id, bill.etag, key, payload)
     elif kind == "apply_payment" and inv is not None:
-        yield from _missing_payments(books, drift, bill, inv, version)
+        yield from _missing_payments(books, cfg, drift, bill, inv, version)
 
 
 def _client_first(books, drift, bill):
@@ -133,12 +133,10 @@ def _client_first(books, drift, bill):
     yield "contact", _op(books, "contact", "create", client.clio_id, client.etag, key, payload)
 
 
-def _missing_payments(books, drift, bill, inv, version):
+def _missing_payments(books, cfg, drift, bill, inv, version):
     """The bill's allocations whose payment or credit the invoice does not carry."""
     on_invoice = set(inv.payment_ids)
-    rows = plan._allocations(bill.firm, SyncSettings.objects.get(firm_id=bill.firm_id)).filter(
-        bill__clio_id=bill.clio_id, voided=False
-    )
+    rows = plan._allocations(bill.firm, cfg).filter(bill__clio_id=bill.clio_id, voided=False)
     for row in rows:
         entity = "credit" if row.parent_type == "CreditMemo" else "payment"
         link = ExternalLink.objects.filter(
@@ -155,21 +153,17 @@ def _missing_payments(books, drift, bill, inv, version):
 
 def _settle(books, ops, chosen) -> int:
     keys = [op["idempotency_key"] for op in ops.values()]
-    status = dict(
-        SyncOperation.objects.filter(idempotency_key__in=keys).values_list(
-            "idempotency_key", "status"
+    sent = {
+        key: (state, error)
+        for key, state, error in SyncOperation.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", "status", "error_message"
         )
-    )
-    errors = dict(
-        SyncOperation.objects.filter(idempotency_key__in=keys).values_list(
-            "idempotency_key", "error_message"
-        )
-    )
+    }
     now = timezone.now()
     repaired: set[int] = set()
     for ident, op in ops.items():
         drifts = chosen[ident]
-        state = status.get(op["idempotency_key"])
+        state, error = sent.get(op["idempotency_key"], (None, ""))
         ids = [d.pk for d in drifts]
         if state == S.DONE:
             Drift.objects.filter(pk__in=ids).update(status=Drift.Status.REPAIRED, closed_at=now)
@@ -177,7 +171,7 @@ def _settle(books, ops, chosen) -> int:
         elif state == S.FAILED:
             for d in drifts:
                 d.status = Drift.Status.OPEN
-                d.repair = {**d.repair, "error": errors.get(op["idempotency_key"], "")}
+                d.repair = {**d.repair, "error": error}
                 d.save(update_fields=["status", "repair"])
     return len(repaired)
 

@@ -4,9 +4,8 @@ line by line, each cell that differs marked. Pure: reads only the flag's two JSO
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sync.drift.docs import Line
 from sync.models import FlaggedBill
-
-CENT = Decimal("0.01")
 
 HEADER_FIELDS = [
     ("number", "Number"),
@@ -56,12 +55,11 @@ def _same(name: str, clio: str, books: str) -> bool:
 
 
 def _exact(line: dict) -> bool:
-    """Quantity times rate makes the amount. When it does not, the push writes a quantity of
-    one at the line's amount, so quantity and rate are not compared (as sync.drift.compare)."""
+    """The engine's rule (docs.Line.exact) on a side's JSON line."""
     qty, rate, amount = (_number(_text(line.get(k))) for k in ("quantity", "rate", "amount"))
     if qty is None or rate is None or amount is None:
         return False
-    return qty != 1 and (qty * rate).quantize(CENT) == amount
+    return Line("", qty, rate, amount).exact
 
 
 @dataclass(frozen=True)
