@@ -98,10 +98,6 @@ class Membership(models.Model):
         return f"{self.user} @ {self.firm} ({self.role})"
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
     def mfa_required(self) -> bool:
         return self.firm.require_mfa and self.role in (Role.ADMIN, Role.ACCOUNTANT)
 

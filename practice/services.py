@@ -81,12 +81,6 @@ def bill_lines_upsert(*, firm: Firm, rows: list[dict]) -> int:
 
 
 @transaction.atomic
-def bill_lines_remove(*, firm: Firm, clio_ids: list[int]) -> int:
-    deleted, _ = BillLine.objects.filter(firm=firm, clio_id__in=clio_ids).delete()
-    return deleted
-
-
-@transaction.atomic
 def allocations_upsert(*, firm: Firm, rows: list[dict]) -> int:
     bills = _ids(Bill, firm, (r.get("bill_clio_id") for r in rows))
     for r in rows:

@@ -303,7 +303,3 @@ def statement_lines(*, statements) -> QuerySet[StatementLine]:
         .annotate(n_matches=Count("matches"))
         .order_by("date", "id")
     )
-
-
-def unmatched_lines(*, statement: BankStatement) -> QuerySet[StatementLine]:
-    return statement.lines.filter(matches__isnull=True)

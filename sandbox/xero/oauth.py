@@ -19,7 +19,7 @@ from sandbox.xero import store, tokens
 from sandbox.xero.api_base import token_for_request
 from sandbox.xero.errors import XeroError, json_response
 from sandbox.xero.errors import render as render_error
-from sandbox.xero.models import App, AuthCode, Organisation, SandboxUser
+from sandbox.xero.models import App, AuthCode, SandboxUser
 
 KNOWN_SCOPES = {
     "openid",
@@ -283,10 +283,3 @@ def _connections(request, tok, connection_id):
         return HttpResponse(status=404 if conn is None else 405)
     conn.delete()
     return HttpResponse(status=204)
-
-
-def organisations_for_control(account: str | None) -> list[Organisation]:
-    qs = Organisation.objects.order_by("pk")
-    if account:
-        qs = qs.filter(tenant_id=account.lower()) or qs.filter(name=account)
-    return list(qs)

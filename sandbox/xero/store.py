@@ -77,10 +77,6 @@ def to_number(value: Decimal):
     return float(value)
 
 
-def org_get(tenant_id: str) -> Organisation | None:
-    return Organisation.objects.filter(tenant_id=tenant_id).first()
-
-
 def record_get(org: Organisation, kind: str, remote_id: str) -> Record | None:
     keys = {str(remote_id), str(remote_id).lower()}
     return Record.objects.filter(organisation=org, kind=kind, remote_id__in=keys).first()

@@ -182,10 +182,6 @@ def flag_get_for_member(*, member: Membership, flag_id: int) -> FlaggedBill:
     return found
 
 
-def flag_open_count(*, firm_id: int) -> int:
-    return FlaggedBill.objects.filter(firm_id=firm_id, status__in=FlaggedBill.OPEN_STATUSES).count()
-
-
 # -- one flag ------------------------------------------------------------------------------------
 
 
