@@ -50,7 +50,7 @@ def clio_rate_limit(control: Control, per_minute: int) -> None:
 @contextmanager
 def client_budgets_lifted():
     """The product keeps its own per-connection budget at each provider's published rate (the
-    clients' RATE_PER_MINUTE, read by sync.providers.registry on every call). With the sandbox
+    clients' RATE_PER_MINUTE, read by sync.engine.registry on every call). With the sandbox
     limits lifted it would still set the pace; lift it in this process only."""
     saved = {module: module.RATE_PER_MINUTE for module in CLIENT_MODULES}
     for module in CLIENT_MODULES:

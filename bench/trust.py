@@ -20,7 +20,7 @@ from accounts.models import Firm, Membership
 from bench import firm as bench_firm
 from bench.firm import BenchFirm
 from bench.initial import client_budgets_lifted
-from sync.engine.pull_trust import pull_trust
+from sync.trust_books.pull import pull_trust
 from trust import reconcile
 from trust.models import BankStatement, ClientLedger, StatementLine, TrustAccount, TrustEntry
 from trust.services_reconcile import reconciliation_prepare, statement_auto_match

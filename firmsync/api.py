@@ -5,7 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
-from sync.api_drift import (
+from sync.api_runs import (
+    FailedRecordListApi,
+    FailedRecordRetryApi,
+    SyncRunDetailApi,
+    SyncRunListApi,
+)
+from sync.drift.api import (
     ArComparisonApi,
     DriftDetailApi,
     DriftListApi,
@@ -17,13 +23,7 @@ from sync.api_drift import (
     ReconcileRunLatestApi,
     ReconcileRunListApi,
 )
-from sync.api_runs import (
-    FailedRecordListApi,
-    FailedRecordRetryApi,
-    SyncRunDetailApi,
-    SyncRunListApi,
-)
-from sync.api_trust import TrustRequestListApi
+from sync.trust_books.api import TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
     ClientLedgerListApi,

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from sync.engine.registry import client_for
 from sync.models import Connection
-from sync.providers.registry import client_for
 
 # The accounts a firm maps, and the kinds of account each may be.
 ACCOUNT_ROLES = {

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from accounts.models import Firm
 from sync import books
+from sync.engine.registry import client_for
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.errors import ProviderError
-from sync.providers.registry import client_for
 from sync.selectors import connection_live
 from sync.webhooks import CLIO_MODELS
 

@@ -8,11 +8,11 @@ from django.db import transaction
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync import books
+from sync.engine.registry import client_for
 from sync.models import Side, SyncSettings
 from sync.providers.http import idempotency_key
-from sync.providers.registry import client_for
 from sync.selectors import connection_live
-from sync.services_trust import trust_mapping_validate
+from sync.trust_books.services import trust_mapping_validate
 from sync.webhooks import clio_webhooks_ensure
 
 

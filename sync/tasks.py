@@ -3,7 +3,8 @@
 from django_q.tasks import async_task
 
 from sync import webhooks
-from sync.engine import books_watch, pull, run
+from sync.books_payments import watch as books_watch
+from sync.engine import pull, run
 from sync.models import Connection, Side
 from sync.services import heartbeat_record
 

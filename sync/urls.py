@@ -3,14 +3,14 @@ from django.urls import path
 from sync import (
     views,
     views_bills,
-    views_books,
     views_connect,
-    views_drift,
     views_setup,
     views_status,
-    views_trust,
     views_webhooks,
 )
+from sync.books_payments import views as views_books
+from sync.drift import views as views_drift
+from sync.trust_books import views as views_trust
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

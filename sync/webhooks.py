@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from sync.engine.registry import client_for
 from sync.models import Connection, WebhookEvent, WebhookSubscription
 from sync.providers.errors import ProviderError
-from sync.providers.registry import client_for
 
 logger = logging.getLogger("firmsync.sync")
 

@@ -7,14 +7,14 @@ failure skips what was done, and a resend of a step whose answer was lost replay
 
 from django.utils import timezone
 
-from sync.drift.readback import qbo_invoice, quickbooks_lock, xero_invoice, xero_lock
 from sync.drift.repair import bill_for, clio_paid, replacement_date, replacement_number
 from sync.engine import plan
-from sync.engine.writers import QuickBooksWriter, XeroWriter, _money
+from sync.engine.registry import client_for
 from sync.models import Connection, ExternalLink, FlaggedBill, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.registry import client_for
+from sync.providers.quickbooks.readback import qbo_invoice, quickbooks_lock, xero_invoice, xero_lock
+from sync.providers.quickbooks.writer import QuickBooksWriter, XeroWriter, _money
 from sync.providers.xero import mapping as xm
 
 

@@ -1,14 +1,14 @@
 """Compare Clio bills with the invoices in the books. Pure: no database, no HTTP.
 
-Both sides arrive as neutral dataclasses (sync.drift.docs) and leave as findings: one per drift
-class per bill or invoice, each with the differences, a plain explanation and the repair that
+Both sides arrive as neutral dataclasses (sync.providers.documents) and leave as findings: one per
+drift class per bill or invoice, each with the differences, a plain explanation and the repair that
 fits, safe or for a person. QuickBooks has no drafts; Xero's SUBMITTED counts as draft.
 """
 
 from datetime import date
 from decimal import Decimal
 
-from sync.drift.docs import (
+from sync.providers.documents import (
     GONE,
     WORDS,
     BooksInvoice,

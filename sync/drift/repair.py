@@ -20,9 +20,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from practice.models import Allocation, Bill
-from sync.drift import docs
 from sync.engine import plan, push
 from sync.models import Connection, Drift, ExternalLink, FlaggedBill, SyncOperation, SyncSettings
+from sync.providers import documents as docs
 from sync.providers.errors import ProviderError
 from sync.providers.http import idempotency_key
 

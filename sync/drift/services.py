@@ -18,9 +18,8 @@ from django_q.tasks import async_task
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from practice.models import Allocation, Bill, BillLine, Contact
-from sync.drift import compare, docs, repair
-from sync.drift.readback import books_read
-from sync.engine import books_watch
+from sync.books_payments import watch as books_watch
+from sync.drift import compare, repair
 from sync.engine.plan import APPROVED, LINE_COLUMNS
 from sync.models import (
     Connection,
@@ -33,7 +32,9 @@ from sync.models import (
     SyncRun,
     SyncSettings,
 )
+from sync.providers import documents as docs
 from sync.providers.errors import ProviderError
+from sync.providers.quickbooks.readback import books_read
 from sync.selectors import connection_live
 
 logger = logging.getLogger("firmsync.sync")

@@ -4,8 +4,8 @@ line by line, each cell that differs marked. Pure: reads only the flag's two JSO
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sync.drift.docs import Line
 from sync.models import FlaggedBill
+from sync.providers.documents import Line
 
 HEADER_FIELDS = [
     ("number", "Number"),

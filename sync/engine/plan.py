@@ -17,9 +17,9 @@ from django.db.models import Q
 
 from accounts.bulk import bulk_upsert
 from practice.models import Allocation, Bill, BillLine, Contact
-from sync.engine import plan_trust
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
 from sync.providers.http import idempotency_key
+from sync.trust_books import plan as plan_trust
 
 APPROVED = ("awaiting_payment", "paid")
 

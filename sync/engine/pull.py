@@ -13,9 +13,9 @@ from itertools import islice
 from django.utils import timezone
 
 from practice import services as mirror
+from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side, SyncSettings, WebhookEvent
 from sync.providers.clio import mapping as m
-from sync.providers.registry import client_for
 
 CHUNK = 500
 SKEW = timedelta(minutes=1)

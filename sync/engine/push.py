@@ -20,10 +20,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
-from sync.engine.writers import Item, Outcome, Writer, writer_for
-from sync.engine.writers_trust import trust_writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
 from sync.providers.errors import ProviderError
+from sync.providers.quickbooks.trust_writer import trust_writer_for
+from sync.providers.quickbooks.writer import Item, Outcome, Writer, writer_for
 
 logger = logging.getLogger("firmsync.sync")
 

@@ -17,12 +17,13 @@ from django_q.tasks import async_task
 
 from accounts.models import Firm, User
 from accounts.services import audit_record
-from sync import services_trust
-from sync.engine import plan, pull, pull_trust, push
+from sync.engine import plan, pull, push
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers.errors import ProviderAuthError, ProviderError
 from sync.selectors import connection_live
+from sync.trust_books import pull as pull_trust
+from sync.trust_books import services as services_trust
 
 logger = logging.getLogger("firmsync.sync")
 

@@ -19,11 +19,11 @@ import requests
 
 from practice.models import Allocation, Bill, Contact
 from sync.engine import push
-from sync.engine.writers import QuickBooksWriter, contact_number, payment_reference
+from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers.http import HttpClient
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.registry import client_for
+from sync.providers.quickbooks.writer import QuickBooksWriter, contact_number, payment_reference
 from sync.providers.xero import mapping as xm
 
 # How many books calls and outcome records one run makes for the small firm, about: where a kill

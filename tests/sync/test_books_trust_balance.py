@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from sync.services_trust import (
+from sync.trust_books.services import (
     books_trust_balance_read,
     quickbooks_credit_balance,
     xero_credit_balance,

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from practice.models import Bill
+from sync.engine.registry import client_for
 from sync.models import Connection, ExternalLink, SyncRun
-from sync.providers.registry import client_for
 from tests.support.sandboxes import use_sandboxes
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from sync import books, preflight, services, setup_services
+from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers import oauth
-from sync.providers.registry import client_for
 from tests.factories import FirmFactory, MembershipFactory
 from tests.support.sandboxes import control, use_sandboxes
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
 from sync import services
+from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers import oauth
 from sync.providers.errors import ProviderAuthError
-from sync.providers.registry import client_for
 from tests.factories import MembershipFactory
 from tests.support.sandboxes import control, use_sandboxes
 

@@ -16,7 +16,7 @@ from accounts.models import Role
 from practice.models import Matter
 from sandbox.clio.models import Record as ClioRecord
 from sync.engine.pull import pull_clio
-from sync.services_trust import trust_requests_settle
+from sync.trust_books.services import trust_requests_settle
 from tests.conftest import client_for
 from tests.factories import ClientLedgerFactory, MatterFactory, MembershipFactory
 from trust.models import EntryKind, TrustEntry, TrustRequest

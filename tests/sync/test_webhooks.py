@@ -7,8 +7,8 @@ import requests
 from django.utils import timezone
 
 from sync import preflight, webhooks
+from sync.engine.registry import client_for
 from sync.models import WebhookEvent, WebhookSubscription
-from sync.providers.registry import client_for
 from tests.support.sandboxes import control
 
 pytestmark = pytest.mark.django_db(transaction=True)

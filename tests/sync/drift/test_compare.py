@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from sync.drift.compare import compare_all, compare_bill, line_differences, receivables
-from sync.drift.docs import BooksInvoice, ClioBill, Doc, Line, Options
+from sync.providers.documents import BooksInvoice, ClioBill, Doc, Line, Options
 
 XERO = Options(has_drafts=True, books_name="Xero")
 QBO = Options(has_drafts=False, books_name="QuickBooks")

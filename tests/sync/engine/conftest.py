@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from sync import books, services
+from sync.engine.registry import client_for
 from sync.models import Connection, SyncSettings
 from sync.providers import oauth
-from sync.providers.registry import client_for
 from sync.setup_services import preflight_fix
 from tests.support.sandboxes import control
 

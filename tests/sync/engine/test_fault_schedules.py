@@ -30,10 +30,10 @@ from django.utils import timezone
 from practice.models import Contact
 from sync.engine.plan import plan_firm
 from sync.engine.run import ACTIVE, operations_retry, sync_execute, sync_start
-from sync.engine.writers import payment_reference
 from sync.models import SyncOperation, SyncRun, WebhookEvent, WebhookSubscription
 from sync.providers.budget import DbBudget
 from sync.providers.http import HttpClient
+from sync.providers.quickbooks.writer import payment_reference
 from tests.support.fault_schedules import (
     Expected,
     Killed,

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Role
 from practice.models import Bill, Matter
 from sync.engine.pull import pull_clio
-from sync.engine.pull_trust import pull_trust
 from sync.models import PullCursor
+from sync.trust_books.pull import pull_trust
 from tests.factories import MembershipFactory
 from trust import selectors, services
 from trust.models import ClientLedger, EntrySource, TrustAccount, TrustEntry, TrustException

@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from sync import books
-from sync.engine.plan_trust import ENTITY, legs_for, reversed_legs
 from sync.models import ExternalLink, SyncOperation, SyncRun, SyncSettings
+from sync.trust_books.plan import ENTITY, legs_for, reversed_legs
 from tests.sync.engine.test_push_scenarios import sync_now, writes
 from trust.models import ClientLedger, EntryKind, TrustAccount, TrustEntry
 
@@ -254,7 +254,7 @@ def _facts(provider="quickbooks"):
 
 
 def test_trust_syncing_without_a_trust_bank_says_which_accounts_there_are():
-    from sync.services_trust import trust_mapping_validate
+    from sync.trust_books.services import trust_mapping_validate
 
     errors = trust_mapping_validate(
         facts=_facts(), data={"sync_trust": True, "accounts": {"operating_bank": "1"}}
@@ -268,7 +268,7 @@ def test_trust_syncing_without_a_trust_bank_says_which_accounts_there_are():
 
 
 def test_the_trust_bank_cannot_be_the_operating_bank():
-    from sync.services_trust import trust_mapping_validate
+    from sync.trust_books.services import trust_mapping_validate
 
     accounts = {"trust_bank": "1", "operating_bank": "1", "trust_liability": "3"}
     errors = trust_mapping_validate(facts=_facts(), data={"accounts": accounts})
@@ -276,7 +276,7 @@ def test_the_trust_bank_cannot_be_the_operating_bank():
 
 
 def test_xero_carries_matters_only_by_tracking_category():
-    from sync.services_trust import trust_mapping_validate
+    from sync.trust_books.services import trust_mapping_validate
 
     errors = trust_mapping_validate(
         facts=_facts("xero"), data={"trust_matter_by": "class", "trust_tracking_category": " "}

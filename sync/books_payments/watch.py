@@ -20,9 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import audit_record
+from sync.engine.registry import client_for
 from sync.models import BooksOnlyPayment, Connection, ExternalLink, Provider, PullCursor, Side
 from sync.providers.quickbooks import mapping as qbo
-from sync.providers.registry import client_for
 
 CURSOR = "books_payments"
 CHUNK = 500

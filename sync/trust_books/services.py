@@ -15,9 +15,9 @@ from accounts.models import Firm, Membership
 from accounts.services import audit_record
 from practice.models import Matter
 from sync import books
+from sync.engine.registry import client_for
 from sync.models import Side, SyncSettings
 from sync.providers.errors import ProviderError
-from sync.providers.registry import client_for
 from sync.selectors import connection_live
 from trust.models import BooksTrustBalance, EntryKind, TrustAccount, TrustEntry, TrustRequest
 

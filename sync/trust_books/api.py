@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.api_common import Pagination
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
-from sync import services_trust
+from sync.trust_books import services as services_trust
 from trust.models import TrustRequest
 
 

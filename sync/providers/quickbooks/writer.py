@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from sync.engine.registry import client_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
 from sync.providers.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
 from sync.providers.quickbooks.client import BATCH_MAX as QB_BATCH
 from sync.providers.quickbooks.client import STALE_OBJECT
-from sync.providers.registry import client_for
 from sync.providers.xero import mapping as xm
 from sync.providers.xero.client import BATCH_MAX as XERO_BATCH
 

@@ -30,9 +30,9 @@ from django.utils import timezone
 
 from practice.models import Bill, Matter
 from sync.engine.pull import SKEW, _chunks, pull_clio
+from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side
 from sync.providers.clio import mapping as m
-from sync.providers.registry import client_for
 from trust import services as trust
 from trust.models import EntryKind, TrustAccount, TrustEntry
 

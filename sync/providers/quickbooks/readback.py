@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sync.drift.docs import QBO_STATUS, XERO_STATUS, BooksInvoice, Doc, Line, cents
+from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers.amounts import money
+from sync.providers.documents import QBO_STATUS, XERO_STATUS, BooksInvoice, Doc, Line, cents
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.registry import client_for
 from sync.providers.xero import mapping as xm
 
 

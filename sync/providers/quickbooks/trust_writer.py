@@ -14,8 +14,10 @@ from decimal import Decimal
 
 from accounts.bulk import bulk_upsert
 from sync.books import ACCOUNT_ROLES
-from sync.engine.plan_trust import ENTITY
-from sync.engine.writers import (
+from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
+from sync.providers.http import idempotency_key
+from sync.providers.quickbooks import mapping as qb
+from sync.providers.quickbooks.writer import (
     GUID,
     Item,
     Outcome,
@@ -26,11 +28,9 @@ from sync.engine.writers import (
     contact_number,
     failed,
 )
-from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
-from sync.providers.http import idempotency_key
-from sync.providers.quickbooks import mapping as qb
 from sync.providers.xero import mapping as xm
-from sync.services_trust import MATTER_BY
+from sync.trust_books.plan import ENTITY
+from sync.trust_books.services import MATTER_BY
 
 BY = SyncSettings.TrustMatterBy
 MATTER_LINK = "trust_matter"

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
-from sync import services_trust
 from sync.forms import TrustRequestForm
+from sync.trust_books import services as services_trust
 
 
 def _page(request, form: TrustRequestForm | None, status: int = 200):
