@@ -4,26 +4,14 @@ Each check is read live from the providers and says how to fix itself; `FIXES` h
 FirmSync can fix through the provider's API ("Fix it for me").
 """
 
-from dataclasses import dataclass
-
 from accounts.models import Firm
 from sync import books
-from sync.engine.registry import client_for
+from sync.engine.registry import BOOKS, client_for
 from sync.models import Connection, Side, SyncSettings
+from sync.providers.base import Check
 from sync.providers.errors import ProviderError
 from sync.selectors import connection_live
 from sync.webhooks import CLIO_MODELS
-
-
-@dataclass(frozen=True)
-class Check:
-    key: str
-    label: str
-    ok: bool
-    detail: str = ""
-    fix: str = ""
-    blocking: bool = True
-    fixable: bool = False
 
 
 def _clio_checks(conn: Connection | None) -> list[Check]:
@@ -66,57 +54,6 @@ def _webhook_check(conn: Connection) -> Check:
         blocking=False,
         fixable=True,
     )
-
-
-def _quickbooks_checks(
-    facts: books.BooksFacts, firm: Firm, cfg: SyncSettings | None
-) -> list[Check]:
-    start = cfg.start_date if cfg else None
-    close_ok = facts.close_date is None or start is None or facts.close_date < start
-    return [
-        Check(
-            "qbo_custom_numbers",
-            "Custom transaction numbers are on",
-            bool(facts.custom_numbers),
-            "Without them QuickBooks numbers invoices itself and Clio's bill numbers are lost.",
-            fix="QuickBooks: Settings → Account and settings → Sales → Custom transaction numbers.",
-            fixable=True,
-        ),
-        Check(
-            "qbo_duplicate_warning",
-            "The duplicate-number warning is on",
-            bool(facts.duplicate_warning),
-            "With it, QuickBooks refuses a number used twice (error 6140) instead of accepting it.",
-            fix="QuickBooks: Settings → Advanced → Other preferences → Warn if duplicate bill "
-            "number is used.",
-            fixable=True,
-        ),
-        Check(
-            "qbo_close_date",
-            "The books are open from the sync start date",
-            close_ok,
-            f"Books closed through {facts.close_date}."
-            if facts.close_date
-            else "No closing date set.",
-            fix="Move the sync start date after the closing date, or change the closing date "
-            "in QuickBooks.",
-        ),
-        _currency_check(facts, firm),
-    ]
-
-
-def _xero_checks(facts: books.BooksFacts, firm: Firm) -> list[Check]:
-    return [
-        _currency_check(facts, firm),
-        Check(
-            "xero_tax_basis",
-            "Xero reports a tax basis",
-            bool(facts.tax_basis),
-            facts.tax_basis or "Xero did not report one.",
-            fix="Xero: Settings → Financial settings → Tax basis.",
-            blocking=False,
-        ),
-    ]
 
 
 def _currency_check(facts: books.BooksFacts, firm: Firm) -> Check:
@@ -179,10 +116,9 @@ def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
         return checks, None
     facts = books.books_facts(books_conn)
     checks.append(Check("books_connected", "The books are connected", True, facts.name))
-    if books_conn.provider == "quickbooks":
-        checks += _quickbooks_checks(facts, firm, cfg)
-    else:
-        checks += _xero_checks(facts, firm)
+    books_checks = BOOKS[books_conn.provider].preflight_checks
+    assert books_checks is not None
+    checks += books_checks(facts, _currency_check(facts, firm), cfg.start_date if cfg else None)
     checks += _account_checks(facts, cfg)
     if cfg is None:
         checks.append(

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Firm, Membership
+from sync.engine.registry import BOOKS
 from sync.models import (
     BooksOnlyPayment,
     Connection,
@@ -74,7 +75,7 @@ def operation_get_for_member(*, member: Membership, operation_id: int) -> SyncOp
     return found
 
 
-BOOKS_PROVIDERS = [Provider.QUICKBOOKS, Provider.XERO]
+BOOKS_PROVIDERS = [Provider(name) for name in BOOKS]
 CLIO_REGIONS = [("us", "United States"), ("ca", "Canada"), ("eu", "Europe"), ("au", "Australia")]
 
 

@@ -18,11 +18,11 @@ from django_q.models import Schedule
 from accounts.models import Membership
 from practice.models import Bill, Contact
 from sync.engine.errors import Explanation, explain
+from sync.engine.registry import BOOKS, PROVIDERS
 from sync.engine.run import ACTIVE, STALE_AFTER, Progress, run_progress
 from sync.models import (
     Connection,
     ExternalLink,
-    Provider,
     Side,
     SyncOperation,
     SyncRun,
@@ -50,17 +50,6 @@ S = SyncOperation.Status
 
 # -- API budget ----------------------------------------------------------------------------------
 
-# Xero: 5,000 calls a day per organisation, 60 a minute.
-# https://developer.xero.com/documentation/guides/oauth2/limits/
-# QuickBooks Online: no daily cap, 500 requests a minute per company.
-# https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles
-DAILY_CAP = {Provider.XERO: 5000}
-BUDGET_NOTE = {
-    Provider.XERO: "Xero allows 5,000 calls a day (and 60 a minute) per organisation.",
-    Provider.QUICKBOOKS: "QuickBooks has no daily cap; it allows 500 calls a minute.",
-    Provider.CLIO: "Clio limits calls by the minute, not by the day.",
-}
-
 
 @dataclass(frozen=True)
 class Budget:
@@ -77,7 +66,9 @@ def budget_for(conn: Connection, today: date | None = None) -> Budget:
     today = today or timezone.localdate()
     # The counter is reset by the first call of a new day, so a quiet day still shows yesterday's.
     used = conn.calls_today if conn.calls_day == today else 0
-    return Budget(used=used, cap=DAILY_CAP.get(conn.provider), note=BUDGET_NOTE[conn.provider])
+    # Each provider's limits: sync/providers/<name>/connect.py.
+    spec = PROVIDERS[conn.provider]
+    return Budget(used=used, cap=spec.daily_cap, note=spec.limits_note)
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -359,15 +350,10 @@ def sync_status(*, member: Membership, page: str | int | None = None) -> SyncSta
 
 # -- one bill ------------------------------------------------------------------------------------
 
-# Where people open a document in the books, by its id.
-INVOICE_URLS = {
-    Provider.QUICKBOOKS: "https://app.qbo.intuit.com/app/invoice?txnId={id}",
-    Provider.XERO: "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
-}
-
 
 def books_invoice_url(provider: str, remote_id: str) -> str:
-    template = INVOICE_URLS.get(provider)
+    # Where people open a document in the books, by its id.
+    template = BOOKS[provider].invoice_url if provider in BOOKS else ""
     return template.format(id=quote(remote_id, safe="")) if template else ""
 
 

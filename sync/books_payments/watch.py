@@ -11,8 +11,7 @@ previous pass started, less a minute for clock skew.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from itertools import islice
 
 from django.db import transaction
@@ -20,46 +19,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import audit_record
-from sync.engine.registry import client_for
-from sync.models import BooksOnlyPayment, Connection, ExternalLink, Provider, PullCursor, Side
-from sync.providers.quickbooks import mapping as qbo
+from sync.engine.registry import BOOKS, client_for
+from sync.models import BooksOnlyPayment, Connection, ExternalLink, PullCursor, Side
+from sync.providers.base import PaymentSeen as Seen
+from sync.providers.writing import payment_reference
 
 CURSOR = "books_payments"
 CHUNK = 500
 SKEW = timedelta(minutes=1)
 FIRST_LOOKBACK = timedelta(days=30)
-# CDC refuses a changedSince more than 30 days back (2010); the margin absorbs the seconds the
-# request takes to arrive.
-CDC_REACH = timedelta(days=30) - timedelta(minutes=5)
-CDC_MAX = 1000  # objects in one CDC answer; a full answer may have left some out
 # Our push writes the payment, then commits its link: a payment this young may be ours in flight.
 FRESH = timedelta(minutes=2)
-# The push writes "Clio <allocation id>" in PaymentRefNum (QuickBooks) / Reference (Xero):
-# writers.payment_reference.
-OUR_MARKER = "Clio "
-REMOTE_TYPE = {Provider.QUICKBOOKS: "Payment", Provider.XERO: "Payments"}
-# Xero's Payments also pay supplier bills (ACCPAYPAYMENT) and refund credit notes; only a customer
-# paying a sales invoice is money Clio should know about. QuickBooks keeps those apart already
-# (BillPayment, RefundReceipt are other entities).
-XERO_RECEIPT = "ACCRECPAYMENT"
-DELETED = "Deleted in the books"
-VOIDED = "Voided in the books"
+# The push writes its marker on every payment (sync.providers.writing.payment_reference).
+OUR_MARKER = payment_reference("")
 UPDATED_FIELDS = ["amount", "date", "customer_name", "invoice_numbers", "reference"]
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One payment as the books report it now. `gone` says why it no longer counts."""
-
-    remote_id: str
-    gone: str = ""
-    amount: Decimal = Decimal("0.00")
-    txn_date: date | None = None
-    customer_name: str = ""
-    invoice_numbers: str = ""
-    invoice_ids: tuple[str, ...] = ()
-    reference: str = ""
-    seen_at: datetime | None = None  # created (QuickBooks) or last changed (Xero)
 
 
 @dataclass
@@ -81,71 +54,13 @@ def _earliest(*stamps: datetime | None) -> datetime | None:
     return min(present) if present else None
 
 
-# -- reading the books -------------------------------------------------------------------------
-
-
-def _quickbooks_seen(change: qbo.Change) -> Seen:
-    if change.deleted:
-        return Seen(remote_id=change.id, gone=DELETED)
-    p: qbo.RemotePayment = change.record
-    if p.voided:
-        return Seen(remote_id=p.id, gone=VOIDED)
-    return Seen(
-        remote_id=p.id,
-        amount=p.total,
-        txn_date=p.txn_date,
-        customer_name=p.customer_name,
-        invoice_ids=p.invoice_ids,
-        reference=p.reference,
-        seen_at=p.created_at,
-    )
-
-
-def _read_quickbooks(client, since: datetime, now: datetime) -> tuple[list[Seen], datetime | None]:
-    since = max(since, now - CDC_REACH)
-    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture
-    # (deleted payments come back as stubs with status "Deleted")
-    changes = [c for c in client.cdc(["Payment"], since) if c.entity == "Payment"]
-    hold = None
-    if len(changes) >= CDC_MAX:
-        # A full answer may be cut short: carry on from the newest change it holds.
-        hold = max(datetime.fromisoformat(c.updated) for c in changes if c.updated)
-    return [_quickbooks_seen(c) for c in changes], hold
-
-
-def _read_xero(client, since: datetime, now: datetime) -> tuple[list[Seen], datetime | None]:
-    # https://developer.xero.com/documentation/api/accounting/payments#get-payments
-    # (If-Modified-Since; a deleted payment comes back with Status DELETED)
-    payments = client.read_all("Payments", modified_since=since)
-    seen = [
-        Seen(
-            remote_id=p.id,
-            gone=DELETED if p.status == "DELETED" else "",
-            amount=p.amount,
-            txn_date=p.txn_date,
-            customer_name=p.contact_name,
-            invoice_numbers=p.invoice_number,
-            reference=p.reference,
-            seen_at=p.updated_at,
-        )
-        for p in payments
-        if p.payment_type in ("", XERO_RECEIPT)
-    ]
-    return seen, None
-
-
-READERS = {Provider.QUICKBOOKS: _read_quickbooks, Provider.XERO: _read_xero}
-
-
-def _quickbooks_numbers(client, plan: Plan) -> None:
-    """A QuickBooks payment names its invoices by Id only; people know them by DocNumber."""
+def _invoice_numbers(read, client, plan: Plan) -> None:
+    """Books whose payments name invoices by id only: people know them by number."""
     shown = plan.new + [s for _, s in plan.changed]
     wanted = sorted({i for s in shown for i in s.invoice_ids})
-    if not wanted:
+    if not wanted or read is None:
         return
-    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
-    found = client.find_where("Invoice", f"Id IN ({', '.join(qbo.quote(i) for i in wanted)})")
-    numbers = {inv.id: inv.number or inv.id for inv in found}
+    numbers = read(client, wanted)
 
     def named(s: Seen) -> Seen:
         return replace(s, invoice_numbers=", ".join(numbers.get(i, i) for i in s.invoice_ids))
@@ -158,7 +73,7 @@ def _quickbooks_numbers(client, plan: Plan) -> None:
 
 
 def _plan(conn: Connection, seen: list[Seen], now: datetime) -> Plan:
-    remote_type = REMOTE_TYPE[conn.provider]
+    remote_type = BOOKS[conn.provider].payment_type
     ids = [s.remote_id for s in seen]
     linked = set(
         ExternalLink.objects.filter(
@@ -192,7 +107,7 @@ def _row(conn: Connection, s: Seen, now: datetime) -> BooksOnlyPayment:
     return BooksOnlyPayment(
         firm_id=conn.firm_id,
         connection=conn,
-        remote_type=REMOTE_TYPE[conn.provider],
+        remote_type=BOOKS[conn.provider].payment_type,
         remote_id=s.remote_id,
         amount=s.amount,
         date=s.txn_date,
@@ -246,12 +161,13 @@ def books_payments_scan(*, connection_id: int) -> int:
         started - FIRST_LOOKBACK if cursor.updated_since is None else cursor.updated_since - SKEW
     )
     client = client_for(conn)
-    seen, hold = READERS[conn.provider](client, since, started)
+    provider = BOOKS[conn.provider]
+    assert provider.payments_changed is not None
+    seen, hold = provider.payments_changed(client, since, started)
     found = 0
     for chunk in _chunks(seen):
         plan = _plan(conn, chunk, started)
-        if conn.provider == Provider.QUICKBOOKS:
-            _quickbooks_numbers(client, plan)
+        _invoice_numbers(provider.invoice_numbers, client, plan)
         found += _write(conn, plan, started)
         hold = _earliest(hold, plan.hold)
     PullCursor.objects.filter(pk=cursor.pk).update(

@@ -11,7 +11,6 @@ is planned on a FlaggedBill and runs when a person approves it (`flag_approve`),
 """
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +18,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from practice.models import Allocation, Bill
+from practice.models import Bill
+from sync.drift import approve
+from sync.drift.approve import replacement_date, replacement_number
 from sync.engine import plan, push
 from sync.models import Connection, Drift, ExternalLink, FlaggedBill, SyncOperation, SyncSettings
 from sync.providers import documents as docs
@@ -290,13 +291,6 @@ def plan_repair(drift: Drift, bill, inv, lock: date | None) -> dict:
     }
 
 
-def replacement_date(clio_day: date | None, lock: date | None) -> date:
-    day = clio_day or timezone.localdate()
-    if lock and day <= lock:
-        return lock + timedelta(days=1)
-    return day
-
-
 def _credit_and_replace_plan(bill: docs.ClioBill, inv: docs.BooksInvoice, lock) -> dict:
     c, b = bill.doc, inv.doc
     onto_new = min(b.paid, c.paid)
@@ -327,10 +321,6 @@ def _credit_and_replace_plan(bill: docs.ClioBill, inv: docs.BooksInvoice, lock) 
     }
 
 
-def replacement_number(number: str) -> str:
-    return f"{number}-R"[:21]
-
-
 # -- approving a flag ----------------------------------------------------------------------------
 
 
@@ -351,8 +341,6 @@ def flag_approve(*, flag: FlaggedBill, actor: User) -> FlaggedBill:
     if not claimed:
         return flag
     kind = (flag.planned_repair or {}).get("kind", "")
-    from sync.drift import approve
-
     try:
         approve.run(flag=flag, kind=kind)
     except Exception as exc:
@@ -387,16 +375,3 @@ def flag_approve(*, flag: FlaggedBill, actor: User) -> FlaggedBill:
         after={"planned_repair": flag.planned_repair},
     )
     return flag
-
-
-def bill_for(flag: FlaggedBill) -> Bill:
-    return Bill.objects.select_related("client").get(
-        firm_id=flag.firm_id, clio_id=flag.bill_clio_id
-    )
-
-
-def clio_paid(bill: Bill) -> Decimal:
-    return sum(
-        Allocation.objects.filter(bill=bill, voided=False).values_list("amount", flat=True),
-        Decimal("0.00"),
-    )

@@ -20,7 +20,9 @@ from accounts.services import audit_record
 from practice.models import Allocation, Bill, BillLine, Contact
 from sync.books_payments import watch as books_watch
 from sync.drift import compare, repair
+from sync.drift.readback import books_read
 from sync.engine.plan import APPROVED, LINE_COLUMNS
+from sync.engine.registry import BOOKS
 from sync.models import (
     Connection,
     Drift,
@@ -34,7 +36,6 @@ from sync.models import (
 )
 from sync.providers import documents as docs
 from sync.providers.errors import ProviderError
-from sync.providers.quickbooks.readback import books_read
 from sync.selectors import connection_live
 
 logger = logging.getLogger("firmsync.sync")
@@ -43,7 +44,6 @@ logger = logging.getLogger("firmsync.sync")
 STALE_AFTER = timedelta(minutes=15)
 # How long a reconcile waits for a sync that is writing to the books before it gives up.
 SYNC_WAIT_SECONDS = 120
-BOOKS_NAME = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
 
 class ReconcileBlocked(Exception):
@@ -157,7 +157,8 @@ def _do(run: ReconcileRun) -> None:
     busy = _busy_bills(books)
     bills, rows = clio_side(firm=run.firm, books=books, cfg=cfg, busy=busy)
     run.bills_checked = len(bills)
-    opts = docs.Options(has_drafts=books.provider == "xero", books_name=BOOKS_NAME[books.provider])
+    spec = BOOKS[books.provider]
+    opts = docs.Options(has_drafts=spec.has_drafts, books_name=spec.label)
     busy_remote = set(
         ExternalLink.objects.filter(
             connection=books, entity="bill", local_id__in=[str(b) for b in busy]

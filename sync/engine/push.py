@@ -20,10 +20,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
+from sync.engine.links import links_save
+from sync.engine.registry import trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
+from sync.providers.base import BooksWriter as Writer
+from sync.providers.base import Item, Outcome
 from sync.providers.errors import ProviderError
-from sync.providers.quickbooks.trust_writer import trust_writer_for
-from sync.providers.quickbooks.writer import Item, Outcome, Writer, writer_for
 
 logger = logging.getLogger("firmsync.sync")
 
@@ -123,7 +125,11 @@ def _stage(writer: Writer, pool, threads, connection, run, entity, totals) -> No
         if not ops:
             return
         try:
-            writer.prepare(entity, ops)
+            try:
+                writer.prepare(entity, ops)
+            finally:
+                # What it found or made before any failure is in the books: remember it now.
+                links_save(connection=connection, notes=writer.links_taken())
             links = _links(connection, entity, ops)
             outcomes, items, singles = _build(writer, connection, entity, ops, links)
         except ProviderError:

@@ -1,14 +1,24 @@
-"""A provider client for a stored connection: fresh tokens, the shared budget, call counting."""
+"""The providers FirmSync speaks to, one line each, and what the engine builds from them for a
+stored connection: a client with fresh tokens, the shared budget and call counting; a writer; a
+trust writer. Adding a provider is one package under sync/providers/ and one line here."""
 
 import time
 
 from django.conf import settings
 
-from sync.models import Connection
-from sync.providers.budget import DbBudget
-from sync.providers.clio import client as clio
-from sync.providers.quickbooks import client as quickbooks
-from sync.providers.xero import client as xero
+from sync.models import Connection, SyncSettings
+from sync.providers.base import BooksWriter, Provider, TrustWriter
+from sync.providers.clio import connect as clio
+from sync.providers.quickbooks import connect as quickbooks
+from sync.providers.xero import connect as xero
+from sync.services import connection_access_token, connection_calls_count
+
+PROVIDERS: dict[str, Provider] = {
+    "clio": clio.PROVIDER,
+    "quickbooks": quickbooks.PROVIDER,
+    "xero": xero.PROVIDER,
+}
+BOOKS: dict[str, Provider] = {name: p for name, p in PROVIDERS.items() if p.writer is not None}
 
 # A client reuses the access token it read for this long instead of reading (and decrypting) it
 # before every call. The stored token is always good for minutes more than this (see
@@ -16,12 +26,14 @@ from sync.providers.xero import client as xero
 TOKEN_REUSE_SECONDS = 30.0
 
 
+def provider_of(connection: Connection) -> Provider:
+    return PROVIDERS[connection.provider]
+
+
 def _token_getter(connection_id: int):
     held = {"token": "", "until": 0.0}
 
     def token() -> str:
-        from sync.services import connection_access_token
-
         now = time.monotonic()
         if held["token"] and now < held["until"]:
             return held["token"]
@@ -34,36 +46,41 @@ def _token_getter(connection_id: int):
 
 def _on_success(connection_id: int):
     def count() -> None:
-        from sync.services import connection_calls_count
-
         connection_calls_count(connection_id=connection_id)
 
     return count
 
 
 def client_for(connection: Connection):
-    cfg = settings.PROVIDERS[connection.provider]
-    common = {
-        "token": _token_getter(connection.pk),
-        "on_success": _on_success(connection.pk),
-    }
-    if connection.provider == "clio":
-        budget = DbBudget(f"clio:{connection.pk}", clio.RATE_PER_MINUTE)
-        base_url = cfg["regions"][connection.region or "us"]
-        return clio.ClioClient(base_url=base_url, budget=budget, **common)
-    if connection.provider == "quickbooks":
-        budget = DbBudget(f"quickbooks:{connection.external_id}", quickbooks.RATE_PER_MINUTE)
-        batch_budget = DbBudget(
-            f"quickbooks-batch:{connection.external_id}", quickbooks.BATCH_PER_MINUTE
-        )
-        return quickbooks.QuickBooksClient(
-            api_base=cfg["api_base_url"],
-            realm_id=connection.external_id,
-            budget=budget,
-            batch_budget=batch_budget,
-            **common,
-        )
-    budget = DbBudget(f"xero:{connection.external_id}", xero.RATE_PER_MINUTE)
-    return xero.XeroClient(
-        api_base=cfg["api_base_url"], tenant_id=connection.external_id, budget=budget, **common
+    return provider_of(connection).client_build(
+        connection,
+        settings.PROVIDERS[connection.provider],
+        token=_token_getter(connection.pk),
+        on_success=_on_success(connection.pk),
     )
+
+
+def writer_for(connection: Connection, cfg: SyncSettings, client=None) -> BooksWriter:
+    build = BOOKS[connection.provider].writer
+    assert build is not None
+    return build(connection, cfg, client or client_for(connection))
+
+
+def trust_writer_for(connection: Connection, cfg: SyncSettings, client=None) -> TrustWriter:
+    build = BOOKS[connection.provider].trust_writer
+    assert build is not None
+    return build(connection, cfg, client or client_for(connection))
+
+
+def books_facts_read(connection: Connection):
+    """What FirmSync needs to know about the firm's books, read live (sync.books)."""
+    read = BOOKS[connection.provider].books_facts
+    assert read is not None
+    return read(client_for(connection))
+
+
+def trust_liability_read(connection: Connection, account: str, as_of):
+    """The mapped trust liability's credit balance in the books at the end of `as_of`."""
+    read = BOOKS[connection.provider].trust_liability
+    assert read is not None
+    return read(client_for(connection), account, as_of)

@@ -18,15 +18,6 @@ CLIO_STATUS = {
     "void": "voided",
     "deleted": "deleted",
 }
-XERO_STATUS = {
-    "DRAFT": "draft",
-    "SUBMITTED": "draft",
-    "AUTHORISED": "open",
-    "PAID": "paid",
-    "VOIDED": "voided",
-    "DELETED": "deleted",
-}
-QBO_STATUS = {"open": "open", "partial": "open", "paid": "paid", "voided": "voided"}
 WORDS = {
     "draft": "Draft",
     "open": "approved",
@@ -146,3 +137,24 @@ class Options:
 
 def _qty(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+def lock_fields(day: date | None, closed: date | None, allocated: bool, closed_words: str) -> dict:
+    """Why an invoice in the books may not change: what is allocated to it, a closed period."""
+    period = bool(day and closed and day <= closed)
+    reasons = []
+    if allocated:
+        reasons.append("payments or credits are allocated to it")
+    if period:
+        reasons.append(f"{closed_words} up to {closed.isoformat()}")
+    return {"locked": " and ".join(reasons), "period_locked": period}
+
+
+def day_of(value) -> date | None:
+    """An ISO date, or the date part of an ISO timestamp; None for anything else."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

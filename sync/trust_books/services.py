@@ -15,22 +15,22 @@ from accounts.models import Firm, Membership
 from accounts.services import audit_record
 from practice.models import Matter
 from sync import books
-from sync.engine.registry import client_for
+from sync.engine.registry import BOOKS, client_for, trust_liability_read
 from sync.models import Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.selectors import connection_live
 from trust.models import BooksTrustBalance, EntryKind, TrustAccount, TrustEntry, TrustRequest
 
 BY = SyncSettings.TrustMatterBy
-MATTER_BY = {"quickbooks": {BY.SUB_CUSTOMER, BY.CLASS}, "xero": {BY.TRACKING}}
-PROVIDER_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
 
 def trust_mapping_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, str]:
     """Field → message for a trust mapping the books could not keep right. Only what is sent is
     checked, and the required accounts only when trust syncing is switched on."""
     errors: dict[str, str] = {}
-    name = PROVIDER_NAMES.get(facts.provider, facts.provider)
+    spec = BOOKS.get(facts.provider)
+    name = spec.label if spec else facts.provider
+    modes = spec.matter_modes if spec else ()
     accounts = data.get("accounts") or {}
     if data.get("sync_trust") is True:
         for role in ("trust_bank", "trust_liability", "operating_bank"):
@@ -44,17 +44,14 @@ def trust_mapping_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, 
             "kept apart from the firm's."
         )
     by = data.get("trust_matter_by")
-    if by and by not in MATTER_BY.get(facts.provider, set()):
-        errors["trust_matter_by"] = f"{name} cannot carry matters that way. " + (
-            "Xero has no sub-customers or classes; choose a tracking category."
-            if facts.provider == "xero"
-            else "Choose sub-customers or classes."
-        )
+    if by and by not in modes:
+        hint = spec.matter_modes_hint if spec else ""
+        errors["trust_matter_by"] = f"{name} cannot carry matters that way. {hint}"
     category = data.get("trust_tracking_category")
-    if facts.provider == "xero" and category is not None and not category.strip():
+    if BY.TRACKING in modes and category is not None and not category.strip():
         errors["trust_tracking_category"] = (
             "Name the tracking category for matters (for example Matter); FirmSync creates "
-            "it in Xero if it is not there."
+            f"it in {name} if it is not there."
         )
     return errors
 
@@ -109,11 +106,7 @@ def books_trust_balance_read(
     mapped = (cfg.accounts if cfg else {}).get("trust_liability")
     if not mapped:
         raise ValidationError("Map the trust liability account in the sync settings first.")
-    client = client_for(conn)
-    if conn.provider == "quickbooks":
-        amount = _quickbooks_liability(client, mapped["id"], as_of)
-    else:
-        amount = _xero_liability(client, mapped["id"], as_of)
+    amount = trust_liability_read(conn, mapped["id"], as_of)
     return BooksTrustBalance.objects.create(
         firm=firm,
         account=account,
@@ -122,66 +115,6 @@ def books_trust_balance_read(
         as_of=as_of,
         amount=amount,
     )
-
-
-# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/report-entities/trialbalance
-def _quickbooks_liability(client, account_id: str, as_of: date) -> Decimal:
-    report = client._get(
-        "reports/TrialBalance", end_date=as_of.isoformat(), accounting_method="Accrual"
-    )
-    return quickbooks_credit_balance(report, account_id)
-
-
-# https://developer.xero.com/documentation/api/accounting/reports#trial-balance
-def _xero_liability(client, account: str, as_of: date) -> Decimal:
-    """The mapping keeps a Xero account's code (or its id when it has none); the report names
-    accounts by id."""
-    chart = client.accounts()
-    account_id = next(
-        (a["AccountID"] for a in chart if account in (a.get("Code"), a["AccountID"])), account
-    )
-    body = client.http.request(
-        "GET", "Reports/TrialBalance", params={"date": as_of.isoformat()}
-    ).json()
-    return xero_credit_balance(body["Reports"][0], account_id)
-
-
-def _money(value: str) -> Decimal:
-    return Decimal(value.replace(",", "")) if value not in ("", None) else Decimal("0.00")
-
-
-def _qb_rows(rows: dict):
-    for row in (rows or {}).get("Row", []):
-        yield row
-        yield from _qb_rows(row.get("Rows"))
-
-
-def quickbooks_credit_balance(report: dict, account_id: str) -> Decimal:
-    """An account's credit balance (credit minus debit) in a QuickBooks TrialBalance report."""
-    for row in _qb_rows(report.get("Rows")):
-        cells = row.get("ColData") or []
-        if cells and str(cells[0].get("id", "")) == str(account_id):
-            return _money(cells[2].get("value")) - _money(cells[1].get("value"))
-    return Decimal("0.00")
-
-
-def _xero_rows(rows: list):
-    for row in rows or []:
-        yield row
-        yield from _xero_rows(row.get("Rows"))
-
-
-def xero_credit_balance(report: dict, account_id: str) -> Decimal:
-    """An account's credit balance as at the report date: YTD Credit minus YTD Debit (for a
-    balance sheet account Xero's YTD columns are its balance)."""
-    for row in _xero_rows(report.get("Rows")):
-        cells = row.get("Cells") or []
-        if row.get("RowType") != "Row" or not cells:
-            continue
-        ids = {a.get("Value") for a in cells[0].get("Attributes") or [] if a.get("Id") == "account"}
-        if account_id in ids:
-            return _money(cells[4].get("Value")) - _money(cells[3].get("Value"))
-    return Decimal("0.00")
 
 
 # -- trust requests ------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers.http import HttpClient
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.quickbooks.writer import QuickBooksWriter, contact_number, payment_reference
+from sync.providers.quickbooks.writer import QuickBooksWriter
+from sync.providers.writing import contact_number, payment_reference
 from sync.providers.xero import mapping as xm
 
 # How many books calls and outcome records one run makes for the small firm, about: where a kill

@@ -149,9 +149,18 @@ class QuickBooksClient:
             raise
         return response.json()[entity]
 
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/report-entities/trialbalance
+    def report(self, name: str, **params) -> dict:
+        return self._get(f"reports/{name}", **params)
+
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#read-an-invoice
     def get(self, entity: str, entity_id: str):
         return mapping.entity_from(entity, self._get(f"{entity.lower()}/{entity_id}")[entity])
+
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#full-update-an-invoice
+    def save(self, entity: str, body: dict, *, key: str) -> dict:
+        """Write `body` as it is (a create, or a full or sparse update by its Id and SyncToken)."""
+        return self._write(entity, body, key)
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#create-an-invoice
     def create(self, entity: str, payload: dict, *, key: str):

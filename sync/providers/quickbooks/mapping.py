@@ -452,3 +452,58 @@ def _change(entity: str, row: dict) -> Change:
         updated=(row.get("MetaData") or {}).get("LastUpdatedTime", ""),
         record=None if deleted else entity_from(entity, row),
     )
+
+
+def credit_apply_payload(
+    *, customer_id: str, lines: list[tuple[str, str, Decimal]], head: dict | None = None
+) -> dict:
+    """A zero Payment that applies credit to invoices: one line per (TxnId, TxnType, amount)
+    (Payment page: "applying a credit memo to an invoice"). `head` adds fields before the lines
+    (PaymentRefNum, TxnDate, PrivateNote)."""
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": 0,
+        **(head or {}),
+        "Line": [
+            {"Amount": wire_amount(amount), "LinkedTxn": [{"TxnId": tid, "TxnType": kind}]}
+            for tid, kind, amount in lines
+        ],
+    }
+
+
+def amount_line(*, amount: Decimal, detail_type: str, detail: dict, description: str) -> dict:
+    """A line of a Deposit, Purchase or JournalEntry: an amount and its detail of one type."""
+    return {
+        "Amount": wire_amount(amount),
+        "DetailType": detail_type,
+        "Description": description,
+        detail_type: detail,
+    }
+
+
+def transfer_payload(*, from_id: str, to_id: str, amount: Decimal) -> dict:
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/transfer
+    return {
+        "FromAccountRef": {"value": from_id},
+        "ToAccountRef": {"value": to_id},
+        "Amount": wire_amount(amount),
+    }
+
+
+def _report_amount(value: str | None) -> Decimal:
+    return Decimal(value.replace(",", "")) if value not in ("", None) else Decimal("0.00")
+
+
+def _report_rows(rows: dict | None):
+    for row in (rows or {}).get("Row", []):
+        yield row
+        yield from _report_rows(row.get("Rows"))
+
+
+def credit_balance(report: dict, account_id: str) -> Decimal:
+    """An account's credit balance (credit minus debit) in a QuickBooks TrialBalance report."""
+    for row in _report_rows(report.get("Rows")):
+        cells = row.get("ColData") or []
+        if cells and str(cells[0].get("id", "")) == str(account_id):
+            return _report_amount(cells[2].get("value")) - _report_amount(cells[1].get("value"))
+    return Decimal("0.00")

@@ -13,6 +13,7 @@ from sync.providers.amounts import money, wire_amount
 
 _SPACES = re.compile(r"\s+")
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 CONTACT_NAME_MAX = 255  # Contacts page: Name, max length 255
 
 
@@ -409,3 +410,66 @@ def bank_transfer_payload(
     if reference:
         body["Reference"] = reference
     return body
+
+
+def account_ref(value: str, code_field: str = "Code") -> dict:
+    """An account named by its AccountID (a GUID) or its code."""
+    return {"AccountID": value} if GUID.match(value) else {code_field: value}
+
+
+def bank_line(*, amount: Decimal, description: str, account: str, tracking: list[dict]) -> dict:
+    """A bank transaction line: quantity one at the amount, the matter as a tracking option."""
+    return {
+        "Description": description,
+        "Quantity": 1,
+        "UnitAmount": wire_amount(amount),
+        "TaxType": "NONE",
+        "Tracking": tracking,
+        **account_ref(account, "AccountCode"),
+    }
+
+
+def journal_line(*, amount: Decimal, description: str, account: str, tracking: list[dict]) -> dict:
+    """A manual journal line: positive debit, negative credit (ManualJournals page)."""
+    return {
+        "LineAmount": wire_amount(amount),
+        "Description": description,
+        "TaxType": "NONE",
+        "Tracking": tracking,
+        **account_ref(account, "AccountCode"),
+    }
+
+
+def transfer_body(
+    *, from_account: str, to_account: str, amount: Decimal, day: str, reference: str
+) -> dict:
+    return {
+        "FromBankAccount": account_ref(from_account),
+        "ToBankAccount": account_ref(to_account),
+        "Amount": wire_amount(amount),
+        "Date": day,
+        "Reference": reference,
+    }
+
+
+def _report_amount(value: str | None) -> Decimal:
+    return Decimal(value.replace(",", "")) if value not in ("", None) else Decimal("0.00")
+
+
+def _report_rows(rows: list | None):
+    for row in rows or []:
+        yield row
+        yield from _report_rows(row.get("Rows"))
+
+
+def credit_balance(report: dict, account_id: str) -> Decimal:
+    """An account's credit balance as at the report date: YTD Credit minus YTD Debit (for a
+    balance sheet account Xero's YTD columns are its balance)."""
+    for row in _report_rows(report.get("Rows")):
+        cells = row.get("Cells") or []
+        if row.get("RowType") != "Row" or not cells:
+            continue
+        ids = {a.get("Value") for a in cells[0].get("Attributes") or [] if a.get("Id") == "account"}
+        if account_id in ids:
+            return _report_amount(cells[4].get("Value")) - _report_amount(cells[3].get("Value"))
+    return Decimal("0.00")

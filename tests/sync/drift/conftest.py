@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from sync.drift.readback import books_read
 from sync.engine import pull
 from sync.engine.run import sync_execute, sync_start
 from sync.models import ExternalLink, SyncRun
-from sync.providers.quickbooks.readback import books_read
 from tests.support.sandboxes import control
 from tests.sync.engine.conftest import SyncedFirm, synced  # noqa: F401 (fixture)
 

@@ -33,7 +33,7 @@ from sync.engine.run import ACTIVE, operations_retry, sync_execute, sync_start
 from sync.models import SyncOperation, SyncRun, WebhookEvent, WebhookSubscription
 from sync.providers.budget import DbBudget
 from sync.providers.http import HttpClient
-from sync.providers.quickbooks.writer import payment_reference
+from sync.providers.writing import payment_reference
 from tests.support.fault_schedules import (
     Expected,
     Killed,

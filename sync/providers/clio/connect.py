@@ -1,0 +1,20 @@
+"""Clio as the registry sees it: how to build a client for a stored connection."""
+
+from sync.providers.base import Provider
+from sync.providers.budget import DbBudget
+from sync.providers.clio.client import RATE_PER_MINUTE, ClioClient
+
+
+def client_build(connection, cfg: dict, **common) -> ClioClient:
+    budget = DbBudget(f"clio:{connection.pk}", RATE_PER_MINUTE)
+    base_url = cfg["regions"][connection.region or "us"]
+    return ClioClient(base_url=base_url, budget=budget, **common)
+
+
+PROVIDER = Provider(
+    name="clio",
+    label="Clio",
+    account_noun="account",
+    client_build=client_build,
+    limits_note="Clio limits calls by the minute, not by the day.",
+)

@@ -1,0 +1,99 @@
+"""Xero as the registry sees it: its client, what it knows about an organisation, and the
+writer, trust writer, read-back and error words that the engine, drift and trust use."""
+
+from datetime import date
+
+from sync.providers.base import BookAccount, BooksFacts, Check, Provider
+from sync.providers.budget import DbBudget
+from sync.providers.xero import explain, readback, trust_writer, writer
+from sync.providers.xero.client import RATE_PER_MINUTE, XeroClient
+
+# The kinds of account (Type) each mapped role may be.
+ACCOUNT_TYPES = {
+    "fee_income": {"REVENUE", "SALES"},
+    "reimbursed_expenses": {"REVENUE", "SALES", "OTHERINCOME"},
+    "operating_bank": {"BANK"},
+    "trust_bank": {"BANK"},
+    "trust_liability": {"CURRLIAB", "LIABILITY"},
+    "undeposited_funds": {"CURRENT", "BANK"},
+    "bank_charges": {"EXPENSE", "OVERHEADS"},
+}
+
+
+def client_build(connection, cfg: dict, **common) -> XeroClient:
+    budget = DbBudget(f"xero:{connection.external_id}", RATE_PER_MINUTE)
+    return XeroClient(
+        api_base=cfg["api_base_url"], tenant_id=connection.external_id, budget=budget, **common
+    )
+
+
+def books_facts(client: XeroClient) -> BooksFacts:
+    org = client.organisation()
+    invoices = client.paged("Invoices", where='Type=="ACCREC"')
+    credits = client.paged("CreditNotes", where='Type=="ACCRECCREDIT"')
+    return BooksFacts(
+        provider="xero",
+        name=org.get("Name", ""),
+        home_currency=org.get("BaseCurrency", ""),
+        tax_basis=org.get("SalesTaxBasis", ""),
+        accounts=[
+            BookAccount(
+                a.get("Code") or a["AccountID"],
+                a["Name"],
+                a.get("Type", ""),
+                a.get("BankAccountType", ""),
+            )
+            for a in client.accounts()
+            if a.get("Status", "ACTIVE") == "ACTIVE"
+        ],
+        tax_codes=[
+            (t["TaxType"], t["Name"])
+            for t in client.tax_rates()
+            if t.get("Status", "ACTIVE") == "ACTIVE"
+        ],
+        numbers=[r.get("InvoiceNumber", "") for r in invoices]
+        + [r.get("CreditNoteNumber", "") for r in credits],
+    )
+
+
+def preflight_checks(facts: BooksFacts, currency: Check, start: date | None) -> list[Check]:
+    """Xero's lines of the preflight checklist (sync.preflight)."""
+    return [
+        currency,
+        Check(
+            "xero_tax_basis",
+            "Xero reports a tax basis",
+            bool(facts.tax_basis),
+            facts.tax_basis or "Xero did not report one.",
+            fix="Xero: Settings → Financial settings → Tax basis.",
+            blocking=False,
+        ),
+    ]
+
+
+# Xero: 5,000 calls a day per organisation, 60 a minute.
+# https://developer.xero.com/documentation/guides/oauth2/limits/
+PROVIDER = Provider(
+    name="xero",
+    label="Xero",
+    account_noun="organisation",
+    client_build=client_build,
+    writer=writer.XeroWriter,
+    trust_writer=trust_writer.XeroTrustWriter,
+    books_read=readback.books_read,
+    lock_date=readback.lock_date,
+    invoice_read=readback.invoice_read,
+    books_facts=books_facts,
+    trust_liability=readback.trust_liability,
+    explain=explain.explain,
+    payments_changed=readback.payments_changed,
+    preflight_checks=preflight_checks,
+    payment_type="Payments",
+    account_types=ACCOUNT_TYPES,
+    matter_modes=trust_writer.XeroTrustWriter.matter_modes,
+    matter_modes_hint="Xero has no sub-customers or classes; choose a tracking category.",
+    has_drafts=True,
+    invoice_url="https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
+    daily_cap=5000,
+    limits_note="Xero allows 5,000 calls a day (and 60 a minute) per organisation.",
+)

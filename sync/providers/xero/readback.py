@@ -1,0 +1,137 @@
+"""Read back every sales invoice of a Xero organisation as neutral `BooksInvoice` rows.
+
+One Organisation read (the lock dates) and GET Invoices with pageSize 1000, which carries line
+items, AmountPaid/AmountCredited and the allocated Payments/CreditNotes of every invoice. About
+2 + n/1000 calls for n invoices.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sync.providers.amounts import money
+from sync.providers.base import PAYMENT_DELETED, PaymentSeen
+from sync.providers.documents import BooksInvoice, Doc, Line, cents, day_of, lock_fields
+from sync.providers.xero import mapping as xm
+
+STATUS = {
+    "DRAFT": "draft",
+    "SUBMITTED": "draft",
+    "AUTHORISED": "open",
+    "PAID": "paid",
+    "VOIDED": "voided",
+    "DELETED": "deleted",
+}
+# Xero's Payments also pay supplier bills (ACCPAYPAYMENT) and refund credit notes; only a customer
+# paying a sales invoice is money Clio should know about.
+RECEIPT = "ACCRECPAYMENT"
+
+
+def books_read(client) -> tuple[list[BooksInvoice], date | None]:
+    lock = lock_date(client)
+    # https://developer.xero.com/documentation/api/accounting/invoices (paging returns line items)
+    rows = client.paged("Invoices", where='Type=="ACCREC"')
+    return [invoice_row(row, lock) for row in rows], lock
+
+
+def lock_date(client) -> date | None:
+    # https://developer.xero.com/documentation/api/accounting/organisation
+    # PeriodLockDate stops everyone but advisers, EndOfYearLockDate everyone: the later one wins.
+    org = client.organisation()
+    locks = [_xero_day(org.get(k)) for k in ("PeriodLockDate", "EndOfYearLockDate")]
+    return max((d for d in locks if d), default=None)
+
+
+def invoice_row(data: dict, lock: date | None = None) -> BooksInvoice:
+    """One Xero Invoice payload as our neutral row."""
+    typed = xm.invoice_from(data)
+    paid = money(data.get("AmountPaid")) + money(data.get("AmountCredited"))
+    allocated = tuple(
+        [p.get("PaymentID", "") for p in data.get("Payments") or []]
+        + [c.get("CreditNoteID", "") for c in data.get("CreditNotes") or []]
+    )
+    day = _xero_day(data.get("Date")) or day_of(data.get("DateString"))
+    doc = Doc(
+        number=typed.number,
+        status=STATUS.get(typed.status, "open"),
+        date=day,
+        due=_xero_day(data.get("DueDate")) or day_of(data.get("DueDateString")),
+        customer=typed.contact_id,
+        customer_name=(data.get("Contact") or {}).get("Name", ""),
+        lines=tuple(_xero_line(x) for x in data.get("LineItems") or []),
+        subtotal=money(data.get("SubTotal")),
+        tax=money(data.get("TotalTax")),
+        total=typed.total,
+        paid=paid,
+        balance=typed.balance,
+    )
+    return BooksInvoice(
+        remote_id=typed.id,
+        doc=doc,
+        version=typed.version,
+        payment_ids=allocated,
+        **lock_fields(day, lock, paid > 0 or bool(allocated), "the period is locked"),
+    )
+
+
+def _xero_line(x: dict) -> Line:
+    amount = money(x.get("LineAmount"))
+    qty = Decimal(str(x["Quantity"])) if x.get("Quantity") is not None else Decimal(1)
+    rate = cents(x["UnitAmount"]) if x.get("UnitAmount") is not None else amount
+    return Line(
+        description=x.get("Description", "") or "",
+        quantity=qty,
+        rate=rate,
+        amount=amount,
+        tax=x.get("TaxType", "") or "",
+    )
+
+
+def _xero_day(value) -> date | None:
+    if isinstance(value, str) and value.startswith("/Date("):
+        stamp = xm.ms_date(value)
+        return stamp.date() if stamp else None
+    return day_of(value)
+
+
+def invoice_read(client, remote_id: str) -> BooksInvoice:
+    """One invoice, read now (drift's approval, before and after a repair)."""
+    return invoice_row(client.get("Invoices", remote_id).raw)
+
+
+# https://developer.xero.com/documentation/api/accounting/reports#trial-balance
+def trust_liability(client, account: str, as_of: date) -> Decimal:
+    """The mapping keeps a Xero account's code (or its id when it has none); the report names
+    accounts by id."""
+    chart = client.accounts()
+    account_id = next(
+        (a["AccountID"] for a in chart if account in (a.get("Code"), a["AccountID"])), account
+    )
+    body = client.http.request(
+        "GET", "Reports/TrialBalance", params={"date": as_of.isoformat()}
+    ).json()
+    return xm.credit_balance(body["Reports"][0], account_id)
+
+
+# -- payments recorded in the books --------------------------------------------------------------
+
+
+def payments_changed(client, since: datetime, now: datetime):
+    """Customer payments changed or deleted since `since` (Xero pages all of them: no hold)."""
+    # https://developer.xero.com/documentation/api/accounting/payments#get-payments
+    # (If-Modified-Since; a deleted payment comes back with Status DELETED)
+    payments = client.read_all("Payments", modified_since=since)
+    seen = [
+        PaymentSeen(
+            remote_id=p.id,
+            gone=PAYMENT_DELETED if p.status == "DELETED" else "",
+            amount=p.amount,
+            txn_date=p.txn_date,
+            customer_name=p.contact_name,
+            invoice_numbers=p.invoice_number,
+            reference=p.reference,
+            seen_at=p.updated_at,
+        )
+        for p in payments
+        if p.payment_type in ("", RECEIPT)
+    ]
+    return seen, None

@@ -1,0 +1,205 @@
+"""Xero as the books of trust legs: bank transactions (RECEIVE, SPEND), bank transfers and
+manual journals, the matter as a tracking option (see sync.providers.trust_writing)."""
+
+from decimal import Decimal
+
+from sync.models import ExternalLink, SyncOperation
+from sync.providers.amounts import money
+from sync.providers.base import TRUST_ENTITY, Item, Outcome
+from sync.providers.http import idempotency_key
+from sync.providers.trust_writing import (
+    BY,
+    MATTER_LINK,
+    TrustMixin,
+    client_links,
+    matter_label,
+    matters_of,
+    trust_marker,
+)
+from sync.providers.writing import contact_number, outcome_of
+from sync.providers.xero import mapping as xm
+from sync.providers.xero.writer import XeroWriter
+
+OPTION_MAX = 50  # Xero: a tracking option's name
+OPTIONS_PER_CALL = 50
+
+XERO_TYPES = {
+    "bank_in": "BankTransactions",
+    "bank_out": "BankTransactions",
+    "transfer": "BankTransfers",
+    "journal": "ManualJournals",
+}
+
+
+class XeroTrustWriter(TrustMixin, XeroWriter):
+    matter_modes = (BY.TRACKING,)
+
+    def prepare(self, entity: str, ops: list[SyncOperation]) -> None:
+        self.options: dict[str, str] = {}
+        self.contacts_by_client: dict[str, str] = {}
+        matters = matters_of(ops)
+        known = self._matter_links(BY.TRACKING)
+        missing = {cid: m for cid, m in matters.items() if cid not in known}
+        self.options = {cid: link.remote_number for cid, link in known.items()}
+        if missing:
+            self._options_ensure(missing)
+        self.contacts_by_client = client_links(self.connection, matters)
+        for op in ops:
+            if op.payload["shape"] in ("bank_in", "bank_out"):
+                self._contact_for(op.payload)
+
+    def _category(self) -> str:
+        return (self.cfg.trust_tracking_category or "Matter").strip()
+
+    # https://developer.xero.com/documentation/api/accounting/trackingcategories
+    def _options_ensure(self, matters: dict[str, dict]) -> None:
+        http = self.client.http
+        name = self._category()
+        self.book_reads += 1
+        rows = http.request("GET", "TrackingCategories").json().get("TrackingCategories", [])
+        category = next((c for c in rows if c["Name"].casefold() == name.casefold()), None)
+        if category is None:
+            key = idempotency_key(self.connection.pk, "tracking", name)
+            category = http.request(
+                "PUT", "TrackingCategories", json={"Name": name}, idempotency_key=key
+            ).json()["TrackingCategories"][0]
+        have = {o["Name"].casefold(): o for o in category.get("Options", [])}
+        labels = {cid: matter_label(m)[:OPTION_MAX] for cid, m in matters.items()}
+        new = sorted({label for label in labels.values() if label.casefold() not in have})
+        # One PUT names up to OPTIONS_PER_CALL new options: a call per matter would cost a
+        # firm with thousands of matters most of a day of Xero's per-minute limit.
+        for start in range(0, len(new), OPTIONS_PER_CALL):
+            chunk = new[start : start + OPTIONS_PER_CALL]
+            key = idempotency_key(self.connection.pk, "tracking", name, *chunk)
+            made = http.request(
+                "PUT",
+                f"TrackingCategories/{category['TrackingCategoryID']}/Options",
+                json={"Options": [{"Name": label} for label in chunk]},
+                idempotency_key=key,
+            ).json()["Options"]
+            have.update({o["Name"].casefold(): o for o in made})
+        links = []
+        for clio_id, label in labels.items():
+            option_id = have[label.casefold()]["TrackingOptionID"]
+            links.append((f"tracking:{clio_id}", "TrackingOption", option_id, label))
+            self.options[clio_id] = label
+        self._remember_many(MATTER_LINK, links)
+
+    def _contact_for(self, p: dict) -> None:
+        """Xero asks a contact of every bank transaction: the client, or the payee of a fee."""
+        matter = next((ln["matter"] for ln in p["lines"] if ln.get("matter")), None)
+        client = (matter or {}).get("client") or {}
+        name = client.get("name") or p.get("payee") or "Bank charges"
+        key_id = str(client.get("clio_id") or f"payee:{name}")
+        if key_id in self.contacts_by_client:
+            return
+        if client.get("clio_id"):
+            link = ExternalLink.objects.filter(
+                connection=self.connection, entity="contact", local_id=key_id
+            ).first()
+            if link is not None:
+                self.contacts_by_client[key_id] = link.remote_id
+                return
+        key = idempotency_key(self.connection.pk, "contact", key_id)
+        number = contact_number(client["clio_id"]) if client.get("clio_id") else ""
+        found, _ = self.client.contact_find_or_create(
+            name=name, email=client.get("email") or "", number=number, key=key
+        )
+        self.book_reads += 1
+        if client.get("clio_id"):
+            self._remember("contact", key_id, "Contacts", found.id)
+        self.contacts_by_client[key_id] = found.id
+
+    def _contact_id(self, p: dict) -> str:
+        matter = next((ln["matter"] for ln in p["lines"] if ln.get("matter")), None)
+        client = (matter or {}).get("client") or {}
+        name = client.get("name") or p.get("payee") or "Bank charges"
+        return self.contacts_by_client[str(client.get("clio_id") or f"payee:{name}")]
+
+    def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
+        if op.entity != TRUST_ENTITY:
+            return super().build(op, links)
+        link = links.get((op.entity, op.local_id))
+        if link is not None:
+            return Outcome(ok=True, remote_type=link.remote_type, remote_id=link.remote_id)
+        unmapped = self._unmapped(op)
+        if unmapped is not None:
+            return unmapped
+        p = op.payload
+        body = getattr(self, f"_xero_{p['shape']}")(p, trust_marker(op))
+        return Item(op, "create", XERO_TYPES[p["shape"]], body)
+
+    def _acct(self, role: str) -> dict:
+        return xm.account_ref(self.account(role))
+
+    def _tracking(self, matter: dict | None) -> list[dict]:
+        if matter is None:
+            return []
+        return [{"Name": self._category(), "Option": self.options[str(matter["clio_id"])]}]
+
+    def _xero_line(self, ln: dict, p: dict, amount: Decimal) -> dict:
+        return xm.bank_line(
+            amount=amount,
+            description=p["memo"],
+            account=self.account(ln["account"]),
+            tracking=self._tracking(ln["matter"]),
+        )
+
+    def _bank(self, p: dict, marker: str, kind: str) -> dict:
+        return {
+            "Type": kind,
+            "Contact": {"ContactID": self._contact_id(p)},
+            "BankAccount": self._acct(p["bank"]),
+            "Date": p["date"],
+            "Reference": marker,
+            "LineAmountTypes": "NoTax",
+            "LineItems": [self._xero_line(ln, p, money(ln["amount"])) for ln in p["lines"]],
+        }
+
+    def _xero_bank_in(self, p: dict, marker: str) -> dict:
+        return self._bank(p, marker, "RECEIVE")
+
+    def _xero_bank_out(self, p: dict, marker: str) -> dict:
+        return self._bank(p, marker, "SPEND")
+
+    def _xero_transfer(self, p: dict, marker: str) -> dict:
+        return xm.transfer_body(
+            from_account=self.account(p["from"]),
+            to_account=self.account(p["to"]),
+            amount=money(p["amount"]),
+            day=p["date"],
+            reference=marker,
+        )
+
+    def _xero_journal(self, p: dict, marker: str) -> dict:
+        lines = []
+        for ln in p["lines"]:
+            line = xm.journal_line(
+                amount=money(ln["amount"]),
+                description=p["memo"],
+                account=self.account(ln["account"]),
+                tracking=self._tracking(ln["matter"]),
+            )
+            lines.append(line)
+        return {
+            "Narration": f"{marker} · {p['memo']}",
+            "Date": p["date"],
+            "Status": "POSTED",
+            "LineAmountTypes": "NoTax",
+            "JournalLines": lines,
+        }
+
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-filtered-data
+    def _find_leg(self, op: SyncOperation) -> Outcome | None:
+        resource = XERO_TYPES[op.payload["shape"]]
+        marker = trust_marker(op)
+        if resource == "ManualJournals":
+            rows = self.client.read_all(
+                resource, where=f"Narration.StartsWith({xm.where_string(marker + ' ')})"
+            )
+        elif resource == "BankTransfers":
+            rows = [r for r in self.client.read_all(resource) if r.label == marker]
+        else:
+            rows = self.client.read_all(resource, where=f"Reference=={xm.where_string(marker)}")
+        live = [r for r in rows if r.status not in ("DELETED", "VOIDED")]
+        return outcome_of(resource, live[0]) if live else None
