@@ -101,7 +101,7 @@ def seed_books(control: Control, provider: str, *, name: str) -> tuple[str, str]
 def _connect_clio(control: Control, firm: Firm, admin: User, account_id: int) -> Connection:
     app = settings.PROVIDERS["clio"]
     raw = control.post("clio", "tokens", {"client_id": app["client_id"], "account": account_id})
-    tokens = oauth._tokens(raw)
+    tokens = oauth.tokens_from(raw)
     client = ClioClient(base_url=app["regions"]["us"], token=lambda: tokens.access_token)
     user = client.who_am_i()
     return services.connection_connect(
@@ -127,7 +127,7 @@ def _connect_books(
         provider=provider,
         external_id=external_id,
         external_name=name,
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
 
 

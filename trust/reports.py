@@ -21,7 +21,7 @@ from trust.selectors_reconcile import LedgerRow
 NOT_READ = "Not read"
 
 
-def _m(value) -> str:
+def money_text(value) -> str:
     return NOT_READ if value is None else f"{Decimal(value):,.2f}"
 
 
@@ -32,7 +32,7 @@ def _who(user, when) -> str:
     return f"{name} ({user.email}) on {timezone.localtime(when):%d %b %Y %H:%M %Z}"
 
 
-def _table(rows, widths, header=True, total=False) -> Table:
+def pdf_table(rows, widths, header=True, total=False) -> Table:
     table = Table(rows, colWidths=widths, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 9),
@@ -53,8 +53,10 @@ def _items(title: str, items: list[dict], empty: str, styles) -> list:
     if not items:
         return [*flow, Paragraph(empty, styles["BodyText"])]
     rows = [["Date", "Description", "Reference", "Amount"]]
-    rows += [[i["date"], i["description"][:70], i["reference"], _m(i["amount"])] for i in items]
-    return [*flow, _table(rows, [0.9 * inch, 3.9 * inch, 0.9 * inch, 1.1 * inch])]
+    rows += [
+        [i["date"], i["description"][:70], i["reference"], money_text(i["amount"])] for i in items
+    ]
+    return [*flow, pdf_table(rows, [0.9 * inch, 3.9 * inch, 0.9 * inch, 1.1 * inch])]
 
 
 def _summary(f: dict) -> Table:
@@ -63,17 +65,21 @@ def _summary(f: dict) -> Table:
         [
             "Statement balance",
             f"statement ending {f['statement']['period_end']}",
-            _m(f["statement_balance"]),
+            money_text(f["statement_balance"]),
         ],
-        ["Add: deposits in transit", "", _m(f["deposits_in_transit_total"])],
-        ["Less: outstanding cheques and withdrawals", "", _m(f["outstanding_withdrawals_total"])],
-        ["Adjusted bank balance", "(A)", _m(f["adjusted_bank_balance"])],
-        ["Trust journal balance", "(B)", _m(f["journal_balance"])],
-        ["Client ledgers total", "(C)", _m(f["client_ledger_total"])],
-        ["Firm funds held for bank charges", "", _m(f["firm_funds_balance"])],
-        ["Books' trust liability", _books_source(f), _m(f["books_balance"])],
+        ["Add: deposits in transit", "", money_text(f["deposits_in_transit_total"])],
+        [
+            "Less: outstanding cheques and withdrawals",
+            "",
+            money_text(f["outstanding_withdrawals_total"]),
+        ],
+        ["Adjusted bank balance", "(A)", money_text(f["adjusted_bank_balance"])],
+        ["Trust journal balance", "(B)", money_text(f["journal_balance"])],
+        ["Client ledgers total", "(C)", money_text(f["client_ledger_total"])],
+        ["Firm funds held for bank charges", "", money_text(f["firm_funds_balance"])],
+        ["Books' trust liability", _books_source(f), money_text(f["books_balance"])],
     ]
-    table = _table(rows, [3.0 * inch, 2.6 * inch, 1.2 * inch], header=True)
+    table = pdf_table(rows, [3.0 * inch, 2.6 * inch, 1.2 * inch], header=True)
     table.setStyle(TableStyle([("FONT", (0, 4), (-1, 6), "Helvetica-Bold", 9)]))
     return table
 
@@ -112,8 +118,8 @@ def reconciliation_pdf(*, reconciliation: Reconciliation, firm_name: str) -> byt
     )
     flow = [
         Paragraph("Three-way trust account reconciliation", styles["Title"]),
-        Paragraph(f"<b>{_esc(firm_name)}</b>", styles["BodyText"]),
-        Paragraph(f"Trust account: {_esc(account.name)} {_esc(bank)}", styles["BodyText"]),
+        Paragraph(f"<b>{esc(firm_name)}</b>", styles["BodyText"]),
+        Paragraph(f"Trust account: {esc(account.name)} {esc(bank)}", styles["BodyText"]),
         Paragraph(
             f"Period: month ending {rec.period_end:%d %B %Y} · Status: {rec.get_status_display()}",
             styles["BodyText"],
@@ -133,16 +139,16 @@ def reconciliation_pdf(*, reconciliation: Reconciliation, firm_name: str) -> byt
         *_differences(f, styles),
         Paragraph("Sign-off", styles["Heading3"]),
         Paragraph(
-            f"Prepared by: {_esc(_who(rec.prepared_by, rec.prepared_at))}", styles["BodyText"]
+            f"Prepared by: {esc(_who(rec.prepared_by, rec.prepared_at))}", styles["BodyText"]
         ),
         Paragraph(
-            f"Approved by: {_esc(_who(rec.approved_by, rec.approved_at))}", styles["BodyText"]
+            f"Approved by: {esc(_who(rec.approved_by, rec.approved_at))}", styles["BodyText"]
         ),
         Spacer(1, 8),
         Paragraph(
             f"Generated {timezone.localtime():%d %b %Y %H:%M %Z} by FirmSync from the figures "
             f"prepared on {timezone.localtime(rec.prepared_at):%d %b %Y}. Statement file: "
-            f"{_esc(f['statement']['filename'])}.",
+            f"{esc(f['statement']['filename'])}.",
             styles["Italic"],
         ),
     ]
@@ -150,7 +156,7 @@ def reconciliation_pdf(*, reconciliation: Reconciliation, firm_name: str) -> byt
     return out.getvalue()
 
 
-def _esc(text: str) -> str:
+def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -162,17 +168,19 @@ def _verdict(f: dict) -> str:
 
 def _ledger_table(f: dict) -> Table:
     rows = [["Matter", "Client", "Balance"]]
-    rows += [[c["matter"][:60], c["client"][:40], _m(c["balance"])] for c in f["client_ledgers"]]
-    rows.append(["Client ledgers total", "", _m(f["client_ledger_total"])])
-    return _table(rows, [3.4 * inch, 2.2 * inch, 1.2 * inch], total=True)
+    rows += [
+        [c["matter"][:60], c["client"][:40], money_text(c["balance"])] for c in f["client_ledgers"]
+    ]
+    rows.append(["Client ledgers total", "", money_text(f["client_ledger_total"])])
+    return pdf_table(rows, [3.4 * inch, 2.2 * inch, 1.2 * inch], total=True)
 
 
 def _differences(f: dict, styles) -> list:
     flow = [
-        Paragraph(f"{_m(d['amount'])}: {_esc(d['explanation'])}", styles["BodyText"])
+        Paragraph(f"{money_text(d['amount'])}: {esc(d['explanation'])}", styles["BodyText"])
         for d in f["differences"]
     ] or [Paragraph("None.", styles["BodyText"])]
-    return flow + [Paragraph(_esc(n), styles["BodyText"]) for n in f["notes"]]
+    return flow + [Paragraph(esc(n), styles["BodyText"]) for n in f["notes"]]
 
 
 def ledgers_csv(*, rows: list[LedgerRow], account_name: str, period_end) -> str:

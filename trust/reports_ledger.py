@@ -15,7 +15,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from trust.models import ClientLedger, TrustEntry
-from trust.reports import _esc, _m, _table
+from trust.reports import esc, money_text, pdf_table
 
 CENT = Decimal("0.01")
 
@@ -99,22 +99,22 @@ def ledger_pdf(
                 (e.description + note)[:48],
                 e.payee[:24],
                 e.reference[:14],
-                _m(r[5]) if r[5] else "",
-                _m(r[6]) if r[6] else "",
-                _m(e.running_balance),
+                money_text(r[5]) if r[5] else "",
+                money_text(r[6]) if r[6] else "",
+                money_text(e.running_balance),
             ]
         )
     widths = [0.8, 1.5, 3.1, 1.6, 0.9, 0.9, 0.9, 1.0]
     flow = [
         Paragraph("Client trust ledger", styles["Title"]),
-        Paragraph(f"<b>{_esc(firm_name)}</b>", styles["BodyText"]),
-        Paragraph(f"Matter: {_esc(str(ledger.matter))}", styles["BodyText"]),
-        Paragraph(f"Client: {_esc(str(ledger.matter.client or '—'))}", styles["BodyText"]),
-        Paragraph(f"Trust account: {_esc(ledger.account.name)}", styles["BodyText"]),
-        Paragraph(f"Current balance: {_m(balance)}", styles["BodyText"]),
-        Paragraph(f"Entries: {_esc(filters)}", styles["BodyText"]),
+        Paragraph(f"<b>{esc(firm_name)}</b>", styles["BodyText"]),
+        Paragraph(f"Matter: {esc(str(ledger.matter))}", styles["BodyText"]),
+        Paragraph(f"Client: {esc(str(ledger.matter.client or '—'))}", styles["BodyText"]),
+        Paragraph(f"Trust account: {esc(ledger.account.name)}", styles["BodyText"]),
+        Paragraph(f"Current balance: {money_text(balance)}", styles["BodyText"]),
+        Paragraph(f"Entries: {esc(filters)}", styles["BodyText"]),
         Spacer(1, 8),
-        _table(rows, [w * inch for w in widths]),
+        pdf_table(rows, [w * inch for w in widths]),
         Spacer(1, 8),
         Paragraph(
             f"Generated {timezone.localtime():%d %b %Y %H:%M %Z} by FirmSync. The balance column "

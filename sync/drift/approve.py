@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from practice.models import Allocation, Bill
-from sync.engine import plan
+from sync.engine import outbox, plan
 from sync.engine.links import links_save
 from sync.engine.registry import BOOKS, client_for, writer_for
 from sync.models import Connection, ExternalLink, FlaggedBill, SyncSettings
@@ -141,7 +141,7 @@ def _relink(flag, books, bill, payload, new_id: str, new, writer) -> None:
             "remote_number": new.doc.number[:40],
             "remote_status": "",
             # What the engine's plan compares: the bill as it is now is in the books.
-            "fingerprint": plan.fingerprint(payload),
+            "fingerprint": outbox.fingerprint(payload),
             "pushed_at": now,
         },
     )

@@ -21,7 +21,7 @@ from accounts.services import audit_record
 from practice.models import Bill
 from sync.drift import approve
 from sync.drift.approve import replacement_date, replacement_number
-from sync.engine import plan, push
+from sync.engine import outbox, plan, push
 from sync.models import Connection, Drift, ExternalLink, FlaggedBill, SyncOperation, SyncSettings
 from sync.providers import documents as docs
 from sync.providers.errors import ProviderError
@@ -48,7 +48,7 @@ def _op(books, entity, action, local_id, source_version, key, payload) -> dict:
         "local_id": str(local_id),
         "source_version": source_version or "",
         "payload": payload,
-        "fingerprint": plan.fingerprint(payload),
+        "fingerprint": outbox.fingerprint(payload),
         "status": S.PENDING,
         "attempts": 0,
         "created_at": timezone.now(),
@@ -85,7 +85,7 @@ def safe_repairs(
     if not ops:
         return 0
     with transaction.atomic():
-        plan._queue(list(ops.values()))
+        outbox.enqueue(list(ops.values()))
         Drift.objects.filter(pk__in=[d.pk for ds in chosen.values() for d in ds]).update(
             status=Drift.Status.REPAIRING
         )
@@ -137,7 +137,7 @@ def _client_first(books, drift, bill):
 def _missing_payments(books, cfg, drift, bill, inv, version):
     """The bill's allocations whose payment or credit the invoice does not carry."""
     on_invoice = set(inv.payment_ids)
-    rows = plan._allocations(bill.firm, cfg).filter(bill__clio_id=bill.clio_id, voided=False)
+    rows = plan.allocations_planned(bill.firm, cfg).filter(bill__clio_id=bill.clio_id, voided=False)
     for row in rows:
         entity = "credit" if row.parent_type == "CreditMemo" else "payment"
         link = ExternalLink.objects.filter(

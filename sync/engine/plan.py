@@ -7,26 +7,20 @@ to the books as QuickBooks `requestid` / Xero `Idempotency-Key`, so a resend lan
 Payloads here are provider-neutral; the push maps them to QuickBooks or Xero.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.bulk import bulk_upsert
 from practice.models import Allocation, Bill, BillLine, Contact
+from sync.engine import outbox
+from sync.engine.outbox import fingerprint
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.trust_books import plan as plan_trust
 
 APPROVED = ("awaiting_payment", "paid")
-
-
-def fingerprint(payload: dict) -> str:
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _money(value: Decimal) -> str:
@@ -99,7 +93,7 @@ def _with_lines(bills) -> list[Bill]:
 
 
 def payment_payload(a) -> dict:
-    """`a` is a row of `_allocations`: the allocation with its bill's number and client."""
+    """`a` is a row of `allocations_planned`: the allocation with its bill's number and client."""
     return {
         "clio_id": a.clio_id,
         "bill_clio_id": a.bill__clio_id,
@@ -137,7 +131,7 @@ def _bills(firm, cfg: SyncSettings):
     return qs
 
 
-def _allocations(firm, cfg: SyncSettings):
+def allocations_planned(firm, cfg: SyncSettings):
     # Rows, not model instances: three per allocation (it, its bill, the client) cost more
     # than the rest of planning a payment.
     return Allocation.objects.filter(
@@ -179,7 +173,7 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
     sources = [("contact", _contacts(firm, cfg), contact_payload)]
     sources.append(("bill", _with_lines(_bills(firm, cfg)), bill_payload))
     if cfg.sync_payments:
-        allocations = _allocations(firm, cfg)
+        allocations = allocations_planned(firm, cfg)
         credits = allocations.filter(parent_type="CreditMemo")
         sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
         sources.append(("credit", credits, payment_payload))
@@ -231,21 +225,6 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
             "payload": payload,
             "fingerprint": print_,
         }
-    queued += _queue(list(wanted.values()))
+    queued += outbox.enqueue(list(wanted.values()))
     plan.queued[entity] = queued
     plan.unchanged[entity] = unchanged
-
-
-def _queue(ops: list[SyncOperation | dict]) -> int:
-    """Insert the operations (unsaved instances, or rows of the same columns) not already in the
-    outbox; returns how many were new. The idempotency key's unique constraint decides, so a
-    concurrent plan cannot add one twice."""
-    columns = [f.attname for f in SyncOperation._meta.concrete_fields if not f.primary_key]
-    rows = [op if isinstance(op, dict) else {c: getattr(op, c) for c in columns} for op in ops]
-    return bulk_upsert(SyncOperation, rows, unique=("idempotency_key",), update=())
-
-
-def pending_for(*, connection: Connection):
-    return SyncOperation.objects.filter(connection=connection).filter(
-        Q(status=SyncOperation.Status.PENDING) | Q(status=SyncOperation.Status.FAILED)
-    )

@@ -26,7 +26,7 @@ class PullResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
+def chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -150,7 +150,7 @@ def _pull_one(conn, resource, read, to_row, write, full: bool) -> int:
     started = timezone.now()
     since = None if full or cursor.updated_since is None else cursor.updated_since - SKEW
     written = 0
-    for chunk in _chunks(to_row(r) for r in read(since)):
+    for chunk in chunks(to_row(r) for r in read(since)):
         written += write(firm=conn.firm, rows=chunk)
     PullCursor.objects.filter(pk=cursor.pk).update(
         updated_since=started, last_run_at=timezone.now(), records=cursor.records + written

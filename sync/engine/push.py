@@ -10,7 +10,6 @@ read item by item: one refused element fails alone and its siblings are never re
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
+from sync.engine import outbox
 from sync.engine.links import links_save
 from sync.engine.registry import trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
@@ -30,7 +30,6 @@ from sync.providers.errors import ProviderError
 logger = logging.getLogger("firmsync.sync")
 
 STAGES = ("contact", "bill", "payment", "credit", "trust_entry")
-LEASE = timedelta(minutes=2)
 # What each stage's writes point at.
 NEEDS = {
     "contact": ("contact",),
@@ -77,27 +76,6 @@ class _Inline:
         return [fn(i) for i in items]
 
 
-def _claim(connection: Connection, entity: str, limit: int) -> list[SyncOperation]:
-    now = timezone.now()
-    claimable = Q(status=S.PENDING) | Q(status=S.IN_FLIGHT, claimed_until__lt=now)
-    ids = list(
-        SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return []
-    until = now + LEASE
-    SyncOperation.objects.filter(claimable, pk__in=ids).update(
-        status=S.IN_FLIGHT, claimed_until=until, attempts=F("attempts") + 1
-    )
-    return list(
-        SyncOperation.objects.filter(pk__in=ids, status=S.IN_FLIGHT, claimed_until=until).order_by(
-            "id"
-        )
-    )
-
-
 def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dict:
     """The links this round's writes point at: the records themselves and what they reference."""
     wanted: dict[str, set[str]] = {e: set() for e in NEEDS[entity]}
@@ -121,7 +99,7 @@ def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dic
 
 def _stage(writer: Writer, pool, threads, connection, run, entity, totals) -> None:
     while True:
-        ops = _claim(connection, entity, writer.batch_max * threads)
+        ops = outbox.claim(connection=connection, entity=entity, limit=writer.batch_max * threads)
         if not ops:
             return
         try:

@@ -17,7 +17,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Firm, User
 from accounts.services import audit_record
-from sync.engine import plan, pull, push
+from sync.engine import outbox, plan, pull, push
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers.errors import ProviderAuthError, ProviderError
@@ -136,7 +136,7 @@ def sync_execute(*, run_id: int) -> SyncRun | None:
             count = sum(pulled.counts.values()) + trust.seen
             _phase(run, SyncRun.Phase.PLANNING, pulled=count)
             plan.plan_firm(firm=run.firm, run=run)
-        pending = plan.pending_for(connection=books).filter(status=SyncOperation.Status.PENDING)
+        pending = outbox.pending(connection=books).filter(status=SyncOperation.Status.PENDING)
         _phase(run, SyncRun.Phase.PUSHING, planned=pending.count())
         push.push_pending(connection=books, run=run)
     except ProviderAuthError as exc:

@@ -140,7 +140,7 @@ class Tokens:
     raw: dict
 
 
-def _tokens(raw: dict) -> Tokens:
+def tokens_from(raw: dict) -> Tokens:
     now = timezone.now()
     refresh_ttl = raw.get("x_refresh_token_expires_in") or raw.get("refresh_token_expires_in")
     return Tokens(
@@ -178,7 +178,7 @@ def token_exchange(
         )
     except OAuth2Error as exc:
         raise _fail(app, exc) from exc
-    return _tokens(dict(raw))
+    return tokens_from(dict(raw))
 
 
 def token_refresh(app: OAuthApp, *, refresh_token: str) -> Tokens:
@@ -203,7 +203,7 @@ def token_refresh(app: OAuthApp, *, refresh_token: str) -> Tokens:
             )
     except OAuth2Error as exc:
         raise _fail(app, exc) from exc
-    return _tokens(dict(raw))
+    return tokens_from(dict(raw))
 
 
 def token_revoke(app: OAuthApp, *, access_token: str, refresh_token: str) -> None:

@@ -20,12 +20,13 @@ liability stays equal to the sum of the client ledgers (the three-way reconcilia
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sync.engine import plan as engine_plan
+from sync.engine import outbox
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
+from sync.providers.base import TRUST_ENTITY
 from sync.providers.http import idempotency_key
 from trust.models import EntryKind, TrustEntry
 
-ENTITY = "trust_entry"
+ENTITY = TRUST_ENTITY
 VERSION = "1"  # entries are append-only: what was posted is what gets written
 TL, TB, OB = "trust_liability", "trust_bank", "operating_bank"
 
@@ -230,7 +231,7 @@ def plan_trust(*, plan, books: Connection, cfg: SyncSettings, run: SyncRun | Non
             local_id = f"{entry.pk}:{payload['leg']}"
             if local_id not in known:
                 ops.append(_operation(books, run, local_id, payload))
-    plan.queued[ENTITY] = engine_plan._queue(ops)
+    plan.queued[ENTITY] = outbox.enqueue(ops)
     plan.unchanged[ENTITY] = unchanged
 
 
@@ -248,5 +249,5 @@ def _operation(books: Connection, run, local_id: str, payload: dict) -> SyncOper
         local_id=local_id,
         source_version=VERSION,
         payload=payload,
-        fingerprint=engine_plan.fingerprint(payload),
+        fingerprint=outbox.fingerprint(payload),
     )

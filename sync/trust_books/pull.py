@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.models import Bill, Matter
-from sync.engine.pull import SKEW, _chunks, pull_clio
+from sync.engine.pull import SKEW, chunks, pull_clio
 from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side
 from sync.providers.clio import mapping as m
@@ -110,7 +110,7 @@ def _pull_account(conn, client, account: TrustAccount, full: bool, result) -> No
         firm_id=conn.firm_id, account=account, txns=txns, matters=matters, bills=_bills(conn, txns)
     )
     created = 0
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         done = trust.trust_entries_import(account=account, rows=chunk)
         created += done.created
         result.exceptions += len(done.exceptions)

@@ -91,7 +91,7 @@ def test_preflight_flags_custom_numbers_and_fix_it_for_me_fixes_it(
         provider="quickbooks",
         external_id=realm,
         external_name="Harbor & Vale LLP",
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
     sign_in(page, sandboxes, admin.user.email)
     page.goto(f"{sandboxes.url}/settings/bill-syncing/")

@@ -159,7 +159,7 @@ class World:
             provider=self.provider,
             external_id=external_id,
             external_name=name,
-            tokens=oauth._tokens(raw),
+            tokens=oauth.tokens_from(raw),
         )
         if self.accounts is None:
             self._map_accounts()

@@ -39,7 +39,7 @@ def clio_account(live_server, settings) -> ClioAccount:
         provider="clio",
         external_id=f"us:{account}",
         external_name="Sandbox LLP",
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
         region="us",
     )
     return ClioAccount(base=base, account=account, admin=admin, connection=conn)

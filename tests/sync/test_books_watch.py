@@ -54,7 +54,7 @@ def _connect(base, settings, admin, provider: str, account: str) -> Connection:
         provider=provider,
         external_id=raw.get("realmId") or raw.get("tenantId") or account,
         external_name=account,
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
 
 

@@ -32,7 +32,7 @@ def _connect(base, settings, admin, provider, account):
         provider=provider,
         external_id=external,
         external_name=str(account),
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
 
 

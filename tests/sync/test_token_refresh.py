@@ -38,7 +38,7 @@ def qbo(live_server, settings):
         provider="quickbooks",
         external_id=realm,
         external_name="Harbor & Vale LLP",
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
     # The access token has (as far as FirmSync knows) run out: the next call refreshes.
     Connection.objects.filter(pk=conn.pk).update(

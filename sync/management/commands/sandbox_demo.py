@@ -85,7 +85,7 @@ class Command(BaseCommand):
             raw = self._control(
                 "clio", "tokens", {"client_id": state["clio"]["client_id"], "account": account}
             )
-            tokens = oauth._tokens(raw)
+            tokens = oauth.tokens_from(raw)
             user = ClioClient(
                 base_url=f"{self.base}/sandbox/clio/us", token=lambda: tokens.access_token
             ).who_am_i()
@@ -112,7 +112,7 @@ class Command(BaseCommand):
                 provider="quickbooks",
                 external_id=realm,
                 external_name=firm.name,
-                tokens=oauth._tokens(raw),
+                tokens=oauth.tokens_from(raw),
             )
             self.stdout.write(
                 f"Connected {firm.name} to sandbox QuickBooks Online (realm {realm})."

@@ -79,7 +79,7 @@ def connect_books(base: str, settings, admin, provider: str) -> Connection:
         provider=provider,
         external_id=external_id,
         external_name=name,
-        tokens=oauth._tokens(raw),
+        tokens=oauth.tokens_from(raw),
     )
     if provider == "quickbooks":
         # What the preflight asks for: custom transaction numbers and the duplicate warning on.

@@ -1,0 +1,64 @@
+"""The outbox: every intended write to the books is a SyncOperation row with a deterministic
+idempotency key, added in the planner's transaction (`enqueue`) and claimed by one worker at a
+time with a conditional UPDATE and a lease (`claim`). The plan, trust planning and drift's safe
+repairs all enqueue here; the push claims; the run reads what is `pending`."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.bulk import bulk_upsert
+from sync.models import Connection, SyncOperation
+
+S = SyncOperation.Status
+# A claimed operation is its worker's for this long; after it, another worker may claim it (a
+# worker killed mid-round leaves its claims to expire).
+LEASE = timedelta(minutes=2)
+
+
+def fingerprint(payload: dict) -> str:
+    """What was planned, in one string: a link keeps the one last pushed, and the plan compares."""
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def enqueue(ops: list[SyncOperation | dict]) -> int:
+    """Insert the operations (unsaved instances, or rows of the same columns) not already in the
+    outbox; returns how many were new. The idempotency key's unique constraint decides, so a
+    concurrent plan cannot add one twice."""
+    columns = [f.attname for f in SyncOperation._meta.concrete_fields if not f.primary_key]
+    rows = [op if isinstance(op, dict) else {c: getattr(op, c) for c in columns} for op in ops]
+    return bulk_upsert(SyncOperation, rows, unique=("idempotency_key",), update=())
+
+
+def pending(*, connection: Connection):
+    """What is still to be written for `connection`: waiting, or failed and waiting for a retry."""
+    return SyncOperation.objects.filter(connection=connection).filter(
+        Q(status=S.PENDING) | Q(status=S.FAILED)
+    )
+
+
+def claim(*, connection: Connection, entity: str, limit: int) -> list[SyncOperation]:
+    """Up to `limit` operations of `entity`, oldest first, claimed for this worker: the
+    conditional UPDATE takes only those still claimable, so two workers never share one."""
+    now = timezone.now()
+    claimable = Q(status=S.PENDING) | Q(status=S.IN_FLIGHT, claimed_until__lt=now)
+    ids = list(
+        SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+    until = now + LEASE
+    SyncOperation.objects.filter(claimable, pk__in=ids).update(
+        status=S.IN_FLIGHT, claimed_until=until, attempts=F("attempts") + 1
+    )
+    return list(
+        SyncOperation.objects.filter(pk__in=ids, status=S.IN_FLIGHT, claimed_until=until).order_by(
+            "id"
+        )
+    )
