@@ -39,10 +39,12 @@ test: install
 test-fast: install
 	FIRMSYNC_TESTING=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e" $(PYTEST_ARGS)
 
+# Import circles are checked by tests/test_architecture.py; the layers by lint-imports.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -1,6 +1,6 @@
-"""Connecting Clio and the books: the OAuth round trip and the Xero organisation chooser."""
+"""Connecting Clio and the books: the OAuth round trip, and the chooser for a sign-in that
+reached several organisations (Xero lets a person tick many)."""
 
-import contextlib
 import json
 from datetime import datetime
 
@@ -15,16 +15,15 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import client_ip, member_required
 from accounts.roles import MANAGE_FIRM
 from sync import crypto, services
+from sync.engine.registry import PROVIDERS
 from sync.models import Provider
 from sync.providers import oauth
-from sync.providers.clio.client import ClioClient
+from sync.providers.base import ConnectedAccount
 from sync.providers.errors import ProviderAuthError, ProviderError
-from sync.providers.quickbooks.client import QuickBooksClient
-from sync.providers.xero.client import XeroClient
 from sync.selectors import CLIO_REGIONS
 
 FLOW_KEY = "oauth_flow"
-PENDING_XERO_KEY = "xero_pending"
+PENDING_KEY = "xero_pending"  # the name of a session key, kept so sign-ins under way finish
 
 
 def _redirect_uri(request, provider: str) -> str:
@@ -103,40 +102,21 @@ def connect_callback(request, provider: str):
 
 
 def _finish(request, provider, flow, tokens):
-    if provider == Provider.CLIO:
-        client = ClioClient(
-            base_url=oauth_base(provider, flow["region"]), token=lambda: tokens.access_token
-        )
-        user = client.who_am_i()
-        return _save(
-            request,
-            provider,
-            f"{flow['region']}:{user.id}",
-            f"{user.name} ({user.email})",
-            tokens,
-            flow["region"],
-        )
-    if provider == Provider.QUICKBOOKS:
-        realm = request.GET.get("realmId", "")
-        client = QuickBooksClient(
-            api_base=oauth_base(provider), realm_id=realm, token=lambda: tokens.access_token
-        )
-        return _save(
-            request, provider, realm, client.company_info().get("CompanyName", realm), tokens
-        )
-    tenants = [
-        t
-        for t in XeroClient(
-            api_base=oauth_base(provider), token=lambda: tokens.access_token
-        ).connections()
-        if t.get("tenantType") == "ORGANISATION"
-    ]
-    if len(tenants) == 1:
-        return _save(request, provider, tenants[0]["tenantId"], tenants[0]["tenantName"], tokens)
-    request.session[PENDING_XERO_KEY] = crypto.encrypt(
+    identify = PROVIDERS[provider].identify
+    assert identify is not None
+    found = identify(
+        oauth_base(provider, flow["region"]), tokens.access_token, flow["region"], request.GET
+    )
+    if len(found) == 1:
+        return _save(request, provider, found[0].external_id, found[0].name, tokens, flow["region"])
+    # Several organisations (Xero lets a person tick many): the person chooses one.
+    request.session[PENDING_KEY] = crypto.encrypt(
         json.dumps(
             {
-                "tenants": tenants,
+                "provider": provider,
+                "tenants": [
+                    {"tenantId": a.external_id, "tenantName": a.name, **a.detail} for a in found
+                ],
                 "access_token": tokens.access_token,
                 "refresh_token": tokens.refresh_token,
                 "access_expires_at": tokens.access_expires_at.isoformat(),
@@ -177,7 +157,7 @@ def _save(request, provider, external_id, name, tokens, region=""):
 
 @member_required(MANAGE_FIRM)
 def connect_xero_choose(request):
-    sealed = request.session.get(PENDING_XERO_KEY)
+    sealed = request.session.get(PENDING_KEY)
     if not sealed:
         messages.error(
             request, "There is no Xero sign-in waiting for a choice. Click Connect again."
@@ -191,7 +171,7 @@ def connect_xero_choose(request):
         if tenant is None:
             messages.error(request, "Choose one of the organisations listed.")
         else:
-            del request.session[PENDING_XERO_KEY]
+            del request.session[PENDING_KEY]
             tokens = oauth.Tokens(
                 access_token=pending["access_token"],
                 refresh_token=pending["refresh_token"],
@@ -202,14 +182,15 @@ def connect_xero_choose(request):
                 raw={},
             )
             _drop_other_tenants(pending, tenant["tenantId"])
-            return _save(request, Provider.XERO, tenant["tenantId"], tenant["tenantName"], tokens)
+            provider = pending.get("provider", Provider.XERO)
+            return _save(request, provider, tenant["tenantId"], tenant["tenantName"], tokens)
     return render(request, "sync/xero_choose.html", {"tenants": pending["tenants"]})
 
 
 def _drop_other_tenants(pending: dict, keep: str) -> None:
-    """Xero grants every ticked organisation; FirmSync keeps one and removes the rest."""
-    client = XeroClient(api_base=oauth_base(Provider.XERO), token=lambda: pending["access_token"])
-    for tenant in pending["tenants"]:
-        if tenant["tenantId"] != keep:
-            with contextlib.suppress(ProviderError):
-                client.connection_delete(tenant["id"])
+    provider = pending.get("provider", Provider.XERO)
+    release = PROVIDERS[provider].release
+    if release is None:
+        return
+    accounts = [ConnectedAccount(t["tenantId"], t["tenantName"], t) for t in pending["tenants"]]
+    release(oauth_base(provider), pending["access_token"], accounts, keep)

@@ -91,7 +91,7 @@ def entity_detail(request, realm: str, segment: str, rid: str):
 def _detail(request, company: Company, segment: str, rid: str):
     spec = _spec(segment)
     if spec.name == "CompanyInfo":
-        # GET /companyinfo/{realmId}
+        # The route is GET /companyinfo/{realmId}.
         if rid != company.realm_id:
             raise faults.not_found(spec.name)
         return 200, envelope(spec.name, _single(company, spec.name))

@@ -12,7 +12,7 @@ from sandbox.xero.models import App, Knobs, Organisation, SandboxUser
 
 DEMO_PASSWORD = "firmsync-demo"
 CHART = [
-    # (code, name, type, extra)
+    # Each row: code, name, type, and extra fields.
     ("090", "Operating Account", "BANK", {"BankAccountNumber": "021000021-4471"}),
     ("091", "Client Trust Account (IOLTA)", "BANK", {"BankAccountNumber": "021000021-9902"}),
     ("200", "Legal Fees", "REVENUE", {"Description": "Fees earned for legal services"}),

@@ -17,7 +17,7 @@ from sync.providers.documents import (
     Finding,
     Line,
     Options,
-    _qty,
+    qty_text,
     text,
 )
 
@@ -43,7 +43,7 @@ def line_differences(clio: tuple[Line, ...], books: tuple[Line, ...]) -> list[di
         # Quantity and rate only when both sides state them exactly (Line.exact).
         if c.exact and b.exact and (c.quantity, c.rate) != (b.quantity, b.rate):
             if c.quantity != b.quantity:
-                out.append(_diff("quantity", _qty(c.quantity), _qty(b.quantity), n))
+                out.append(_diff("quantity", qty_text(c.quantity), qty_text(b.quantity), n))
             if c.rate != b.rate:
                 out.append(_diff("rate", f"{c.rate:.2f}", f"{b.rate:.2f}", n))
     for n in range(len(books) + 1, len(clio) + 1):

@@ -111,6 +111,15 @@ class Check:
     fixable: bool = False
 
 
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A company, organisation or account a sign-in gave access to."""
+
+    external_id: str
+    name: str
+    detail: dict = field(default_factory=dict)  # what `release` needs to let it go again
+
+
 PAYMENT_DELETED = "Deleted in the books"
 PAYMENT_VOIDED = "Voided in the books"
 
@@ -226,6 +235,10 @@ class Provider:
     label: str
     account_noun: str  # what the provider calls one set of books: company, organisation
     client_build: Callable[..., Any]
+    # After a sign-in: the accounts the tokens reach (api base, access token, region, query).
+    identify: Callable[[str, str, str, Any], list[ConnectedAccount]] | None = None
+    # Let go of the accounts the firm did not choose (api base, access token, accounts, kept id).
+    release: Callable[[str, str, list[ConnectedAccount], str], None] | None = None
     writer: "Callable[[Connection, SyncSettings, Any], BooksWriter] | None" = None
     trust_writer: "Callable[[Connection, SyncSettings, Any], TrustWriter] | None" = None
     books_read: ReadBack | None = None

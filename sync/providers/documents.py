@@ -53,7 +53,7 @@ class Line:
     def as_dict(self) -> dict:
         return {
             "description": self.description,
-            "quantity": _qty(self.quantity),
+            "quantity": qty_text(self.quantity),
             "rate": f"{self.rate:.2f}",
             "amount": f"{self.amount:.2f}",
             "tax": self.tax,
@@ -135,7 +135,7 @@ class Options:
     books_name: str  # "Xero", "QuickBooks"
 
 
-def _qty(value: Decimal) -> str:
+def qty_text(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 

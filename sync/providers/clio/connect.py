@@ -1,6 +1,6 @@
 """Clio as the registry sees it: how to build a client for a stored connection."""
 
-from sync.providers.base import Provider
+from sync.providers.base import ConnectedAccount, Provider
 from sync.providers.budget import DbBudget
 from sync.providers.clio.client import RATE_PER_MINUTE, ClioClient
 
@@ -11,10 +11,16 @@ def client_build(connection, cfg: dict, **common) -> ClioClient:
     return ClioClient(base_url=base_url, budget=budget, **common)
 
 
+def identify(api_base: str, access_token: str, region: str, query) -> list[ConnectedAccount]:
+    user = ClioClient(base_url=api_base, token=lambda: access_token).who_am_i()
+    return [ConnectedAccount(f"{region}:{user.id}", f"{user.name} ({user.email})")]
+
+
 PROVIDER = Provider(
     name="clio",
     label="Clio",
     account_noun="account",
     client_build=client_build,
+    identify=identify,
     limits_note="Clio limits calls by the minute, not by the day.",
 )

@@ -3,7 +3,7 @@ writer, trust writer, read-back and error words that the engine, drift and trust
 
 from datetime import date
 
-from sync.providers.base import BookAccount, BooksFacts, Check, Provider
+from sync.providers.base import BookAccount, BooksFacts, Check, ConnectedAccount, Provider
 from sync.providers.budget import DbBudget
 from sync.providers.quickbooks import explain, readback, trust_writer, writer
 from sync.providers.quickbooks.client import BATCH_PER_MINUTE, RATE_PER_MINUTE, QuickBooksClient
@@ -30,6 +30,13 @@ def client_build(connection, cfg: dict, **common) -> QuickBooksClient:
         batch_budget=batch_budget,
         **common,
     )
+
+
+def identify(api_base: str, access_token: str, region: str, query) -> list[ConnectedAccount]:
+    # The company comes back on the redirect as realmId (OAuth 2.0 page, "Exchange the code").
+    realm = query.get("realmId", "")
+    client = QuickBooksClient(api_base=api_base, realm_id=realm, token=lambda: access_token)
+    return [ConnectedAccount(realm, client.company_info().get("CompanyName", realm))]
 
 
 def _pref(section: dict, name: str):
@@ -104,6 +111,7 @@ PROVIDER = Provider(
     label="QuickBooks",
     account_noun="company",
     client_build=client_build,
+    identify=identify,
     writer=writer.QuickBooksWriter,
     trust_writer=trust_writer.QuickBooksTrustWriter,
     books_read=readback.books_read,

@@ -1,10 +1,12 @@
 """Xero as the registry sees it: its client, what it knows about an organisation, and the
 writer, trust writer, read-back and error words that the engine, drift and trust use."""
 
+import contextlib
 from datetime import date
 
-from sync.providers.base import BookAccount, BooksFacts, Check, Provider
+from sync.providers.base import BookAccount, BooksFacts, Check, ConnectedAccount, Provider
 from sync.providers.budget import DbBudget
+from sync.providers.errors import ProviderError
 from sync.providers.xero import explain, readback, trust_writer, writer
 from sync.providers.xero.client import RATE_PER_MINUTE, XeroClient
 
@@ -25,6 +27,26 @@ def client_build(connection, cfg: dict, **common) -> XeroClient:
     return XeroClient(
         api_base=cfg["api_base_url"], tenant_id=connection.external_id, budget=budget, **common
     )
+
+
+# https://developer.xero.com/documentation/guides/oauth2/tenants
+def identify(api_base: str, access_token: str, region: str, query) -> list[ConnectedAccount]:
+    """Every organisation the person ticked on Xero's consent page."""
+    client = XeroClient(api_base=api_base, token=lambda: access_token)
+    return [
+        ConnectedAccount(t["tenantId"], t["tenantName"], t)
+        for t in client.connections()
+        if t.get("tenantType") == "ORGANISATION"
+    ]
+
+
+def release(api_base: str, access_token: str, accounts: list[ConnectedAccount], keep: str) -> None:
+    """Xero grants every ticked organisation; FirmSync keeps one and removes the rest."""
+    client = XeroClient(api_base=api_base, token=lambda: access_token)
+    for account in accounts:
+        if account.external_id != keep:
+            with contextlib.suppress(ProviderError):
+                client.connection_delete(account.detail["id"])
 
 
 def books_facts(client: XeroClient) -> BooksFacts:
@@ -78,6 +100,8 @@ PROVIDER = Provider(
     label="Xero",
     account_noun="organisation",
     client_build=client_build,
+    identify=identify,
+    release=release,
     writer=writer.XeroWriter,
     trust_writer=trust_writer.XeroTrustWriter,
     books_read=readback.books_read,
