@@ -4,10 +4,9 @@ from datetime import datetime, timedelta
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Firm, Membership
+from accounts.models import Membership
 from sync.engine.registry import BOOKS
 from sync.models import (
-    BooksOnlyPayment,
     Connection,
     Provider,
     Side,
@@ -77,17 +76,3 @@ def operation_get_for_member(*, member: Membership, operation_id: int) -> SyncOp
 
 BOOKS_PROVIDERS = [Provider(name) for name in BOOKS]
 CLIO_REGIONS = [("us", "United States"), ("ca", "Canada"), ("eu", "Europe"), ("au", "Australia")]
-
-
-def books_only_payments_open(*, firm: Firm) -> list[BooksOnlyPayment]:
-    """Payments found only in the books that nobody has dealt with yet, newest first."""
-    rows = BooksOnlyPayment.objects.filter(firm=firm, resolved_at__isnull=True)
-    return list(rows.select_related("connection").order_by("-date", "-detected_at", "-pk"))
-
-
-def books_only_payment_get_for_member(*, member: Membership, payment_id: int) -> BooksOnlyPayment:
-    """One of the member's firm's books-only payments; missing and another firm's give one 404."""
-    found = BooksOnlyPayment.objects.filter(firm_id=member.firm_id, pk=payment_id).first()
-    if found is None:
-        raise Http404("No such payment.")
-    return found

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from sync import selectors, selectors_status
+from sync.books_payments import selectors as books_payments_selectors
 from sync.engine import run as engine
 
 
@@ -27,7 +28,9 @@ def _page(request, **extra):
         request,
         chart=chart,
         chart_rows=list(zip(chart["labels"], chart["synced"], chart["errors"], strict=True)),
-        books_only_payments=selectors.books_only_payments_open(firm=request.membership.firm),
+        books_only_payments=books_payments_selectors.books_only_payments_open(
+            firm=request.membership.firm
+        ),
         **extra,
     )
     return render(request, "sync/status.html", context)

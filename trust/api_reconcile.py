@@ -17,6 +17,7 @@ from trust import reconcile, reports, statements
 from trust import selectors_reconcile as sel
 from trust import services_reconcile as svc
 from trust.models import BankStatement
+from trust.selectors import trust_account_get_for_member
 from trust.serializers_reconcile import (
     AutoMatchOutput,
     ReconciliationOutput,
@@ -67,7 +68,7 @@ class StatementListApi(APIView):
 
     @extend_schema(responses=StatementOutput(many=True), summary="A trust account's statements")
     def get(self, request, account_id: int):
-        account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+        account = trust_account_get_for_member(member=request.membership, account_id=account_id)
         qs = BankStatement.objects.filter(account=account).select_related("imported_by")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs.order_by("-period_end", "-id"), request, view=self)
@@ -80,7 +81,7 @@ class StatementListApi(APIView):
         "when any CSV row is bad, and the errors name each row",
     )
     def post(self, request, account_id: int):
-        account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+        account = trust_account_get_for_member(member=request.membership, account_id=account_id)
         data = StatementUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -136,7 +137,7 @@ class AutoMatchApi(APIView):
         summary="Match the month's statement lines to journal entries automatically",
     )
     def post(self, request, account_id: int, year: int, month: int):
-        account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+        account = trust_account_get_for_member(member=request.membership, account_id=account_id)
         n = svc.statement_auto_match(
             member=request.membership,
             account=account,
@@ -156,7 +157,7 @@ class PrepareApi(APIView):
         summary="Prepare the month: compute and keep the three-way figures",
     )
     def post(self, request, account_id: int, year: int, month: int):
-        account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+        account = trust_account_get_for_member(member=request.membership, account_id=account_id)
         rec = svc.reconciliation_prepare(
             member=request.membership,
             account=account,

@@ -32,13 +32,6 @@ def account_list(*, member: Membership) -> QuerySet[TrustAccount]:
     return TrustAccount.objects.filter(firm_id=member.firm_id)
 
 
-def account_get_for_member(*, member: Membership, account_id: int) -> TrustAccount:
-    found = account_list(member=member).filter(pk=account_id).first()
-    if found is None:
-        raise Http404("No such trust account.")
-    return found
-
-
 def upload_get_for_member(*, member: Membership, upload_id: int) -> StatementUpload:
     found = (
         StatementUpload.objects.filter(firm_id=member.firm_id, pk=upload_id)

@@ -19,6 +19,7 @@ from trust import reconcile, reports, statements
 from trust import selectors_reconcile as sel
 from trust import services_reconcile as svc
 from trust.models import StatementUpload, TrustEntry
+from trust.selectors import trust_account_get_for_member
 
 
 class UploadForm(forms.Form):
@@ -113,7 +114,7 @@ def reconcile_accounts(request):
 
 @member_required(ANY_MEMBER)
 def reconcile_account(request, account_id: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     months = sel.month_list(account=account, today=timezone.localdate())
     return render(request, "trust/reconcile_account.html", {"account": account, "months": months})
 
@@ -160,7 +161,7 @@ def _workspace(request, account, period_end: date) -> dict:
 
 @member_required(ANY_MEMBER)
 def reconcile_month(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     context = _workspace(request, account, _period_end(year, month))
     return render(request, "trust/reconcile_month.html", context)
 
@@ -168,7 +169,7 @@ def reconcile_month(request, account_id: int, year: int, month: int):
 @require_POST
 @member_required(TRUST_WRITE)
 def reconcile_upload(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     back = _month_url(account.pk, _period_end(year, month))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -251,7 +252,7 @@ def _import(request, upload: StatementUpload, form: MappingForm):
 @require_POST
 @member_required(TRUST_WRITE)
 def reconcile_auto_match(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     period_end = _period_end(year, month)
     try:
         n = svc.statement_auto_match(
@@ -302,7 +303,7 @@ def reconcile_unmatch(request, line_id: int):
 @require_POST
 @member_required(TRUST_WRITE)
 def reconcile_prepare(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     period_end = _period_end(year, month)
     try:
         rec = svc.reconciliation_prepare(
@@ -321,7 +322,7 @@ def reconcile_prepare(request, account_id: int, year: int, month: int):
 @require_POST
 @member_required(TRUST_WRITE)
 def reconcile_approve(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     period_end = _period_end(year, month)
     rec = sel.reconciliation_for_month(account=account, period_end=period_end)
     try:
@@ -339,7 +340,7 @@ def reconcile_approve(request, account_id: int, year: int, month: int):
 
 @member_required(ANY_MEMBER)
 def reconcile_pdf(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     period_end = _period_end(year, month)
     rec = sel.reconciliation_for_month(account=account, period_end=period_end)
     if rec is None or not rec.figures:
@@ -353,7 +354,7 @@ def reconcile_pdf(request, account_id: int, year: int, month: int):
 
 @member_required(ANY_MEMBER)
 def reconcile_csv(request, account_id: int, year: int, month: int):
-    account = sel.account_get_for_member(member=request.membership, account_id=account_id)
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     period_end = _period_end(year, month)
     rows = sel.ledger_balances(account=account, period_end=period_end)
     body = reports.ledgers_csv(rows=rows, account_name=account.name, period_end=period_end)

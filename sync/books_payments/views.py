@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import client_ip, member_required
 from accounts.roles import TRUST_WRITE
-from sync import selectors
+from sync.books_payments import selectors
 from sync.books_payments import services as services_books
 from sync.forms import BooksPaymentResolveForm
 

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.api_common import Pagination
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
+from sync.trust_books import selectors
 from sync.trust_books import services as services_trust
 from trust.models import TrustRequest
 
@@ -60,7 +61,7 @@ class TrustRequestListApi(APIView):
 
     @extend_schema(responses=TrustRequestOutput(many=True), summary="Trust requests, newest first")
     def get(self, request):
-        rows = services_trust.trust_requests_for_member(member=request.membership)
+        rows = selectors.trust_requests_for_member(member=request.membership)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(TrustRequestOutput(page, many=True).data)
@@ -74,7 +75,7 @@ class TrustRequestListApi(APIView):
         data = TrustRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        matter = services_trust.trust_matter_get_for_member(
+        matter = selectors.trust_matter_get_for_member(
             member=request.membership, matter_id=d["matter_id"]
         )
         req = services_trust.trust_request_create(

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Firm, Membership
@@ -118,22 +117,6 @@ def books_trust_balance_read(
 
 
 # -- trust requests ------------------------------------------------------------------------------
-
-
-def trust_matter_get_for_member(*, member: Membership, matter_id: int) -> Matter:
-    """The member's firm's matter; another firm's and a missing one are the same 404."""
-    matter = (
-        Matter.objects.filter(firm_id=member.firm_id, pk=matter_id).select_related("client").first()
-    )
-    if matter is None:
-        raise Http404("No such matter.")
-    return matter
-
-
-def trust_requests_for_member(*, member: Membership):
-    return TrustRequest.objects.filter(firm_id=member.firm_id).select_related(
-        "matter__client", "paid_by", "created_by"
-    )
 
 
 def _request_validate(*, matter: Matter, amount: Decimal, due_date: date) -> None:

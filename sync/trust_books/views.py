@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from sync.forms import TrustRequestForm
+from sync.trust_books import selectors
 from sync.trust_books import services as services_trust
 
 
 def _page(request, form: TrustRequestForm | None, status: int = 200):
-    rows = list(services_trust.trust_requests_for_member(member=request.membership))
+    rows = list(selectors.trust_requests_for_member(member=request.membership))
     can_write = request.membership.role in TRUST_WRITE
     if can_write and form is None:
         form = TrustRequestForm(firm_id=request.membership.firm_id, initial={"key": uuid.uuid4()})

@@ -13,11 +13,11 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from sync import tasks
 from sync.books_payments import watch as books_watch
+from sync.books_payments.selectors import books_only_payments_open
 from sync.engine.registry import client_for
 from sync.forms import BooksPaymentResolveForm
 from sync.models import BooksOnlyPayment, Connection, ExternalLink, PullCursor
 from sync.providers import oauth
-from sync.selectors import books_only_payments_open
 from sync.services import connection_connect
 from tests.conftest import client_for as web_client_for
 from tests.support.sandboxes import control, use_sandboxes
