@@ -45,6 +45,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=True $(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

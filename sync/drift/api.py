@@ -114,7 +114,7 @@ class FlagDetailOutput(FlagOutput):
 
 def _differences(sides: SideBySide) -> list[dict]:
     """Every cell that differs, as the page marks them."""
-    found = [
+    found: list[dict] = [
         {"section": "header", "line": None, "field": c.field, "clio": c.clio, "books": c.books}
         for c in sides.header
         if c.differs

@@ -9,10 +9,11 @@ what they are and remembers them.
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.utils import timezone
 
-from practice.models import Allocation, Bill
+from practice.models import Allocation, Bill, Contact
 from sync.engine import outbox, plan
 from sync.engine.links import links_save
 from sync.engine.registry import BOOKS, client_for, writer_for
@@ -84,7 +85,7 @@ def replacement_number(number: str) -> str:
 
 def bill_for(flag: FlaggedBill) -> Bill:
     return Bill.objects.select_related("client").get(
-        firm_id=flag.firm_id, clio_id=flag.bill_clio_id
+        firm_id=flag.firm_id, clio_id=cast(int, flag.bill_clio_id)
     )
 
 
@@ -100,9 +101,10 @@ def _credit_and_replace(flag: FlaggedBill, books: Connection) -> None:
     bill = bill_for(flag)
     payload = plan.bill_payload(bill)
     customer = ExternalLink.objects.get(
-        connection=books, entity="contact", local_id=str(bill.client.clio_id)
+        connection=books, entity="contact", local_id=str(cast(Contact, bill.client).clio_id)
     )
     provider = BOOKS[books.provider]
+    assert provider.lock_date is not None and provider.invoice_read is not None
     client = client_for(books)
     writer = writer_for(books, cfg, client)
     lock = provider.lock_date(client)
@@ -124,7 +126,8 @@ def _credit_and_replace(flag: FlaggedBill, books: Connection) -> None:
         new_id = writer.invoice_replace(replacement, _Steps(flag))
     finally:
         links_save(connection=books, notes=writer.links_taken())
-    _relink(flag, books, bill, payload, new_id, provider.invoice_read(client, new_id), writer)
+    new = provider.invoice_read(client, new_id)
+    _relink(flag, books, bill, payload, new_id, new, writer)
 
 
 def _relink(flag, books, bill, payload, new_id: str, new, writer) -> None:

@@ -2,11 +2,11 @@
 dismiss it with a reason, or record that they put it right by hand. (Approving the repair runs it:
 sync.drift.repair.flag_approve.)"""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_record
 from sync.models import Drift, FlaggedBill
 
@@ -32,7 +32,7 @@ def _lock_open(flag: FlaggedBill) -> FlaggedBill:
 def _close(
     *,
     flag: FlaggedBill,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str,
     flag_status: str,
     drift_status: str,
@@ -62,7 +62,7 @@ def _close(
     return locked
 
 
-def flag_dismiss(*, flag: FlaggedBill, actor: AbstractBaseUser, reason: str) -> FlaggedBill:
+def flag_dismiss(*, flag: FlaggedBill, actor: User, reason: str) -> FlaggedBill:
     """Close the flag and its drifts as dismissed: the difference is accepted as it stands."""
     reason = (reason or "").strip()
     if not reason:
@@ -77,7 +77,7 @@ def flag_dismiss(*, flag: FlaggedBill, actor: AbstractBaseUser, reason: str) -> 
     )
 
 
-def flag_resolve_by_hand(*, flag: FlaggedBill, actor: AbstractBaseUser, note: str) -> FlaggedBill:
+def flag_resolve_by_hand(*, flag: FlaggedBill, actor: User, note: str) -> FlaggedBill:
     """Close the flag and its drifts as put right by a person, in Clio or in the books."""
     return _close(
         flag=flag,

@@ -73,7 +73,7 @@ def safe_repairs(
         kind = (drift.repair or {}).get("kind", "")
         if not (drift.repair or {}).get("safe") or drift.status != Drift.Status.OPEN:
             continue
-        bill = bills.get(drift.bill_clio_id)
+        bill = bills.get(drift.bill_clio_id) if drift.bill_clio_id is not None else None
         if bill is None:
             continue
         inv = invoices.get(drift.remote_id)

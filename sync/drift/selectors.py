@@ -9,6 +9,7 @@ aggregates.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import cast
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
@@ -329,9 +330,10 @@ def ar_comparison(*, member: Membership) -> ArComparison:
     ]
     by_id = {r.contact_clio_id: r for r in rows if r.contact_clio_id is not None}
     by_name = {r.name.casefold(): r for r in rows if r.name}
-    unlinked = []
+    unlinked: list[Drift] = []
     for drift in _open_drifts_with_client(member):
-        row = by_id.get(drift.client_clio_id) or by_name.get(drift.client_name.casefold())
+        client_clio_id = drift.client_clio_id  # type: ignore[attr-defined]  # annotated above
+        row = by_id.get(client_clio_id) or by_name.get(drift.client_name.casefold())
         (row.drifts if row else unlinked).append(drift)
     rows.sort(key=lambda r: (-abs(r.difference), r.name.casefold()))
     return ArComparison(run, rows, unlinked)
@@ -363,7 +365,11 @@ def ar_history(*, member: Membership, days: int = AR_HISTORY_DAYS) -> list[ArPoi
         .order_by("-started_at", "-id")
         .values_list("started_at", "finished_at", "ar_clio", "ar_books")[:AR_HISTORY_RUNS]
     )
-    points = [ArPoint(finished or started, clio, books) for started, finished, clio, books in runs]
+    # The filter above keeps only runs with both totals.
+    points = [
+        ArPoint(finished or started, cast(Decimal, clio), cast(Decimal, books))
+        for started, finished, clio, books in runs
+    ]
     return points[::-1]
 
 

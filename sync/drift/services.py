@@ -9,6 +9,7 @@ outbox (repair) and flags the rest for a person. A drift a later run no longer s
 import logging
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -297,7 +298,7 @@ def _doc(b: Bill, lines: tuple) -> docs.Doc:
         subtotal=docs.cents(b.sub_total),
         tax=docs.cents(b.total_tax),
         total=docs.cents(b.total),
-        paid=docs.cents(b.total - b.balance) if b.state not in ("void", "deleted") else 0,
+        paid=docs.cents(b.total - b.balance) if b.state not in ("void", "deleted") else Decimal(0),
         balance=docs.cents(b.balance),
     )
 

@@ -3,6 +3,7 @@ line by line, each cell that differs marked. Pure: reads only the flag's two JSO
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from sync.models import FlaggedBill
 from sync.providers.documents import Line
@@ -113,6 +114,7 @@ def _line_pair(position: int, a: dict | None, b: dict | None, both: bool) -> Lin
     if not both or (a is None) != (b is None):
         only = "" if not both else ("books" if a is None else "clio")
         return LinePair(position, _cells(LINE_FIELDS, a or {}, b or {}, compare=_never), only)
+    a, b = cast(dict, a), cast(dict, b)  # both present: the branch above took the others
     exact = _exact(a) and _exact(b)
 
     def compare(name: str) -> bool:

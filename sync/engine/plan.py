@@ -7,8 +7,10 @@ to the books as QuickBooks `requestid` / Xero `Idempotency-Key`, so a resend lan
 Payloads here are provider-neutral; the push maps them to QuickBooks or Xero.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -170,7 +172,9 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
         )
     }
     plan = Plan()
-    sources = [("contact", _contacts(firm, cfg), contact_payload)]
+    sources: list[tuple[str, Any, Callable[[Any], dict]]] = [
+        ("contact", _contacts(firm, cfg), contact_payload)
+    ]
     sources.append(("bill", _with_lines(_bills(firm, cfg)), bill_payload))
     if cfg.sync_payments:
         allocations = allocations_planned(firm, cfg)

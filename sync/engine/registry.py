@@ -3,6 +3,7 @@ stored connection: a client with fresh tokens, the shared budget and call counti
 trust writer. Adding a provider is one package under sync/providers/ and one line here."""
 
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -31,7 +32,7 @@ def provider_of(connection: Connection) -> Provider:
 
 
 def _token_getter(connection_id: int):
-    held = {"token": "", "until": 0.0}
+    held: dict[str, Any] = {"token": "", "until": 0.0}
 
     def token() -> str:
         now = time.monotonic()

@@ -2,6 +2,7 @@
 (money as Decimal cents, statuses in our own words: draft, open, paid, voided, deleted), and
 what comparing them finds. Pure: no database, no HTTP."""
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,8 +67,8 @@ class Doc:
 
     number: str
     status: str  # draft, open, paid, voided, deleted
-    date: date | None
-    due: date | None
+    date: datetime.date | None
+    due: datetime.date | None
     customer: str  # Clio: the contact's Clio id; books: the remote customer id
     customer_name: str
     lines: tuple[Line, ...]
@@ -145,7 +146,7 @@ def lock_fields(day: date | None, closed: date | None, allocated: bool, closed_w
     reasons = []
     if allocated:
         reasons.append("payments or credits are allocated to it")
-    if period:
+    if period and closed:
         reasons.append(f"{closed_words} up to {closed.isoformat()}")
     return {"locked": " and ".join(reasons), "period_locked": period}
 

@@ -12,7 +12,7 @@ books before it writes again.
 
 from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
 from sync.providers.base import ACCOUNT_ROLE_NAMES, TRUST_ENTITY, Outcome
-from sync.providers.writing import failed
+from sync.providers.writing import Writer, failed
 
 BY = SyncSettings.TrustMatterBy
 MATTER_LINK = "trust_matter"
@@ -43,7 +43,7 @@ def client_links(connection: Connection, matters: dict[str, dict]) -> dict[str, 
     return dict(rows.values_list("local_id", "remote_id"))
 
 
-class TrustMixin:
+class TrustMixin(Writer):
     """What both providers share: the links to matters, and the mapped accounts by role."""
 
     connection: Connection
@@ -82,3 +82,7 @@ class TrustMixin:
             return super().recover(op, links)
         self.book_reads += 1
         return self._find_leg(op)
+
+    def _find_leg(self, op: SyncOperation) -> Outcome | None:
+        """The leg in the books by our marker, or None (each provider's trust writer)."""
+        raise NotImplementedError

@@ -88,6 +88,10 @@ class Writer:
     def tax_code(self, taxable: bool) -> str:
         return (self.cfg.tax_mapping or {}).get("taxable" if taxable else "exempt", "")
 
+    def recover(self, op: SyncOperation, links: dict) -> Outcome | None:
+        """An operation that may have reached the books before, found by its natural key."""
+        return None
+
     def links_taken(self) -> list[LinkNote]:
         """The links noted since the last call, for the engine to save."""
         taken, self.links_new = self.links_new, []

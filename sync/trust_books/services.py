@@ -5,6 +5,8 @@ day, and trust requests, made in Clio and settled here by the deposit that pays 
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import cast
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,13 +14,20 @@ from django.utils import timezone
 
 from accounts.models import Firm, Membership
 from accounts.services import audit_record
-from practice.models import Matter
+from practice.models import Contact, Matter
 from sync import books
 from sync.engine.registry import BOOKS, client_for, trust_liability_read
 from sync.models import Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.selectors import connection_live
-from trust.models import BooksTrustBalance, EntryKind, TrustAccount, TrustEntry, TrustRequest
+from trust.models import (
+    BooksTrustBalance,
+    ClientLedger,
+    EntryKind,
+    TrustAccount,
+    TrustEntry,
+    TrustRequest,
+)
 
 BY = SyncSettings.TrustMatterBy
 
@@ -165,13 +174,14 @@ def trust_request_create(
                 key=key or uuid.uuid4(),
             )
     except IntegrityError:
-        existing = TrustRequest.objects.filter(firm_id=member.firm_id, key=key).first()
+        # Only a key the caller gave can clash: a fresh uuid4 does not.
+        existing = TrustRequest.objects.filter(firm_id=member.firm_id, key=cast(UUID, key)).first()
         if existing is None:
             raise
         return existing
     try:
         sent = client_for(clio).trust_request_create(
-            client_id=matter.client.clio_id,
+            client_id=cast(Contact, matter.client).clio_id,
             amount=amount,
             issue_date=timezone.localdate(),
             due_date=due_date,
@@ -230,7 +240,7 @@ def trust_requests_settle(*, firm: Firm) -> int:
                 d
                 for d in deposits
                 if d.pk not in used
-                and d.ledger.matter_id == req.matter_id
+                and cast(ClientLedger, d.ledger).matter_id == req.matter_id
                 and d.date >= made
                 and d.amount >= req.amount
             ),

@@ -6,6 +6,7 @@ limits: 500 requests a minute per company, 10 at once, 40 batch requests a minut
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 import requests
 
@@ -179,7 +180,7 @@ class QuickBooksClient:
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#void-an-invoice
     def void(self, entity: str, entity_id: str, version: str, *, key: str):
-        body = {"Id": entity_id, "SyncToken": version}
+        body: dict = {"Id": entity_id, "SyncToken": version}
         if entity == "Payment":
             # Payment page, "Void a payment": a sparse update with include=void.
             body["sparse"] = True
@@ -231,7 +232,7 @@ class QuickBooksClient:
         return rows[0] if rows else None
 
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer#create-a-customer
-    def find_or_create(self, entity: str, payload: dict, *, key: str) -> tuple[object, bool]:
+    def find_or_create(self, entity: str, payload: dict, *, key: str) -> tuple[Any, bool]:
         """(record, created). Matches on the name (Customer, Vendor, Item, Account) or the DocNumber
         (sales forms, journal entries); a racing create that loses to 6240 re-reads the winner."""
         found = self._find_natural(entity, payload)
@@ -239,7 +240,7 @@ class QuickBooksClient:
             return found, False
         return self._create_or_refind(entity, payload, key)
 
-    def _create_or_refind(self, entity: str, payload: dict, key: str) -> tuple[object, bool]:
+    def _create_or_refind(self, entity: str, payload: dict, key: str) -> tuple[Any, bool]:
         try:
             return self.create(entity, payload, key=key), True
         except ProviderError as exc:

@@ -7,6 +7,7 @@ calls for n invoices.
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from sync.providers.amounts import money
 from sync.providers.base import PAYMENT_DELETED, PAYMENT_VOIDED, PaymentSeen
@@ -106,7 +107,7 @@ def trust_liability(client, account_id: str, as_of: date) -> Decimal:
 def _payment_seen(change: qb.Change) -> PaymentSeen:
     if change.deleted:
         return PaymentSeen(remote_id=change.id, gone=PAYMENT_DELETED)
-    p: qb.RemotePayment = change.record
+    p = cast(qb.RemotePayment, change.record)
     if p.voided:
         return PaymentSeen(remote_id=p.id, gone=PAYMENT_VOIDED)
     return PaymentSeen(

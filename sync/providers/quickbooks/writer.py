@@ -4,6 +4,7 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sync.models import ExternalLink, SyncOperation
 from sync.providers.amounts import CENT, money
@@ -74,7 +75,7 @@ class QuickBooksWriter(Writer):
             if local_id in known:
                 self.items[kind] = known[local_id]
                 continue
-            payload = {"Name": name, "Type": "Service"}
+            payload: dict = {"Name": name, "Type": "Service"}
             if account:
                 payload["IncomeAccountRef"] = {"value": account}
             key = idempotency_key(self.connection.pk, "item", name, account)
@@ -150,7 +151,7 @@ class QuickBooksWriter(Writer):
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
         """A batch item, an outcome without a write, or None for a one-at-a-time write."""
         p = op.payload
-        link = links.get((op.entity, op.local_id))
+        link: Any = links.get((op.entity, op.local_id))
         if op.action in ("void", "delete") and link is None:
             return Outcome(skipped=True, error_message="Nothing in the books to remove.")
         if op.entity == "credit":

@@ -7,6 +7,7 @@ minute, 5 at once, 5,000 a day.
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import requests
 
@@ -175,7 +176,7 @@ class XeroClient:
         return results
 
     # https://developer.xero.com/documentation/api/accounting/contacts#put-contacts
-    def find_or_create(self, resource: str, payload: dict, *, key: str) -> tuple[object, bool]:
+    def find_or_create(self, resource: str, payload: dict, *, key: str) -> tuple[Any, bool]:
         """(record, created): Contacts (number, name, email), Invoices (InvoiceNumber), Items and
         Accounts (Code)."""
         found = self._find_natural(resource, payload)

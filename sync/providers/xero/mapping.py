@@ -453,7 +453,7 @@ def transfer_body(
 
 
 def _report_amount(value: str | None) -> Decimal:
-    return Decimal(value.replace(",", "")) if value not in ("", None) else Decimal("0.00")
+    return Decimal(value.replace(",", "")) if value else Decimal("0.00")
 
 
 def _report_rows(rows: list | None):

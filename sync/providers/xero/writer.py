@@ -5,6 +5,7 @@ https://developer.xero.com/documentation/api/accounting/requests-and-responses
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sync.models import SyncOperation
 from sync.providers.amounts import CENT, money
@@ -99,7 +100,7 @@ class XeroWriter(Writer):
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
         p = op.payload
-        link = links.get((op.entity, op.local_id))
+        link: Any = links.get((op.entity, op.local_id))
         if op.action in ("void", "delete") and link is None:
             return Outcome(skipped=True, error_message="Nothing in the books to remove.")
         if op.entity == "credit" or (op.entity == "payment" and op.action != "create"):
@@ -191,7 +192,7 @@ class XeroWriter(Writer):
 
     def send_one(self, op: SyncOperation, links: dict) -> Outcome:
         p = op.payload
-        link = links.get((op.entity, op.local_id))
+        link: Any = links.get((op.entity, op.local_id))
         try:
             if op.entity == "payment":
                 # Xero payments cannot be edited: delete the old one, then record the new amount.
