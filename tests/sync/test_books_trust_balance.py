@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from sync.providers.quickbooks.mapping import credit_balance as quickbooks_credit_balance
-from sync.providers.xero.mapping import credit_balance as xero_credit_balance
+from sync.providers.quickbooks.readback import credit_balance as quickbooks_credit_balance
+from sync.providers.xero.readback import credit_balance as xero_credit_balance
 from sync.trust_books.services import books_trust_balance_read
 from tests.sync.engine.conftest import synced  # noqa: F401 (the fixture)
 from tests.sync.engine.test_push_scenarios import sync_now

@@ -377,6 +377,17 @@ class JournalLineIn:
     account_id: str
     posting: str  # "Debit" or "Credit"
     description: str = ""
+    customer_id: str = ""  # the line's customer (a matter as a sub-customer)
+    class_id: str = ""  # or its class
+
+
+def _journal_detail(x: JournalLineIn) -> dict:
+    detail: dict = {"PostingType": x.posting, "AccountRef": {"value": x.account_id}}
+    if x.customer_id:
+        detail["Entity"] = {"Type": "Customer", "EntityRef": {"value": x.customer_id}}
+    if x.class_id:
+        detail["ClassRef"] = {"value": x.class_id}
+    return detail
 
 
 def journal_entry_payload(
@@ -384,15 +395,12 @@ def journal_entry_payload(
 ) -> dict:
     body: dict = {
         "Line": [
-            {
-                "Amount": wire_amount(x.amount),
-                "DetailType": "JournalEntryLineDetail",
-                "Description": x.description,
-                "JournalEntryLineDetail": {
-                    "PostingType": x.posting,
-                    "AccountRef": {"value": x.account_id},
-                },
-            }
+            amount_line(
+                amount=x.amount,
+                detail_type="JournalEntryLineDetail",
+                detail=_journal_detail(x),
+                description=x.description,
+            )
             for x in lines
         ]
     }
@@ -488,22 +496,3 @@ def transfer_payload(*, from_id: str, to_id: str, amount: Decimal) -> dict:
         "ToAccountRef": {"value": to_id},
         "Amount": wire_amount(amount),
     }
-
-
-def _report_amount(value: str | None) -> Decimal:
-    return Decimal(value.replace(",", "")) if value else Decimal("0.00")
-
-
-def _report_rows(rows: dict | None):
-    for row in (rows or {}).get("Row", []):
-        yield row
-        yield from _report_rows(row.get("Rows"))
-
-
-def credit_balance(report: dict, account_id: str) -> Decimal:
-    """An account's credit balance (credit minus debit) in a QuickBooks TrialBalance report."""
-    for row in _report_rows(report.get("Rows")):
-        cells = row.get("ColData") or []
-        if cells and str(cells[0].get("id", "")) == str(account_id):
-            return _report_amount(cells[2].get("value")) - _report_amount(cells[1].get("value"))
-    return Decimal("0.00")

@@ -98,7 +98,7 @@ def invoice_read(client, remote_id: str) -> BooksInvoice:
 def trust_liability(client, account_id: str, as_of: date) -> Decimal:
     """The mapped trust liability's credit balance at the end of `as_of`."""
     report = client.report("TrialBalance", end_date=as_of.isoformat(), accounting_method="Accrual")
-    return qb.credit_balance(report, account_id)
+    return credit_balance(report, account_id)
 
 
 # -- payments recorded in the books --------------------------------------------------------------
@@ -141,3 +141,22 @@ def invoice_numbers(client, ids: list[str]) -> dict[str, str]:
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
     found = client.find_where("Invoice", f"Id IN ({', '.join(qb.quote(i) for i in ids)})")
     return {inv.id: inv.number or inv.id for inv in found}
+
+
+def _report_amount(value: str | None) -> Decimal:
+    return Decimal(value.replace(",", "")) if value else Decimal("0.00")
+
+
+def _report_rows(rows: dict | None):
+    for row in (rows or {}).get("Row", []):
+        yield row
+        yield from _report_rows(row.get("Rows"))
+
+
+def credit_balance(report: dict, account_id: str) -> Decimal:
+    """An account's credit balance (credit minus debit) in a QuickBooks TrialBalance report."""
+    for row in _report_rows(report.get("Rows")):
+        cells = row.get("ColData") or []
+        if cells and str(cells[0].get("id", "")) == str(account_id):
+            return _report_amount(cells[2].get("value")) - _report_amount(cells[1].get("value"))
+    return Decimal("0.00")

@@ -232,18 +232,18 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
         lines = []
         for ln in p["lines"]:
             amount = Decimal(ln["amount"])
-            detail = {
-                "PostingType": "Debit" if amount > 0 else "Credit",
-                "AccountRef": self._ref(ln["account"]),
-            }
             customer, klass = self._carrier(ln["matter"])
-            if customer:
-                detail["Entity"] = {"Type": "Customer", "EntityRef": {"value": customer}}
-            if klass:
-                detail["ClassRef"] = {"value": klass}
-            line = {**ln, "amount": str(abs(amount))}
-            lines.append(self._amount_line(line, "JournalEntryLineDetail", detail, p))
-        return {"Line": lines}
+            lines.append(
+                qb.JournalLineIn(
+                    amount=money(str(abs(amount))),
+                    account_id=self.account(ln["account"]),
+                    posting="Debit" if amount > 0 else "Credit",
+                    description=p["memo"],
+                    customer_id=customer,
+                    class_id=klass,
+                )
+            )
+        return qb.journal_entry_payload(lines=lines)
 
     @staticmethod
     def _amount_line(ln: dict, detail_type: str, detail: dict, p: dict) -> dict:

@@ -349,29 +349,40 @@ class JournalLineIn:
     """Positive amount = debit, negative = credit (ManualJournals page)."""
 
     amount: Decimal
-    account_code: str
+    account_code: str  # a code, or an AccountID
     description: str = ""
     tax_type: str = "NONE"
+    tracking: tuple[dict, ...] | None = None  # tracking options (a matter), when given
+
+
+def _journal_line(x: JournalLineIn) -> dict:
+    line: dict = {
+        "LineAmount": wire_amount(x.amount),
+        **account_ref(x.account_code, "AccountCode"),
+        "Description": x.description,
+        "TaxType": x.tax_type,
+    }
+    if x.tracking is not None:
+        line["Tracking"] = list(x.tracking)
+    return line
 
 
 def manual_journal_payload(
-    *, narration: str, lines: list[JournalLineIn], txn_date: date | None = None
+    *,
+    narration: str,
+    lines: list[JournalLineIn],
+    txn_date: date | None = None,
+    line_amount_types: str = "",
 ) -> dict:
     body: dict = {
         "Narration": narration,
         "Status": "POSTED",
-        "JournalLines": [
-            {
-                "LineAmount": wire_amount(x.amount),
-                "AccountCode": x.account_code,
-                "Description": x.description,
-                "TaxType": x.tax_type,
-            }
-            for x in lines
-        ],
+        "JournalLines": [_journal_line(x) for x in lines],
     }
     if txn_date:
         body["Date"] = txn_date.isoformat()
+    if line_amount_types:
+        body["LineAmountTypes"] = line_amount_types
     return body
 
 
@@ -380,18 +391,19 @@ def bank_transaction_payload(
     kind: str,
     contact_id: str,
     bank_account_code: str,
-    lines: list[LineIn],
+    lines: list[LineIn] | list[dict],
     txn_date: date,
     reference: str = "",
 ) -> dict:
-    """RECEIVE or SPEND money on a bank account (trust deposits and disbursements)."""
+    """RECEIVE or SPEND money on a bank account (trust deposits and disbursements). Lines are
+    sales-style `LineIn`s or `bank_line`s; the bank account is a code or an AccountID."""
     body: dict = {
         "Type": kind,
         "Contact": {"ContactID": contact_id},
-        "BankAccount": {"Code": bank_account_code},
+        "BankAccount": account_ref(bank_account_code),
         "Date": txn_date.isoformat(),
         "LineAmountTypes": "NoTax",
-        "LineItems": [line_payload(x) for x in lines],
+        "LineItems": [x if isinstance(x, dict) else line_payload(x) for x in lines],
     }
     if reference:
         body["Reference"] = reference
@@ -402,8 +414,8 @@ def bank_transfer_payload(
     *, from_code: str, to_code: str, amount: Decimal, txn_date: date, reference: str = ""
 ) -> dict:
     body: dict = {
-        "FromBankAccount": {"Code": from_code},
-        "ToBankAccount": {"Code": to_code},
+        "FromBankAccount": account_ref(from_code),
+        "ToBankAccount": account_ref(to_code),
         "Amount": wire_amount(amount),
         "Date": txn_date.isoformat(),
     }
@@ -427,49 +439,3 @@ def bank_line(*, amount: Decimal, description: str, account: str, tracking: list
         "Tracking": tracking,
         **account_ref(account, "AccountCode"),
     }
-
-
-def journal_line(*, amount: Decimal, description: str, account: str, tracking: list[dict]) -> dict:
-    """A manual journal line: positive debit, negative credit (ManualJournals page)."""
-    return {
-        "LineAmount": wire_amount(amount),
-        "Description": description,
-        "TaxType": "NONE",
-        "Tracking": tracking,
-        **account_ref(account, "AccountCode"),
-    }
-
-
-def transfer_body(
-    *, from_account: str, to_account: str, amount: Decimal, day: str, reference: str
-) -> dict:
-    return {
-        "FromBankAccount": account_ref(from_account),
-        "ToBankAccount": account_ref(to_account),
-        "Amount": wire_amount(amount),
-        "Date": day,
-        "Reference": reference,
-    }
-
-
-def _report_amount(value: str | None) -> Decimal:
-    return Decimal(value.replace(",", "")) if value else Decimal("0.00")
-
-
-def _report_rows(rows: list | None):
-    for row in rows or []:
-        yield row
-        yield from _report_rows(row.get("Rows"))
-
-
-def credit_balance(report: dict, account_id: str) -> Decimal:
-    """An account's credit balance as at the report date: YTD Credit minus YTD Debit (for a
-    balance sheet account Xero's YTD columns are its balance)."""
-    for row in _report_rows(report.get("Rows")):
-        cells = row.get("Cells") or []
-        if row.get("RowType") != "Row" or not cells:
-            continue
-        ids = {a.get("Value") for a in cells[0].get("Attributes") or [] if a.get("Id") == "account"}
-        if account_id in ids:
-            return _report_amount(cells[4].get("Value")) - _report_amount(cells[3].get("Value"))
-    return Decimal("0.00")

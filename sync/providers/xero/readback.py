@@ -109,7 +109,7 @@ def trust_liability(client, account: str, as_of: date) -> Decimal:
     body = client.http.request(
         "GET", "Reports/TrialBalance", params={"date": as_of.isoformat()}
     ).json()
-    return xm.credit_balance(body["Reports"][0], account_id)
+    return credit_balance(body["Reports"][0], account_id)
 
 
 # -- payments recorded in the books --------------------------------------------------------------
@@ -135,3 +135,26 @@ def payments_changed(client, since: datetime, now: datetime):
         if p.payment_type in ("", RECEIPT)
     ]
     return seen, None
+
+
+def _report_amount(value: str | None) -> Decimal:
+    return Decimal(value.replace(",", "")) if value else Decimal("0.00")
+
+
+def _report_rows(rows: list | None):
+    for row in rows or []:
+        yield row
+        yield from _report_rows(row.get("Rows"))
+
+
+def credit_balance(report: dict, account_id: str) -> Decimal:
+    """An account's credit balance as at the report date: YTD Credit minus YTD Debit (for a
+    balance sheet account Xero's YTD columns are its balance)."""
+    for row in _report_rows(report.get("Rows")):
+        cells = row.get("Cells") or []
+        if row.get("RowType") != "Row" or not cells:
+            continue
+        ids = {a.get("Value") for a in cells[0].get("Attributes") or [] if a.get("Id") == "account"}
+        if account_id in ids:
+            return _report_amount(cells[4].get("Value")) - _report_amount(cells[3].get("Value"))
+    return Decimal("0.00")

@@ -1,6 +1,7 @@
 """Xero as the books of trust legs: bank transactions (RECEIVE, SPEND), bank transfers and
 manual journals, the matter as a tracking option (see sync.providers.trust_writing)."""
 
+from datetime import date
 from decimal import Decimal
 
 from sync.models import ExternalLink, SyncOperation
@@ -129,9 +130,6 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         body = getattr(self, f"_xero_{p['shape']}")(p, trust_marker(op))
         return Item(op, "create", XERO_TYPES[p["shape"]], body)
 
-    def _acct(self, role: str) -> dict:
-        return xm.account_ref(self.account(role))
-
     def _tracking(self, matter: dict | None) -> list[dict]:
         if matter is None:
             return []
@@ -146,15 +144,14 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         )
 
     def _bank(self, p: dict, marker: str, kind: str) -> dict:
-        return {
-            "Type": kind,
-            "Contact": {"ContactID": self._contact_id(p)},
-            "BankAccount": self._acct(p["bank"]),
-            "Date": p["date"],
-            "Reference": marker,
-            "LineAmountTypes": "NoTax",
-            "LineItems": [self._xero_line(ln, p, money(ln["amount"])) for ln in p["lines"]],
-        }
+        return xm.bank_transaction_payload(
+            kind=kind,
+            contact_id=self._contact_id(p),
+            bank_account_code=self.account(p["bank"]),
+            lines=[self._xero_line(ln, p, money(ln["amount"])) for ln in p["lines"]],
+            txn_date=date.fromisoformat(p["date"]),
+            reference=marker,
+        )
 
     def _xero_bank_in(self, p: dict, marker: str) -> dict:
         return self._bank(p, marker, "RECEIVE")
@@ -163,31 +160,30 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         return self._bank(p, marker, "SPEND")
 
     def _xero_transfer(self, p: dict, marker: str) -> dict:
-        return xm.transfer_body(
-            from_account=self.account(p["from"]),
-            to_account=self.account(p["to"]),
+        return xm.bank_transfer_payload(
+            from_code=self.account(p["from"]),
+            to_code=self.account(p["to"]),
             amount=money(p["amount"]),
-            day=p["date"],
+            txn_date=date.fromisoformat(p["date"]),
             reference=marker,
         )
 
     def _xero_journal(self, p: dict, marker: str) -> dict:
-        lines = []
-        for ln in p["lines"]:
-            line = xm.journal_line(
+        lines = [
+            xm.JournalLineIn(
                 amount=money(ln["amount"]),
+                account_code=self.account(ln["account"]),
                 description=p["memo"],
-                account=self.account(ln["account"]),
-                tracking=self._tracking(ln["matter"]),
+                tracking=tuple(self._tracking(ln["matter"])),
             )
-            lines.append(line)
-        return {
-            "Narration": f"{marker} · {p['memo']}",
-            "Date": p["date"],
-            "Status": "POSTED",
-            "LineAmountTypes": "NoTax",
-            "JournalLines": lines,
-        }
+            for ln in p["lines"]
+        ]
+        return xm.manual_journal_payload(
+            narration=f"{marker} · {p['memo']}",
+            lines=lines,
+            txn_date=date.fromisoformat(p["date"]),
+            line_amount_types="NoTax",
+        )
 
     # https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-filtered-data
     def _find_leg(self, op: SyncOperation) -> Outcome | None:
