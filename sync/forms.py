@@ -5,6 +5,7 @@ from django import forms
 
 from practice.models import Matter
 from sync import books
+from sync.engine.registry import BOOKS
 from sync.models import SyncSettings
 from trust.models import TrustRequest
 
@@ -62,7 +63,7 @@ class SyncSettingsForm(forms.Form):
     def service_data(self) -> dict:
         d = self.cleaned_data
         data = self._common_data()
-        if self.facts.provider == "xero":
+        if SyncSettings.TrustMatterBy.TRACKING in BOOKS[self.facts.provider].matter_modes:
             data["trust_tracking_category"] = (d["trust_tracking_category"] or "").strip()
         return data
 
@@ -92,7 +93,7 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
             "only_approved_bills": True,
             "sync_payments": True,
             "sync_trust": True,
-            "trust_matter_by": TRUST_MATTER_DEFAULT[facts.provider],
+            "trust_matter_by": trust_matter_default(facts.provider),
             "trust_tracking_category": "Matter",
             **{f"account_{role}": _guess(facts, role) for role in books.ACCOUNT_ROLES},
         }
@@ -103,7 +104,7 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
         "only_approved_bills": cfg.only_approved_bills,
         "sync_payments": cfg.sync_payments,
         "sync_trust": cfg.sync_trust,
-        "trust_matter_by": cfg.trust_matter_by or TRUST_MATTER_DEFAULT[facts.provider],
+        "trust_matter_by": cfg.trust_matter_by or trust_matter_default(facts.provider),
         "trust_tracking_category": cfg.trust_tracking_category,
         "tax_taxable": cfg.tax_mapping.get("taxable", ""),
         "tax_exempt": cfg.tax_mapping.get("exempt", ""),
@@ -111,21 +112,22 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
     }
 
 
-TRUST_MATTER_DEFAULT = {
-    "quickbooks": SyncSettings.TrustMatterBy.SUB_CUSTOMER,
-    "xero": SyncSettings.TrustMatterBy.TRACKING,
+# How a matter can be carried in the books; which ways a provider offers is in its package.
+BY = SyncSettings.TrustMatterBy
+MATTER_MODE_LABELS = {
+    BY.SUB_CUSTOMER: "A sub-customer per matter, under the client's customer",
+    BY.CLASS: "A class per matter",
+    BY.TRACKING: "A tracking category option per matter",
 }
 
 
+def trust_matter_default(provider: str) -> str:
+    return BOOKS[provider].matter_modes[0]
+
+
 def trust_matter_choices(provider: str) -> list[tuple[str, str]]:
-    """QuickBooks carries a matter as a sub-customer or a class; Xero only as a tracking option."""
-    by = SyncSettings.TrustMatterBy
-    if provider == "xero":
-        return [(by.TRACKING, "A tracking category option per matter")]
-    return [
-        (by.SUB_CUSTOMER, "A sub-customer per matter, under the client's customer"),
-        (by.CLASS, "A class per matter"),
-    ]
+    """The ways these books can carry a matter, the usual way first."""
+    return [(mode, MATTER_MODE_LABELS[mode]) for mode in BOOKS[provider].matter_modes]
 
 
 GUESS_WORDS = {

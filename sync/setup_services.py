@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync import books
-from sync.engine.registry import client_for
+from sync.engine.registry import BOOKS, client_for
 from sync.models import Side, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.selectors import connection_live
@@ -108,35 +108,6 @@ def _summary(cfg: SyncSettings) -> dict:
     }
 
 
-TRUST_ACCOUNTS = {
-    "quickbooks": {
-        "trust_bank": {
-            "Name": "Trust Account - IOLTA",
-            "AccountType": "Bank",
-            "AccountSubType": "TrustAccounts",
-        },
-        "trust_liability": {
-            "Name": "Client Trust Funds Held",
-            "AccountType": "Other Current Liability",
-            "AccountSubType": "TrustAccountsLiabilities",
-        },
-    },
-    "xero": {
-        "trust_bank": {
-            "Name": "IOLTA Trust Account",
-            "Code": "1015",
-            "Type": "BANK",
-            "BankAccountNumber": "00-0000-0000000-00",
-        },
-        "trust_liability": {
-            "Name": "Client Funds Held in Trust",
-            "Code": "2150",
-            "Type": "CURRLIAB",
-        },
-    },
-}
-
-
 def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -> str:
     """Apply one 'Fix it for me'. Returns what was done, for the person to read."""
     if key == "clio_webhooks":
@@ -147,22 +118,12 @@ def preflight_fix(*, firm: Firm, actor: User, key: str, ip: str | None = None) -
     client = client_for(conn)
     facts = books.books_facts(conn)
     idem = idempotency_key(firm.pk, conn.provider, "preflight", key, facts.sync_token)
-    if key == "qbo_custom_numbers":
-        client.preferences_update(
-            sync_token=facts.sync_token,
-            changes={"SalesFormsPrefs": {"CustomTxnNumbers": True}},
-            key=idem,
-        )
-        done = "Custom transaction numbers are now on in QuickBooks."
-    elif key == "qbo_duplicate_warning":
-        pair = {"Name": "WarnDuplicateBillNumber", "Value": "true"}
-        client.preferences_update(
-            sync_token=facts.sync_token, changes={"OtherPrefs": {"NameValue": [pair]}}, key=idem
-        )
-        done = "QuickBooks now warns about duplicate numbers."
+    provider = BOOKS[conn.provider]
+    if key in provider.preflight_fixes:
+        done = provider.preflight_fixes[key](client, facts, idem)
     elif key in ("account_trust_bank", "account_trust_liability"):
         role = key.removeprefix("account_")
-        payload = TRUST_ACCOUNTS[conn.provider][role]
+        payload = provider.trust_accounts[role]
         created = client.account_create(payload=payload, key=idem)
         done = f"Created the account {created.get('Name', payload['Name'])} in the books."
     else:

@@ -252,6 +252,10 @@ class Provider:
     ) = None
     invoice_numbers: Callable[[Any, list[str]], dict[str, str]] | None = None
     payment_type: str = ""  # the remote type of a customer payment
+    # "Fix it for me" by check key: (client, facts, idempotency key) -> what was done.
+    preflight_fixes: dict[str, Callable[[Any, BooksFacts, str], str]] = field(default_factory=dict)
+    # The trust accounts FirmSync creates when the books lack them, by role.
+    trust_accounts: dict[str, dict] = field(default_factory=dict)
     # This provider's lines of the preflight checklist, given the shared currency check.
     preflight_checks: Callable[[BooksFacts, Check, date | None], list[Check]] | None = None
     explain: Explain | None = None

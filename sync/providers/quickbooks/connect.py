@@ -104,6 +104,39 @@ def preflight_checks(facts: BooksFacts, currency: Check, start: date | None) -> 
     ]
 
 
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
+def _custom_numbers_on(client: QuickBooksClient, facts: BooksFacts, key: str) -> str:
+    client.preferences_update(
+        sync_token=facts.sync_token,
+        changes={"SalesFormsPrefs": {"CustomTxnNumbers": True}},
+        key=key,
+    )
+    return "Custom transaction numbers are now on in QuickBooks."
+
+
+def _duplicate_warning_on(client: QuickBooksClient, facts: BooksFacts, key: str) -> str:
+    pair = {"Name": "WarnDuplicateBillNumber", "Value": "true"}
+    client.preferences_update(
+        sync_token=facts.sync_token, changes={"OtherPrefs": {"NameValue": [pair]}}, key=key
+    )
+    return "QuickBooks now warns about duplicate numbers."
+
+
+# The trust accounts FirmSync creates when the company lacks them.
+TRUST_ACCOUNTS = {
+    "trust_bank": {
+        "Name": "Trust Account - IOLTA",
+        "AccountType": "Bank",
+        "AccountSubType": "TrustAccounts",
+    },
+    "trust_liability": {
+        "Name": "Client Trust Funds Held",
+        "AccountType": "Other Current Liability",
+        "AccountSubType": "TrustAccountsLiabilities",
+    },
+}
+
+
 # QuickBooks Online: no daily cap, 500 requests a minute per company.
 # https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles
 PROVIDER = Provider(
@@ -123,6 +156,11 @@ PROVIDER = Provider(
     payments_changed=readback.payments_changed,
     invoice_numbers=readback.invoice_numbers,
     preflight_checks=preflight_checks,
+    preflight_fixes={
+        "qbo_custom_numbers": _custom_numbers_on,
+        "qbo_duplicate_warning": _duplicate_warning_on,
+    },
+    trust_accounts=TRUST_ACCOUNTS,
     payment_type="Payment",
     account_types=ACCOUNT_TYPES,
     matter_modes=trust_writer.QuickBooksTrustWriter.matter_modes,

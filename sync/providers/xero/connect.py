@@ -93,6 +93,22 @@ def preflight_checks(facts: BooksFacts, currency: Check, start: date | None) -> 
     ]
 
 
+# The trust accounts FirmSync creates when the organisation lacks them.
+TRUST_ACCOUNTS = {
+    "trust_bank": {
+        "Name": "IOLTA Trust Account",
+        "Code": "1015",
+        "Type": "BANK",
+        "BankAccountNumber": "00-0000-0000000-00",
+    },
+    "trust_liability": {
+        "Name": "Client Funds Held in Trust",
+        "Code": "2150",
+        "Type": "CURRLIAB",
+    },
+}
+
+
 # Xero: 5,000 calls a day per organisation, 60 a minute.
 # https://developer.xero.com/documentation/guides/oauth2/limits/
 PROVIDER = Provider(
@@ -112,6 +128,7 @@ PROVIDER = Provider(
     explain=explain.explain,
     payments_changed=readback.payments_changed,
     preflight_checks=preflight_checks,
+    trust_accounts=TRUST_ACCOUNTS,
     payment_type="Payments",
     account_types=ACCOUNT_TYPES,
     matter_modes=trust_writer.XeroTrustWriter.matter_modes,
