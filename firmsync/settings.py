@@ -50,6 +50,14 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 SANDBOX_ENABLED = _env("bool", "SANDBOX_ENABLED", default=DEBUG or TESTING)
+# The sandbox serves fake providers and an unauthenticated control API (reset, seed, tokens): it
+# belongs to development and tests. The benchmark alone runs it with DEBUG off, and says so.
+SANDBOX_WITHOUT_DEBUG = _env("bool", "SANDBOX_WITHOUT_DEBUG", default=False)
+if SANDBOX_ENABLED and not (DEBUG or TESTING or SANDBOX_WITHOUT_DEBUG):
+    raise ImproperlyConfigured(
+        "Environment variable SANDBOX_ENABLED must be False when DEBUG is off: the sandbox's "
+        "control API is unauthenticated and must never run in production."
+    )
 if SANDBOX_ENABLED:
     # The sandbox providers answer on plain http://127.0.0.1; oauthlib insists on https otherwise.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
