@@ -61,11 +61,14 @@ if SANDBOX_ENABLED and not (DEBUG or TESTING or SANDBOX_WITHOUT_DEBUG):
 if SANDBOX_ENABLED:
     # The sandbox providers answer on plain http://127.0.0.1; oauthlib insists on https otherwise.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# The Django admin (behind allauth's sign-in with two-factor, firmsync/admin_site.py) is mounted in
+# development; production turns it on deliberately, as it edits rows past the services' rules.
+ADMIN_ENABLED = _env("bool", "ADMIN_ENABLED", default=DEBUG or TESTING)
 # Where our own server answers; the sandbox providers live under it and the demo talks to it.
 SITE_URL = _env("url", "SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "firmsync.admin_site.FirmSyncAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
