@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from firmsync import errors
 
+handler400 = errors.bad_request
 handler404 = errors.not_found
 handler500 = errors.server_error
 handler403 = errors.forbidden
