@@ -35,7 +35,7 @@ def clio_webhook(request, token: str):
         payload = json.loads(request.body)
     except (ValueError, RecursionError):
         return HttpResponse("Body is not JSON.", status=400)
-    if not webhooks.delivery_valid(payload):
+    if not webhooks.delivery_valid(request.body, payload):
         return HttpResponse("Body is not a Clio webhook delivery.", status=400)
     stored = webhooks.inbox_store(sub=sub, payload=payload)
     if stored:

@@ -133,17 +133,21 @@ def signature_valid(*, sub: WebhookSubscription, body: bytes, signature: str) ->
     return hmac.compare_digest(expected, signature.strip().lower())
 
 
-def delivery_valid(payload) -> bool:
-    """A delivery is `{"data": {"id": ..., ...}, "meta": {"event": ...}}` (Clio webhooks guide)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+def delivery_valid(body: bytes, payload) -> bool:
+    """A delivery is `{"data": {"id": ..., ...}, "meta": {"event": ...}}` (Clio webhooks guide),
+    with values the inbox columns can hold (PostgreSQL's jsonb refuses the NUL escape)."""
+    if b"\\u0000" in body or not isinstance(payload, dict):
         return False
-    meta = payload.get("meta", {})
-    record_id = payload["data"].get("id")
+    data, meta = payload.get("data"), payload.get("meta", {})
+    if not isinstance(data, dict) or not isinstance(meta, dict):
+        return False
+    record_id, event = data.get("id"), meta.get("event", "")
     return (
-        isinstance(meta, dict)
-        and isinstance(meta.get("event", ""), str)
-        and isinstance(record_id, int | str)
+        isinstance(record_id, int | str)
         and not isinstance(record_id, bool)
+        and len(str(record_id)) <= 64
+        and isinstance(event, str)
+        and len(event) <= 40
     )
 
 
