@@ -11,6 +11,16 @@ from accounts.models import ApiToken, token_hash
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
+def bearer_token_valid(request) -> bool:
+    """Whether the request carries a live API token (`Authorization: Bearer fs_…`)."""
+    header = authentication.get_authorization_header(request).decode(errors="replace").split()
+    if len(header) != 2 or header[0] != ApiTokenAuthentication.keyword:
+        return False
+    return ApiToken.objects.filter(
+        token_hash=token_hash(header[1]), revoked_at=None, user__is_active=True
+    ).exists()
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 

@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
+from accounts.api_auth import bearer_token_valid
 from accounts.selectors import membership_get_for_user
 
 SESSION_FIRM_KEY = "current_firm_id"
@@ -69,9 +70,12 @@ class MfaPolicyMiddleware:
 
     @staticmethod
     def _must_set_up_mfa(request) -> bool:
-        if request.path.startswith(MFA_EXEMPT_PREFIXES) or "HTTP_AUTHORIZATION" in request.META:
+        if request.path.startswith(MFA_EXEMPT_PREFIXES) or not request.user.is_authenticated:
             return False
-        if not request.user.is_authenticated:
+        # Only the API reads tokens, and a request with a live one is that token's, not the
+        # session's (token authentication comes first). Any other header, and any header on a
+        # page, leaves the session's policy in force.
+        if request.path.startswith("/api/") and bearer_token_valid(request):
             return False
         member = request.membership
         return bool(member) and member.mfa_required and not user_has_totp(request.user)

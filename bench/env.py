@@ -37,6 +37,7 @@ def bench_environment(*, port: int, db_url: str) -> dict[str, str]:
         "SECRET_KEY": SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
         "SANDBOX_ENABLED": "True",
+        "SANDBOX_WITHOUT_DEBUG": "True",  # on purpose: the sandbox with production-like settings
         "SITE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",

@@ -1,7 +1,7 @@
 """The REST API's routes and its OpenAPI schema. Wiring only."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
@@ -136,7 +136,7 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
+        SpectacularSwaggerSplitView.as_view(
             url_name="api_schema", permission_classes=[], authentication_classes=[]
         ),
         name="api_docs",

@@ -9,6 +9,13 @@ def _api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
+def bad_request(request, exception=None):
+    reason = str(exception or "")
+    if request.path.startswith("/api/"):
+        return _api_error(400, "bad_request", reason or "Bad request.")
+    return render(request, "errors/400.html", {"reason": reason}, status=400)
+
+
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return _api_error(404, "not_found", "Not found.")

@@ -50,14 +50,25 @@ for _origin in CSRF_TRUSTED_ORIGINS:
         )
 
 SANDBOX_ENABLED = _env("bool", "SANDBOX_ENABLED", default=DEBUG or TESTING)
+# The sandbox serves fake providers and an unauthenticated control API (reset, seed, tokens): it
+# belongs to development and tests. The benchmark alone runs it with DEBUG off, and says so.
+SANDBOX_WITHOUT_DEBUG = _env("bool", "SANDBOX_WITHOUT_DEBUG", default=False)
+if SANDBOX_ENABLED and not (DEBUG or TESTING or SANDBOX_WITHOUT_DEBUG):
+    raise ImproperlyConfigured(
+        "Environment variable SANDBOX_ENABLED must be False when DEBUG is off: the sandbox's "
+        "control API is unauthenticated and must never run in production."
+    )
 if SANDBOX_ENABLED:
     # The sandbox providers answer on plain http://127.0.0.1; oauthlib insists on https otherwise.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# The Django admin (behind allauth's sign-in with two-factor, firmsync/admin_site.py) is mounted in
+# development; production turns it on deliberately, as it edits rows past the services' rules.
+ADMIN_ENABLED = _env("bool", "ADMIN_ENABLED", default=DEBUG or TESTING)
 # Where our own server answers; the sandbox providers live under it and the demo talks to it.
 SITE_URL = _env("url", "SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "firmsync.admin_site.FirmSyncAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +93,8 @@ if SANDBOX_ENABLED:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "firmsync.middleware.ContentSecurityPolicyMiddleware",
+    "firmsync.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -356,11 +369,32 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Every handler redacts secrets carried in URLs (webhook tokens, invitation links, OAuth codes).
+# Django's own "django" and "django.server" loggers get our handlers instead of its defaults.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "firmsync.redact.RedactFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": _env("str", "LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

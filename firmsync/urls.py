@@ -1,4 +1,4 @@
-"""URL wiring. Product pages, the API, sign-in, admin, and the sandbox when it is enabled."""
+"""URL wiring. Product pages, the API, sign-in, and the admin and the sandbox when enabled."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from firmsync import errors
 
+handler400 = errors.bad_request
 handler404 = errors.not_found
 handler500 = errors.server_error
 handler403 = errors.forbidden
@@ -17,7 +18,6 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("firmsync.api")),
     path("healthz", healthz, name="healthz"),
@@ -27,5 +27,7 @@ urlpatterns = [
     path("", include("sync.urls")),
 ]
 
+if settings.ADMIN_ENABLED:
+    urlpatterns.insert(0, path("admin/", admin.site.urls))
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -58,6 +58,8 @@ def connect_start(request, provider: str):
 
 @member_required(MANAGE_FIRM)
 def connect_callback(request, provider: str):
+    if provider not in Provider.values:
+        raise Http404("Unknown provider.")
     flow = request.session.pop(FLOW_KEY, None)
     if request.GET.get("error") == "access_denied":
         messages.warning(

@@ -20,8 +20,10 @@ def clio_webhook(request, token: str):
         raise Http404("Unknown webhook.")
     secret = request.headers.get("X-Hook-Secret")
     if secret:
-        # The handshake: echo the secret to enable the webhook (Clio webhooks guide).
-        webhooks.handshake_accept(sub=sub, secret=secret)
+        # The handshake: echo the secret to enable the webhook (Clio webhooks guide). A refused
+        # one is not echoed, so the webhook stays as it was.
+        if not webhooks.handshake_accept(sub_id=sub.pk, secret=secret):
+            return HttpResponse("Handshake refused.", status=403)
         response = HttpResponse(status=200)
         response["X-Hook-Secret"] = secret
         return response
@@ -31,8 +33,10 @@ def clio_webhook(request, token: str):
         return HttpResponse("Bad signature.", status=401)
     try:
         payload = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return HttpResponse("Body is not JSON.", status=400)
+    if not webhooks.delivery_valid(request.body, payload):
+        return HttpResponse("Body is not a Clio webhook delivery.", status=400)
     stored = webhooks.inbox_store(sub=sub, payload=payload)
     if stored:
         # Answer now; the pull runs on the worker once the delivery is safely stored.

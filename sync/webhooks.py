@@ -66,11 +66,10 @@ def clio_webhooks_ensure(*, connection_id: int) -> list[WebhookSubscription]:
             continue
         # The handshake may already have arrived and enabled it: only fill in what we learnt.
         # update() passes the value through the field, so the secret is encrypted once.
-        WebhookSubscription.objects.filter(pk=sub.pk).update(
-            remote_id=str(hook["id"]),
-            shared_secret=hook.get("shared_secret", ""),
-            expires_at=expires,
-        )
+        learnt = {"remote_id": str(hook["id"]), "expires_at": expires}
+        if hook.get("shared_secret"):
+            learnt["shared_secret"] = hook["shared_secret"]
+        WebhookSubscription.objects.filter(pk=sub.pk).update(**learnt)
         made.append(sub)
     return made
 
@@ -103,10 +102,28 @@ def clio_webhooks_renew(*, now=None) -> int:
     return renewed
 
 
-def handshake_accept(*, sub: WebhookSubscription, secret: str) -> None:
-    sub.shared_secret = secret
-    sub.status = WebhookSubscription.Status.ENABLED
-    sub.save(update_fields=["shared_secret", "status"])
+def handshake_accept(*, sub_id: int, secret: str) -> bool:
+    """Enable a webhook from Clio's `X-Hook-Secret` handshake; False when it is refused.
+
+    The create response already told us the shared secret (over our authenticated API call), so a
+    handshake must echo that secret, never replace it. Only while the subscription is still
+    pending and its secret unknown (the handshake can overtake the create response) is the secret
+    taken from the handshake; the create response then overwrites it with the one Clio returned.
+    The row is locked so two handshakes cannot both take the pending path.
+    """
+    with transaction.atomic():
+        sub = WebhookSubscription.objects.select_for_update().get(pk=sub_id)
+        if sub.shared_secret:
+            accepted = hmac.compare_digest(sub.shared_secret.encode(), secret.encode())
+        else:
+            accepted = sub.status == WebhookSubscription.Status.PENDING
+            sub.shared_secret = secret
+        if not accepted:
+            logger.warning("webhook handshake refused subscription=%s", sub.pk)
+            return False
+        sub.status = WebhookSubscription.Status.ENABLED
+        sub.save(update_fields=["shared_secret", "status"])
+    return True
 
 
 def signature_valid(*, sub: WebhookSubscription, body: bytes, signature: str) -> bool:
@@ -114,6 +131,24 @@ def signature_valid(*, sub: WebhookSubscription, body: bytes, signature: str) ->
         return False
     expected = hmac.new(sub.shared_secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def delivery_valid(body: bytes, payload) -> bool:
+    """A delivery is `{"data": {"id": ..., ...}, "meta": {"event": ...}}` (Clio webhooks guide),
+    with values the inbox columns can hold (PostgreSQL's jsonb refuses the NUL escape)."""
+    if b"\\u0000" in body or not isinstance(payload, dict):
+        return False
+    data, meta = payload.get("data"), payload.get("meta", {})
+    if not isinstance(data, dict) or not isinstance(meta, dict):
+        return False
+    record_id, event = data.get("id"), meta.get("event", "")
+    return (
+        isinstance(record_id, int | str)
+        and not isinstance(record_id, bool)
+        and len(str(record_id)) <= 64
+        and isinstance(event, str)
+        and len(event) <= 40
+    )
 
 
 def inbox_store(*, sub: WebhookSubscription, payload: dict) -> bool:

@@ -63,3 +63,32 @@ def test_production_settings_pass_check_deploy():
         "WARNING",
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def _production(**overrides) -> dict:
+    from cryptography.fernet import Fernet
+
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": "a-real-secret-" + "x7Q!k9#Lm2@pZ4$" * 4,
+        "ALLOWED_HOSTS": "firmsync.example.com",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        **overrides,
+    }
+
+
+def test_production_refuses_to_start_with_the_sandbox_on():
+    result = _check(_production(SANDBOX_ENABLED="True"))
+    assert result.returncode != 0
+    assert "SANDBOX_ENABLED must be False when DEBUG is off" in result.stderr
+
+
+def test_check_deploy_fails_whenever_the_sandbox_is_on():
+    result = _check(
+        _production(SANDBOX_ENABLED="True", SANDBOX_WITHOUT_DEBUG="True"),
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode != 0
+    assert "firmsync.E001" in result.stderr + result.stdout

@@ -217,7 +217,9 @@ class TrustEntryListApi(APIView):
         except TrustError as exc:
             return _refused(exc)
         body = {"entries": TrustEntryOutput(made, many=True).data}
-        return Response(body, status=status.HTTP_201_CREATED)
+        # A retry that overtook its first call's commit gets that call's entries from the service.
+        replayed = any(getattr(entry, "replayed", False) for entry in made)
+        return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
 
 
 class TrustEntryReverseApi(APIView):
@@ -248,6 +250,12 @@ class TrustEntryReverseApi(APIView):
                 source=EntrySource.API,
                 source_id=key,
             )
+        except TrustAlreadyReversed as exc:
+            # A retry that waited on its first call's lock finds the entry reversed by that call.
+            done = key and sel.trust_reversal_by_key(entry=entry, source=EntrySource.API, key=key)
+            if done:
+                return Response(TrustEntryOutput(done).data)
+            return _refused(exc)
         except TrustError as exc:
             return _refused(exc)
         return Response(TrustEntryOutput(reversal).data, status=status.HTTP_201_CREATED)

@@ -98,7 +98,12 @@ def _refuse_overdraft(ledger: ClientLedger, balance: Decimal, amount: Decimal, w
 
 
 def _existing(firm_id: int, source: str, source_id: str) -> TrustEntry | None:
-    return TrustEntry.objects.filter(firm_id=firm_id, source=source, source_id=source_id).first()
+    """The entry an earlier request under this source id made, marked `replayed` so the API
+    can answer a retry that raced its first call with 200, as it does any other retry."""
+    found = TrustEntry.objects.filter(firm_id=firm_id, source=source, source_id=source_id).first()
+    if found is not None:
+        found.replayed = True
+    return found
 
 
 def _create(**fields) -> TrustEntry:

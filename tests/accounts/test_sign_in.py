@@ -3,7 +3,6 @@ import re
 from django.core import mail
 
 from accounts.models import Firm, Membership, Role
-from tests.factories import PASSWORD
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(client, admin):
@@ -58,12 +57,3 @@ def test_login_rate_limit_is_on():
     from allauth.account import app_settings
 
     assert app_settings.RATE_LIMITS.get("login_failed")
-
-
-def test_the_django_admin_lists_firms_for_superusers(client, admin, firm):
-    from accounts.models import User
-
-    User.objects.create_superuser(email="root@example.test", password=PASSWORD)
-    client.login(email="root@example.test", password=PASSWORD)
-    body = client.get("/admin/accounts/membership/").content.decode()
-    assert admin.user.email in body and "Harbor &amp; Vale LLP" in body

@@ -254,3 +254,10 @@ def test_purging_links_needs_the_firms_name_and_then_deletes_every_link(sandboxe
     assert AuditEvent.objects.filter(
         action="connection.links_purged", after__links_deleted=1
     ).exists()
+
+
+@pytest.mark.parametrize("query", ["", "?error=access_denied", "?error=x&state=y", "?code=z"])
+def test_a_callback_for_an_unknown_provider_is_a_404(client, lakeside_admin, query):
+    client.force_login(lakeside_admin.user)
+    answer = client.get(f"/settings/bill-syncing/callback/evil/{query}")
+    assert answer.status_code == 404

@@ -111,3 +111,122 @@ def test_the_five_minute_poll_catches_what_no_webhook_announced(clio):
     assert clio_poll() == 1
     assert Bill.objects.get(clio_id=bill["id"]).state == "awaiting_payment"
     assert Allocation.objects.get().amount == 50
+
+
+# -- the receiver against forged and malformed requests (no sandbox needed) -----------------
+
+
+def _subscription(*, status="enabled", shared_secret="clio-secret"):
+    from tests.factories import BooksConnectionFactory
+
+    conn = BooksConnectionFactory(provider="clio", side="practice", external_id="clio-1")
+    return WebhookSubscription.objects.create(
+        firm=conn.firm,
+        connection=conn,
+        model="bill",
+        token="tok-" + "a" * 40,
+        remote_id="77",
+        shared_secret=shared_secret,
+        status=status,
+    )
+
+
+def _signed(client, sub, body: bytes, secret: str):
+    import hashlib
+    import hmac
+
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        f"/webhooks/clio/{sub.token}/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Hook-Signature": signature},
+    )
+
+
+def test_a_handshake_cannot_replace_an_enabled_webhooks_secret(client):
+    sub = _subscription()
+    answer = client.post(
+        f"/webhooks/clio/{sub.token}/",
+        data=b"{}",
+        content_type="application/json",
+        headers={"X-Hook-Secret": "attacker"},
+    )
+    assert answer.status_code == 403 and "X-Hook-Secret" not in answer.headers
+    sub.refresh_from_db()
+    assert sub.shared_secret == "clio-secret" and sub.status == "enabled"
+
+
+def test_deliveries_forged_after_a_refused_handshake_are_not_stored(client, monkeypatch):
+    queued = []
+    monkeypatch.setattr("sync.views_webhooks.async_task", lambda *args: queued.append(args))
+    sub = _subscription()
+    client.post(
+        f"/webhooks/clio/{sub.token}/",
+        data=b"{}",
+        content_type="application/json",
+        headers={"X-Hook-Secret": "attacker"},
+    )
+    body = b'{"data": {"id": 5, "etag": "x"}, "meta": {"event": "updated"}}'
+    assert _signed(client, sub, body, "attacker").status_code == 401
+    assert _signed(client, sub, body, "clio-secret").status_code == 200
+    assert WebhookEvent.objects.get().record_id == "5"
+    assert queued == [("sync.tasks.clio_inbox_process", sub.connection_id)]
+
+
+def test_a_pending_webhook_is_enabled_only_by_the_secret_clio_returned(client):
+    sub = _subscription(status="pending")
+    url = f"/webhooks/clio/{sub.token}/"
+    assert (
+        client.post(
+            url, data=b"{}", content_type="application/json", headers={"X-Hook-Secret": "guess"}
+        ).status_code
+        == 403
+    )
+    sub.refresh_from_db()
+    assert sub.status == "pending" and sub.shared_secret == "clio-secret"
+    answer = client.post(
+        url, data=b"{}", content_type="application/json", headers={"X-Hook-Secret": "clio-secret"}
+    )
+    assert answer.status_code == 200 and answer.headers["X-Hook-Secret"] == "clio-secret"
+    sub.refresh_from_db()
+    assert sub.status == "enabled"
+
+
+def test_a_handshake_that_overtakes_the_create_response_is_accepted_once(client):
+    sub = _subscription(status="pending", shared_secret="")
+    url = f"/webhooks/clio/{sub.token}/"
+    first = client.post(
+        url, data=b"{}", content_type="application/json", headers={"X-Hook-Secret": "from-clio"}
+    )
+    assert first.status_code == 200 and first.headers["X-Hook-Secret"] == "from-clio"
+    second = client.post(
+        url, data=b"{}", content_type="application/json", headers={"X-Hook-Secret": "someone-else"}
+    )
+    assert second.status_code == 403
+    sub.refresh_from_db()
+    assert sub.shared_secret == "from-clio" and sub.status == "enabled"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1,2,3]",
+        b'{"data":"x"}',
+        b'"text"',
+        b"null",
+        b"42",
+        b'{"data": {"id": 1}, "meta": "x"}',
+        b'{"data": {"id": {"nested": 1}}, "meta": {"event": "updated"}}',
+        b'{"data": {"id": 1}, "meta": {"event": ["updated"]}}',
+        b'{"data": {"id": 1, "etag": "a\\u0000b"}, "meta": {"event": "updated"}}',
+        b'{"data": {"id": "%s"}, "meta": {"event": "updated"}}' % (b"9" * 65),
+        b'{"data": {"id": 1}, "meta": {"event": "%s"}}' % (b"e" * 41),
+        b"\xff\xfe",
+        b"[" * 100_000,
+    ],
+)
+def test_a_signed_delivery_of_any_other_shape_is_a_400(client, body):
+    sub = _subscription()
+    assert _signed(client, sub, body, "clio-secret").status_code == 400
+    assert not WebhookEvent.objects.exists()

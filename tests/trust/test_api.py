@@ -13,6 +13,7 @@ from django.urls import reverse
 from tests.conftest import client_for
 from tests.factories import ClientLedgerFactory, MatterFactory
 from trust import selectors, services
+from trust import selectors_ledger as sel
 from trust.models import EntryKind, TrustEntry
 
 DAY = date(2026, 3, 2)
@@ -243,3 +244,59 @@ def test_the_trust_endpoints_are_in_the_schema(client):
         assert path in paths, path
     params = paths["/api/v1/trust/entries"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)
+
+
+def _as_if_the_first_call_had_not_committed(monkeypatch):
+    """The interleaving of two parallel calls under one key: the second one's look-up ran before
+    the first one committed, so only the service meets the first call's entry."""
+    monkeypatch.setattr(sel, "trust_entries_by_key", lambda **kwargs: [])
+    monkeypatch.setattr(sel, "trust_reversal_by_key", lambda **kwargs: None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "deposit", "amount": "70.00"},
+        {"kind": "disbursement", "amount": "60.00", "payee": "X"},
+        {"kind": "bank_fee", "amount": "12.00"},
+    ],
+)
+def test_a_retry_that_raced_its_first_call_answers_200_with_the_same_body(
+    ledger, accountant, monkeypatch, body
+):
+    _deposit(ledger, "100.00")
+    body = {**body, "ledger_id": ledger.pk, "account_id": ledger.account_id}
+    client, key = client_for(accountant), str(uuid.uuid4())
+    first = _post(client, body, key)
+    _as_if_the_first_call_had_not_committed(monkeypatch)
+    again = _post(client, body, key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert TrustEntry.objects.filter(source_id__startswith=key).count() == len(
+        first.json()["entries"]
+    )
+
+
+def test_a_transfer_retry_that_raced_its_first_call_answers_200(ledger, other, admin, monkeypatch):
+    _deposit(ledger, "500.00")
+    client, key = client_for(admin), "transfer-race"
+    body = {"kind": "transfer", "ledger_id": ledger.pk, "to_ledger_id": other.pk, "amount": "200"}
+    first = _post(client, body, key)
+    _as_if_the_first_call_had_not_committed(monkeypatch)
+    again = _post(client, body, key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert (_balance(ledger), _balance(other)) == (D("300.00"), D("200.00"))
+
+
+def test_a_reversal_retry_that_raced_its_first_call_answers_200(ledger, accountant, monkeypatch):
+    entry = _deposit(ledger, "80.00")
+    client = client_for(accountant)
+    url = reverse("api_trust_entry_reverse", args=[entry.pk])
+    body = {"date": "2026-03-05", "description": "Bounced"}
+    first = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="r-9")
+    lookups = iter([None, TrustEntry.objects.get(reverses=entry)])
+    monkeypatch.setattr(sel, "trust_reversal_by_key", lambda **kwargs: next(lookups))
+    again = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="r-9")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()

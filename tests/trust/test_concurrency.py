@@ -111,3 +111,30 @@ def test_the_same_clio_transaction_imported_at_once_is_one_entry(ledger, firm):
     assert len({r.pk for r in results}) == 1
     assert TrustEntry.objects.filter(source_id="bank_transaction:77").count() == 1
     assert ClientLedger.objects.filter(matter=matter).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["deposit", "disbursement"])
+def test_parallel_retries_under_one_idempotency_key_post_once_and_answer_200(ledger, kind):
+    from django.urls import reverse
+
+    from accounts.models import Role
+    from tests.conftest import client_for
+    from tests.factories import MembershipFactory
+
+    accountant = MembershipFactory(firm=ledger.firm, role=Role.ACCOUNTANT)
+    clients = [client_for(accountant) for _ in range(8)]
+    body = {"kind": kind, "ledger_id": ledger.pk, "amount": "40.00", "payee": "X"}
+
+    def post(client):
+        return lambda: client.post(
+            reverse("api_trust_entries"),
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"parallel-{kind}",
+        )
+
+    answers = _race([post(c) for c in clients])
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] * 7 + [201], statuses
+    assert len({a.content for a in answers}) == 1
+    assert TrustEntry.objects.filter(source_id=f"parallel-{kind}").count() == 1
