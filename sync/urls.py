@@ -26,9 +26,9 @@ urlpatterns = [
         name="connect_callback",
     ),
     path(
-        "settings/bill-syncing/xero/choose/",
-        views_connect.connect_xero_choose,
-        name="connect_xero_choose",
+        "settings/bill-syncing/choose/",
+        views_connect.connect_choose,
+        name="connect_choose",
     ),
     path(
         "settings/bill-syncing/connections/<int:connection_id>/disconnect/",

@@ -1,5 +1,5 @@
 """Connecting Clio and the books: the OAuth round trip, and the chooser for a sign-in that
-reached several organisations (Xero lets a person tick many)."""
+reached several organisations (a person may tick many at the provider)."""
 
 import json
 from datetime import datetime
@@ -16,14 +16,14 @@ from accounts.decorators import client_ip, member_required
 from accounts.roles import MANAGE_FIRM
 from sync import crypto, services
 from sync.engine.registry import PROVIDERS
-from sync.models import Provider
+from sync.models import PROVIDER_ACCOUNT_NOUN, Provider
 from sync.providers import oauth
 from sync.providers.base import ConnectedAccount
 from sync.providers.errors import ProviderAuthError, ProviderError
 from sync.selectors import CLIO_REGIONS
 
 FLOW_KEY = "oauth_flow"
-PENDING_KEY = "xero_pending"  # the name of a session key, kept so sign-ins under way finish
+PENDING_KEY = "connect_pending"
 
 
 def _redirect_uri(request, provider: str) -> str:
@@ -111,7 +111,7 @@ def _finish(request, provider, flow, tokens):
     )
     if len(found) == 1:
         return _save(request, provider, found[0].external_id, found[0].name, tokens, flow["region"])
-    # Several organisations (Xero lets a person tick many): the person chooses one.
+    # Several organisations (a sign-in may reach many): the person chooses one.
     request.session[PENDING_KEY] = crypto.encrypt(
         json.dumps(
             {
@@ -128,7 +128,7 @@ def _finish(request, provider, flow, tokens):
             }
         )
     )
-    return redirect("connect_xero_choose")
+    return redirect("connect_choose")
 
 
 def oauth_base(provider: str, region: str = "us") -> str:
@@ -158,14 +158,13 @@ def _save(request, provider, external_id, name, tokens, region=""):
 
 
 @member_required(MANAGE_FIRM)
-def connect_xero_choose(request):
+def connect_choose(request):
     sealed = request.session.get(PENDING_KEY)
     if not sealed:
-        messages.error(
-            request, "There is no Xero sign-in waiting for a choice. Click Connect again."
-        )
+        messages.error(request, "There is no sign-in waiting for a choice. Click Connect again.")
         return redirect("bill_syncing")
     pending = json.loads(crypto.decrypt(sealed))
+    provider = pending["provider"]
     if request.method == "POST":
         tenant = next(
             (t for t in pending["tenants"] if t["tenantId"] == request.POST.get("tenant")), None
@@ -184,13 +183,17 @@ def connect_xero_choose(request):
                 raw={},
             )
             _drop_other_tenants(pending, tenant["tenantId"])
-            provider = pending.get("provider", Provider.XERO)
             return _save(request, provider, tenant["tenantId"], tenant["tenantName"], tokens)
-    return render(request, "sync/xero_choose.html", {"tenants": pending["tenants"]})
+    context = {
+        "tenants": pending["tenants"],
+        "provider_label": Provider(provider).label,
+        "noun": PROVIDER_ACCOUNT_NOUN[provider],
+    }
+    return render(request, "sync/organisation_choose.html", context)
 
 
 def _drop_other_tenants(pending: dict, keep: str) -> None:
-    provider = pending.get("provider", Provider.XERO)
+    provider = pending["provider"]
     release = PROVIDERS[provider].release
     if release is None:
         return

@@ -328,7 +328,7 @@ ROUTE_CASES: dict[str, Case] = {
     "audit_log": Case(roles=MANAGE_FIRM),
     "connect_start": Case("post", MANAGE_FIRM, data={"region": "us"}, kwargs={"provider": "clio"}),
     "connect_callback": Case("get", MANAGE_FIRM, kwargs={"provider": "clio"}),
-    "connect_xero_choose": Case(roles=MANAGE_FIRM),
+    "connect_choose": Case(roles=MANAGE_FIRM),
     "connection_disconnect": Case("post", MANAGE_FIRM, _connection),
     "sync_setup": Case(roles=MANAGE_FIRM),
     "preflight_fix": Case("post", MANAGE_FIRM, kwargs={"key": "qbo_custom_numbers"}),
