@@ -45,9 +45,11 @@ def _batch(request, company: Company):
     return 200, {"BatchItemResponse": out, "time": clock.intuit_time()}
 
 
-def _item(request, company: Company, item: dict) -> dict:
-    bid = str(item.get("bId", ""))
+def _item(request, company: Company, item) -> dict:
+    bid = str(item.get("bId", "")) if isinstance(item, dict) else ""
     try:
+        if not isinstance(item, dict):
+            raise faults.request_invalid("A batch item must be a JSON object")
         _meter(company)
         with transaction.atomic():
             return {"bId": bid, **_do(request, company, item)}
@@ -73,6 +75,8 @@ class _ItemRequest:
 
 def _do(request, company: Company, item: dict) -> dict:
     if "Query" in item:
+        if not isinstance(item["Query"], str):
+            raise faults.query_parse("Encountered a query that is not a string")
         return {"QueryResponse": run(company, parse(item["Query"]))}
     names = [k for k in item if k in BY_NAME]
     if len(names) != 1:
@@ -83,6 +87,8 @@ def _do(request, company: Company, item: dict) -> dict:
         raise faults.unsupported(operation)
     void = str(item.get("optionsData", "")).lower() == "void"
     body = item[spec.name]
+    if not isinstance(body, dict):
+        raise faults.request_invalid(f"{spec.name} must be a JSON object")
     if operation == "create" and body.get("Id"):
         raise faults.request_invalid("Id must not be supplied for a create operation.")
     data = entity_write(company, spec, body, _ItemRequest(operation), options_void=void)

@@ -84,7 +84,12 @@ class Parser:
 
     def _fields(self):
         if self.peek() == "*":
+            # `SELECT *, Sku FROM Item`: fields named beside * add to every field (Item doc:
+            # Sku is returned when selected); * already serves every field the entity has.
             self.take()
+            while self.peek() == ",":
+                self.take()
+                self.take()
             return [], False
         if self.peek() == "COUNT":
             self.take(), self.take("("), self.take("*"), self.take(")")

@@ -8,7 +8,10 @@ xs:decimal/int are JSON numbers, xs:boolean JSON booleans, everything else strin
 The XSDs are Intuit's own (copied from specs/quickbooks/xsd, see SOURCES.md).
 """
 
+import math
 import xml.etree.ElementTree as ET
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -160,3 +163,139 @@ def unknown_fields(value, type_name: str, path: str = "") -> list[str]:
         for sub in item if isinstance(item, list) else [item]:
             found += unknown_fields(sub, child_type, f"{path}.{key}")
     return found
+
+
+class BindError(ValueError):
+    """What Intuit's JSON binding refuses: the path and the Jackson-style reason (2010)."""
+
+
+DATES = {"date", "dateTime"}
+
+
+def bind(value: dict, type_name: str) -> dict:
+    """The request body as Intuit's JSON binding reads it, or BindError.
+
+    SDK-style clients send unset fields as empty strings (`"TxnDate": ""`, `"TotalAmt": ""`);
+    QuickBooks binds "" and null of a number, date, boolean, enum or object field as unset, so
+    they are dropped here. A value of the wrong JSON type (a word for a number, an impossible
+    date, a string where an object or array belongs) is the 2010 binding fault, never a crash.
+    Numbers stay as sent ("100.00" is coerced later, as Intuit does); strings stay strings.
+    """
+    s = shape()
+    if type_name not in s.types:
+        return value
+    return _bind_complex(s, value, type_name, type_name)
+
+
+def _bind_complex(s: Shape, value, type_name: str, path: str):
+    if not isinstance(value, dict):
+        raise BindError(f"{path}: expected an object of {type_name}")
+    members, simple = s.members(type_name)
+    out = {}
+    for key, item in value.items():
+        if key == "value" and simple:
+            out[key] = _bind_text(item, f"{path}.value")
+            continue
+        if key not in members:  # refused before binding (unknown_fields)
+            out[key] = item
+            continue
+        child_type, many, node = members[key]
+        bound = _bind_member(s, item, child_type, many, node, f"{path}.{key}")
+        if bound is not _UNSET:
+            out[key] = bound
+    return out
+
+
+_UNSET = object()
+
+
+def _bind_member(s: Shape, item, child_type: str, many: bool, node, path: str):
+    if item is None or (item == "" and child_type != "string"):
+        return _UNSET
+    if many:
+        if not isinstance(item, list):
+            raise BindError(f"{path}: a repeated element must be a JSON array")
+        return [
+            x
+            for i, one in enumerate(item)
+            if (x := _bind_one(s, one, child_type, node, f"{path}[{i}]")) is not _UNSET
+        ]
+    return _bind_one(s, item, child_type, node, path)
+
+
+def _bind_one(s: Shape, item, child_type: str, node, path: str):
+    if item is None:
+        return _UNSET
+    if not child_type and node is not None:
+        return item if isinstance(item, dict) else _fail(path, "an object", item)
+    if child_type in s.types:
+        if item == "":
+            return _UNSET
+        bound = _bind_complex(s, item, child_type, path)
+        if s.members(child_type)[1] and bound.get("value") in ("", None):
+            return _UNSET  # a reference with no id, {"value": ""}, refers to nothing
+        return bound
+    return _bind_leaf(item, child_type, path)
+
+
+def _bind_leaf(item, type_name: str, path: str):
+    if isinstance(item, dict | list):
+        return _fail(path, type_name, item)
+    if type_name in NUMBER:
+        return _bind_number(item, type_name, path)
+    if type_name == "boolean":
+        if isinstance(item, bool):
+            return item
+        if str(item).lower() in ("true", "false"):
+            return str(item).lower() == "true"
+        return _fail(path, "boolean", item)
+    if type_name in DATES:
+        return _bind_date(item, type_name, path)
+    if item == "" and type_name != "string":
+        return _UNSET
+    return _bind_text(item, path)
+
+
+def _bind_number(item, type_name: str, path: str):
+    if isinstance(item, bool):
+        return _fail(path, type_name, item)
+    if isinstance(item, float) and not math.isfinite(item):
+        return _fail(path, type_name, item)
+    if isinstance(item, str):
+        try:
+            number = Decimal(item.strip())
+        except InvalidOperation:
+            return _fail(path, type_name, item)
+        if not number.is_finite():
+            return _fail(path, type_name, item)
+    return item
+
+
+def _bind_date(item, type_name: str, path: str):
+    text = str(item).strip()
+    if not isinstance(item, str) or not text:
+        return _UNSET if text == "" else _fail(path, type_name, item)
+    try:
+        if type_name == "date" and len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return _fail(path, type_name, item)
+    return item
+
+
+def _bind_text(item, path: str):
+    if isinstance(item, dict | list):
+        return _fail(path, "string", item)
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return item if isinstance(item, str) else str(item)
+
+
+def _fail(path: str, expected: str, item):
+    shown = str(item)[:40]
+    raise BindError(
+        f"Property Name:Can not construct instance of {expected} from value '{shown}' at "
+        f"{path} specified is unsupported or invalid"
+    )

@@ -40,8 +40,9 @@ class WriteOptions:
     bookkeeper: bool = False  # the control API acting in the QBO website: closing date is a warning
 
 
-def body_check(spec: Spec, body: dict) -> None:
-    """Intuit's JSON binding refuses fields its schema does not know (2010)."""
+def body_bind(spec: Spec, body: dict) -> dict:
+    """The body as Intuit's JSON binding reads it: fields its schema does not know and values
+    of the wrong type are refused (2010); "" and null of typed fields are unset."""
     unknown = schema.unknown_fields(body, spec.name)
     if unknown:
         raise faults.request_invalid(
@@ -49,12 +50,16 @@ def body_check(spec: Spec, body: dict) -> None:
             f"com.intuit.schema.finance.v3.{spec.name}), not marked as ignorable specified is "
             "unsupported or invalid"
         )
+    try:
+        return schema.bind(body, spec.name)
+    except schema.BindError as exc:
+        raise faults.request_invalid(str(exc)) from exc
 
 
 def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
     if spec.kind in ("ro", "single"):
         raise faults.unsupported(f"Create for {spec.name}")
-    body_check(spec, body)
+    body = body_bind(spec, body)
     data = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
     with transaction.atomic():
         rid = next_ids(company)
@@ -68,7 +73,9 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
 def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
     if spec.kind == "ro":
         raise faults.unsupported(f"Update for {spec.name}")
-    body_check(spec, body)
+    bound = body_bind(spec, body)
+    if spec.kind != "single":  # Preferences merge field by field, and there null clears one
+        body = bound
     with transaction.atomic():
         rec = _current(company, spec, body)
         sparse = body.get("sparse") in (True, "true")
@@ -92,6 +99,7 @@ def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
     if spec.kind != "txn":
         # Name lists are never deleted: set Active false (Customer doc page).
         raise faults.unsupported(f"Delete for {spec.name}")
+    body = body_bind(spec, body)
     with transaction.atomic():
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)
@@ -107,6 +115,7 @@ def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) ->
     """Void keeps the transaction with zero amounts and PrivateNote "Voided" (void samples)."""
     if not spec.void:
         raise faults.unsupported(f"Void for {spec.name}")
+    body = body_bind(spec, body)
     with transaction.atomic():
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)

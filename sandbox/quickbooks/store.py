@@ -50,6 +50,8 @@ def record_get(company: Company, entity: str, remote_id, *, lock=False) -> Recor
         rid = int(str(remote_id))
     except ValueError:
         return None
+    if not 0 < rid < 2**63:  # no such record; the database column would overflow
+        return None
     qs = Record.objects.filter(company=company, type=entity, remote_id=rid)
     if lock:
         qs = qs.select_for_update()
