@@ -12,13 +12,20 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# The settings.PROVIDERS keys that hold a page the browser is sent to for sign-in and consent
+# (Clio's are its regions' hosts).
+SIGN_IN_KEYS = ("authorize_url", "login_base_url")
+
+
 def _provider_sign_in_origins() -> list[str]:
     """Where Connect sends the browser: a form's redirect must be allowed by form-action."""
-    providers = settings.PROVIDERS
     urls = [
-        *providers["clio"]["regions"].values(),
-        providers["quickbooks"]["authorize_url"],
-        providers["xero"]["login_base_url"],
+        url
+        for cfg in settings.PROVIDERS.values()
+        for url in [
+            *cfg.get("regions", {}).values(),
+            *(cfg[key] for key in SIGN_IN_KEYS if key in cfg),
+        ]
     ]
     return sorted({_origin(url) for url in urls} - {_origin(settings.SITE_URL)})
 
