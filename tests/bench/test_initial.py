@@ -1,6 +1,10 @@
 """Phase durations from the moments the progress thread first saw each phase."""
 
-from bench.initial import phase_seconds
+import pytest
+
+from bench.initial import UNLIMITED, client_budgets_lifted, phase_seconds
+from sync.engine.registry import client_for
+from tests.factories import BooksConnectionFactory
 
 
 def test_each_phase_lasts_until_the_next_one_starts_and_the_last_until_the_end():
@@ -14,3 +18,18 @@ def test_each_phase_lasts_until_the_next_one_starts_and_the_last_until_the_end()
 
 def test_no_phase_seen_gives_no_durations():
     assert phase_seconds({}, wall=1.0) == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("provider", "side", "region"),
+    [("clio", "practice", "us"), ("quickbooks", "books", ""), ("xero", "books", "")],
+)
+def test_lifting_the_client_budgets_reaches_every_client_the_registry_builds(
+    provider, side, region
+):
+    connection = BooksConnectionFactory(provider=provider, side=side, region=region)
+    assert client_for(connection).http.budget.per_minute < UNLIMITED
+    with client_budgets_lifted():
+        assert client_for(connection).http.budget.per_minute == UNLIMITED
+    assert client_for(connection).http.budget.per_minute < UNLIMITED

@@ -2,11 +2,13 @@
 
 from sync.providers.base import ConnectedAccount, Provider
 from sync.providers.budget import DbBudget
-from sync.providers.clio.client import RATE_PER_MINUTE, ClioClient
+from sync.providers.clio import client as client_module
+from sync.providers.clio.client import ClioClient
 
 
 def client_build(connection, cfg: dict, **common) -> ClioClient:
-    budget = DbBudget(f"clio:{connection.pk}", RATE_PER_MINUTE)
+    # The rate is read from the client module on every build: the benchmark lifts it there.
+    budget = DbBudget(f"clio:{connection.pk}", client_module.RATE_PER_MINUTE)
     base_url = cfg["regions"][connection.region or "us"]
     return ClioClient(base_url=base_url, budget=budget, **common)
 
