@@ -14,6 +14,7 @@ from accounts.selectors import role_require
 from accounts.services import audit_record
 from trust import reconcile
 from trust import selectors_reconcile as sel
+from trust.errors import TrustPeriodLocked
 from trust.models import (
     BankStatement,
     Reconciliation,
@@ -28,20 +29,33 @@ def _who(user) -> str:
     return (user.get_full_name() or user.email) if user else "someone"
 
 
-def period_assert_open(*, account: TrustAccount, period_end: date, doing: str) -> None:
-    """An approved month is signed off: nothing that changes its figures may happen."""
+def period_assert_open(
+    *,
+    account: TrustAccount | None = None,
+    account_id: int | None = None,
+    period_end: date,
+    doing: str,
+    remedy: str = "",
+) -> None:
+    """An approved month is signed off: nothing that changes its figures may happen. Call it
+    inside the writing transaction: the month's row is locked, so an approval waits for the write
+    (and then finds its figures changed) or the write waits for the approval (and is refused)."""
     month = reconcile.month_end(period_end)
     locked = (
-        Reconciliation.objects.filter(
-            account=account, period_end=month, status=Reconciliation.Status.APPROVED
+        Reconciliation.objects.select_for_update(of=("self",))
+        .filter(
+            account_id=account.pk if account is not None else account_id,
+            period_end=month,
+            status=Reconciliation.Status.APPROVED,
         )
         .select_related("approved_by")
         .first()
     )
     if locked is not None:
-        raise ValidationError(
+        raise TrustPeriodLocked(
             f"{month:%B %Y} was approved by {_who(locked.approved_by)} on "
             f"{locked.approved_at:%d %b %Y} and is locked, so {doing} is not allowed."
+            + (f" {remedy}" if remedy else "")
         )
 
 

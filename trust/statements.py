@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -337,6 +337,22 @@ def _period_check(account, lines, start: date, end: date) -> None:
         )
 
 
+def _months_open(account: TrustAccount, start: date, end: date) -> None:
+    """Every month the statement touches must be open (the dates are inside the window, so the
+    walk is short)."""
+    month = reconcile.month_end(start)
+    while True:
+        period_assert_open(
+            account=account,
+            period_end=month,
+            doing="importing a statement",
+            remedy="Import statements for months that are not approved.",
+        )
+        if month >= reconcile.month_end(end):
+            return
+        month = reconcile.month_end(month + timedelta(days=1))
+
+
 @dataclass(frozen=True)
 class StatementFacts:
     lines: list[ParsedLine]
@@ -352,7 +368,7 @@ def _statement_create(
     *, member: Membership, upload: StatementUpload, source: str, facts: StatementFacts
 ) -> BankStatement:
     account = upload.account
-    period_assert_open(account=account, period_end=facts.period_end, doing="importing a statement")
+    _months_open(account, facts.period_start, facts.period_end)
     _duplicate_check(account, upload.sha256)
     _period_check(account, facts.lines, facts.period_start, facts.period_end)
     opening = _balances(facts.lines, facts.opening_balance, facts.closing_balance)
