@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import limits
 from accounts.api_common import Pagination
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import reconcile, reports, statements
@@ -26,7 +27,7 @@ from trust.serializers_reconcile import (
 
 
 def _period_end(year: int, month: int) -> date:
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    if not 1 <= month <= 12 or not limits.DATE_MIN.year <= year <= limits.date_max().year:
         raise Http404("No such month.")
     return reconcile.month_end(date(year, month, 1))
 

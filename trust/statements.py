@@ -8,14 +8,16 @@ file with any bad row imports nothing.
 import csv
 import hashlib
 import io
+import re
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Membership
 from accounts.roles import TRUST_WRITE
 from accounts.selectors import role_require
@@ -28,7 +30,7 @@ from trust.models import (
     StatementUpload,
     TrustAccount,
 )
-from trust.services_reconcile import period_assert_open, reconciliation_draft_ensure
+from trust.services_reconcile import periods_assert_open, reconciliation_draft_ensure
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROW_ERRORS = 20
@@ -54,6 +56,7 @@ class CsvColumns:
     description: str = ""
     reference: str = ""
     payee: str = ""
+    decimal: str = "auto"  # ".", "," or "auto": read from the amount cells (detect_decimal)
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,27 @@ def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
     return [h.strip() for h in rows[0]], rows[1:]
 
 
-def parse_amount(raw: str) -> Decimal | None:
-    """'1,234.56', '$1,234.56', '(12.00)', '12.00-' and '-12' all read; blank is None."""
-    text = raw.strip().replace(",", "").replace(" ", "")
+DECIMAL_SEPARATORS = [
+    ("auto", "Read it from the file"),
+    (".", "Dot: 1,234.56"),
+    (",", "Comma: 1.234,56"),
+]
+# A number as banks write it, once the currency sign, the spaces and the sign are taken off:
+# digits, optionally grouped in thousands by the other separator, optionally up to two decimals.
+_NUMBER = {
+    ".": re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$"),
+    ",": re.compile(r"^(\d+|\d{1,3}(\.\d{3})+)(,\d{1,2})?$"),
+}
+# Cents after a separator at the end: which separator marks the decimals in this cell.
+_CENTS = {".": re.compile(r"\.\d{1,2}\)?-?$"), ",": re.compile(r",\d{1,2}\)?-?$")}
+
+
+def parse_amount(raw: str, decimal: str = ".") -> Decimal | None:
+    """'1,234.56', '$1,234.56', '(12.00)', '12.00-' and '-12' all read with a dot for decimals;
+    '1.234,56' and '12,50' with a comma. Blank is None. Anything else (a comma where no
+    thousands can be, '1e20', three decimals) raises InvalidOperation: a separator is never
+    dropped silently, so 12,50 cannot become 1,250.00."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
     for symbol in "$€£":
         text = text.replace(symbol, "")
     if not text:
@@ -113,10 +134,25 @@ def parse_amount(raw: str) -> Decimal | None:
     text = text.strip("()")
     if text.endswith("-"):
         negative, text = True, text[:-1]
-    value = Decimal(text)  # InvalidOperation for anything else
-    if not value.is_finite() or value.as_tuple().exponent < -2:
+    elif text.startswith(("-", "+")):
+        negative, text = text.startswith("-"), text[1:]
+    if not _NUMBER[decimal].match(text):
         raise InvalidOperation(raw)
-    return reconcile.money(-value if negative else value)
+    other = "," if decimal == "." else "."
+    value = Decimal(text.replace(other, "").replace(decimal, "."))
+    return limits.money_in_range(-value if negative else value, signed=True)
+
+
+def detect_decimal(cells: list[str]) -> str:
+    """The decimal separator the amount cells use; refused when they disagree (some 12.50, some
+    12,50) rather than guessed. Cells without cents (1,250 or 100) say nothing: a dot then."""
+    seen = {sep for cell in cells for sep, cents in _CENTS.items() if cents.search(cell.strip())}
+    if len(seen) > 1:
+        raise ValidationError(
+            "Some amounts in this file use a dot for the cents (12.50) and some a comma (12,50): "
+            "choose the decimal separator the file uses, or correct the file."
+        )
+    return seen.pop() if seen else "."
 
 
 def _stable_id(row: ParsedLine, seen: dict) -> str:
@@ -156,6 +192,8 @@ def parse_csv(content: bytes, columns: CsvColumns) -> list[ParsedLine]:
     if problems:
         raise ValidationError(problems)
     index = {h: i for i, h in enumerate(headers)}
+    if columns.decimal not in (".", ","):
+        columns = replace(columns, decimal=_file_decimal(rows, index, columns))
     lines, errors, seen = [], [], {}
     for number, row in enumerate(rows, start=2):
         try:
@@ -180,6 +218,11 @@ def parse_csv(content: bytes, columns: CsvColumns) -> list[ParsedLine]:
     return lines
 
 
+def _file_decimal(rows, index, columns: CsvColumns) -> str:
+    amounts = [columns.amount] if columns.amount else [columns.debit, columns.credit]
+    return detect_decimal([_cell(row, index, c) for row in rows for c in amounts if c])
+
+
 def _cell(row: list[str], index: dict, column: str) -> str:
     return row[index[column]].strip() if column and index[column] < len(row) else ""
 
@@ -192,15 +235,7 @@ def _parse_row(row, index, columns: CsvColumns, width: int) -> ParsedLine | None
             f"it has {len(row)} cells but the header has {width}: the row is cut short or uses "
             "another separator."
         )
-    raw_date = _cell(row, index, columns.date)
-    try:
-        day = datetime.strptime(raw_date, columns.date_format).date()
-    except ValueError:
-        label = DATE_FORMAT_LABELS.get(columns.date_format, columns.date_format)
-        raise ValueError(
-            f"the date “{raw_date}” does not match the date format {label}; choose the format "
-            "the file uses, or correct the date."
-        ) from None
+    day = _row_date(_cell(row, index, columns.date), columns.date_format)
     amount = _row_amount(row, index, columns)
     if amount == 0:
         return None  # a zero line (some banks list balance notes) moves no money
@@ -213,18 +248,41 @@ def _parse_row(row, index, columns: CsvColumns, width: int) -> ParsedLine | None
     )
 
 
+def _row_date(raw: str, date_format: str) -> date:
+    try:
+        day = datetime.strptime(raw, date_format).date()
+    except ValueError:
+        label = DATE_FORMAT_LABELS.get(date_format, date_format)
+        raise ValueError(
+            f"the date “{raw[:40]}” does not match the date format {label}; choose the format "
+            "the file uses, or correct the date."
+        ) from None
+    return _in_window(day)
+
+
+def _in_window(day: date) -> date:
+    try:
+        return limits.date_in_window(day, what="the date")
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+
+
 def _row_amount(row, index, columns: CsvColumns) -> Decimal:
     cells = [columns.amount] if columns.amount else [columns.debit, columns.credit]
     values = []
     for column in cells:
         raw = _cell(row, index, column)
         try:
-            values.append(parse_amount(raw))
+            values.append(parse_amount(raw, columns.decimal))
         except InvalidOperation:
+            example = "-1250.00 or -1,250.00" if columns.decimal == "." else "-1250,00"
             raise ValueError(
-                f"the amount “{raw}” in column “{column}” is not a number; use digits with an "
-                "optional minus sign and a dot for cents, e.g. -1250.00."
+                f"the amount “{raw[:40]}” in column “{column}” is not an amount of money with "
+                f"“{columns.decimal}” for the cents; use digits with an optional minus sign, "
+                f"e.g. {example}, or choose the decimal separator the file uses."
             ) from None
+        except ValidationError as exc:
+            raise ValueError(f"in column “{column}”: {exc.messages[0]}") from None
     if columns.amount:
         if values[0] is None:
             raise ValueError(f"the amount column “{columns.amount}” is empty.")
@@ -248,24 +306,64 @@ def parse_ofx(content: bytes) -> ParsedStatement:
     except Exception as exc:  # ofxtools raises a range of parse errors; all mean "not readable"
         raise ValidationError(f"This OFX file could not be read ({exc}).") from exc
     txns = statement.banktranlist
-    lines = [
-        ParsedLine(
-            date=t.dtposted.date(),
-            amount=reconcile.money(t.trnamt),
-            description=(t.memo or t.name or "")[:255],
-            payee=(t.name or "")[:200],
-            reference=(t.checknum or t.refnum or "")[:100],
-            bank_id=f"ofx:{t.fitid}"[:100],
+    lines, errors = [], []
+    for number, t in enumerate(txns or [], start=1):
+        try:
+            line = _ofx_line(t)
+        except ValueError as exc:
+            errors.append(f"Transaction {number} ({str(t.fitid)[:40]}): {exc}")
+            continue
+        if line is not None:
+            lines.append(line)
+    start, end = (_ofx_day(getattr(txns, f, None), errors) for f in ("dtstart", "dtend"))
+    closing = _ofx_money(getattr(getattr(statement, "ledgerbal", None), "balamt", None), errors)
+    if errors:
+        raise ValidationError(
+            ["Nothing was imported: the OFX file has values FirmSync cannot take.", *errors[:20]]
         )
-        for t in txns
-        if t.trnamt
-    ]
-    return ParsedStatement(
-        lines=lines,
-        period_start=txns.dtstart.date() if txns.dtstart else None,
-        period_end=txns.dtend.date() if txns.dtend else None,
-        closing_balance=reconcile.money(statement.ledgerbal.balamt),
+    return ParsedStatement(lines=lines, period_start=start, period_end=end, closing_balance=closing)
+
+
+def _ofx_line(t) -> ParsedLine | None:
+    """One transaction, its amount read like a CSV cell: whole cents within the money range (an
+    OFX amount of 1.005 is refused, never rounded)."""
+    if not t.trnamt:
+        return None
+    if t.dtposted is None:
+        raise ValueError("it has no date posted.")
+    try:
+        amount = limits.money_in_range(t.trnamt, what="the amount", signed=True)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from None
+    return ParsedLine(
+        date=_in_window(t.dtposted.date()),
+        amount=amount,
+        description=(t.memo or t.name or "")[:255],
+        payee=(t.name or "")[:200],
+        reference=(t.checknum or t.refnum or "")[:100],
+        bank_id=f"ofx:{t.fitid}"[:100],
     )
+
+
+def _ofx_day(value, errors: list[str]) -> date | None:
+    if value is None:
+        return None
+    try:
+        return _in_window(value.date())
+    except ValueError as exc:
+        errors.append(f"The statement period: {exc}")
+        return None
+
+
+def _ofx_money(value, errors: list[str]) -> Decimal | None:
+    if value is None:
+        errors.append("The statement has no ledger balance (LEDGERBAL), so no closing balance.")
+        return None
+    try:
+        return limits.money_in_range(value, what="The closing balance", signed=True)
+    except ValidationError as exc:
+        errors.append(exc.messages[0])
+        return None
 
 
 # Services
@@ -338,19 +436,14 @@ def _period_check(account, lines, start: date, end: date) -> None:
 
 
 def _months_open(account: TrustAccount, start: date, end: date) -> None:
-    """Every month the statement touches must be open (the dates are inside the window, so the
-    walk is short)."""
-    month = reconcile.month_end(start)
-    while True:
-        period_assert_open(
-            account=account,
-            period_end=month,
-            doing="importing a statement",
-            remedy="Import statements for months that are not approved.",
-        )
-        if month >= reconcile.month_end(end):
-            return
-        month = reconcile.month_end(month + timedelta(days=1))
+    """Every month the statement touches must be open."""
+    periods_assert_open(
+        account=account,
+        start=start,
+        end=end,
+        doing="importing a statement",
+        remedy="Import statements for months that are not approved.",
+    )
 
 
 @dataclass(frozen=True)

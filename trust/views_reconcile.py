@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import limits
 from accounts.decorators import client_ip, member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import reconcile, reports, statements
@@ -80,7 +81,7 @@ class MappingForm(forms.Form):
 
 
 def _period_end(year: int, month: int) -> date:
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    if not 1 <= month <= 12 or not limits.DATE_MIN.year <= year <= limits.date_max().year:
         raise Http404("No such month.")
     return reconcile.month_end(date(year, month, 1))
 
@@ -115,7 +116,30 @@ def reconcile_accounts(request):
 def reconcile_account(request, account_id: int):
     account = sel.account_get_for_member(member=request.membership, account_id=account_id)
     months = sel.month_list(account=account, today=timezone.localdate())
-    return render(request, "trust/reconcile_account.html", {"account": account, "months": months})
+    context = {
+        "account": account,
+        "months": months,
+        "statements": sel.statements_list(account=account),
+        "can_write": request.membership.role in TRUST_WRITE,
+    }
+    return render(request, "trust/reconcile_account.html", context)
+
+
+@require_POST
+@member_required(TRUST_WRITE)
+def statement_remove(request, statement_id: int):
+    statement = sel.statement_get_for_member(member=request.membership, statement_id=statement_id)
+    try:
+        svc.statement_remove(member=request.membership, statement=statement, ip=client_ip(request))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            f"Removed the statement {statement.filename} ({statement.period_start:%d %b %Y} to "
+            f"{statement.period_end:%d %b %Y}); its journal entries are unchanged.",
+        )
+    return redirect("trust_reconcile_account", account_id=statement.account_id)
 
 
 def _candidates(line, entries: list[TrustEntry]) -> list[TrustEntry]:
