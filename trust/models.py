@@ -415,6 +415,11 @@ class BankCsvMapping(models.Model):
     description_column = models.CharField(max_length=100, blank=True)
     reference_column = models.CharField(max_length=100, blank=True)
     payee_column = models.CharField(max_length=100, blank=True)
+    decimal_separator = models.CharField(
+        max_length=4,
+        default="auto",
+        help_text="“.” or “,” for the cents, or “auto”: read from the file (ambiguity refused).",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

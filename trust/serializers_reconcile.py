@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from accounts import limits
 from trust.models import BankStatement, Reconciliation
-from trust.statements import DATE_FORMATS
+from trust.statements import DATE_FORMATS, DECIMAL_SEPARATORS
 
 
 class ReconciliationOutput(serializers.ModelSerializer):
@@ -62,6 +62,12 @@ class StatementUploadInput(serializers.Serializer):
     bank_name = serializers.CharField(required=False, allow_blank=True, default="")
     date_column = serializers.CharField(required=False, allow_blank=True, default="")
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, default="%Y-%m-%d")
+    decimal_separator = serializers.ChoiceField(
+        choices=DECIMAL_SEPARATORS,
+        default="auto",
+        help_text="The cents separator: “.”, “,” or “auto” (read from the file; a file mixing "
+        "both is refused).",
+    )
     amount_column = serializers.CharField(required=False, allow_blank=True, default="")
     debit_column = serializers.CharField(required=False, allow_blank=True, default="")
     credit_column = serializers.CharField(required=False, allow_blank=True, default="")

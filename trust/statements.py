@@ -30,7 +30,11 @@ from trust.models import (
     StatementUpload,
     TrustAccount,
 )
-from trust.services_reconcile import periods_assert_open, reconciliation_draft_ensure
+from trust.services_reconcile import (
+    periods_assert_open,
+    reconciliation_draft_ensure,
+    statement_remove,
+)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROW_ERRORS = 20
@@ -44,6 +48,14 @@ DATE_FORMATS = [
     ("%d %b %Y", "DD Mon YYYY (31 Mar 2026)"),
 ]
 DATE_FORMAT_LABELS = dict(DATE_FORMATS)
+NOT_CSV = (
+    "This file cannot be read as a CSV statement (it looks binary, or a cell is far longer "
+    "than any bank writes): export the statement again as CSV or OFX."
+)
+OVERLAP_CHOICES = [
+    ("refuse", "Refuse this file"),
+    ("replace", "Replace the statement already imported"),
+]
 
 
 @dataclass(frozen=True)
@@ -94,15 +106,27 @@ def decode(content: bytes) -> str:
 def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
     """The header row and the data rows (blank rows dropped); the separator is sniffed because
     banks export with commas, semicolons or tabs."""
+    if b"\x00" in content[:MAX_UPLOAD_BYTES]:
+        raise ValidationError(NOT_CSV)
     text = decode(content)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    except csv.Error as exc:  # a NUL byte, a cell past csv.field_size_limit() (131,072), …
+        raise ValidationError(f"{NOT_CSV} ({exc})") from None
     if not rows:
         raise ValidationError("The file is empty: export the statement again as CSV.")
-    return [h.strip() for h in rows[0]], rows[1:]
+    headers = [h.strip()[:200] for h in rows[0]]
+    twice = sorted({h for h in headers if h and headers.count(h) > 1})
+    if twice:
+        raise ValidationError(
+            f"The header row names the column “{twice[0]}” more than once, so which one holds "
+            "what is ambiguous: give each column its own name, then upload the file again."
+        )
+    return headers, rows[1:]
 
 
 DECIMAL_SEPARATORS = [
@@ -393,6 +417,8 @@ def statement_upload_create(
         raise ValidationError("The file is larger than 5 MB; export one month at a time.")
     sha256 = hashlib.sha256(content).hexdigest()
     _duplicate_check(account, sha256)
+    if not is_ofx(filename, content):
+        read_csv(content)  # refuses a binary or unreadable file before it is kept
     return StatementUpload.objects.create(
         firm_id=account.firm_id,
         account=account,
@@ -401,6 +427,12 @@ def statement_upload_create(
         sha256=sha256,
         uploaded_by=member.user,
     )
+
+
+def statement_upload_discard(*, member: Membership, upload: StatementUpload) -> None:
+    """Forget an upload that was never imported (a statement keeps its file)."""
+    role_require(member, TRUST_WRITE)
+    StatementUpload.objects.filter(pk=upload.pk, firm_id=member.firm_id, statement=None).delete()
 
 
 def _balances(lines, opening: Decimal | None, closing: Decimal) -> Decimal:
@@ -417,21 +449,62 @@ def _balances(lines, opening: Decimal | None, closing: Decimal) -> Decimal:
     return opening
 
 
-def _period_check(account, lines, start: date, end: date) -> None:
+def _lines_inside(lines, start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError(
+            f"The statement period ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y})."
+        )
     outside = [ln for ln in lines if not start <= ln.date <= end]
     if outside:
         raise ValidationError(
             f"{len(outside)} line(s) fall outside the statement period {start:%d %b %Y} to "
             f"{end:%d %b %Y}, e.g. {outside[0].date:%d %b %Y}: correct the period."
         )
-    overlap = BankStatement.objects.filter(
-        account=account, period_start__lte=end, period_end__gte=start
-    ).first()
-    if overlap is not None:
+
+
+def _overlaps_settle(member, account, start: date, end: date, on_overlap: str) -> None:
+    """A statement already imported for some of the same days: refused (the default), or
+    replaced when the person chose so. Never both kept: their lines would count twice."""
+    overlaps = list(
+        BankStatement.objects.filter(account=account, period_start__lte=end, period_end__gte=start)
+    )
+    if overlaps and on_overlap != "replace":
+        first = overlaps[0]
         raise ValidationError(
-            f"A statement for {overlap.period_start:%d %b} to {overlap.period_end:%d %b %Y} "
-            f"({overlap.filename}) is already imported and overlaps this one; importing both "
-            "would count those lines twice."
+            f"A statement for {first.period_start:%d %b} to {first.period_end:%d %b %Y} "
+            f"({first.filename}, closing {reconcile.fmt(first.closing_balance)}) is already "
+            "imported and overlaps this one; importing both would count those lines twice. "
+            "Choose to replace it with this file, or keep it and leave this file out."
+        )
+    for statement in overlaps:
+        statement_remove(member=member, statement=statement)
+
+
+def _continuity_check(account, start: date, end: date, opening: Decimal, closing: Decimal):
+    """A statement opens at the balance the one before it closed at (and closes at the one the
+    next opens at): a gap means a statement is missing or a balance is wrong."""
+    before = (
+        BankStatement.objects.filter(account=account, period_end__lt=start)
+        .order_by("-period_end", "-id")
+        .first()
+    )
+    if before is not None and before.closing_balance != opening:
+        raise ValidationError(
+            f"This statement opens at {reconcile.fmt(opening)}, but the statement before it "
+            f"({before.filename}, to {before.period_end:%d %b %Y}) closed at "
+            f"{reconcile.fmt(before.closing_balance)}: a statement between them is missing, or "
+            "a balance is wrong. Check the balances, or import the missing statement first."
+        )
+    after = (
+        BankStatement.objects.filter(account=account, period_start__gt=end)
+        .order_by("period_start", "id")
+        .first()
+    )
+    if after is not None and after.opening_balance != closing:
+        raise ValidationError(
+            f"This statement closes at {reconcile.fmt(closing)}, but the statement after it "
+            f"({after.filename}, from {after.period_start:%d %b %Y}) opens at "
+            f"{reconcile.fmt(after.opening_balance)}: check the closing balance."
         )
 
 
@@ -454,6 +527,7 @@ class StatementFacts:
     closing_balance: Decimal
     opening_balance: Decimal | None = None
     bank_name: str = ""
+    on_overlap: str = "refuse"  # or "replace" the statement already imported for those days
 
 
 @transaction.atomic
@@ -463,8 +537,10 @@ def _statement_create(
     account = upload.account
     _months_open(account, facts.period_start, facts.period_end)
     _duplicate_check(account, upload.sha256)
-    _period_check(account, facts.lines, facts.period_start, facts.period_end)
+    _lines_inside(facts.lines, facts.period_start, facts.period_end)
+    _overlaps_settle(member, account, facts.period_start, facts.period_end, facts.on_overlap)
     opening = _balances(facts.lines, facts.opening_balance, facts.closing_balance)
+    _continuity_check(account, facts.period_start, facts.period_end, opening, facts.closing_balance)
     try:
         with transaction.atomic():
             statement = BankStatement.objects.create(
@@ -510,6 +586,7 @@ def statement_import_csv(
     opening_balance: Decimal | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
+    on_overlap: str = "refuse",
 ) -> BankStatement:
     role_require(member, TRUST_WRITE)
     lines = parse_csv(bytes(upload.content), columns)
@@ -520,6 +597,7 @@ def statement_import_csv(
         closing_balance=closing_balance,
         opening_balance=opening_balance,
         bank_name=bank_name.strip(),
+        on_overlap=on_overlap,
     )
     statement = _statement_create(
         member=member, upload=upload, source=BankStatement.Source.CSV, facts=facts
@@ -529,7 +607,9 @@ def statement_import_csv(
     return statement
 
 
-def statement_import_ofx(*, member: Membership, upload: StatementUpload) -> BankStatement:
+def statement_import_ofx(
+    *, member: Membership, upload: StatementUpload, on_overlap: str = "refuse"
+) -> BankStatement:
     role_require(member, TRUST_WRITE)
     parsed = parse_ofx(bytes(upload.content))
     if not parsed.lines and parsed.period_end is None:
@@ -540,6 +620,7 @@ def statement_import_ofx(*, member: Membership, upload: StatementUpload) -> Bank
         period_end=parsed.period_end or max(ln.date for ln in parsed.lines),
         closing_balance=parsed.closing_balance,
         bank_name=upload.account.institution,
+        on_overlap=on_overlap,
     )
     return _statement_create(
         member=member, upload=upload, source=BankStatement.Source.OFX, facts=facts
@@ -559,6 +640,7 @@ def csv_mapping_save(*, member: Membership, bank_name: str, columns: CsvColumns)
             "description_column": columns.description,
             "reference_column": columns.reference,
             "payee_column": columns.payee,
+            "decimal_separator": columns.decimal,
             "updated_by": member.user,
             "updated_at": timezone.now(),
         },
@@ -578,6 +660,7 @@ def columns_from_mapping(mapping: BankCsvMapping | None, headers: list[str]) -> 
             description=mapping.description_column,
             reference=mapping.reference_column,
             payee=mapping.payee_column,
+            decimal=mapping.decimal_separator,
         )
 
     def guess(*names: str) -> str:

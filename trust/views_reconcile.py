@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,12 @@ from trust.models import StatementUpload, TrustEntry
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="Bank statement file (CSV or OFX)")
+    on_overlap = forms.ChoiceField(
+        label="If a statement is already imported for some of the same days",
+        choices=statements.OVERLAP_CHOICES,
+        initial="refuse",
+        required=False,
+    )
 
 
 class MappingForm(forms.Form):
@@ -34,6 +41,14 @@ class MappingForm(forms.Form):
     )
     date = forms.ChoiceField(label="Date column")
     date_format = forms.ChoiceField(label="Date format", choices=statements.DATE_FORMATS)
+    decimal = forms.ChoiceField(
+        label="Decimal separator (the cents)",
+        choices=statements.DECIMAL_SEPARATORS,
+        initial="auto",
+        required=False,
+        help_text="Read from the file unless you choose; a file that mixes 12.50 and 12,50 is "
+        "refused.",
+    )
     amount = forms.ChoiceField(label="Amount column (signed: deposits positive)", required=False)
     debit = forms.ChoiceField(label="…or Debit column (money out)", required=False)
     credit = forms.ChoiceField(label="and Credit column (money in)", required=False)
@@ -41,23 +56,35 @@ class MappingForm(forms.Form):
     reference = forms.ChoiceField(label="Cheque or reference column", required=False)
     payee = forms.ChoiceField(label="Payee column", required=False)
     closing_balance = forms.DecimalField(
-        label="Closing balance on the statement", max_digits=14, decimal_places=2
+        label="Closing balance on the statement",
+        max_digits=14,
+        decimal_places=2,
+        validators=limits.MONEY_VALIDATORS,
     )
     opening_balance = forms.DecimalField(
         label="Opening balance (optional: checked against the lines)",
         max_digits=14,
         decimal_places=2,
         required=False,
+        validators=limits.MONEY_VALIDATORS,
     )
     period_start = forms.DateField(
         label="Statement from (optional)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=limits.DATE_VALIDATORS,
     )
     period_end = forms.DateField(
         label="Statement to (optional: the last line's date otherwise)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=limits.DATE_VALIDATORS,
+    )
+    on_overlap = forms.ChoiceField(
+        label="If a statement is already imported for some of the same days",
+        choices=statements.OVERLAP_CHOICES,
+        initial="refuse",
+        required=False,
     )
 
     def __init__(self, *args, headers: list[str], **kwargs):
@@ -77,6 +104,7 @@ class MappingForm(forms.Form):
             description=d["description"],
             reference=d["reference"],
             payee=d["payee"],
+            decimal=d["decimal"] or "auto",
         )
 
 
@@ -198,14 +226,19 @@ def reconcile_upload(request, account_id: int, year: int, month: int):
     if not form.is_valid():
         messages.error(request, "Choose the bank statement file (CSV or OFX) to upload.")
         return redirect(back)
-    file = form.cleaned_data["file"]
+    file, on_overlap = form.cleaned_data["file"], form.cleaned_data["on_overlap"] or "refuse"
     try:
-        upload = statements.statement_upload_create(
-            member=request.membership, account=account, filename=file.name, content=file.read()
-        )
-        if not statements.is_ofx(upload.filename, bytes(upload.content)):
-            return redirect("trust_reconcile_mapping", upload_id=upload.pk)
-        statement = statements.statement_import_ofx(member=request.membership, upload=upload)
+        # One transaction: a file that cannot be imported is not kept. A CSV is kept for the
+        # column step only once it reads as a CSV.
+        with transaction.atomic():
+            upload = statements.statement_upload_create(
+                member=request.membership, account=account, filename=file.name, content=file.read()
+            )
+            if not statements.is_ofx(upload.filename, bytes(upload.content)):
+                return redirect("trust_reconcile_mapping", upload_id=upload.pk)
+            statement = statements.statement_import_ofx(
+                member=request.membership, upload=upload, on_overlap=on_overlap
+            )
     except ValidationError as exc:
         _errors(request, exc)
         return redirect(back)
@@ -219,7 +252,11 @@ def _mapping_initial(upload: StatementUpload, headers: list[str]) -> dict:
     bank = upload.account.institution
     saved = sel.csv_mapping_for_bank(firm_id=upload.firm_id, bank_name=bank)
     cols = statements.columns_from_mapping(saved, headers)
-    initial = {k: v for k, v in asdict(cols).items() if not v or v in headers or k == "date_format"}
+    initial = {
+        k: v
+        for k, v in asdict(cols).items()
+        if not v or v in headers or k in ("date_format", "decimal")
+    }
     return {**initial, "bank_name": saved.bank_name if saved else bank}
 
 
@@ -232,6 +269,8 @@ def reconcile_mapping(request, upload_id: int):
     try:
         headers, rows = statements.read_csv(bytes(upload.content))
     except ValidationError as exc:
+        # A file kept before uploads were checked: it can never be imported, so it goes.
+        statements.statement_upload_discard(member=request.membership, upload=upload)
         _errors(request, exc)
         return redirect("trust_reconcile_account", account_id=upload.account_id)
     errors: list[str] = []
@@ -269,6 +308,7 @@ def _import(request, upload: StatementUpload, form: MappingForm):
         opening_balance=d["opening_balance"],
         period_start=d["period_start"],
         period_end=d["period_end"],
+        on_overlap=d["on_overlap"] or "refuse",
     )
 
 

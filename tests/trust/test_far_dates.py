@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import limits
 from tests.conftest import client_for
-from tests.trust.reconcile_builders import entry, ledger, trust_account
+from tests.trust.reconcile_builders import entry, ledger, ofx_file, trust_account
 from trust import selectors_reconcile as sel
 from trust import statements
 from trust.models import BankStatement, EntryKind, Reconciliation, StatementLine, TrustEntry
@@ -170,7 +170,7 @@ def test_a_csv_line_dated_out_of_the_window_is_refused_with_its_row(firm, accoun
 
 
 def test_an_ofx_line_dated_out_of_the_window_is_refused(firm, accountant):
-    ofx = _ofx(trnamt="10.00", dtposted="99991231")
+    ofx = ofx_file(trnamt="10.00", dtposted="99991231")
     with pytest.raises(Exception, match="outside the dates FirmSync accepts"):
         statements.parse_ofx(ofx)
 
@@ -182,27 +182,3 @@ def test_the_window_runs_from_1970_to_five_years_ahead():
     assert limits.date_max() >= today + timedelta(days=4 * 365)
     with pytest.raises(Exception, match="check the year"):
         limits.date_in_window(limits.date_max() + timedelta(days=1))
-
-
-def _ofx(*, trnamt: str, dtposted: str = "20260305") -> bytes:
-    return f"""OFXHEADER:100
-DATA:OFXSGML
-VERSION:102
-SECURITY:NONE
-ENCODING:USASCII
-CHARSET:1252
-COMPRESSION:NONE
-OLDFILEUID:NONE
-NEWFILEUID:NONE
-
-<OFX>
-<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20260401<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>
-<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>
-<STMTRS><CURDEF>USD<BANKACCTFROM><BANKID>121000248<ACCTID>9876543210<ACCTTYPE>CHECKING</BANKACCTFROM>
-<BANKTRANLIST><DTSTART>20260301<DTEND>20260331
-<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>{dtposted}<TRNAMT>{trnamt}<FITID>F1<NAME>DEPOSIT</STMTTRN>
-</BANKTRANLIST>
-<LEDGERBAL><BALAMT>10.00<DTASOF>20260331</LEDGERBAL>
-</STMTRS></STMTTRNRS></BANKMSGSRSV1>
-</OFX>
-""".encode()
