@@ -32,6 +32,15 @@ OUTPUT_MONEY = {"max_digits": SUM_DIGITS, "decimal_places": 2}
 # The input side: what one amount may be (the forms and serializers add MONEY_VALIDATORS).
 INPUT_MONEY = {"max_digits": 14, "decimal_places": 2}
 INT_MAX = 2_147_483_647  # PostgreSQL integer, and Django's PositiveIntegerField
+# The words a form or serializer field shows for an amount past the range.
+MONEY_ERRORS = {
+    "max_value": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the number of "
+    "digits.",
+    "max_digits": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the number of "
+    "digits.",
+    "max_whole_digits": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the "
+    "number of digits.",
+}
 
 
 def date_max(today: date | None = None) -> date:

@@ -35,6 +35,7 @@ class _EntryForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=limits.MONEY_MAX,
+        error_messages=limits.MONEY_ERRORS,
         widget=forms.NumberInput(attrs={"autofocus": True, "step": "0.01", "inputmode": "decimal"}),
     )
     date = forms.DateField(

@@ -164,7 +164,10 @@ class EntryCreateInput(serializers.Serializer):
     )
     account_id = serializers.IntegerField(required=False, help_text="bank_fee only.")
     amount = serializers.DecimalField(
-        **limits.INPUT_MONEY, min_value=limits.CENT, max_value=limits.MONEY_MAX
+        **limits.INPUT_MONEY,
+        min_value=limits.CENT,
+        max_value=limits.MONEY_MAX,
+        error_messages=limits.MONEY_ERRORS,
     )
     date = serializers.DateField(
         required=False, validators=limits.DATE_VALIDATORS, help_text="Defaults to today."
