@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -161,7 +162,7 @@ def test_an_entry_dated_out_of_the_window_is_refused_by_the_form(firm, accountan
 
 def test_a_csv_line_dated_out_of_the_window_is_refused_with_its_row(firm, accountant):
     account = trust_account(firm)
-    with pytest.raises(Exception, match=r"Row 3: the date 9999-12-31 is outside"):
+    with pytest.raises(ValidationError, match=r"Row 3: the date 9999-12-31 is outside"):
         statements.parse_csv(
             b"Date,Amount\n2026-03-05,10.00\n9999-12-31,1.00\n",
             statements.CsvColumns(date="Date", amount="Amount"),
@@ -171,7 +172,7 @@ def test_a_csv_line_dated_out_of_the_window_is_refused_with_its_row(firm, accoun
 
 def test_an_ofx_line_dated_out_of_the_window_is_refused(firm, accountant):
     ofx = ofx_file(trnamt="10.00", dtposted="99991231")
-    with pytest.raises(Exception, match="outside the dates FirmSync accepts"):
+    with pytest.raises(ValidationError, match="outside the dates FirmSync accepts"):
         statements.parse_ofx(ofx)
 
 
@@ -180,5 +181,5 @@ def test_the_window_runs_from_1970_to_five_years_ahead():
     assert limits.date_in_window(date(1970, 1, 1)) == date(1970, 1, 1)
     assert limits.date_in_window(limits.date_max()) == limits.date_max()
     assert limits.date_max() >= today + timedelta(days=4 * 365)
-    with pytest.raises(Exception, match="check the year"):
+    with pytest.raises(ValidationError, match="check the year"):
         limits.date_in_window(limits.date_max() + timedelta(days=1))
