@@ -731,11 +731,12 @@ def _exception_context(x: TrustException) -> dict:
 def trust_exception_resolve(
     *, exception: TrustException, member: Membership, note: str
 ) -> TrustException:
-    """Acknowledge an overdraft exception once the money is restored, with a note that says how:
-    the note is the firm's record of the correction. A second acknowledgement changes nothing."""
+    """Acknowledge an exception once it is put right (the money restored, the locked month
+    corrected in an open one), with a note that says how: the note is the firm's record of the
+    correction. A second acknowledgement changes nothing."""
     note = (note or "").strip()
     if not note:
-        raise TrustError("Say how the overdraft was put right (the note is kept on record).")
+        raise TrustError("Say how the exception was put right (the note is kept on record).")
     if exception.firm_id != member.firm_id:
         raise TrustError("This exception belongs to another firm.")
     # A conditional UPDATE: of two people acknowledging at once, the first note is kept.

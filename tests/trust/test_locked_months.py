@@ -217,3 +217,23 @@ def test_the_overview_and_api_list_a_locked_month_exception(books, accountant):
         None,
         None,
     )
+
+
+def test_a_locked_month_exception_is_acknowledged_with_a_note(books, accountant):
+    account, smith, _ = books
+    row = services.ClioEntry(
+        source_id="bank_transaction:80",
+        kind=EntryKind.DEPOSIT,
+        direction="in",
+        amount=D("25.00"),
+        date=MARCH,
+        matter_id=smith.matter_id,
+    )
+    (raised,) = services.trust_entries_import(account=account, rows=[row]).exceptions
+    response = client_for(accountant).post(
+        reverse("trust_exception_resolve", args=[raised.pk]),
+        {"note": "Reversed in Clio on 2 Apr; the deposit is dated April."},
+    )
+    assert response.status_code == 302
+    raised.refresh_from_db()
+    assert raised.resolved_by == accountant.user and not raised.is_open
