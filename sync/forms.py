@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts import limits
 from practice.models import Matter
 from sync import books
 from sync.engine.registry import BOOKS
@@ -15,10 +16,12 @@ class SyncSettingsForm(forms.Form):
 
     start_date = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=limits.DATE_VALIDATORS,
         help_text="Bills issued on or after this date are synced.",
     )
     starting_invoice_number = forms.IntegerField(
         min_value=1,
+        max_value=limits.INT_MAX,
         required=False,
         help_text="The first number FirmSync may use in the books; pre-filled with one more "
         "than the highest in use.",
@@ -181,8 +184,12 @@ class TrustRequestForm(forms.Form):
 
     matter = forms.ModelChoiceField(queryset=None, empty_label="— choose a matter —")
     kind = forms.ChoiceField(label="Type", choices=TrustRequest.Kind.choices)
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=limits.MONEY_MAX
+    )
+    due_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=limits.DATE_VALIDATORS
+    )
     memo = forms.CharField(required=False, max_length=255)
     key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts import limits
 from sync.books import ACCOUNT_ROLES
 from sync.models import Connection, SyncSettings
 
@@ -45,8 +46,10 @@ class SyncSettingsOutput(serializers.ModelSerializer):
 
 
 class SyncSettingsInput(serializers.Serializer):
-    start_date = serializers.DateField(required=False)
-    starting_invoice_number = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, validators=limits.DATE_VALIDATORS)
+    starting_invoice_number = serializers.IntegerField(
+        min_value=1, max_value=limits.INT_MAX, required=False, allow_null=True
+    )
     accounts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     tax_mapping = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False

@@ -177,6 +177,10 @@ def _statement_line(firm, member):
     return {"line_id": _march_statement(firm, member)["line"].pk}
 
 
+def _statement(firm, member):
+    return {"statement_id": _march_statement(firm, member)["statement"].pk}
+
+
 def _account_with_statement(firm, member):
     return {"account_id": _march_statement(firm, member)["account_id"]}
 
@@ -360,6 +364,7 @@ ROUTE_CASES: dict[str, Case] = {
     "trust_reconcile_auto_match": Case("post", TRUST_WRITE, _account_with_statement, kwargs=MARCH),
     "trust_reconcile_match": Case("post", TRUST_WRITE, _statement_line),
     "trust_reconcile_unmatch": Case("post", TRUST_WRITE, _statement_line),
+    "trust_statement_remove": Case("post", TRUST_WRITE, _statement),
     "trust_reconcile_prepare": Case("post", TRUST_WRITE, _account_with_statement, kwargs=MARCH),
     "trust_reconcile_approve": Case("post", TRUST_WRITE, _prepared_march_month, kwargs=MARCH),
     "trust_reconcile_pdf": Case(setup=_prepared_march_month, kwargs=MARCH),

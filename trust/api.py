@@ -15,7 +15,7 @@ from accounts.api_common import Pagination, json_error_response
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import selectors_ledger as sel
 from trust import services
-from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
+from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft, TrustPeriodLocked
 from trust.models import EntrySource, TrustAccount
 from trust.selectors import client_ledger_get_for_member, trust_account_get_for_member
 from trust.serializers import (
@@ -41,7 +41,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "call's entry with 200 and posts nothing.",
 )
 REFUSED = {
-    409: OpenApiResponse(ErrorOutput, description="trust_overdraft or already_reversed"),
+    409: OpenApiResponse(
+        ErrorOutput,
+        description="trust_overdraft, already_reversed, or period_locked (the entry is dated in "
+        "an approved, locked reconciliation month)",
+    ),
     422: OpenApiResponse(ErrorOutput, description="trust_refused: the service's reason"),
 }
 
@@ -60,6 +64,8 @@ def _refused(exc: TrustError) -> Response:
         return json_error_response(409, "trust_overdraft", message)
     if isinstance(exc, TrustAlreadyReversed):
         return json_error_response(409, "already_reversed", message)
+    if isinstance(exc, TrustPeriodLocked):
+        return json_error_response(409, "period_locked", message)
     return json_error_response(422, "trust_refused", message)
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import limits
 from accounts.api_common import Pagination
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import reconcile, reports, statements
@@ -27,7 +29,7 @@ from trust.serializers_reconcile import (
 
 
 def _period_end(year: int, month: int) -> date:
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    if not 1 <= month <= 12 or not limits.DATE_MIN.year <= year <= limits.date_max().year:
         raise Http404("No such month.")
     return reconcile.month_end(date(year, month, 1))
 
@@ -85,16 +87,20 @@ class StatementListApi(APIView):
         data = StatementUploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        upload = statements.statement_upload_create(
-            member=request.membership,
-            account=account,
-            filename=d["file"].name,
-            content=d["file"].read(),
-        )
-        if statements.is_ofx(upload.filename, bytes(upload.content)):
-            statement = statements.statement_import_ofx(member=request.membership, upload=upload)
-        else:
-            statement = _import_csv(request, upload, d)
+        # One transaction: a file that is refused is not kept (the API has no column step).
+        with transaction.atomic():
+            upload = statements.statement_upload_create(
+                member=request.membership,
+                account=account,
+                filename=d["file"].name[:255],
+                content=d["file"].read(),
+            )
+            if statements.is_ofx(upload.filename, bytes(upload.content)):
+                statement = statements.statement_import_ofx(
+                    member=request.membership, upload=upload, on_overlap=d["on_overlap"]
+                )
+            else:
+                statement = _import_csv(request, upload, d)
         return Response(StatementOutput(statement).data, status=status.HTTP_201_CREATED)
 
 
@@ -110,6 +116,7 @@ def _import_csv(request, upload, d: dict):
         description=d["description_column"],
         reference=d["reference_column"],
         payee=d["payee_column"],
+        decimal=d["decimal_separator"],
     )
     if not columns.date and d["bank_name"]:
         saved = sel.csv_mapping_for_bank(firm_id=upload.firm_id, bank_name=d["bank_name"])
@@ -124,6 +131,7 @@ def _import_csv(request, upload, d: dict):
         opening_balance=d.get("opening_balance"),
         period_start=d.get("period_start"),
         period_end=d.get("period_end"),
+        on_overlap=d["on_overlap"],
     )
 
 

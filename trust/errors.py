@@ -14,3 +14,8 @@ class TrustOverdraft(TrustError):
 
 class TrustAlreadyReversed(TrustError):
     """The entry already has a reversal; a second one would double the correction."""
+
+
+class TrustPeriodLocked(TrustError):
+    """The entry is dated inside a month whose reconciliation is approved and locked: its signed
+    figures would no longer hold."""

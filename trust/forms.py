@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from accounts import limits
 from trust.models import ClientLedger, EntryKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -33,9 +34,13 @@ class _EntryForm(forms.Form):
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        max_value=limits.MONEY_MAX,
+        error_messages=limits.MONEY_ERRORS,
         widget=forms.NumberInput(attrs={"autofocus": True, "step": "0.01", "inputmode": "decimal"}),
     )
-    date = forms.DateField(initial=timezone.localdate, widget=DATE)
+    date = forms.DateField(
+        initial=timezone.localdate, widget=DATE, validators=limits.DATE_VALIDATORS
+    )
     description = forms.CharField(max_length=255, required=False)
     reference = forms.CharField(
         max_length=100, required=False, help_text="Cheque or wire number, if any."
@@ -92,6 +97,7 @@ class ReverseForm(forms.Form):
     date = forms.DateField(
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date", "autofocus": True}),
+        validators=limits.DATE_VALIDATORS,
     )
     description = forms.CharField(
         max_length=255, required=False, help_text="Why the entry is reversed."

@@ -165,13 +165,23 @@ class TrustEntry(models.Model):
 
 
 class TrustException(models.Model):
-    """A compliance exception: an entry from Clio (the record) took a client ledger below zero.
-    Raised at once; an accountant acknowledges it with a note once the money is restored."""
+    """A compliance exception raised by an entry from Clio (the record), which FirmSync keeps as
+    it is: it took a client ledger below zero (`overdraft`), or it is dated inside a month whose
+    reconciliation is approved and locked (`locked_month`: the signed-off figures no longer hold,
+    so the month needs a correcting entry in an open month). Raised at once; an accountant
+    acknowledges it with a note once it is put right."""
+
+    class Kind(models.TextChoices):
+        OVERDRAFT = "overdraft", "Overdraft"
+        LOCKED_MONTH = "locked_month", "Entry in a locked month"
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="trust_exceptions")
-    entry = models.OneToOneField(TrustEntry, on_delete=models.PROTECT, related_name="exception")
-    ledger = models.ForeignKey(ClientLedger, on_delete=models.PROTECT, related_name="exceptions")
-    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OVERDRAFT)
+    entry = models.ForeignKey(TrustEntry, on_delete=models.PROTECT, related_name="exceptions")
+    ledger = models.ForeignKey(
+        ClientLedger, on_delete=models.PROTECT, null=True, blank=True, related_name="exceptions"
+    )
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     raised_at = models.DateTimeField(default=timezone.now)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -183,16 +193,24 @@ class TrustException(models.Model):
         ordering = ["-raised_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(balance_after__lt=0), name="trust_exception_is_an_overdraft"
-            )
+                condition=~Q(kind="overdraft") | Q(balance_after__lt=0, ledger__isnull=False),
+                name="trust_exception_is_an_overdraft",
+            ),
+            models.UniqueConstraint(fields=["entry", "kind"], name="trust_exception_once"),
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.LOCKED_MONTH:
+            return f"{self.entry} in the locked month {self.entry.date:%B %Y}"
         return f"Overdraft {self.balance_after} on {self.ledger}"
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def is_locked_month(self) -> bool:
+        return self.kind == self.Kind.LOCKED_MONTH
 
 
 class TrustRequest(models.Model):
@@ -397,6 +415,11 @@ class BankCsvMapping(models.Model):
     description_column = models.CharField(max_length=100, blank=True)
     reference_column = models.CharField(max_length=100, blank=True)
     payee_column = models.CharField(max_length=100, blank=True)
+    decimal_separator = models.CharField(
+        max_length=4,
+        default="auto",
+        help_text="“.” or “,” for the cents, or “auto”: read from the file (ambiguity refused).",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -4,7 +4,6 @@ Both are drawn from the reconciliation's snapshot, so the report always shows th
 were prepared and approved, not whatever the journal says today.
 """
 
-import csv
 import io
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts import csv_export
 from trust.models import Reconciliation
 from trust.selectors_reconcile import LedgerRow
 
@@ -186,7 +186,7 @@ def _differences(f: dict, styles) -> list:
 def ledgers_csv(*, rows: list[LedgerRow], account_name: str, period_end) -> str:
     """The client-ledger trial balance at a month end, one matter a row, total last."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(["trust_account", "period_end", "matter", "client", "balance"])
     total = Decimal("0.00")
     for r in rows:

@@ -3,7 +3,6 @@
 Both take the entries with their running balance (trust.selectors.ledger_entries), so the
 balance column is the ledger's true balance after each entry even when the list is filtered."""
 
-import csv
 import io
 from collections.abc import Iterable
 from decimal import Decimal
@@ -14,6 +13,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from accounts import csv_export
 from trust.models import ClientLedger, TrustEntry
 from trust.reports import esc, money_text, pdf_table
 
@@ -58,7 +58,7 @@ def ledger_csv(
     *, ledger: ClientLedger, entries: Iterable[TrustEntry], reversed_by: dict[int, int]
 ) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(["trust_account", "matter", "client", *HEADER])
     client = str(ledger.matter.client or "")
     for e in entries:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, When
 from django.http import Http404
 
+from accounts import limits
 from accounts.models import Membership
 from trust import reconcile
 from trust.models import (
@@ -101,32 +102,81 @@ class MonthRow:
     statement_count: int
 
 
+# Ten years of months at most: a list page, whatever dates the database holds.
+MONTHS_LISTED = 120
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_of(index: int) -> date:
+    return reconcile.month_end(date(index // 12, index % 12 + 1, 1))
+
+
 def month_list(*, account: TrustAccount, today: date) -> list[MonthRow]:
     """Every month from the account's first entry or statement up to last month, newest first,
-    with its reconciliation if there is one: the months not yet reconciled stand out."""
+    with its reconciliation if there is one: the months not yet reconciled stand out. Bounded
+    to the window of dates (accounts.limits) and to MONTHS_LISTED, so a stray date already in
+    the database (0001-01-01, 9999-12-31) cannot make the list endless; months are counted as
+    integers, so no date arithmetic runs past year 9999."""
+    low, high = limits.DATE_MIN, limits.date_max(today)
     firsts = [
-        TrustEntry.objects.filter(account=account).order_by("date").values_list("date", flat=True),
-        BankStatement.objects.filter(account=account)
-        .order_by("period_end")
-        .values_list("period_end", flat=True),
+        TrustEntry.objects.filter(account=account, date__range=(low, high)).order_by("date"),
+        BankStatement.objects.filter(account=account, period_end__range=(low, high)).order_by(
+            "period_end"
+        ),
     ]
-    starts = [d for d in (qs.first() for qs in firsts) if d is not None]
+    starts = [
+        d
+        for d in (
+            firsts[0].values_list("date", flat=True).first(),
+            firsts[1].values_list("period_end", flat=True).first(),
+        )
+        if d is not None
+    ]
     last = reconcile.month_end(today.replace(day=1) - timedelta(days=1))
-    recs = {r.period_end: r for r in Reconciliation.objects.filter(account=account)}
-    counts = dict(
-        BankStatement.objects.filter(account=account)
+    recs = {
+        r.period_end: r
+        for r in Reconciliation.objects.filter(account=account, period_end__range=(low, high))
+    }
+    counts: dict[date, int] = {}
+    for end, n in (
+        BankStatement.objects.filter(account=account, period_end__range=(low, high))
         .values_list("period_end")
         .annotate(n=Count("id"))
         .values_list("period_end", "n")
+    ):
+        month = reconcile.month_end(end)
+        counts[month] = counts.get(month, 0) + n
+    end = _month_index(max([last, *recs]))
+    start = _month_index(min([*starts, *recs])) if starts or recs else _month_index(last)
+    start = max(start, end - MONTHS_LISTED + 1)
+    return [
+        MonthRow(month, recs.get(month), counts.get(month, 0))
+        for month in (_month_of(i) for i in range(end, start - 1, -1))
+    ]
+
+
+def statements_list(*, account: TrustAccount, limit: int = 200) -> list[BankStatement]:
+    """The account's statements, newest first, those dated outside the window of dates first of
+    all (so a typo can be found and removed)."""
+    low, high = limits.DATE_MIN, limits.date_max()
+    qs = BankStatement.objects.filter(account=account).select_related("imported_by")
+    odd = list(qs.exclude(period_end__range=(low, high)).order_by("-period_end", "-id")[:limit])
+    usual = qs.filter(period_end__range=(low, high)).order_by("-period_end", "-id")
+    return odd + list(usual[: limit - len(odd)])
+
+
+def statement_get_for_member(*, member: Membership, statement_id: int) -> BankStatement:
+    found = (
+        BankStatement.objects.filter(firm_id=member.firm_id, pk=statement_id)
+        .select_related("account")
+        .first()
     )
-    months = []
-    month = reconcile.month_end(min([*starts, *recs])) if starts or recs else last
-    end = max([last, *recs]) if recs else last
-    while month <= end:
-        n = sum(c for d, c in counts.items() if reconcile.month_end(d) == month)
-        months.append(MonthRow(month, recs.get(month), n))
-        month = reconcile.month_end(month + timedelta(days=1))
-    return months[::-1]
+    if found is None:
+        raise Http404("No such statement.")
+    return found
 
 
 def _internal_transfer_ids(account: TrustAccount) -> set[int]:

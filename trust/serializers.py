@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import limits
 from trust.models import (
     ClientLedger,
     EntryKind,
@@ -12,7 +13,8 @@ from trust.models import (
     TrustException,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Balances and totals are sums: their digits reach past one column's (accounts.limits).
+MONEY = limits.OUTPUT_MONEY
 
 ENTRY_KINDS = [
     ("deposit", "Deposit"),
@@ -161,11 +163,20 @@ class EntryCreateInput(serializers.Serializer):
         required=False, help_text="transfer only: the receiving ledger, in the same account."
     )
     account_id = serializers.IntegerField(required=False, help_text="bank_fee only.")
-    amount = serializers.DecimalField(**MONEY)
-    date = serializers.DateField(required=False, help_text="Defaults to today.")
-    description = serializers.CharField(max_length=255, required=False, default="")
-    payee = serializers.CharField(max_length=200, required=False, default="")
-    reference = serializers.CharField(max_length=100, required=False, default="")
+    amount = serializers.DecimalField(
+        **limits.INPUT_MONEY,
+        min_value=limits.CENT,
+        max_value=limits.MONEY_MAX,
+        error_messages=limits.MONEY_ERRORS,
+    )
+    date = serializers.DateField(
+        required=False, validators=limits.DATE_VALIDATORS, help_text="Defaults to today."
+    )
+    description = serializers.CharField(
+        max_length=255, required=False, default="", allow_blank=True
+    )
+    payee = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
 
     def validate(self, data):
         needs = {"bank_fee": ["account_id"], "transfer": ["ledger_id", "to_ledger_id"]}
@@ -178,19 +189,34 @@ class EntryCreateInput(serializers.Serializer):
 
 
 class ReverseInput(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Defaults to today.")
-    description = serializers.CharField(max_length=255, required=False, default="")
+    date = serializers.DateField(
+        required=False, validators=limits.DATE_VALIDATORS, help_text="Defaults to today."
+    )
+    description = serializers.CharField(
+        max_length=255, required=False, default="", allow_blank=True
+    )
 
 
 class TrustExceptionOutput(serializers.ModelSerializer):
-    ledger = serializers.IntegerField(source="ledger_id")
-    matter = serializers.CharField(source="ledger.matter.display_number")
+    kind = serializers.CharField(help_text=_one_of(TrustException.Kind.values))
+    ledger = serializers.IntegerField(source="ledger_id", allow_null=True)
+    matter = serializers.CharField(source="ledger.matter.display_number", default=None)
     client = serializers.CharField(source="ledger.matter.client.name", default="")
     entry = TrustEntryOutput()
+    balance_after = serializers.DecimalField(**MONEY, allow_null=True)
 
     class Meta:
         model = TrustException
-        fields = ["id", "ledger", "matter", "client", "entry", "balance_after", "raised_at"]
+        fields = [
+            "id",
+            "kind",
+            "ledger",
+            "matter",
+            "client",
+            "entry",
+            "balance_after",
+            "raised_at",
+        ]
 
 
 class LedgerQueryInput(serializers.Serializer):

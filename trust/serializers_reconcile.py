@@ -2,8 +2,9 @@
 
 from rest_framework import serializers
 
+from accounts import limits
 from trust.models import BankStatement, Reconciliation
-from trust.statements import DATE_FORMATS
+from trust.statements import DATE_FORMATS, DECIMAL_SEPARATORS
 
 
 class ReconciliationOutput(serializers.ModelSerializer):
@@ -61,16 +62,32 @@ class StatementUploadInput(serializers.Serializer):
     bank_name = serializers.CharField(required=False, allow_blank=True, default="")
     date_column = serializers.CharField(required=False, allow_blank=True, default="")
     date_format = serializers.ChoiceField(choices=DATE_FORMATS, default="%Y-%m-%d")
+    decimal_separator = serializers.ChoiceField(
+        choices=DECIMAL_SEPARATORS,
+        default="auto",
+        help_text="The cents separator: “.”, “,” or “auto” (read from the file; a file mixing "
+        "both is refused).",
+    )
     amount_column = serializers.CharField(required=False, allow_blank=True, default="")
     debit_column = serializers.CharField(required=False, allow_blank=True, default="")
     credit_column = serializers.CharField(required=False, allow_blank=True, default="")
     description_column = serializers.CharField(required=False, allow_blank=True, default="")
     reference_column = serializers.CharField(required=False, allow_blank=True, default="")
     payee_column = serializers.CharField(required=False, allow_blank=True, default="")
-    closing_balance = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    opening_balance = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    period_start = serializers.DateField(required=False)
-    period_end = serializers.DateField(required=False)
+    closing_balance = serializers.DecimalField(
+        **limits.INPUT_MONEY, validators=limits.MONEY_VALIDATORS, required=False
+    )
+    opening_balance = serializers.DecimalField(
+        **limits.INPUT_MONEY, validators=limits.MONEY_VALIDATORS, required=False
+    )
+    period_start = serializers.DateField(required=False, validators=limits.DATE_VALIDATORS)
+    period_end = serializers.DateField(required=False, validators=limits.DATE_VALIDATORS)
+    on_overlap = serializers.ChoiceField(
+        choices=[("refuse", "refuse"), ("replace", "replace")],
+        default="refuse",
+        help_text="A statement already imported for the same days: refuse this one (the default) "
+        "or replace that one with this one (not in an approved month).",
+    )
 
 
 class AutoMatchOutput(serializers.Serializer):

@@ -16,14 +16,17 @@ from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import limits
 from accounts.bulk import bulk_upsert
 from accounts.models import Membership, Role, User
 from practice.models import Bill, Matter
+from trust import reconcile
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
 from trust.models import (
     KINDS_IN,
@@ -31,11 +34,13 @@ from trust.models import (
     ClientLedger,
     EntryKind,
     EntrySource,
+    Reconciliation,
     TrustAccount,
     TrustEntry,
     TrustException,
 )
 from trust.selectors import ledger_balances
+from trust.services_reconcile import period_assert_open
 
 logger = logging.getLogger("firmsync.trust")
 
@@ -47,16 +52,57 @@ def usd(value: Decimal) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
-def _amount(amount) -> Decimal:
+def _amount(amount, most: Decimal = limits.MONEY_MAX) -> Decimal:
+    """Whole cents, more than zero and at most `most` (the one money range, accounts.limits)."""
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        raise TrustError(f"{amount!r} is not an amount of money.") from None
+        raise TrustError(f"{str(amount)[:40]!r} is not an amount of money.") from None
     if not value.is_finite() or value <= 0:
         raise TrustError("The amount must be more than $0.00.")
+    if value > most:
+        raise TrustError(
+            f"{str(amount)[:40]} is more than FirmSync accepts for one entry ({usd(most)}); "
+            "check the number of digits."
+        )
     if value != value.quantize(CENT):
         raise TrustError(f"{value} has fractions of a cent; trust amounts are whole cents.")
     return value.quantize(CENT)
+
+
+# What a Clio entry may be: anything the column holds (Clio is the record, its rows are kept).
+COLUMN_MAX = Decimal("999999999999.99")
+
+LOCKED_REMEDY = (
+    "Date it in a month that is not approved; to correct an entry of a locked month, reverse it "
+    "with an entry dated today."
+)
+
+
+def _date(day: Date | str) -> Date:
+    """The entry's date inside the one window of dates (accounts.limits); an ISO string (as a
+    caller holding a payload may pass) is read first."""
+    try:
+        return limits.date_in_window(Date.fromisoformat(day) if isinstance(day, str) else day)
+    except ValueError:
+        raise TrustError(f"{str(day)[:40]!r} is not a date (YYYY-MM-DD).") from None
+    except ValidationError as exc:
+        raise TrustError(exc.messages) from None
+
+
+def _open(account_id: int, day: Date, what: str) -> None:
+    """Refuse an entry dated inside an approved, locked reconciliation month. Call it inside the
+    writing transaction (period_assert_open locks the month's row)."""
+    period_assert_open(
+        account_id=account_id,
+        period_end=day,
+        doing=f"{what} dated {day:%d %b %Y}",
+        remedy=LOCKED_REMEDY,
+    )
+
+
+def _article(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _source_id(source: str, source_id: str | None) -> str:
@@ -141,7 +187,9 @@ class _Memo:
 
 def _post_in(*, ledger: ClientLedger, kind: str, amount, memo: _Memo) -> TrustEntry:
     amount, source_id = _amount(amount), _source_id(memo.source, memo.source_id)
+    memo = replace(memo, date=_date(memo.date))
     with transaction.atomic():
+        _open(ledger.account_id, memo.date, _article(EntryKind(kind).label.lower()))
         return _create(
             firm_id=ledger.firm_id,
             account_id=ledger.account_id,
@@ -158,12 +206,14 @@ def _post_out(
     *, ledger: ClientLedger, kind: str, amount, memo: _Memo, bill: Bill | None = None
 ) -> TrustEntry:
     amount, source_id = _amount(amount), _source_id(memo.source, memo.source_id)
+    memo = replace(memo, date=_date(memo.date))
     with transaction.atomic():
         balance = _lock([ledger.pk])[ledger.pk]
         # A retried request under the same key is answered with its entry, not checked again.
         found = memo.source_id and _existing(ledger.firm_id, memo.source, source_id)
         if found:
             return found
+        _open(ledger.account_id, memo.date, _article(EntryKind(kind).label.lower()))
         _refuse_overdraft(ledger, balance, amount, EntryKind(kind).label.lower())
         return _create(
             firm_id=ledger.firm_id,
@@ -295,7 +345,7 @@ def trust_transfer_record(
         raise TrustError("A transfer needs two different matters.")
     if from_ledger.account_id != to_ledger.account_id:
         raise TrustError("Both matters' ledgers must be in the same trust account.")
-    amount, key = _amount(amount), _source_id(source, source_id)
+    amount, key, date = _amount(amount), _source_id(source, source_id), _date(date)
     memo = _Memo(date, description, "", reference, created_by, source, key)
     group = uuid.uuid4()
     with transaction.atomic():
@@ -303,6 +353,7 @@ def trust_transfer_record(
         found = source_id and _existing(from_ledger.firm_id, source, f"{key}:out")
         if found:
             return found, _existing(from_ledger.firm_id, source, f"{key}:in")
+        _open(from_ledger.account_id, date, "a transfer")
         _refuse_overdraft(from_ledger, balance, amount, "transfer")
         legs = [
             (from_ledger, EntryKind.TRANSFER_OUT, OUT, f"{key}:out"),
@@ -338,12 +389,13 @@ def trust_bank_fee_record(
 ) -> tuple[TrustEntry, TrustEntry]:
     """A bank charge, covered at once by the firm's own money (the one use of lawyer funds in
     trust the ABA rule allows), so no client pays it. On no ledger; returns (fee, cover)."""
-    amount, key = _amount(amount), _source_id(source, source_id)
+    amount, key, date = _amount(amount), _source_id(source, source_id), _date(date)
     memo = _Memo(date, description, "", reference, created_by, source, key)
     with transaction.atomic():
         found = source_id and _existing(account.firm_id, source, f"{key}:fee")
         if found:
             return found, _existing(account.firm_id, source, f"{key}:cover")
+        _open(account.pk, date, "a bank fee")
         made = [
             TrustEntry.objects.create(
                 firm_id=account.firm_id,
@@ -388,8 +440,9 @@ def trust_entry_reverse(
             "Bank fees and the firm's own funds are on no client ledger and are not reversed; "
             "record the bank's refund of the fee as a new entry instead."
         )
-    key = _source_id(source, source_id)
+    key, date = _source_id(source, source_id), _date(date)
     with transaction.atomic():
+        _open(entry.account_id, date, "a reversal")
         legs = _legs(entry)
         balances = _lock(leg.ledger_id for leg in legs if leg.ledger_id)
         if TrustEntry.objects.filter(reverses__in=legs).exists():
@@ -507,7 +560,7 @@ def trust_entries_import(*, account: TrustAccount, rows: list[ClioEntry]) -> Imp
         bulk_upsert(TrustEntry, new, unique=("firm_id", "source", "source_id"), update=())
         entries = {**seen, **_clio_entries(firm_id, [e["source_id"] for e in new])}
         made = [entries[e["source_id"]] for e in new]
-        exceptions = _overdrafts(made, balances)
+        exceptions = _overdrafts(made, balances) + _locked_month_entries(account, made)
         if exceptions:
             ids = [x.pk for x in exceptions]
             transaction.on_commit(lambda: trust_exceptions_email(exception_ids=ids))
@@ -515,7 +568,7 @@ def trust_entries_import(*, account: TrustAccount, rows: list[ClioEntry]) -> Imp
 
 
 def _clio_valid(row: ClioEntry) -> ClioEntry:
-    amount = _amount(row.amount)
+    amount = _amount(row.amount, COLUMN_MAX)
     if row.matter_id is None and row.kind not in KINDS_WITHOUT_MATTER:
         raise TrustError(f"{row.source_id}: client money needs a matter.")
     if row.direction != (IN if row.kind in KINDS_IN else OUT) and row.kind != EntryKind.REVERSAL:
@@ -590,8 +643,44 @@ def _overdrafts(made: list[TrustEntry], balances: dict[int, Decimal]) -> list[Tr
     if raised:
         TrustException.objects.bulk_create(raised)
         logger.warning("trust_overdraft_from_clio exceptions=%s", len(raised))
-        raised = list(TrustException.objects.filter(entry__in=[x.entry for x in raised]))
+        raised = list(
+            TrustException.objects.filter(
+                entry__in=[x.entry for x in raised], kind=TrustException.Kind.OVERDRAFT
+            )
+        )
     return raised
+
+
+def _locked_month_entries(account: TrustAccount, made: list[TrustEntry]) -> list[TrustException]:
+    """Clio is the record, so an entry it dates inside an approved, locked month is kept, never
+    refused: the month's signed figures no longer hold, and a compliance exception says so at
+    once (the firm corrects it with an entry in an open month and notes how)."""
+    if not made:
+        return []
+    locked = set(
+        Reconciliation.objects.filter(
+            account=account,
+            status=Reconciliation.Status.APPROVED,
+            period_end__gte=reconcile.month_end(min(e.date for e in made)),
+            period_end__lte=reconcile.month_end(max(e.date for e in made)),
+        ).values_list("period_end", flat=True)
+    )
+    raised = [
+        TrustException(
+            firm_id=e.firm_id, kind=TrustException.Kind.LOCKED_MONTH, entry=e, ledger_id=e.ledger_id
+        )
+        for e in made
+        if reconcile.month_end(e.date) in locked
+    ]
+    if not raised:
+        return []
+    TrustException.objects.bulk_create(raised)
+    logger.warning("trust_entry_in_locked_month_from_clio exceptions=%s", len(raised))
+    return list(
+        TrustException.objects.filter(
+            entry__in=[x.entry for x in raised], kind=TrustException.Kind.LOCKED_MONTH
+        )
+    )
 
 
 def _trust_contacts(firm_id: int) -> list[str]:
@@ -610,21 +699,35 @@ def trust_exceptions_email(*, exception_ids: list[int]) -> int:
     )
     sent = 0
     for x in raised:
-        context = {
-            "firm": x.firm,
-            "ledger": x.ledger,
-            "entry": x.entry,
-            "amount": usd(x.entry.amount),
-            "balance": usd(x.balance_after),
-            "link": f"{settings.SITE_URL}/trust/ledgers/{x.ledger_id}/",
-        }
         sent += send_mail(
-            subject=f"[FirmSync] Trust overdraft: {x.ledger.matter} is at {usd(x.balance_after)}",
-            message=render_to_string("trust/email/overdraft.txt", context),
+            subject=_exception_subject(x),
+            message=render_to_string(_exception_template(x), _exception_context(x)),
             from_email=None,
             recipient_list=_trust_contacts(x.firm_id),
         )
     return sent
+
+
+def _exception_subject(x: TrustException) -> str:
+    if x.is_locked_month:
+        return f"[FirmSync] Trust entry in the locked month {x.entry.date:%B %Y}"
+    return f"[FirmSync] Trust overdraft: {x.ledger.matter} is at {usd(x.balance_after)}"
+
+
+def _exception_template(x: TrustException) -> str:
+    return "trust/email/locked_month.txt" if x.is_locked_month else "trust/email/overdraft.txt"
+
+
+def _exception_context(x: TrustException) -> dict:
+    link = f"/trust/ledgers/{x.ledger_id}/" if x.ledger_id else "/trust/#exceptions"
+    return {
+        "firm": x.firm,
+        "ledger": x.ledger,
+        "entry": x.entry,
+        "amount": usd(x.entry.amount),
+        "balance": usd(x.balance_after) if x.balance_after is not None else "",
+        "link": f"{settings.SITE_URL}{link}",
+    }
 
 
 # -- compliance exceptions ------------------------------------------------------------------
@@ -633,11 +736,12 @@ def trust_exceptions_email(*, exception_ids: list[int]) -> int:
 def trust_exception_resolve(
     *, exception: TrustException, member: Membership, note: str
 ) -> TrustException:
-    """Acknowledge an overdraft exception once the money is restored, with a note that says how:
-    the note is the firm's record of the correction. A second acknowledgement changes nothing."""
+    """Acknowledge an exception once it is put right (the money restored, the locked month
+    corrected in an open one), with a note that says how: the note is the firm's record of the
+    correction. A second acknowledgement changes nothing."""
     note = (note or "").strip()
     if not note:
-        raise TrustError("Say how the overdraft was put right (the note is kept on record).")
+        raise TrustError("Say how the exception was put right (the note is kept on record).")
     if exception.firm_id != member.firm_id:
         raise TrustError("This exception belongs to another firm.")
     # A conditional UPDATE: of two people acknowledging at once, the first note is kept.

@@ -14,11 +14,13 @@ from accounts.selectors import role_require
 from accounts.services import audit_record
 from trust import reconcile
 from trust import selectors_reconcile as sel
+from trust.errors import TrustPeriodLocked
 from trust.models import (
     BankStatement,
     Reconciliation,
     StatementLine,
     StatementMatch,
+    StatementUpload,
     TrustAccount,
     TrustEntry,
 )
@@ -28,21 +30,53 @@ def _who(user) -> str:
     return (user.get_full_name() or user.email) if user else "someone"
 
 
-def period_assert_open(*, account: TrustAccount, period_end: date, doing: str) -> None:
-    """An approved month is signed off: nothing that changes its figures may happen."""
+def period_assert_open(
+    *,
+    account: TrustAccount | None = None,
+    account_id: int | None = None,
+    period_end: date,
+    doing: str,
+    remedy: str = "",
+) -> None:
+    """An approved month is signed off: nothing that changes its figures may happen. Call it
+    inside the writing transaction: the month's row is locked, so an approval waits for the write
+    (and then finds its figures changed) or the write waits for the approval (and is refused)."""
     month = reconcile.month_end(period_end)
     locked = (
-        Reconciliation.objects.filter(
-            account=account, period_end=month, status=Reconciliation.Status.APPROVED
+        Reconciliation.objects.select_for_update(of=("self",))
+        .filter(
+            account_id=account.pk if account is not None else account_id,
+            period_end=month,
+            status=Reconciliation.Status.APPROVED,
         )
         .select_related("approved_by")
         .first()
     )
     if locked is not None:
-        raise ValidationError(
+        raise TrustPeriodLocked(
             f"{month:%B %Y} was approved by {_who(locked.approved_by)} on "
             f"{locked.approved_at:%d %b %Y} and is locked, so {doing} is not allowed."
+            + (f" {remedy}" if remedy else "")
         )
+
+
+def periods_assert_open(
+    *, account: TrustAccount, start: date, end: date, doing: str, remedy: str = ""
+) -> None:
+    """period_assert_open for every month from `start` to `end`, in one query."""
+    first = (
+        Reconciliation.objects.filter(
+            account=account,
+            period_end__gte=reconcile.month_end(start),
+            period_end__lte=reconcile.month_end(end),
+            status=Reconciliation.Status.APPROVED,
+        )
+        .order_by("period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    if first is not None:
+        period_assert_open(account=account, period_end=first, doing=doing, remedy=remedy)
 
 
 def reconciliation_draft_ensure(*, account: TrustAccount, period_end: date) -> Reconciliation:
@@ -329,3 +363,49 @@ def reconciliation_approve(
         ip=ip,
     )
     return rec
+
+
+# Removing a statement
+
+
+@transaction.atomic
+def statement_remove(
+    *, member: Membership, statement: BankStatement, ip: str | None = None
+) -> BankStatement:
+    """Take an imported statement out (a wrong file, a wrong month, a typo in a date): its lines
+    and their matches go, the journal entries stay. Refused while any month it covers is
+    approved; a draft reconciliation left without a statement goes with it."""
+    role_require(member, TRUST_WRITE)
+    account = statement.account
+    periods_assert_open(
+        account=account,
+        start=statement.period_start,
+        end=statement.period_end,
+        doing="removing a statement",
+        remedy="Its figures are signed off; a correction belongs in an open month.",
+    )
+    before = {
+        "filename": statement.filename,
+        "period_start": statement.period_start.isoformat(),
+        "period_end": statement.period_end.isoformat(),
+        "closing_balance": str(statement.closing_balance),
+        "lines": statement.lines.count(),
+    }
+    upload_id, month = statement.upload_id, reconcile.month_end(statement.period_end)
+    StatementMatch.objects.filter(line__statement=statement).delete()
+    statement.delete()
+    if upload_id:
+        StatementUpload.objects.filter(pk=upload_id).delete()
+    if not sel.statements_for_month(account=account, period_end=month).exists():
+        Reconciliation.objects.filter(
+            account=account, period_end=month, status=Reconciliation.Status.DRAFT
+        ).delete()
+    audit_record(
+        firm=member.firm,
+        actor=member.user,
+        action="trust.statement_removed",
+        obj=account,
+        before=before,
+        ip=ip,
+    )
+    return statement

@@ -54,6 +54,11 @@ urlpatterns = [
         name="trust_reconcile_mapping",
     ),
     path(
+        "trust/reconciliations/statements/<int:statement_id>/remove/",
+        views_reconcile.statement_remove,
+        name="trust_statement_remove",
+    ),
+    path(
         "trust/reconciliations/lines/<int:line_id>/match/",
         views_reconcile.reconcile_match,
         name="trust_reconcile_match",

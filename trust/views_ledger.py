@@ -238,7 +238,7 @@ def exception_resolve(request, exception_id: int):
     form = ExceptionResolveForm(request.POST)
     try:
         if not form.is_valid():
-            raise TrustError("Say how the overdraft was put right (the note is kept on record).")
+            raise TrustError("Say how the exception was put right (the note is kept on record).")
         services.trust_exception_resolve(
             exception=found, member=request.membership, note=form.cleaned_data["note"]
         )

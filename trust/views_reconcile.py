@@ -7,12 +7,14 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import limits
 from accounts.decorators import client_ip, member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import reconcile, reports, statements
@@ -24,6 +26,12 @@ from trust.selectors import trust_account_get_for_member
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="Bank statement file (CSV or OFX)")
+    on_overlap = forms.ChoiceField(
+        label="If a statement is already imported for some of the same days",
+        choices=statements.OVERLAP_CHOICES,
+        initial="refuse",
+        required=False,
+    )
 
 
 class MappingForm(forms.Form):
@@ -34,6 +42,14 @@ class MappingForm(forms.Form):
     )
     date = forms.ChoiceField(label="Date column")
     date_format = forms.ChoiceField(label="Date format", choices=statements.DATE_FORMATS)
+    decimal = forms.ChoiceField(
+        label="Decimal separator (the cents)",
+        choices=statements.DECIMAL_SEPARATORS,
+        initial="auto",
+        required=False,
+        help_text="Read from the file unless you choose; a file that mixes 12.50 and 12,50 is "
+        "refused.",
+    )
     amount = forms.ChoiceField(label="Amount column (signed: deposits positive)", required=False)
     debit = forms.ChoiceField(label="…or Debit column (money out)", required=False)
     credit = forms.ChoiceField(label="and Credit column (money in)", required=False)
@@ -41,23 +57,35 @@ class MappingForm(forms.Form):
     reference = forms.ChoiceField(label="Cheque or reference column", required=False)
     payee = forms.ChoiceField(label="Payee column", required=False)
     closing_balance = forms.DecimalField(
-        label="Closing balance on the statement", max_digits=14, decimal_places=2
+        label="Closing balance on the statement",
+        max_digits=14,
+        decimal_places=2,
+        validators=limits.MONEY_VALIDATORS,
     )
     opening_balance = forms.DecimalField(
         label="Opening balance (optional: checked against the lines)",
         max_digits=14,
         decimal_places=2,
         required=False,
+        validators=limits.MONEY_VALIDATORS,
     )
     period_start = forms.DateField(
         label="Statement from (optional)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=limits.DATE_VALIDATORS,
     )
     period_end = forms.DateField(
         label="Statement to (optional: the last line's date otherwise)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=limits.DATE_VALIDATORS,
+    )
+    on_overlap = forms.ChoiceField(
+        label="If a statement is already imported for some of the same days",
+        choices=statements.OVERLAP_CHOICES,
+        initial="refuse",
+        required=False,
     )
 
     def __init__(self, *args, headers: list[str], **kwargs):
@@ -77,11 +105,12 @@ class MappingForm(forms.Form):
             description=d["description"],
             reference=d["reference"],
             payee=d["payee"],
+            decimal=d["decimal"] or "auto",
         )
 
 
 def _period_end(year: int, month: int) -> date:
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    if not 1 <= month <= 12 or not limits.DATE_MIN.year <= year <= limits.date_max().year:
         raise Http404("No such month.")
     return reconcile.month_end(date(year, month, 1))
 
@@ -116,7 +145,30 @@ def reconcile_accounts(request):
 def reconcile_account(request, account_id: int):
     account = trust_account_get_for_member(member=request.membership, account_id=account_id)
     months = sel.month_list(account=account, today=timezone.localdate())
-    return render(request, "trust/reconcile_account.html", {"account": account, "months": months})
+    context = {
+        "account": account,
+        "months": months,
+        "statements": sel.statements_list(account=account),
+        "can_write": request.membership.role in TRUST_WRITE,
+    }
+    return render(request, "trust/reconcile_account.html", context)
+
+
+@require_POST
+@member_required(TRUST_WRITE)
+def statement_remove(request, statement_id: int):
+    statement = sel.statement_get_for_member(member=request.membership, statement_id=statement_id)
+    try:
+        svc.statement_remove(member=request.membership, statement=statement, ip=client_ip(request))
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            f"Removed the statement {statement.filename} ({statement.period_start:%d %b %Y} to "
+            f"{statement.period_end:%d %b %Y}); its journal entries are unchanged.",
+        )
+    return redirect("trust_reconcile_account", account_id=statement.account_id)
 
 
 def _candidates(line, entries: list[TrustEntry]) -> list[TrustEntry]:
@@ -175,14 +227,19 @@ def reconcile_upload(request, account_id: int, year: int, month: int):
     if not form.is_valid():
         messages.error(request, "Choose the bank statement file (CSV or OFX) to upload.")
         return redirect(back)
-    file = form.cleaned_data["file"]
+    file, on_overlap = form.cleaned_data["file"], form.cleaned_data["on_overlap"] or "refuse"
     try:
-        upload = statements.statement_upload_create(
-            member=request.membership, account=account, filename=file.name, content=file.read()
-        )
-        if not statements.is_ofx(upload.filename, bytes(upload.content)):
-            return redirect("trust_reconcile_mapping", upload_id=upload.pk)
-        statement = statements.statement_import_ofx(member=request.membership, upload=upload)
+        # One transaction: a file that cannot be imported is not kept. A CSV is kept for the
+        # column step only once it reads as a CSV.
+        with transaction.atomic():
+            upload = statements.statement_upload_create(
+                member=request.membership, account=account, filename=file.name, content=file.read()
+            )
+            if not statements.is_ofx(upload.filename, bytes(upload.content)):
+                return redirect("trust_reconcile_mapping", upload_id=upload.pk)
+            statement = statements.statement_import_ofx(
+                member=request.membership, upload=upload, on_overlap=on_overlap
+            )
     except ValidationError as exc:
         _errors(request, exc)
         return redirect(back)
@@ -196,7 +253,11 @@ def _mapping_initial(upload: StatementUpload, headers: list[str]) -> dict:
     bank = upload.account.institution
     saved = sel.csv_mapping_for_bank(firm_id=upload.firm_id, bank_name=bank)
     cols = statements.columns_from_mapping(saved, headers)
-    initial = {k: v for k, v in asdict(cols).items() if not v or v in headers or k == "date_format"}
+    initial = {
+        k: v
+        for k, v in asdict(cols).items()
+        if not v or v in headers or k in ("date_format", "decimal")
+    }
     return {**initial, "bank_name": saved.bank_name if saved else bank}
 
 
@@ -209,6 +270,8 @@ def reconcile_mapping(request, upload_id: int):
     try:
         headers, rows = statements.read_csv(bytes(upload.content))
     except ValidationError as exc:
+        # A file kept before uploads were checked: it can never be imported, so it goes.
+        statements.statement_upload_discard(member=request.membership, upload=upload)
         _errors(request, exc)
         return redirect("trust_reconcile_account", account_id=upload.account_id)
     errors: list[str] = []
@@ -246,6 +309,7 @@ def _import(request, upload: StatementUpload, form: MappingForm):
         opening_balance=d["opening_balance"],
         period_start=d["period_start"],
         period_end=d["period_end"],
+        on_overlap=d["on_overlap"] or "refuse",
     )
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Firm, Membership
 from accounts.services import audit_record
 from practice.models import Contact, Matter
@@ -132,8 +133,12 @@ def _request_validate(*, matter: Matter, amount: Decimal, due_date: date) -> Non
     errors: dict[str, str] = {}
     if amount <= 0:
         errors["amount"] = "The amount must be more than zero."
+    elif amount > limits.MONEY_MAX:
+        errors["amount"] = f"The amount is more than FirmSync accepts (${limits.MONEY_MAX:,})."
     if due_date < timezone.localdate():
         errors["due_date"] = "The due date has passed; choose today or a later day."
+    elif due_date > limits.date_max():
+        errors["due_date"] = f"Choose a due date before {limits.date_max():%d %b %Y}."
     if matter.client is None or not matter.client.clio_id or not matter.clio_id:
         errors["matter"] = (
             "This matter has no client in Clio yet; Clio asks the client for the money, so sync "

@@ -55,7 +55,7 @@ def test_a_bad_csv_answers_in_the_error_shape_naming_the_row(account, accountant
     rows = error["details"]["non_field_errors"]
     assert any(r.startswith("Row 3: the amount “I750.00” in column “Credit”") for r in rows)
     assert not BankStatement.objects.exists()
-    assert StatementUpload.objects.count() == 1
+    assert StatementUpload.objects.count() == 0  # a refused file is not kept
 
 
 def test_a_duplicate_file_is_refused(account, accountant):
