@@ -53,6 +53,21 @@ def _connections(firm_id: int) -> tuple[Connection | None, Connection | None]:
     )
 
 
+def _books_unreachable(exc: ProviderError) -> Check:
+    hint = (
+        "Reconnect it on the Bill Syncing page."
+        if isinstance(exc, ProviderAuthError)
+        else ("Try again in a minute.")
+    )
+    return Check(
+        "books_reachable",
+        "The books answer",
+        False,
+        detail=f"{exc.provider.title()} could not be read: {exc.message}.",
+        fix=hint,
+    )
+
+
 def sync_start(
     *,
     firm: Firm,
@@ -65,7 +80,11 @@ def sync_start(
     """Queue a run (or return the firm's active one). `check=False` is for the incremental path,
     which only runs for firms whose preflight passed when their first run started."""
     if check:
-        checks, _ = preflight_run(firm=firm)
+        try:
+            checks, _ = preflight_run(firm=firm)
+        except ProviderError as exc:
+            # The preflight reads the books live; books that cannot be read cannot be synced.
+            raise SyncBlocked([_books_unreachable(exc)]) from exc
         blocking = preflight_blocking(checks)
         if blocking:
             raise SyncBlocked(blocking)

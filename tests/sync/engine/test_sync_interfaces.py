@@ -108,3 +108,37 @@ def test_failures_are_listed_with_their_explanation_and_retried_through_the_api(
     assert (op.status, op.attempts) == ("done", 2)
     assert client.get("/api/v1/sync/failures").json()["count"] == 0
     assert made
+
+
+@pytest.fixture
+def books_unreachable(firm):
+    """The firm's books connection answers nothing: every read of them raises, as our client
+    does after its retries run out."""
+    from unittest import mock
+
+    from sync.providers.errors import ProviderUnavailable
+    from tests.factories import books_connection
+
+    books_connection(firm)
+    unavailable = ProviderUnavailable("quickbooks", "no answer (ConnectionError)")
+    with mock.patch("sync.preflight.books.books_facts", autospec=True, side_effect=unavailable):
+        yield
+
+
+def test_sync_now_while_the_books_do_not_answer_says_so_and_starts_nothing(
+    admin_client, books_unreachable
+):
+    response = admin_client.post("/sync/start/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The books answer" in body and "no answer (ConnectionError)" in body
+    assert "Try again in a minute" in body
+    assert not SyncRun.objects.exists()
+
+
+def test_the_api_answers_409_while_the_books_do_not_answer(admin, books_unreachable):
+    response = api_for(admin).post("/api/v1/sync/runs", {}, format="json")
+    assert response.status_code == 409
+    body = response.json()["error"]
+    assert body["code"] == "preflight_failed" and "books_reachable" in body["details"]
+    assert not SyncRun.objects.exists()
