@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts import limits
 from accounts.api_common import Pagination
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
-from trust import reconcile, reports, statements
+from trust import reconcile, reports, statement_files, statements
 from trust import selectors_reconcile as sel
 from trust import services_reconcile as svc
 from trust.models import BankStatement
@@ -95,7 +95,7 @@ class StatementListApi(APIView):
                 filename=d["file"].name[:255],
                 content=d["file"].read(),
             )
-            if statements.is_ofx(upload.filename, bytes(upload.content)):
+            if statement_files.is_ofx(upload.filename, bytes(upload.content)):
                 statement = statements.statement_import_ofx(
                     member=request.membership, upload=upload, on_overlap=d["on_overlap"]
                 )
@@ -107,7 +107,7 @@ class StatementListApi(APIView):
 def _import_csv(request, upload, d: dict):
     if d.get("closing_balance") is None:
         raise ValidationError({"closing_balance": "Give the statement's closing balance."})
-    columns = statements.CsvColumns(
+    columns = statement_files.CsvColumns(
         date=d["date_column"],
         date_format=d["date_format"],
         amount=d["amount_column"],

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from accounts import limits
 from trust.models import BankStatement, Reconciliation
-from trust.statements import DATE_FORMATS, DECIMAL_SEPARATORS
+from trust.statement_files import DATE_FORMATS, DECIMAL_SEPARATORS
 
 
 class ReconciliationOutput(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
-from trust import reports_ledger, services
+from trust import reports_ledger, services, services_clio
 from trust import selectors_ledger as sel
 from trust.errors import TrustError
 from trust.forms import (
@@ -239,7 +239,7 @@ def exception_resolve(request, exception_id: int):
     try:
         if not form.is_valid():
             raise TrustError("Say how the exception was put right (the note is kept on record).")
-        services.trust_exception_resolve(
+        services_clio.trust_exception_resolve(
             exception=found, member=request.membership, note=form.cleaned_data["note"]
         )
     except TrustError as exc:

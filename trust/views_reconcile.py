@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts import limits
 from accounts.decorators import client_ip, member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
-from trust import reconcile, reports, statements
+from trust import reconcile, reports, statement_files, statements
 from trust import selectors_reconcile as sel
 from trust import services_reconcile as svc
 from trust.models import StatementUpload, TrustEntry
@@ -41,10 +41,10 @@ class MappingForm(forms.Form):
         help_text="The column choices are saved for this bank and offered next time.",
     )
     date = forms.ChoiceField(label="Date column")
-    date_format = forms.ChoiceField(label="Date format", choices=statements.DATE_FORMATS)
+    date_format = forms.ChoiceField(label="Date format", choices=statement_files.DATE_FORMATS)
     decimal = forms.ChoiceField(
         label="Decimal separator (the cents)",
-        choices=statements.DECIMAL_SEPARATORS,
+        choices=statement_files.DECIMAL_SEPARATORS,
         initial="auto",
         required=False,
         help_text="Read from the file unless you choose; a file that mixes 12.50 and 12,50 is "
@@ -94,9 +94,9 @@ class MappingForm(forms.Form):
         for name in ("date", "amount", "debit", "credit", "description", "reference", "payee"):
             self.fields[name].choices = choices
 
-    def columns(self) -> statements.CsvColumns:
+    def columns(self) -> statement_files.CsvColumns:
         d = self.cleaned_data
-        return statements.CsvColumns(
+        return statement_files.CsvColumns(
             date=d["date"],
             date_format=d["date_format"],
             amount=d["amount"],
@@ -235,7 +235,7 @@ def reconcile_upload(request, account_id: int, year: int, month: int):
             upload = statements.statement_upload_create(
                 member=request.membership, account=account, filename=file.name, content=file.read()
             )
-            if not statements.is_ofx(upload.filename, bytes(upload.content)):
+            if not statement_files.is_ofx(upload.filename, bytes(upload.content)):
                 return redirect("trust_reconcile_mapping", upload_id=upload.pk)
             statement = statements.statement_import_ofx(
                 member=request.membership, upload=upload, on_overlap=on_overlap
@@ -268,7 +268,7 @@ def reconcile_mapping(request, upload_id: int):
         messages.info(request, "This file is already imported.")
         return redirect(_month_url(upload.account_id, upload.statement.period_end))
     try:
-        headers, rows = statements.read_csv(bytes(upload.content))
+        headers, rows = statement_files.read_csv(bytes(upload.content))
     except ValidationError as exc:
         # A file kept before uploads were checked: it can never be imported, so it goes.
         statements.statement_upload_discard(member=request.membership, upload=upload)

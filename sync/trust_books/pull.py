@@ -33,7 +33,7 @@ from sync.engine.pull import SKEW, chunks, pull_clio
 from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side
 from sync.providers.clio import mapping as m
-from trust import services as trust
+from trust import services_clio as trust
 from trust.models import EntryKind, TrustAccount, TrustEntry
 
 logger = logging.getLogger("firmsync.sync")

@@ -17,14 +17,14 @@ from tests.factories import (
     MatterFactory,
     MembershipFactory,
 )
-from trust import services
+from trust import services_clio
 from trust.models import EntryKind, TrustEntry, TrustException
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _clio_overdraft(ledger):
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:77",
         kind=EntryKind.DISBURSEMENT,
         direction=TrustEntry.Direction.OUT,
@@ -33,7 +33,7 @@ def _clio_overdraft(ledger):
         matter_id=ledger.matter_id,
         description="Cheque 1042 from Clio",
     )
-    services.trust_entries_import(account=ledger.account, rows=[row])
+    services_clio.trust_entries_import(account=ledger.account, rows=[row])
 
 
 def test_accountant_works_a_client_ledger(page, live_server, screenshot):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.conftest import client_for
 from tests.factories import ClientLedgerFactory, MatterFactory
-from trust import selectors, services
+from trust import selectors, services, services_clio
 from trust import selectors_ledger as sel
 from trust.models import EntryKind, TrustEntry
 
@@ -198,7 +198,7 @@ def test_the_ledger_pages_its_entries_with_the_running_balance(ledger, viewer):
 
 
 def test_open_exceptions_are_listed(ledger, viewer):
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:9",
         kind=EntryKind.DISBURSEMENT,
         direction=TrustEntry.Direction.OUT,
@@ -206,7 +206,7 @@ def test_open_exceptions_are_listed(ledger, viewer):
         date=DAY,
         matter_id=ledger.matter_id,
     )
-    services.trust_entries_import(account=ledger.account, rows=[row])
+    services_clio.trust_entries_import(account=ledger.account, rows=[row])
     (found,) = client_for(viewer).get(reverse("api_trust_exceptions")).json()["results"]
     assert (found["ledger"], found["matter"], found["balance_after"]) == (
         ledger.pk,

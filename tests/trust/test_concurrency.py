@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections
 
 from tests.factories import ClientLedgerFactory, MatterFactory
-from trust import selectors, services
+from trust import selectors, services, services_clio
 from trust.errors import TrustOverdraft
 from trust.models import ClientLedger, EntryKind, TrustEntry
 
@@ -98,7 +98,7 @@ def test_opposite_transfers_do_not_deadlock(ledger, firm):
 
 def test_the_same_clio_transaction_imported_at_once_is_one_entry(ledger, firm):
     matter = MatterFactory(firm=firm)  # no ledger yet: the workers also race to open it
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:77",
         kind=EntryKind.DEPOSIT,
         direction="in",
@@ -106,7 +106,9 @@ def test_the_same_clio_transaction_imported_at_once_is_one_entry(ledger, firm):
         date=DAY,
         matter_id=matter.pk,
     )
-    results = _race([lambda: services.trust_entry_import(account=ledger.account, row=row)] * 12)
+    results = _race(
+        [lambda: services_clio.trust_entry_import(account=ledger.account, row=row)] * 12
+    )
     assert all(isinstance(r, TrustEntry) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert TrustEntry.objects.filter(source_id="bank_transaction:77").count() == 1

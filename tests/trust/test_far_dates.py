@@ -15,7 +15,7 @@ from accounts import limits
 from tests.conftest import client_for
 from tests.trust.reconcile_builders import entry, ledger, ofx_file, trust_account
 from trust import selectors_reconcile as sel
-from trust import statements
+from trust import statement_files
 from trust.models import BankStatement, EntryKind, Reconciliation, StatementLine, TrustEntry
 
 
@@ -163,9 +163,9 @@ def test_an_entry_dated_out_of_the_window_is_refused_by_the_form(firm, accountan
 def test_a_csv_line_dated_out_of_the_window_is_refused_with_its_row(firm, accountant):
     account = trust_account(firm)
     with pytest.raises(ValidationError, match=r"Row 3: the date 9999-12-31 is outside"):
-        statements.parse_csv(
+        statement_files.parse_csv(
             b"Date,Amount\n2026-03-05,10.00\n9999-12-31,1.00\n",
-            statements.CsvColumns(date="Date", amount="Amount"),
+            statement_files.CsvColumns(date="Date", amount="Amount"),
         )
     assert not BankStatement.objects.filter(account=account).exists()
 
@@ -173,7 +173,7 @@ def test_a_csv_line_dated_out_of_the_window_is_refused_with_its_row(firm, accoun
 def test_an_ofx_line_dated_out_of_the_window_is_refused(firm, accountant):
     ofx = ofx_file(trnamt="10.00", dtposted="99991231")
     with pytest.raises(ValidationError, match="outside the dates FirmSync accepts"):
-        statements.parse_ofx(ofx)
+        statement_files.parse_ofx(ofx)
 
 
 def test_the_window_runs_from_1970_to_five_years_ahead():

@@ -9,7 +9,7 @@ from django.core import mail
 from django.http import Http404
 
 from tests.factories import BillFactory, ClientLedgerFactory, MatterFactory
-from trust import selectors, services
+from trust import selectors, services, services_clio
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
 from trust.models import EntryKind, EntrySource, TrustEntry, TrustException
 
@@ -195,7 +195,7 @@ def test_client_ledger_open_is_get_or_create(ledger):
 
 
 def _clio(ledger, n, kind, direction, amount):
-    return services.ClioEntry(
+    return services_clio.ClioEntry(
         source_id=f"bank_transaction:{n}",
         kind=kind,
         direction=direction,
@@ -207,7 +207,7 @@ def _clio(ledger, n, kind, direction, amount):
 
 def test_a_clio_transaction_seen_ten_times_is_one_entry(ledger):
     row = _clio(ledger, 1, EntryKind.DEPOSIT, "in", "500")
-    entries = {services.trust_entry_import(account=ledger.account, row=row) for _ in range(10)}
+    entries = {services_clio.trust_entry_import(account=ledger.account, row=row) for _ in range(10)}
     assert len(entries) == 1 and TrustEntry.objects.get().source == EntrySource.CLIO
 
 
@@ -219,7 +219,7 @@ def test_a_clio_withdrawal_that_overdraws_is_kept_and_raises_an_exception(
         _clio(ledger, 2, EntryKind.DISBURSEMENT, "out", "250"),
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.trust_entries_import(account=ledger.account, rows=rows)
+        result = services_clio.trust_entries_import(account=ledger.account, rows=rows)
     assert result.created == 2 and _balance(ledger) == D("-150.00")
     raised = TrustException.objects.get()
     assert (raised.entry.source_id, raised.balance_after) == ("bank_transaction:2", D("-150.00"))
@@ -233,7 +233,7 @@ def test_without_an_accountant_the_admins_hear_of_an_overdraft(
     ledger, admin, staff, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.trust_entry_import(
+        services_clio.trust_entry_import(
             account=ledger.account, row=_clio(ledger, 3, EntryKind.DISBURSEMENT, "out", "1")
         )
     assert [m.to for m in mail.outbox] == [[admin.user.email]]
@@ -242,7 +242,7 @@ def test_without_an_accountant_the_admins_hear_of_an_overdraft(
 def test_bulk_import_query_count_does_not_grow_with_rows(ledger, django_assert_max_num_queries):
     rows = [_clio(ledger, n, EntryKind.DEPOSIT, "in", "10") for n in range(200)]
     with django_assert_max_num_queries(12):
-        result = services.trust_entries_import(account=ledger.account, rows=rows)
+        result = services_clio.trust_entries_import(account=ledger.account, rows=rows)
     assert result.created == 200 and _balance(ledger) == D("2000.00")
 
 
@@ -303,7 +303,7 @@ def test_account_totals_split_client_money_and_firm_funds(ledger, other):
 
 
 def test_open_exceptions_are_counted_for_the_firm_only(ledger, admin, outsider):
-    services.trust_entry_import(
+    services_clio.trust_entry_import(
         account=ledger.account, row=_clio(ledger, 9, EntryKind.DISBURSEMENT, "out", "5")
     )
     assert selectors.trust_exceptions_open_count(member=admin) == 1

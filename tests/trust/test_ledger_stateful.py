@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from tests.factories import ClientLedgerFactory, FirmFactory, MatterFactory, TrustAccountFactory
-from trust import reconcile, selectors, services
+from trust import reconcile, selectors, services, services_clio
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
 from trust.models import EntryKind, TrustEntry, TrustException
 
@@ -40,7 +40,7 @@ class TrustMachine(RuleBasedStateMachine):
         self.firm_funds = D("0.00")
         self.posted: list[TrustEntry] = []  # FirmSync-made entries a reversal may name
         self.reversed: set[int] = set()
-        self.clio: dict[int, services.ClioEntry] = {}
+        self.clio: dict[int, services_clio.ClioEntry] = {}
         self.overdrawn_by_clio: set[int] = set()
         self.exceptions = 0
 
@@ -147,7 +147,7 @@ class TrustMachine(RuleBasedStateMachine):
         row = self.clio.get(txn)
         if row is None:
             kind = EntryKind.DISBURSEMENT if out else EntryKind.DEPOSIT
-            row = services.ClioEntry(
+            row = services_clio.ClioEntry(
                 source_id=f"bank_transaction:{txn}",
                 kind=kind,
                 direction="out" if out else "in",
@@ -155,7 +155,7 @@ class TrustMachine(RuleBasedStateMachine):
                 date=DAY,
                 matter_id=self.ledgers[i].matter_id,
             )
-        result = services.trust_entries_import(account=self.account, rows=[row])
+        result = services_clio.trust_entries_import(account=self.account, rows=[row])
         if txn in self.clio:
             assert result.created == 0
             return

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.conftest import client_for
 from tests.factories import BillFactory
 from tests.trust.reconcile_builders import entry, ledger, trust_account
-from trust import services, statements
+from trust import services, services_clio, statement_files, statements
 from trust.errors import TrustPeriodLocked
 from trust.models import EntryKind, Reconciliation, TrustEntry, TrustException
 
@@ -138,7 +138,7 @@ def test_a_statement_into_a_locked_month_is_refused(books, accountant):
         statements.statement_import_csv(
             member=accountant,
             upload=upload,
-            columns=statements.CsvColumns(date="Date", amount="Amount"),
+            columns=statement_files.CsvColumns(date="Date", amount="Amount"),
             bank_name="",
             closing_balance=D("10.00"),
         )
@@ -156,7 +156,7 @@ def test_a_statement_reaching_into_a_locked_month_is_refused(books, accountant):
         statements.statement_import_csv(
             member=accountant,
             upload=upload,
-            columns=statements.CsvColumns(date="Date", amount="Amount"),
+            columns=statement_files.CsvColumns(date="Date", amount="Amount"),
             bank_name="",
             closing_balance=D("20.00"),
         )
@@ -164,7 +164,7 @@ def test_a_statement_reaching_into_a_locked_month_is_refused(books, accountant):
 
 def test_a_clio_entry_in_a_locked_month_is_kept_and_raises_an_exception(books, accountant):
     account, smith, _ = books
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:77",
         kind=EntryKind.DEPOSIT,
         direction="in",
@@ -174,7 +174,7 @@ def test_a_clio_entry_in_a_locked_month_is_kept_and_raises_an_exception(books, a
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("django.db.transaction.on_commit", lambda f, *a, **k: f())
-        result = services.trust_entries_import(account=account, rows=[row])
+        result = services_clio.trust_entries_import(account=account, rows=[row])
     made = result.entries["bank_transaction:77"]
     assert made.date == MARCH
     (raised,) = result.exceptions
@@ -186,7 +186,7 @@ def test_a_clio_entry_in_a_locked_month_is_kept_and_raises_an_exception(books, a
 
 def test_a_clio_entry_in_an_open_month_raises_nothing(books):
     account, smith, _ = books
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:78",
         kind=EntryKind.DEPOSIT,
         direction="in",
@@ -194,19 +194,19 @@ def test_a_clio_entry_in_an_open_month_raises_nothing(books):
         date=APRIL,
         matter_id=smith.matter_id,
     )
-    assert services.trust_entries_import(account=account, rows=[row]).exceptions == []
+    assert services_clio.trust_entries_import(account=account, rows=[row]).exceptions == []
 
 
 def test_the_overview_and_api_list_a_locked_month_exception(books, accountant):
     account, _, _ = books
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:79",
         kind=EntryKind.BANK_FEE,
         direction="out",
         amount=D("3.00"),
         date=MARCH,
     )
-    services.trust_entries_import(account=account, rows=[row])
+    services_clio.trust_entries_import(account=account, rows=[row])
     client = client_for(accountant)
     page = client.get(reverse("trust_overview"))
     assert page.status_code == 200
@@ -221,7 +221,7 @@ def test_the_overview_and_api_list_a_locked_month_exception(books, accountant):
 
 def test_a_locked_month_exception_is_acknowledged_with_a_note(books, accountant):
     account, smith, _ = books
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id="bank_transaction:80",
         kind=EntryKind.DEPOSIT,
         direction="in",
@@ -229,7 +229,7 @@ def test_a_locked_month_exception_is_acknowledged_with_a_note(books, accountant)
         date=MARCH,
         matter_id=smith.matter_id,
     )
-    (raised,) = services.trust_entries_import(account=account, rows=[row]).exceptions
+    (raised,) = services_clio.trust_entries_import(account=account, rows=[row]).exceptions
     response = client_for(accountant).post(
         reverse("trust_exception_resolve", args=[raised.pk]),
         {"note": "Reversed in Clio on 2 Apr; the deposit is dated April."},

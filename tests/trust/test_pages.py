@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.factories import ClientLedgerFactory, ContactFactory, MatterFactory
-from trust import selectors, services
+from trust import selectors, services, services_clio
 from trust.models import EntryKind, TrustEntry, TrustException
 
 DAY = date(2026, 3, 2)
@@ -50,7 +50,7 @@ def _pay(ledger, amount, day=DAY):
 
 
 def _overdraft_from_clio(ledger, amount="75.00", day=DAY) -> TrustException:
-    row = services.ClioEntry(
+    row = services_clio.ClioEntry(
         source_id=f"bank_transaction:{uuid.uuid4().int % 10**9}",
         kind=EntryKind.DISBURSEMENT,
         direction=TrustEntry.Direction.OUT,
@@ -59,7 +59,7 @@ def _overdraft_from_clio(ledger, amount="75.00", day=DAY) -> TrustException:
         matter_id=ledger.matter_id,
         description="Cheque from Clio",
     )
-    return services.trust_entries_import(account=ledger.account, rows=[row]).exceptions[0]
+    return services_clio.trust_entries_import(account=ledger.account, rows=[row]).exceptions[0]
 
 
 def _ledger_url(ledger, **params) -> str:

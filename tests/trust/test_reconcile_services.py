@@ -13,7 +13,7 @@ from accounts.models import AuditEvent
 from tests.trust.reconcile_builders import CSV_COLUMNS, CSV_MARCH, entry, march
 from trust import selectors_reconcile as sel
 from trust import services_reconcile as svc
-from trust import statements
+from trust import statement_files, statements
 from trust.models import (
     BankCsvMapping,
     BankStatement,
@@ -42,7 +42,7 @@ def _import_csv(member, account, content=CSV_MARCH, columns=None, **kw):
     return statements.statement_import_csv(
         member=member,
         upload=upload,
-        columns=statements.CsvColumns(**(columns or CSV_COLUMNS)),
+        columns=statement_files.CsvColumns(**(columns or CSV_COLUMNS)),
         bank_name=kw.pop("bank_name", "First Harbor Bank"),
         closing_balance=kw.pop("closing_balance", D("6335.00")),
         **kw,
@@ -86,7 +86,7 @@ def test_a_csv_with_bad_rows_imports_nothing_names_each_row_and_keeps_the_file(b
         statements.statement_import_csv(
             member=accountant,
             upload=upload,
-            columns=statements.CsvColumns(**CSV_COLUMNS),
+            columns=statement_files.CsvColumns(**CSV_COLUMNS),
             bank_name="First Harbor Bank",
             closing_balance=D("6335.00"),
         )

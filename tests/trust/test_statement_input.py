@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests.conftest import client_for
 from tests.trust.reconcile_builders import ofx_file, trust_account
-from trust import statements
+from trust import statement_files, statements
 from trust.models import BankCsvMapping, BankStatement, StatementLine, StatementUpload
 
 SEMICOLON = b"Datum;Betrag;Text\n2026-03-02;12,50;Kaution\n2026-03-09;-1.250,00;Gericht\n"
@@ -66,13 +66,13 @@ def test_a_decimal_comma_read_with_a_dot_is_refused_not_multiplied(account, acco
 def test_a_file_mixing_dot_and_comma_cents_is_refused_as_ambiguous():
     mixed = b"Date;Amount\n2026-03-02;12,50\n2026-03-03;7.25\n"
     with pytest.raises(ValidationError, match="some a comma"):
-        statements.parse_csv(mixed, statements.CsvColumns(date="Date", amount="Amount"))
+        statement_files.parse_csv(mixed, statement_files.CsvColumns(date="Date", amount="Amount"))
 
 
 def test_thousands_with_a_dot_for_cents_still_read():
-    lines = statements.parse_csv(
+    lines = statement_files.parse_csv(
         b'Date,Amount\n2026-03-02,"1,250.00"\n2026-03-03,-7\n',
-        statements.CsvColumns(date="Date", amount="Amount"),
+        statement_files.CsvColumns(date="Date", amount="Amount"),
     )
     assert [ln.amount for ln in lines] == [D("1250.00"), D("-7.00")]
 
@@ -147,12 +147,12 @@ def test_an_absurd_or_fractional_ofx_amount_is_a_400(account, accountant, trnamt
 
 def test_an_ofx_cent_amount_is_not_rounded():
     with pytest.raises(ValidationError, match="fractions of a cent"):
-        statements.parse_ofx(ofx_file(trnamt="1.005"))
+        statement_files.parse_ofx(ofx_file(trnamt="1.005"))
 
 
 def test_a_header_naming_a_column_twice_is_refused_as_ambiguous():
     with pytest.raises(ValidationError, match="names the column “Amount” more than once"):
-        statements.read_csv(b"Date,Amount,Amount\n2026-03-02,1.00,2.00\n")
+        statement_files.read_csv(b"Date,Amount,Amount\n2026-03-02,1.00,2.00\n")
 
 
 # -- a second statement for the same days --------------------------------------------------
@@ -165,7 +165,7 @@ def _import(member, account, content, name, closing, on_overlap="refuse"):
     return statements.statement_import_csv(
         member=member,
         upload=upload,
-        columns=statements.CsvColumns(date="Date", amount="Amount"),
+        columns=statement_files.CsvColumns(date="Date", amount="Amount"),
         bank_name="",
         closing_balance=D(closing),
         on_overlap=on_overlap,
