@@ -131,6 +131,9 @@ class TrustEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField(default=timezone.now)
+    # Not a column: True on an entry returned for a request already made under the same source
+    # id, so the API answers the retry with 200 (trust.services).
+    replayed = False
 
     class Meta:
         ordering = ["date", "id"]

@@ -130,6 +130,15 @@ def _refuse_overdraft(ledger: ClientLedger, balance: Decimal, amount: Decimal, w
         )
 
 
+def _second_leg(firm_id: int, source: str, key: str) -> TrustEntry:
+    """The second leg of a pair already made (a transfer's in-leg, a bank fee's cover): both
+    legs are written in one transaction, so the first found means the second exists."""
+    leg = _existing(firm_id, source, key)
+    if leg is None:
+        raise TrustError(f"{key} is missing from the journal although its first leg is there.")
+    return leg
+
+
 def _existing(firm_id: int, source: str, source_id: str) -> TrustEntry | None:
     """The entry an earlier request under this source id made, marked `replayed` so the API
     can answer a retry that raced its first call with 200, as it does any other retry."""
@@ -339,7 +348,7 @@ def trust_transfer_record(
         balance = ledgers_lock([from_ledger.pk, to_ledger.pk])[from_ledger.pk]
         found = source_id and _existing(from_ledger.firm_id, source, f"{key}:out")
         if found:
-            return found, _existing(from_ledger.firm_id, source, f"{key}:in")
+            return found, _second_leg(from_ledger.firm_id, source, f"{key}:in")
         _open(from_ledger.account_id, date, "a transfer")
         _refuse_overdraft(from_ledger, balance, amount, "transfer")
         legs = [
@@ -381,7 +390,7 @@ def trust_bank_fee_record(
     with transaction.atomic():
         found = source_id and _existing(account.firm_id, source, f"{key}:fee")
         if found:
-            return found, _existing(account.firm_id, source, f"{key}:cover")
+            return found, _second_leg(account.firm_id, source, f"{key}:cover")
         _open(account.pk, date, "a bank fee")
         made = [
             TrustEntry.objects.create(

@@ -156,15 +156,16 @@ def _overdrafts(made: list[TrustEntry], balances: dict[int, Decimal]) -> list[Tr
     """Walk the new entries in ledger order from the balances before them; every withdrawal that
     leaves its ledger below zero raises an exception."""
     raised = []
-    for entry in sorted((e for e in made if e.ledger_id), key=lambda e: (e.date, e.pk)):
-        balances[entry.ledger_id] += entry.signed_amount
-        if entry.direction == OUT and balances[entry.ledger_id] < 0:
+    on_ledgers = [(e.ledger_id, e) for e in made if e.ledger_id is not None]
+    for ledger_id, entry in sorted(on_ledgers, key=lambda pair: (pair[1].date, pair[1].pk)):
+        balances[ledger_id] += entry.signed_amount
+        if entry.direction == OUT and balances[ledger_id] < 0:
             raised.append(
                 TrustException(
                     firm_id=entry.firm_id,
                     entry=entry,
-                    ledger_id=entry.ledger_id,
-                    balance_after=balances[entry.ledger_id],
+                    ledger_id=ledger_id,
+                    balance_after=balances[ledger_id],
                 )
             )
     if raised:
@@ -213,7 +214,7 @@ def _locked_month_entries(account: TrustAccount, made: list[TrustEntry]) -> list
 def _trust_contacts(firm_id: int) -> list[str]:
     """The firm's accountants, else its admins: who answers for an overdrawn client ledger."""
     people = Membership.objects.filter(firm_id=firm_id, role__in=[Role.ACCOUNTANT, Role.ADMIN])
-    emails = {role: [] for role in (Role.ACCOUNTANT, Role.ADMIN)}
+    emails: dict[str, list[str]] = {Role.ACCOUNTANT: [], Role.ADMIN: []}
     for role, email in people.values_list("role", "user__email"):
         emails[role].append(email)
     return emails[Role.ACCOUNTANT] or emails[Role.ADMIN]
@@ -238,6 +239,8 @@ def trust_exceptions_email(*, exception_ids: list[int]) -> int:
 def _exception_subject(x: TrustException) -> str:
     if x.is_locked_month:
         return f"[FirmSync] Trust entry in the locked month {x.entry.date:%B %Y}"
+    # An overdraft always names its ledger and the balance it left (trust_entries_import).
+    assert x.ledger is not None and x.balance_after is not None
     return f"[FirmSync] Trust overdraft: {x.ledger.matter} is at {usd(x.balance_after)}"
 
 

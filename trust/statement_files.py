@@ -154,7 +154,7 @@ def detect_decimal(cells: list[str]) -> str:
     return seen.pop() if seen else "."
 
 
-def _stable_id(row: ParsedLine, seen: dict) -> str:
+def _stable_id(row: ParsedLine, seen: dict[str, int]) -> str:
     """A CSV has no bank id; the same row in a re-export hashes the same. Identical rows on one
     day (two equal deposits) are told apart by their order."""
     base = f"{row.date}|{row.amount}|{row.description}|{row.reference}|{row.payee}"
@@ -193,7 +193,7 @@ def parse_csv(content: bytes, columns: CsvColumns) -> list[ParsedLine]:
     index = {h: i for i, h in enumerate(headers)}
     if columns.decimal not in (".", ","):
         columns = replace(columns, decimal=_file_decimal(rows, index, columns))
-    lines, errors, seen = [], [], {}
+    lines, errors, seen = [], [], {}  # type: list[ParsedLine], list[str], dict[str, int]
     for number, row in enumerate(rows, start=2):
         try:
             parsed = _parse_row(row, index, columns, len(headers))

@@ -266,6 +266,8 @@ def statement_import_ofx(
     parsed = parse_ofx(bytes(upload.content))
     if not parsed.lines and parsed.period_end is None:
         raise ValidationError("The OFX file has no transactions and no statement period.")
+    if parsed.closing_balance is None:
+        raise ValidationError("The OFX file has no closing balance (LEDGERBAL).")
     facts = StatementFacts(
         lines=parsed.lines,
         period_start=parsed.period_start or min(ln.date for ln in parsed.lines),
