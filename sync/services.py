@@ -13,14 +13,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Firm, Membership, Role, User
 from accounts.services import audit_record
-from sync.models import (
-    PROVIDER_ACCOUNT_NOUN,
-    PROVIDER_SIDE,
-    Connection,
-    ExternalLink,
-    Provider,
-    WorkerHeartbeat,
-)
+from sync.models import PROVIDER_SIDE, Connection, ExternalLink, Provider, WorkerHeartbeat
 from sync.providers import oauth
 from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 
@@ -64,9 +57,8 @@ def connection_connect(
     """Store a new link, or refresh an existing one (reconnect). Refuses a second firm's account."""
     Firm.objects.select_for_update().get(pk=firm.pk)
     if _linked_elsewhere(firm, provider, external_id):
-        noun = PROVIDER_ACCOUNT_NOUN[provider]
         raise ValidationError(
-            f"This {Provider(provider).label} {noun} is already linked to "
+            f"This {Provider(provider).label} account is already linked to "
             "another firm in FirmSync. Disconnect it there first, or choose another one."
         )
     side = PROVIDER_SIDE[Provider(provider)]

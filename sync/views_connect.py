@@ -16,7 +16,7 @@ from accounts.decorators import client_ip, member_required
 from accounts.roles import MANAGE_FIRM
 from sync import crypto, services
 from sync.engine.registry import PROVIDERS
-from sync.models import PROVIDER_ACCOUNT_NOUN, Provider
+from sync.models import Provider
 from sync.providers import oauth
 from sync.providers.base import ConnectedAccount
 from sync.providers.errors import ProviderAuthError, ProviderError
@@ -187,7 +187,7 @@ def connect_choose(request):
     context = {
         "tenants": pending["tenants"],
         "provider_label": Provider(provider).label,
-        "noun": PROVIDER_ACCOUNT_NOUN[provider],
+        "noun": PROVIDERS[provider].account_noun,
     }
     return render(request, "sync/organisation_choose.html", context)
 

@@ -36,12 +36,6 @@ PROVIDER_SIDE = {
     Provider.QUICKBOOKS: Side.BOOKS,
     Provider.XERO: Side.BOOKS,
 }
-# What each provider calls the one account a connection reaches, for messages.
-PROVIDER_ACCOUNT_NOUN = {
-    Provider.CLIO: "account",
-    Provider.QUICKBOOKS: "company",
-    Provider.XERO: "organisation",
-}
 
 
 class Connection(models.Model):
