@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date as Date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from accounts import limits
 from accounts.models import User
 from practice.models import Bill, Matter
+from trust.amounts import amount_valid, usd
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
 from trust.models import (
     ClientLedger,
@@ -34,30 +35,7 @@ from trust.services_reconcile import period_assert_open
 
 logger = logging.getLogger("firmsync.trust")
 
-CENT = Decimal("0.01")
 IN, OUT = TrustEntry.Direction.IN, TrustEntry.Direction.OUT
-
-
-def usd(value: Decimal) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
-def amount_valid(amount, most: Decimal = limits.MONEY_MAX) -> Decimal:
-    """Whole cents, more than zero and at most `most` (the one money range, accounts.limits)."""
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        raise TrustError(f"{str(amount)[:40]!r} is not an amount of money.") from None
-    if not value.is_finite() or value <= 0:
-        raise TrustError("The amount must be more than $0.00.")
-    if value > most:
-        raise TrustError(
-            f"{str(amount)[:40]} is more than FirmSync accepts for one entry ({usd(most)}); "
-            "check the number of digits."
-        )
-    if value != value.quantize(CENT):
-        raise TrustError(f"{value} has fractions of a cent; trust amounts are whole cents.")
-    return value.quantize(CENT)
 
 
 LOCKED_REMEDY = (

@@ -19,6 +19,7 @@ from accounts.bulk import bulk_upsert
 from accounts.models import Membership, Role
 from practice.models import Matter
 from trust import reconcile
+from trust.amounts import amount_valid, usd
 from trust.errors import TrustError
 from trust.models import (
     KINDS_IN,
@@ -31,7 +32,7 @@ from trust.models import (
     TrustEntry,
     TrustException,
 )
-from trust.services import IN, OUT, amount_valid, ledgers_lock, usd
+from trust.services import IN, OUT, ledgers_lock
 
 logger = logging.getLogger("firmsync.trust")
 
