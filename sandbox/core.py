@@ -5,6 +5,7 @@ a 429 now, and whether to drop the connection after committing a write), count e
 `counter_bump`, and call `connection_drop(request)` after the commit when the decision says so.
 """
 
+import json
 import random
 import socket
 import time
@@ -142,3 +143,29 @@ def _socket_of(stream):
         getattr(stream, "_read", None), "__self__", None
     )
     return getattr(getattr(reader, "raw", None), "_sock", None)
+
+
+def json_strict(raw: bytes):
+    """A request body as the providers' JSON parsers read it. NaN and Infinity are not JSON, and
+    a NUL inside a string cannot be kept (PostgreSQL's jsonb refuses it), so both raise
+    ValueError like any other unreadable body: the caller answers with its provider's 400."""
+
+    def constant(name: str):
+        raise ValueError(f"{name} is not a JSON value")
+
+    value = json.loads(raw or b"{}", parse_constant=constant)
+    _refuse_nul(value)
+    return value
+
+
+def _refuse_nul(value) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("a string holds a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)

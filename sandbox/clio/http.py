@@ -5,7 +5,6 @@ https://docs.developers.clio.com/api-docs/rate-limits/ (per token, fixed 60 s wi
 peak, `X-RateLimit-*` on every response, 429 with `Retry-After`).
 """
 
-import json
 import math
 import time
 from functools import wraps
@@ -18,7 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.clio.models import Setting, Token
 from sandbox.clio.store import ApiError
-from sandbox.core import connection_drop, counter_bump, faults_decide, rate_window_hit
+from sandbox.core import (
+    connection_drop,
+    counter_bump,
+    faults_decide,
+    json_strict,
+    rate_window_hit,
+)
 
 PROVIDER = "clio"
 DEFAULT_VERSION = "4.0.9"  # "This is the default version" in the saved spec
@@ -166,7 +171,7 @@ def read_body(request) -> dict:
     if request.content_type == "application/x-www-form-urlencoded":
         return _form_data(request.POST)
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_strict(request.body)
     except ValueError:
         raise ApiError(400, "BadRequest", "The request body is not valid JSON.") from None
     data = body.get("data") if isinstance(body, dict) else None

@@ -14,7 +14,13 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 
-from sandbox.core import connection_drop, counter_bump, faults_decide, rate_window_hit
+from sandbox.core import (
+    connection_drop,
+    counter_bump,
+    faults_decide,
+    json_strict,
+    rate_window_hit,
+)
 from sandbox.quickbooks import clock, faults
 from sandbox.quickbooks.models import Company, Replay, Token
 from sandbox.quickbooks.store import setting_get
@@ -151,7 +157,7 @@ def envelope(key: str, value) -> dict:
 
 def read_json(request) -> dict:
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_strict(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise faults.request_invalid(f"Request has invalid JSON: {exc}") from exc
     if not isinstance(body, dict):

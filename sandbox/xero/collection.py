@@ -4,13 +4,13 @@ where/order/page/pageSize, IDs and friends, If-Modified-Since.
 [XERO-SPEC: `summarizeErrors`, `pageSize`, `Pagination`; API_NOTES §3.4-3.5]
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 from django.db import transaction
 
+from sandbox.core import json_strict
 from sandbox.xero import store
 from sandbox.xero.errors import (
     ElementError,
@@ -193,8 +193,8 @@ def find(ctx, spec: Spec, key: str) -> Record:
 
 def body_elements(request, plural: str) -> list[dict]:
     try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError as exc:
+        body = json_strict(request.body)
+    except ValueError as exc:
         raise validation("The request body could not be read as JSON.") from exc
     if isinstance(body, dict) and isinstance(body.get(plural), list):
         return body[plural]

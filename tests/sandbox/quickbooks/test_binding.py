@@ -97,6 +97,7 @@ FIELDS = ["TxnDate", "DueDate", "TotalAmt", "Line", "CustomerRef", "DocNumber", 
 @settings(
     max_examples=60,
     deadline=None,
+    derandomize=True,  # the same examples every run: CI stays reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
@@ -121,6 +122,7 @@ ITEM = st.dictionaries(
 @settings(
     max_examples=40,
     deadline=None,
+    derandomize=True,  # the same examples every run: CI stays reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(items=st.lists(ITEM, min_size=1, max_size=3) | JSON)
@@ -132,6 +134,7 @@ def test_no_batch_of_any_shape_gets_a_server_error(qbo, items):
 @settings(
     max_examples=60,
     deadline=None,
+    derandomize=True,  # the same examples every run: CI stays reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
@@ -152,3 +155,13 @@ def test_no_query_or_change_feed_gets_a_server_error(qbo, text, since):
     ):
         response = client.get(qbo.url(path), params, **qbo._headers())
         assert response.status_code < 500, (path, params, response.content[:300])
+
+
+def test_infinity_and_nul_are_refused_before_anything_is_stored(qbo, books):
+    for raw in (
+        b'{"DisplayName": "Ada", "Balance": Infinity}',
+        b'{"DisplayName": "Ada\\u0000Lovelace"}',
+    ):
+        response = _post(qbo, "customer", raw)
+        assert response.status_code == 400, (raw, response.content[:300])
+        assert response.json()["Fault"]["Error"][0]["code"] == "2010"
