@@ -166,17 +166,14 @@ class ClioClient:
         note: str = "",
         matter_id: int | None = None,
     ) -> dict:
-        data = {
-            "client_id": client_id,
-            "trust_amount": float(amount),
-            "issue_date": issue_date.isoformat(),
-            "due_date": due_date.isoformat(),
-            "approved": True,
-            "note": note,
-            "trust_type": "matter" if matter_id else "client",
-        }
-        if matter_id:
-            data["matter"] = [{"id": matter_id, "trust_amount": float(amount), "note": note}]
+        data = m.trust_request_payload(
+            client_id=client_id,
+            amount=amount,
+            issue_date=issue_date,
+            due_date=due_date,
+            note=note,
+            matter_id=matter_id,
+        )
         return self.http.request("POST", "trust_requests.json", json={"data": data}).json()["data"]
 
     # https://docs.developers.clio.com/api-reference/#tag/Webhooks/operation/Webhook#create

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sync.providers.amounts import money
+from sync.providers.amounts import money, wire_amount
 
 CONTACT_FIELDS = (
     "id,etag,name,first_name,last_name,type,primary_email_address,primary_phone_number,updated_at"
@@ -223,3 +223,28 @@ def bank_transaction(d: dict) -> ClioBankTransaction:
         bill_id=(d.get("bill") or {}).get("id"),
         allocation_id=(d.get("allocation") or {}).get("id"),
     )
+
+
+def trust_request_payload(
+    *,
+    client_id: int,
+    amount: Decimal,
+    issue_date: date,
+    due_date: date,
+    note: str,
+    matter_id: int | None,
+) -> dict:
+    """A trust request's `data` (Clio's TrustRequest#create): the amount through the one wire
+    helper, on the matter when there is one."""
+    data: dict = {
+        "client_id": client_id,
+        "trust_amount": wire_amount(amount),
+        "issue_date": issue_date.isoformat(),
+        "due_date": due_date.isoformat(),
+        "approved": True,
+        "note": note,
+        "trust_type": "matter" if matter_id else "client",
+    }
+    if matter_id:
+        data["matter"] = [{"id": matter_id, "trust_amount": wire_amount(amount), "note": note}]
+    return data
