@@ -32,15 +32,10 @@ OUTPUT_MONEY = {"max_digits": SUM_DIGITS, "decimal_places": 2}
 # The input side: what one amount may be (the forms and serializers add MONEY_VALIDATORS).
 INPUT_MONEY = {"max_digits": 14, "decimal_places": 2}
 INT_MAX = 2_147_483_647  # PostgreSQL integer, and Django's PositiveIntegerField
-# The words a form or serializer field shows for an amount past the range.
-MONEY_ERRORS = {
-    "max_value": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the number of "
-    "digits.",
-    "max_digits": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the number of "
-    "digits.",
-    "max_whole_digits": f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the "
-    "number of digits.",
-}
+# The words a form or serializer field shows for an amount past the range, whichever check
+# (value or digits) notices first.
+_TOO_MUCH = f"FirmSync accepts at most ${MONEY_MAX:,} for one amount; check the number of digits."
+MONEY_ERRORS = dict.fromkeys(("max_value", "max_digits", "max_whole_digits"), _TOO_MUCH)
 
 
 def date_max(today: date | None = None) -> date:
@@ -66,7 +61,7 @@ def validate_date(value: date) -> None:
     date_in_window(value)
 
 
-def _usd(value: Decimal) -> str:
+def usd(value: Decimal) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
@@ -80,10 +75,10 @@ def money_in_range(value, *, what: str = "The amount", signed: bool = False) -> 
     if not amount.is_finite():
         raise ValidationError(f"{what} “{str(value)[:40]}” is not an amount of money.")
     if abs(amount) > MONEY_MAX or (not signed and amount < 0):
-        low = _usd(-MONEY_MAX) if signed else "$0.00"
+        low = usd(-MONEY_MAX) if signed else "$0.00"
         raise ValidationError(
-            f"{what} {_usd(amount) if abs(amount) < 10**15 else str(value)[:40]} is outside the "
-            f"amounts FirmSync accepts ({low} to {_usd(MONEY_MAX)}); check the number of digits.",
+            f"{what} {usd(amount) if abs(amount) < 10**15 else str(value)[:40]} is outside the "
+            f"amounts FirmSync accepts ({low} to {usd(MONEY_MAX)}); check the number of digits.",
             code="money_out_of_range",
         )
     if amount != amount.quantize(CENT):

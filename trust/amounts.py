@@ -1,19 +1,12 @@
-"""Trust amounts: whole cents, more than zero, inside the one money range (accounts.limits),
-and how they read in messages."""
+"""Trust amounts: whole cents, more than zero, inside the one money range (accounts.limits)."""
 
 from decimal import Decimal, InvalidOperation
 
-from accounts import limits
+from accounts.limits import CENT, MONEY_MAX, usd
 from trust.errors import TrustError
 
-CENT = Decimal("0.01")
 
-
-def usd(value: Decimal) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
-def amount_valid(amount, most: Decimal = limits.MONEY_MAX) -> Decimal:
+def amount_valid(amount, most: Decimal = MONEY_MAX) -> Decimal:
     """Whole cents, more than zero and at most `most` (the one money range, accounts.limits)."""
     try:
         value = Decimal(str(amount))

@@ -19,9 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import limits
+from accounts.limits import usd
 from accounts.models import User
 from practice.models import Bill, Matter
-from trust.amounts import amount_valid, usd
+from trust.amounts import amount_valid
 from trust.errors import TrustAlreadyReversed, TrustError, TrustOverdraft
 from trust.models import (
     ClientLedger,

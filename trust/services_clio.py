@@ -16,10 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
+from accounts.limits import usd
 from accounts.models import Membership, Role
 from practice.models import Matter
 from trust import reconcile
-from trust.amounts import amount_valid, usd
+from trust.amounts import amount_valid
 from trust.errors import TrustError
 from trust.models import (
     KINDS_IN,

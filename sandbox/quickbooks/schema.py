@@ -272,9 +272,11 @@ def _bind_number(item, type_name: str, path: str):
 
 
 def _bind_date(item, type_name: str, path: str):
-    text = str(item).strip()
-    if not isinstance(item, str) or not text:
-        return _UNSET if text == "" else _fail(path, type_name, item)
+    if not isinstance(item, str):
+        return _fail(path, type_name, item)
+    text = item.strip()
+    if not text:
+        return _UNSET
     try:
         if type_name == "date" and len(text) == 10:
             date.fromisoformat(text)
