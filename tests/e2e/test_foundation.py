@@ -43,7 +43,10 @@ def test_sign_up_sets_up_mfa_then_reaches_the_dashboard(page, live_server, scree
     secret = page.locator("#authenticator_secret").input_value()
     page.locator("#id_code").fill(pyotp.TOTP(secret).now())
     screenshot("2-mfa")
-    page.get_by_role("button", name="Activate").click()
+    # Wait for the activation to land before leaving: a navigation started at once can cancel
+    # the form's POST, and the firm's MFA rule then sends the dashboard back to this page.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activate").click()
     page.goto(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Founders & Co")).to_be_visible()
     screenshot("3-dashboard")
