@@ -61,6 +61,19 @@ if SANDBOX_ENABLED and not (DEBUG or TESTING or SANDBOX_WITHOUT_DEBUG):
 if SANDBOX_ENABLED:
     # The sandbox providers answer on plain http://127.0.0.1; oauthlib insists on https otherwise.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# Every provider window (the sandboxes' and our own budgets, leases and stale thresholds) is this
+# many times shorter: `make bench` and the worker test measure an hour of real limits in minutes.
+# It belongs to the sandbox, so it is refused anywhere the sandbox is not.
+SANDBOX_TIME_SCALE = _env("float", "SANDBOX_TIME_SCALE", default=1.0)
+if SANDBOX_TIME_SCALE != 1.0 and not SANDBOX_ENABLED:
+    raise ImproperlyConfigured(
+        "Environment variable SANDBOX_TIME_SCALE must be 1 unless SANDBOX_ENABLED is on: real "
+        "providers keep real time."
+    )
+if not 0.01 <= SANDBOX_TIME_SCALE <= 1000:
+    raise ImproperlyConfigured(
+        "Environment variable SANDBOX_TIME_SCALE must be between 0.01 and 1000 (1 is real time)."
+    )
 # The Django admin (behind allauth's sign-in with two-factor, firmsync/admin_site.py) is mounted in
 # development; production turns it on deliberately, as it edits rows past the services' rules.
 ADMIN_ENABLED = _env("bool", "ADMIN_ENABLED", default=DEBUG or TESTING)

@@ -48,6 +48,9 @@ class Outcome:
     error_message: str = ""
     skipped: bool = False
     removed: bool = False  # the record is gone from the books: forget the link
+    # Refused for throttling only (a QuickBooks batch item answered 3001): not done, not failed;
+    # it goes back to the queue and is sent again when the window allows.
+    throttled: bool = False
     # Further links the write made (a credit's application to its invoice).
     extra: list[tuple[str, "Outcome"]] = field(default_factory=list)
 
