@@ -31,6 +31,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "trust, drift or incremental figures)",
     )
     parser.add_argument(
+        "--kills",
+        type=int,
+        default=2,
+        choices=[0, 1, 2],
+        help="times the worker is killed during the run (default 2; fewer to look at one thing)",
+    )
+    parser.add_argument(
         "--setup-only",
         action="store_true",
         help="start the server, seed and connect the firms, then stop (no sync)",
@@ -72,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         port=port,
         env=child_env,
         worker_only=args.worker_only,
+        kills=args.kills,
     )
     harness.say(f"Scale {scale:g}; providers {', '.join(options.providers)}; database {db_url}")
     return harness.run(options)

@@ -34,6 +34,7 @@ class Options:
     port: int
     env: dict[str, str]
     worker_only: bool = False
+    kills: int = 2
 
 
 def say(message: str) -> None:
@@ -182,8 +183,9 @@ def worker_section(options: Options, provider: str) -> dict:
     worker.apply_scale_here(provider)
     try:
         return worker.measure(
-            control, provider, env=env, log_dir=LOG_DIR, bench_scale=options.scale, say=say
-        )
+            control, provider, env=env, log_dir=LOG_DIR, bench_scale=options.scale, say=say,
+            kill_at=worker.KILL_AT[: options.kills],
+        )  # fmt: skip
     except (processes.ServiceDied, TimeoutError, ControlError) as exc:
         say(f"The worker run of {provider} stopped: {type(exc).__name__}: {exc}")
         return {"details": {"error": f"{type(exc).__name__}: {exc}"}}

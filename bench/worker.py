@@ -197,7 +197,16 @@ def run_initial(
     return WorkerResult(real, row, records, driven.kills, driven.worker)
 
 
-def measure(control: Control, provider: str, *, env, log_dir: Path, bench_scale: float, say):
+def measure(
+    control: Control,
+    provider: str,
+    *,
+    env,
+    log_dir: Path,
+    bench_scale: float,
+    say,
+    kill_at: tuple[float, ...] = KILL_AT,
+):
     """The worker run and the burst for one provider, on a firm of its own. The server must
     already run with SANDBOX_TIME_SCALE=time_scale_for(provider) in `env`."""
     scale = time_scale_for(provider)
@@ -206,7 +215,8 @@ def measure(control: Control, provider: str, *, env, log_dir: Path, bench_scale:
     clio_rate_limit(control, CLIO.windows[0].calls)
     books_limits(control, lifted=False)
     firm.wait_past_skew(bf, say)
-    driver = Driver(env=env, log_dir=log_dir, name=f"qcluster-{provider}-limits-on", say=say)
+    name = f"qcluster-{provider}-limits-on"
+    driver = Driver(env=env, log_dir=log_dir, name=name, say=say, kill_at=kill_at)
     timeout = timeout_for(full_floor_minutes(provider, bench_scale), scale)
     say(f"== {provider}: initial sync through the worker, limits on, time x{scale}")
     done = run_initial(control, bf, driver=driver, time_scale=scale, timeout=timeout)
