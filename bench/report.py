@@ -129,7 +129,8 @@ class RealRun:
 
     wall_seconds: float
     time_scale: int
-    records_written: int
+    records_written: int  # what the books hold after the run
+    records_expected: int  # what the firm's first sync should write
     clio_records: dict[str, int]  # records the sync must read from Clio, by resource
     throttled_429: int  # answered by the sandboxes, Clio's and the books'
     records_failed: int
@@ -141,7 +142,9 @@ class RealRun:
 
 
 def real_result(provider: str, r: RealRun) -> dict:
-    least = floor(books=BOOKS[provider], records=r.records_written, clio_records=r.clio_records)
+    # A run that stopped short is held to the whole firm's floor, not to what it managed.
+    records = max(r.records_written, r.records_expected)
+    least = floor(books=BOOKS[provider], records=records, clio_records=r.clio_records)
     survived = r.kills if r.ended and r.succeeded and not r.records_failed else 0
     return {
         # Provider minutes: what the run would take against the real services.

@@ -56,6 +56,12 @@ def full_floor_minutes(provider: str, bench_scale: float = 1.0) -> float:
     ).minutes
 
 
+def expected_records(bf: BenchFirm) -> int:
+    """What this firm's first sync should write: the full firm's, scaled by its contacts."""
+    share = bf.clio_counts.get("contacts", 0) / reference.N_CONTACTS
+    return round(FULL_RECORDS[bf.provider] * share)
+
+
 def time_scale_for(provider: str) -> int:
     """One scale per provider, whatever BENCH_SCALE: the full firm's floor in 13 wall minutes."""
     return time_scale(full_floor_minutes(provider))
@@ -183,6 +189,7 @@ def run_initial(
         wall_seconds=driven.wall_seconds,
         time_scale=time_scale,
         records_written=sum(records.values()),
+        records_expected=expected_records(bf),
         clio_records={k: bf.clio_counts.get(v, 0) for k, v in CLIO_NEEDS.items()},
         throttled_429=throttled(control, before),
         records_failed=SyncOperation.objects.filter(

@@ -111,6 +111,7 @@ def _real(**overrides) -> RealRun:
         "wall_seconds": 420.0,
         "time_scale": 4,
         "records_written": 39_000,
+        "records_expected": 39_000,
         "clio_records": {"line_items": 200_000, "bills": 20_000},
         "throttled_429": 3,
         "records_failed": 0,
@@ -142,6 +143,12 @@ def test_kills_count_as_survived_only_when_the_run_finished_with_nothing_failed(
 
 def test_a_run_still_going_at_the_timeout_has_no_real_minutes():
     assert real_result("quickbooks", _real(ended=False))["real_minutes"] is None
+
+
+def test_a_run_that_stopped_short_is_held_to_the_whole_firms_floor():
+    short = real_result("quickbooks", _real(records_written=1_660, ended=False))
+    assert short["floor_minutes"] == 23.49
+    assert short["records_written"] == 1_660
 
 
 def test_targets_pass_and_fail_with_their_values():
