@@ -35,6 +35,8 @@ class SyncRunOutput(serializers.ModelSerializer):
             "failed",
             "skipped",
             "error",
+            "waiting_for",
+            "waiting_until",
             "percent",
             "eta_seconds",
         ]

@@ -7,6 +7,10 @@ class SyncConfig(AppConfig):
     verbose_name = "Sync"
 
     def ready(self) -> None:
+        from django_q.signals import post_spawn
+
         from sync.schedules import schedules_ensure
+        from sync.tasks import worker_started
 
         post_migrate.connect(schedules_ensure, sender=self)
+        post_spawn.connect(worker_started, dispatch_uid="firmsync-worker-started")

@@ -12,6 +12,13 @@ SCHEDULES = [
         "minutes": HEARTBEAT_MINUTES,
     },
     {
+        # Runs whose step died with its worker, or whose rate-limit wait is over, go on.
+        "name": "firmsync:sync-watchdog",
+        "func": "sync.tasks.sync_watchdog",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         # Webhooks are the fast path; this poll catches whatever one missed, and is the only
         # feed for allocations (Clio has no webhooks for them).
         "name": "firmsync:clio-poll",

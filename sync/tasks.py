@@ -1,12 +1,18 @@
 """django-q2 tasks: take ids, load, call one service, return."""
 
+import logging
+
+from django.conf import settings
 from django_q.tasks import async_task
 
 from sync import webhooks
 from sync.books_payments import watch as books_watch
 from sync.engine import pull, run
 from sync.models import Connection, Side
+from sync.providers.errors import ProviderRateLimited
 from sync.services import heartbeat_record
+
+logger = logging.getLogger("firmsync.sync")
 
 
 def heartbeat() -> str:
@@ -22,17 +28,31 @@ def clio_webhooks_renew() -> int:
 
 
 def clio_inbox_process(connection_id: int) -> int:
-    """Webhook deliveries: pull what they name, then plan and push it as a small run."""
+    """Webhook deliveries: once the burst has gathered, one pull of what they name, then a small
+    run that plans and pushes it without reading Clio again."""
+    webhooks.inbox_wait(connection_id=connection_id)
     events = pull.inbox_process(connection_id=connection_id)
     if events:
         firm_id = Connection.objects.values_list("firm_id", flat=True).get(pk=connection_id)
-        run.sync_incremental(firm_id=firm_id)
+        run.sync_incremental(firm_id=firm_id, kind="webhook")
     return events
 
 
 def sync_run(run_id: int) -> str:
-    done = run.sync_execute(run_id=run_id)
-    return done.status if done else "taken by another worker"
+    """One bounded step of a run; it queues the next itself."""
+    done = run.sync_step(run_id=run_id)
+    return done.status if done else "held by another step, or over"
+
+
+def sync_watchdog() -> int:
+    return run.sync_watchdog()
+
+
+def worker_started(**kwargs) -> None:
+    """A worker process (re)started: a run whose step died with the one before resumes now,
+    not at the next minute's watchdog."""
+    if not settings.Q_CLUSTER.get("sync"):  # inline tasks "spawn" a worker per task
+        async_task("sync.tasks.sync_watchdog")
 
 
 def clio_poll() -> int:
@@ -45,7 +65,13 @@ def clio_poll() -> int:
 
 
 def books_payments_scan(connection_id: int) -> int:
-    return books_watch.books_payments_scan(connection_id=connection_id)
+    try:
+        return books_watch.books_payments_scan(connection_id=connection_id)
+    except ProviderRateLimited as exc:
+        # A window longer than a task (Xero's day): the cursor has not moved, and the scan
+        # five minutes after the window opens reads the same span.
+        logger.info("books_payments_scan_waiting connection=%s error=%s", connection_id, exc)
+        return 0
 
 
 def books_payments_poll() -> int:

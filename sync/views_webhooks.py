@@ -6,7 +6,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_q.tasks import async_task
 
 from sync import webhooks
 from sync.models import WebhookSubscription
@@ -40,7 +39,5 @@ def clio_webhook(request, token: str):
     stored = webhooks.inbox_store(sub=sub, payload=payload)
     if stored:
         # Answer now; the pull runs on the worker once the delivery is safely stored.
-        transaction.on_commit(
-            lambda: async_task("sync.tasks.clio_inbox_process", sub.connection_id)
-        )
+        transaction.on_commit(lambda: webhooks.inbox_wake(connection_id=sub.connection_id))
     return HttpResponse("stored" if stored else "duplicate", status=200)

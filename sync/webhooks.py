@@ -10,16 +10,19 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from sync.engine.registry import client_for
 from sync.models import Connection, WebhookEvent, WebhookSubscription
 from sync.providers.errors import ProviderError
+from sync.providers.pacing import scaled
 
 logger = logging.getLogger("firmsync.sync")
 
@@ -172,3 +175,28 @@ def inbox_store(*, sub: WebhookSubscription, payload: dict) -> bool:
         return False
     WebhookSubscription.objects.filter(pk=sub.pk).update(last_delivery_at=timezone.now())
     return True
+
+
+# Deliveries that arrive within this long of the first share one pull (scaled like every window):
+# a month-end burst of approvals costs a few reads, not a few per bill.
+COALESCE_SECONDS = 5.0
+
+
+def inbox_wake(*, connection_id: int) -> bool:
+    """Queue the inbox's pull unless one is already due. True when this call queued it."""
+    due = timezone.now() + timedelta(seconds=scaled(COALESCE_SECONDS))
+    queued = Connection.objects.filter(pk=connection_id, inbox_due_at__isnull=True).update(
+        inbox_due_at=due
+    )
+    if queued:
+        async_task("sync.tasks.clio_inbox_process", connection_id)
+    return bool(queued)
+
+
+def inbox_wait(*, connection_id: int, sleep=time.sleep) -> None:
+    """In the worker: let the burst gather until its pull is due, then take the mark off, so a
+    delivery that arrives during the pull queues the next one."""
+    due = Connection.objects.filter(pk=connection_id).values_list("inbox_due_at", flat=True).first()
+    if due is not None and not settings.Q_CLUSTER.get("sync"):
+        sleep(min(max((due - timezone.now()).total_seconds(), 0), scaled(COALESCE_SECONDS)))
+    Connection.objects.filter(pk=connection_id).update(inbox_due_at=None)

@@ -36,7 +36,7 @@ from sync.models import (
     SyncSettings,
 )
 from sync.providers import documents as docs
-from sync.providers.errors import ProviderError
+from sync.providers.errors import ProviderError, ProviderRateLimited
 from sync.selectors import connection_live
 
 logger = logging.getLogger("firmsync.sync")
@@ -105,6 +105,14 @@ def reconcile_execute(*, run_id: int) -> ReconcileRun:
         _do(run)
     except _NotNow as exc:
         return _fail(run, str(exc))
+    except ProviderRateLimited as exc:
+        # Only a window longer than a task (Xero's day) gets here: not a fault, a wait.
+        resume = timezone.localtime() + timedelta(seconds=exc.retry_after)
+        return _fail(
+            run,
+            f"Not compared: {exc.provider.title()}'s rate limit is used up until "
+            f"{resume:%H:%M}. The hourly check runs again after that.",
+        )
     except ProviderError as exc:
         logger.warning("reconcile_failed run=%s error=%s", run.pk, exc)
         return _fail(run, f"{exc.provider.title()} did not answer: {exc.message}")

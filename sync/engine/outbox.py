@@ -12,11 +12,16 @@ from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
 from sync.models import Connection, SyncOperation
+from sync.providers.pacing import scaled
 
 S = SyncOperation.Status
 # A claimed operation is its worker's for this long; after it, another worker may claim it (a
-# worker killed mid-round leaves its claims to expire).
-LEASE = timedelta(minutes=2)
+# worker killed mid-round leaves its claims to expire). Scaled with the providers' windows.
+LEASE_SECONDS = 120.0
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=scaled(LEASE_SECONDS))
 
 
 def fingerprint(payload: dict) -> str:
@@ -41,19 +46,37 @@ def pending(*, connection: Connection):
     )
 
 
-def claim(*, connection: Connection, entity: str, limit: int) -> list[SyncOperation]:
+def claim(
+    *,
+    connection: Connection,
+    entity: str,
+    limit: int,
+    unready: dict[str, set[str]] | None = None,
+) -> list[SyncOperation]:
     """Up to `limit` operations of `entity`, oldest first, claimed for this worker: the
-    conditional UPDATE takes only those still claimable, so two workers never share one."""
+    conditional UPDATE takes only those still claimable, so two workers never share one.
+    `unready` maps a payload key to the ids it must not point at yet (records still waiting to
+    be written); such operations are left for a later round."""
     now = timezone.now()
     claimable = Q(status=S.PENDING) | Q(status=S.IN_FLIGHT, claimed_until__lt=now)
-    ids = list(
-        SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    )
+    candidates = SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
+    candidates = candidates.order_by("id")
+    if unready:
+        keys = list(unready)
+        rows = candidates.values_list("pk", *(f"payload__{k}" for k in keys))[: limit * 4]
+        ids = [
+            pk
+            for pk, *refs in rows
+            if not any(
+                ref is not None and str(ref) in unready[k]
+                for k, ref in zip(keys, refs, strict=True)
+            )
+        ][:limit]
+    else:
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
     if not ids:
         return []
-    until = now + LEASE
+    until = now + lease()
     SyncOperation.objects.filter(claimable, pk__in=ids).update(
         status=S.IN_FLIGHT, claimed_until=until, attempts=F("attempts") + 1
     )

@@ -162,7 +162,9 @@ def _action(entity: str, payload: dict, link: ExternalLink | None) -> str | None
 
 
 @transaction.atomic
-def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
+def plan_firm(*, firm, run: SyncRun | None = None, entities: set[str] | None = None) -> Plan:
+    """Queue what differs. `entities` narrows it to what a run has just finished reading (its
+    contacts, then trust, then bills...), so pushing can start before the whole firm is read."""
     books = Connection.objects.get(firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED)
     cfg = SyncSettings.objects.get(firm=firm)
     links = {
@@ -182,8 +184,9 @@ def plan_firm(*, firm, run: SyncRun | None = None) -> Plan:
         sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
         sources.append(("credit", credits, payment_payload))
     for entity, rows, to_payload in sources:
-        _plan_entity(plan, books, run, entity, rows, to_payload, links)
-    if cfg.sync_trust:
+        if entities is None or entity in entities:
+            _plan_entity(plan, books, run, entity, rows, to_payload, links)
+    if cfg.sync_trust and (entities is None or "trust_entry" in entities):
         plan_trust.plan_trust(plan=plan, books=books, cfg=cfg, run=run)
     return plan
 

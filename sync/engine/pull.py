@@ -5,11 +5,12 @@ Each resource keeps a cursor: the time the previous pull started, less a minute 
 Records seen twice are skipped by etag, so overlap costs nothing but the read.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 
+from django.db.models import F
 from django.utils import timezone
 
 from practice import services as mirror
@@ -24,6 +25,8 @@ SKEW = timedelta(minutes=1)
 @dataclass
 class PullResult:
     counts: dict[str, int] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)
+    stopped: bool = False  # `stop` ended it between pages
 
 
 def chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
@@ -97,65 +100,83 @@ def _bills_write(*, firm, rows) -> int:
     return mirror.bills_upsert(firm=firm, rows=rows)
 
 
+# Each Clio resource: its path, fields, mapping to a mirror row, and the mirror write. In the
+# order a pull reads them: a line needs its bill in the mirror, a payment its bill.
+RESOURCES: dict[str, tuple[str, str, Callable, Callable, Callable]] = {
+    "contacts": ("contacts", m.CONTACT_FIELDS, m.contact, _contact_row, mirror.contacts_upsert),
+    "matters": ("matters", m.MATTER_FIELDS, m.matter, _matter_row, mirror.matters_upsert),
+    "bills": ("bills", m.BILL_FIELDS, m.bill, _bill_row, _bills_write),
+    "line_items": ("line_items", m.LINE_FIELDS, m.line, _line_row, mirror.bill_lines_upsert),
+    "allocations": (
+        "allocations",
+        m.ALLOCATION_FIELDS,
+        m.allocation,
+        _allocation_row,
+        mirror.allocations_upsert,
+    ),
+}
+
+
 def pull_clio(
-    *, connection_id: int, full: bool = False, only: set[str] | None = None
+    *,
+    connection_id: int,
+    full: bool = False,
+    only: Iterable[str] | None = None,
+    stop: Callable[[], bool] | None = None,
+    on_page: Callable[[int], None] | None = None,
 ) -> PullResult:
+    """Read Clio's changes into the mirror, resource by resource. `stop` is asked between pages:
+    when it says so, the pull ends there and the next one carries on from that page."""
     conn = Connection.objects.select_related("firm").get(pk=connection_id, side=Side.PRACTICE)
     client = client_for(conn)
-    firm = conn.firm
-    cfg = SyncSettings.objects.filter(firm=firm).first()
+    cfg = SyncSettings.objects.filter(firm=conn.firm).first()
     result = PullResult()
-    steps = [
-        (
-            "contacts",
-            lambda since: client.contacts(updated_since=since),
-            _contact_row,
-            mirror.contacts_upsert,
-        ),
-        (
-            "matters",
-            lambda since: client.matters(updated_since=since),
-            _matter_row,
-            mirror.matters_upsert,
-        ),
-        (
-            "bills",
-            lambda since: client.bills(
-                updated_since=since, issued_after=cfg.start_date if cfg and since is None else None
-            ),
-            _bill_row,
-            _bills_write,
-        ),
-        (
-            "line_items",
-            lambda since: client.line_items_changed(updated_since=since),
-            _line_row,
-            mirror.bill_lines_upsert,
-        ),
-        (
-            "allocations",
-            lambda since: client.allocations(updated_since=since),
-            _allocation_row,
-            mirror.allocations_upsert,
-        ),
-    ]
-    for resource, read, to_row, write in steps:
-        if only is None or resource in only:
-            result.counts[resource] = _pull_one(conn, resource, read, to_row, write, full)
+    wanted = set(only) if only is not None else None
+    for resource in RESOURCES:
+        if wanted is not None and resource not in wanted:
+            continue
+        written, finished = _pull_one(conn, client, cfg, resource, full, stop, on_page)
+        result.counts[resource] = written
+        if not finished:
+            result.stopped = True
+            break
+        result.finished.add(resource)
     return result
 
 
-def _pull_one(conn, resource, read, to_row, write, full: bool) -> int:
+def _pull_one(conn, client, cfg, resource, full, stop, on_page) -> tuple[int, bool]:
+    path, fields, parse, to_row, write = RESOURCES[resource]
     cursor, _ = PullCursor.objects.get_or_create(connection=conn, resource=resource)
-    started = timezone.now()
-    since = None if full or cursor.updated_since is None else cursor.updated_since - SKEW
+    params: dict = {}
+    if cursor.resume_url:
+        started = cursor.resume_started or timezone.now()
+    else:
+        started = timezone.now()
+        since = None if full or cursor.updated_since is None else cursor.updated_since - SKEW
+        if since is not None:
+            params["updated_since"] = since.isoformat()
+        elif resource == "bills" and cfg is not None:
+            params["issued_after"] = cfg.start_date.isoformat()
     written = 0
-    for chunk in chunks(to_row(r) for r in read(since)):
-        written += write(firm=conn.firm, rows=chunk)
+    pages = client.pages(path, fields=fields, start=cursor.resume_url or None, **params)
+    for rows, next_url in pages:
+        for chunk in chunks(to_row(parse(r)) for r in rows):
+            written += write(firm=conn.firm, rows=chunk)
+        if on_page is not None:
+            on_page(len(rows))
+        if next_url is None:
+            break
+        PullCursor.objects.filter(pk=cursor.pk).update(resume_url=next_url, resume_started=started)
+        if stop is not None and stop():
+            return written, False
     PullCursor.objects.filter(pk=cursor.pk).update(
-        updated_since=started, last_run_at=timezone.now(), records=cursor.records + written
+        updated_since=started,
+        last_run_at=timezone.now(),
+        records=F("records") + written,
+        resume_url="",
+        resume_started=None,
     )
-    return written
+    return written, True
 
 
 # Which pull steps a webhook for a Clio model asks for (an activity changes the bill's lines).

@@ -9,6 +9,7 @@ read item by item: one refused element fails alone and its siblings are never re
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -39,6 +40,8 @@ NEEDS = {
     "trust_entry": ("trust_entry",),
 }
 S = SyncOperation.Status
+# The mark of an operation the provider refused for its rate limit only (it was not written).
+THROTTLED = "throttled"
 LINK_UPDATES = (
     "remote_type",
     "remote_id",
@@ -50,17 +53,54 @@ LINK_UPDATES = (
 )
 
 
-def push_pending(*, connection: Connection, run: SyncRun | None = None) -> dict[str, int]:
-    """Send every pending operation of `connection`. Returns how many reached each end state."""
+def push_pending(
+    *,
+    connection: Connection,
+    run: SyncRun | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> dict[str, int]:
+    """Send pending operations until none is ready or `stop()` says to end. Each round serves the
+    first stage with work ready (contacts, then bills, ...), and an operation is ready once what
+    it points at is no longer waiting to be written: an invoice waits for its own customer, not
+    for every contact. Returns how many reached each end state."""
     cfg = SyncSettings.objects.get(firm_id=connection.firm_id)
     writer = writer_for(connection, cfg)
     writers = {"trust_entry": trust_writer_for(connection, cfg)}
     totals = {"done": 0, "failed": 0, "skipped": 0}
     threads = max(1, min(writer.concurrency, settings.SYNC_PUSH_CONCURRENCY))
     with ThreadPoolExecutor(threads) if threads > 1 else _Inline() as pool:
-        for entity in STAGES:
-            _stage(writers.get(entity, writer), pool, threads, connection, run, entity, totals)
+        rounds = 0
+        while not (rounds and stop is not None and stop()):  # at least one round per call
+            rounds += 1
+            for entity in STAGES:
+                w = writers.get(entity, writer)
+                if _round(w, pool, threads, connection, run, entity, totals):
+                    break
+            else:
+                break  # nothing ready anywhere
     return totals
+
+
+# The payload keys that point at other records, and the entity each points at.
+REFS = {"client_clio_id": "contact", "bill_clio_id": "bill"}
+
+
+def _unready(connection: Connection, entity: str) -> dict[str, set[str]]:
+    """Per reference key, the records still waiting to be created: an operation pointing at one
+    of them is not ready yet."""
+    needs = [e for e in NEEDS[entity] if e != entity and e in REFS.values()]
+    if not needs:
+        return {}
+    rows = SyncOperation.objects.filter(
+        connection=connection,
+        entity__in=needs,
+        action="create",
+        status__in=(S.PENDING, S.IN_FLIGHT),
+    ).values_list("entity", "local_id")
+    waiting: dict[str, set[str]] = {}
+    for ref_entity, local_id in rows:
+        waiting.setdefault(ref_entity, set()).add(local_id)
+    return {key: waiting[e] for key, e in REFS.items() if e in waiting}
 
 
 class _Inline:
@@ -97,36 +137,54 @@ def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dic
     return {(link.entity, link.local_id): link for link in rows}
 
 
-def _stage(writer: Writer, pool, threads, connection, run, entity, totals) -> None:
-    while True:
-        ops = outbox.claim(connection=connection, entity=entity, limit=writer.batch_max * threads)
-        if not ops:
-            return
+def _round(writer: Writer, pool, threads, connection, run, entity, totals) -> bool:
+    """Claim, build, send and record one round of `entity`. False when none was ready."""
+    ops = outbox.claim(
+        connection=connection,
+        entity=entity,
+        limit=writer.batch_max * threads,
+        unready=_unready(connection, entity),
+    )
+    if not ops:
+        return False
+    try:
         try:
-            try:
-                writer.prepare(entity, ops)
-            finally:
-                # What it found or made before any failure is in the books: remember it now.
-                links_save(connection=connection, notes=writer.links_taken())
-            links = _links(connection, entity, ops)
-            outcomes, items, singles = _build(writer, connection, entity, ops, links)
-        except ProviderError:
-            # The provider stopped answering before any of these was sent: back to the queue now,
-            # not when the lease runs out (the next run would fail their dependants meanwhile).
-            _record(connection, run, ops, {}, totals)
-            raise
-        chunks = _chunks(items, writer.batch_max)
-        jobs = [("batch", chunk) for chunk in chunks] + [("one", op) for op in singles]
-        error = None
-        for answer in pool.map(partial(_send, writer, links), jobs):
-            if isinstance(answer, ProviderError):
-                error = error or answer
-            else:
-                outcomes.update(answer)
-        _record(connection, run, ops, outcomes, totals)
-        if error is not None:
-            # The provider stopped answering: what was not answered goes back to the queue.
-            raise error
+            writer.prepare(entity, ops)
+        finally:
+            # What it found or made before any failure is in the books: remember it now.
+            links_save(connection=connection, notes=writer.links_taken())
+        links = _links(connection, entity, ops)
+        outcomes, items, singles = _build(writer, connection, entity, ops, links)
+    except ProviderError:
+        # The provider stopped answering before any of these was sent: back to the queue now,
+        # not when the lease runs out (the next run would fail their dependants meanwhile).
+        _record(connection, run, ops, {}, totals)
+        raise
+    alone, items = _single_channel(writer, items)
+    chunks = _chunks(items, writer.batch_max)
+    jobs = [("batch", chunk) for chunk in chunks] + [("one", op) for op in singles]
+    jobs += [("single", item) for item in alone]
+    error = None
+    for answer in pool.map(partial(_send, writer, links), jobs):
+        if isinstance(answer, ProviderError):
+            error = error or answer
+        else:
+            outcomes.update(answer)
+    _record(connection, run, ops, outcomes, totals)
+    if error is not None:
+        # The provider stopped answering: what was not answered goes back to the queue.
+        raise error
+    return True
+
+
+def _single_channel(writer: Writer, items: list[Item]) -> tuple[list[Item], list[Item]]:
+    """(items to write one at a time, items for batches): a provider whose one-record writes are
+    allowed beside its batches (QuickBooks) gets its share of each round on that channel."""
+    share = writer.single_share
+    if not share or not items:
+        return [], items
+    count = int(len(items) * share + 0.5)
+    return items[len(items) - count :], items[: len(items) - count]
 
 
 def _chunks(items: list[Item], size: int) -> list[list[Item]]:
@@ -150,13 +208,15 @@ def _build(writer, connection, entity, ops, links):
             )
         )
     for op in ops:
-        if op.attempts > 1:
+        if op.attempts > 1 and op.error_code != THROTTLED:
             # Claimed before: it may be in the books already.
             try:
                 found = writer.recover(op, links)
             except ProviderError as exc:
-                found = None
+                # Unknown whether it is there: writing now could make it twice. It goes back to
+                # the queue (no outcome) and is looked for again next round.
                 logger.warning("recover_failed op=%s error=%s", op.pk, exc)
+                continue
             if found is not None:
                 outcomes[op.pk] = found
                 continue
@@ -185,6 +245,8 @@ def _send(writer: Writer, links: dict, job) -> dict[int, Outcome] | ProviderErro
     try:
         if kind == "batch":
             return writer.send(what)
+        if kind == "single":
+            return writer.send_single(what)
         return {what.pk: writer.send_one(what, links)}
     except ProviderError as exc:
         if kind == "one" and exc.status and 400 <= exc.status < 500 and exc.status != 429:
@@ -208,7 +270,11 @@ def _record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) ->
         outcome = outcomes.get(op.pk)
         if outcome is None:
             # Not answered (the provider stopped): back to the queue, to be looked for first.
-            op.status, op.claimed_until = S.PENDING, None
+            op.status, op.claimed_until, op.error_code = S.PENDING, None, ""
+        elif outcome.throttled:
+            # Refused for the rate limit alone, so certainly not written: back to the queue,
+            # sent again without looking for it first.
+            op.status, op.claimed_until, op.error_code = S.PENDING, None, THROTTLED
         elif outcome.ok:
             op.status, op.done_at, op.remote_id = S.DONE, now, outcome.remote_id
             op.error_code = op.error_message = ""
@@ -266,10 +332,10 @@ def _save_outcomes(ops: list[SyncOperation], now) -> None:
         )
         _set_remote_ids(done)
     pending = by_status.pop(S.PENDING, [])
-    if pending:
-        SyncOperation.objects.filter(pk__in=[op.pk for op in pending]).update(
-            status=S.PENDING, claimed_until=None
-        )
+    for code in {op.error_code for op in pending}:
+        SyncOperation.objects.filter(
+            pk__in=[op.pk for op in pending if op.error_code == code]
+        ).update(status=S.PENDING, claimed_until=None, error_code=code)
     rest = [op for group in by_status.values() for op in group]
     if rest:
         SyncOperation.objects.bulk_update(

@@ -2,12 +2,14 @@
 
 `sync_start` is the only way in (command, API, button, webhook inbox, poll): it refuses while a
 blocking preflight item fails, and hands back the firm's active run instead of starting a second.
-`sync_execute` does the work in the task worker (or inline with `--wait`). A run whose worker was
-killed goes quiet; the next start marks it failed and carries on from the outbox, where nothing
-already sent is sent twice.
+In the worker a run is a chain of bounded steps (`sync_step`, see `engine/step.py`); inline (the
+command's `--wait`, tests) `sync_execute` takes it to the end in one go. A step killed with its
+worker is picked up by `sync_watchdog` (every minute, and whenever a worker process starts), and
+the outbox sees that nothing already sent is sent twice.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +19,7 @@ from django_q.tasks import async_task
 
 from accounts.models import Firm, User
 from accounts.services import audit_record
-from sync.engine import outbox, plan, pull, push
+from sync.engine import lease, pull, step
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers.errors import ProviderAuthError, ProviderError
@@ -27,9 +29,10 @@ from sync.trust_books import services as services_trust
 
 logger = logging.getLogger("firmsync.sync")
 
-# A run that has shown no sign of life for this long lost its worker.
+# A run that has shown no sign of life for this long lost its worker (the status page says so
+# until the watchdog has it going again).
 STALE_AFTER = timedelta(minutes=3)
-ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+ACTIVE = lease.ACTIVE
 
 
 class SyncBlocked(Exception):
@@ -90,10 +93,11 @@ def sync_start(
             raise SyncBlocked(blocking)
     with transaction.atomic():
         active = SyncRun.objects.select_for_update().filter(firm=firm, status__in=ACTIVE).first()
-        if active is not None and not _stale(active):
-            return active
         if active is not None:
-            _abandon(active)
+            # One run at a time: a quiet one is resumed, never replaced.
+            if queue and lease.free(active):
+                transaction.on_commit(lambda: async_task("sync.tasks.sync_run", active.pk))
+            return active
         if not kind:
             first = not SyncRun.objects.filter(firm=firm, phase=SyncRun.Phase.FINISHED).exists()
             kind = "initial" if first else ("full" if full else "incremental")
@@ -111,59 +115,42 @@ def sync_start(
     return run
 
 
-def _abandon(run: SyncRun) -> None:
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncRun.Status.FAILED,
-        phase=SyncRun.Phase.FINISHED,
-        finished_at=timezone.now(),
-        error="The worker stopped during this run. The next run carried on from where it got to; "
-        "nothing already written was written twice.",
-    )
-
-
-def _claim(run_id: int) -> SyncRun | None:
-    now = timezone.now()
-    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-        status=SyncRun.Status.RUNNING, started_at=now, progress_at=now
-    )
-    return SyncRun.objects.select_related("firm").get(pk=run_id) if claimed else None
-
-
-def _phase(run: SyncRun, phase: str, **fields) -> None:
-    fields.update(phase=phase, progress_at=timezone.now())
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(run, name, value)
-
-
-def sync_execute(*, run_id: int) -> SyncRun | None:
-    """Do one queued run. Returns None when another worker already took it."""
-    run = _claim(run_id)
+def sync_step(*, run_id: int, bounded: bool = True) -> SyncRun | None:
+    """One step of a run (the worker's task). None when another step holds it or it is over."""
+    run = lease.claim(run_id)
     if run is None:
         return None
     clio, books = _connections(run.firm_id)
     if clio is None or books is None:
         return _finish(run, error=_paused_reason(run.firm_id))
     try:
-        if run.kind != "retry":
-            _phase(run, SyncRun.Phase.PULLING)
-            full = run.kind in ("initial", "full")
-            pulled = pull.pull_clio(connection_id=clio.pk, full=full)
-            # Trust transactions have no Clio webhooks: every run polls them.
-            trust = pull_trust.pull_trust(connection_id=clio.pk, full=full)
-            services_trust.trust_requests_settle(firm=run.firm)
-            count = sum(pulled.counts.values()) + trust.seen
-            _phase(run, SyncRun.Phase.PLANNING, pulled=count)
-            plan.plan_firm(firm=run.firm, run=run)
-        pending = outbox.pending(connection=books).filter(status=SyncOperation.Status.PENDING)
-        _phase(run, SyncRun.Phase.PUSHING, planned=pending.count())
-        push.push_pending(connection=books, run=run)
+        return step.step_run(run, clio, books, bounded=bounded, finish=_finish)
     except ProviderAuthError as exc:
         return _finish(run, error=f"{exc.provider.title()} refused the connection: {exc.message}")
     except ProviderError as exc:
         logger.warning("sync_run_failed run=%s error=%s", run.pk, exc)
         return _finish(run, error=f"{exc.provider.title()} did not answer: {exc.message}")
-    return _finish(run)
+
+
+def sync_execute(*, run_id: int) -> SyncRun | None:
+    """Do a run to its end in this process. Returns None when a live worker already has it."""
+    done = sync_step(run_id=run_id, bounded=False)
+    if done is None:
+        return None
+    while done.status == SyncRun.Status.WAITING and done.waiting_until:
+        # Parked on a long window (Xero's day): inline, wait for it here.
+        time.sleep(max((done.waiting_until - timezone.now()).total_seconds(), 0) + 0.05)
+        done = sync_step(run_id=run_id, bounded=False) or done
+    return done
+
+
+def sync_watchdog() -> int:
+    """Queue a step for every run that should be moving and has no live step: its worker was
+    killed, the stack restarted, or its rate-limit wait is over. Returns how many."""
+    ids = lease.resumable()
+    for run_id in ids:
+        async_task("sync.tasks.sync_run", run_id)
+    return len(ids)
 
 
 def _paused_reason(firm_id: int) -> str:
@@ -182,7 +169,20 @@ def _finish(run: SyncRun, error: str = "") -> SyncRun:
         status = SyncRun.Status.PARTIAL
     else:
         status = SyncRun.Status.SUCCEEDED
-    _phase(run, SyncRun.Phase.FINISHED, status=status, finished_at=timezone.now(), error=error)
+    fields = dict(
+        phase=SyncRun.Phase.FINISHED,
+        status=status,
+        finished_at=timezone.now(),
+        error=error,
+        progress_at=timezone.now(),
+        lease_holder="",
+        lease_until=None,
+        waiting_for="",
+        waiting_until=None,
+    )
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
     return run
 
 
@@ -198,8 +198,6 @@ def run_sync_now(*, firm: Firm, actor: User | None = None, full: bool = False) -
 
 
 def _wait_for(run: SyncRun, poll: float = 1.0) -> None:
-    import time
-
     while True:
         run.refresh_from_db()
         if run.status not in ACTIVE or _stale(run):
@@ -207,14 +205,15 @@ def _wait_for(run: SyncRun, poll: float = 1.0) -> None:
         time.sleep(poll)
 
 
-def sync_incremental(*, firm_id: int) -> SyncRun | None:
-    """After a webhook's pull: plan and push what changed, as a small visible run."""
+def sync_incremental(*, firm_id: int, kind: str = "incremental") -> SyncRun | None:
+    """A small visible run for what changed: `webhook` after the inbox has read the changes (it
+    reads nothing more), `incremental` from the poll (it reads Clio and trust itself)."""
     if not SyncRun.objects.filter(firm_id=firm_id, phase=SyncRun.Phase.FINISHED).exists():
         return None  # the firm has not started syncing yet
     firm = Firm.objects.get(pk=firm_id)
-    run = sync_start(firm=firm, kind="incremental", check=False, queue=False)
-    if run.status == SyncRun.Status.QUEUED:
-        return sync_execute(run_id=run.pk)
+    run = sync_start(firm=firm, kind=kind, check=False, queue=False)
+    if run.status == SyncRun.Status.QUEUED and run.kind == kind:
+        return sync_step(run_id=run.pk)
     return run
 
 

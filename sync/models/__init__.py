@@ -71,6 +71,8 @@ class Connection(models.Model):
     refresh_lease_until = models.DateTimeField(
         null=True, blank=True, help_text="A worker is refreshing the tokens until then."
     )
+    # Webhook deliveries wait until this time so one pull covers a whole burst of them.
+    inbox_due_at = models.DateTimeField(null=True, blank=True)
     calls_day = models.DateField(null=True, blank=True)
     calls_today = models.PositiveIntegerField(default=0)
 
@@ -255,6 +257,9 @@ class PullCursor(models.Model):
     updated_since = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     records = models.PositiveBigIntegerField(default=0)
+    # A pull stopped between pages: Clio's next-page URL, and when that pull began.
+    resume_url = models.TextField(blank=True)
+    resume_started = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -271,6 +276,8 @@ class SyncRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        # Parked on a provider's rate limit until `waiting_until`; resumes on its own.
+        WAITING = "waiting", "Waiting for a rate limit"
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Finished with failures"
         FAILED = "failed", "Failed"
@@ -298,6 +305,15 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A run is a chain of bounded steps; the step at work holds the lease and renews it.
+    lease_holder = models.CharField(max_length=120, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    steps = models.PositiveIntegerField(default=0)
+    # Which Clio reads this run has finished (the pull resumes from the next one).
+    pulled_resources = models.JSONField(default=list, blank=True)
+    # Set while the run waits for a provider's window: whose, and until when.
+    waiting_for = models.CharField(max_length=120, blank=True)
+    waiting_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -186,6 +186,8 @@ class BooksWriter(Protocol):
     provider: str
     batch_max: int
     concurrency: int
+    # The share of a round's items written one at a time beside the batches (0: batches only).
+    single_share: float
     book_reads: int
     invoice_type: str
 
@@ -198,6 +200,8 @@ class BooksWriter(Protocol):
     def build(self, op: "SyncOperation", links: dict) -> Item | Outcome | None: ...
 
     def send(self, items: list[Item]) -> dict[int, Outcome]: ...
+
+    def send_single(self, item: Item) -> dict[int, Outcome]: ...
 
     def send_one(self, op: "SyncOperation", links: dict) -> Outcome: ...
 

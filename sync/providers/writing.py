@@ -73,6 +73,7 @@ class Writer:
     provider = ""
     batch_max = 1
     concurrency = 1
+    single_share = 0.0
     invoice_type = ""
 
     def __init__(self, connection: Connection, cfg: SyncSettings, client):
@@ -91,6 +92,10 @@ class Writer:
     def recover(self, op: SyncOperation, links: dict) -> Outcome | None:
         """An operation that may have reached the books before, found by its natural key."""
         return None
+
+    def send_single(self, item: Item) -> dict[int, Outcome]:
+        """Only for a writer whose `single_share` is above 0."""
+        raise NotImplementedError
 
     def links_taken(self) -> list[LinkNote]:
         """The links noted since the last call, for the engine to save."""

@@ -159,7 +159,7 @@ def test_a_handshake_cannot_replace_an_enabled_webhooks_secret(client):
 
 def test_deliveries_forged_after_a_refused_handshake_are_not_stored(client, monkeypatch):
     queued = []
-    monkeypatch.setattr("sync.views_webhooks.async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr("sync.webhooks.async_task", lambda *args: queued.append(args))
     sub = _subscription()
     client.post(
         f"/webhooks/clio/{sub.token}/",

@@ -16,6 +16,7 @@ from sync.providers.http import Budget, HttpClient
 
 API_VERSION = "4.0.9"
 RATE_PER_MINUTE = 50
+PAGE_SIZE = 200  # the most Clio gives in one page
 
 
 def clio_error(response: requests.Response) -> tuple[str, str]:
@@ -65,13 +66,23 @@ class ClioClient:
 
     # https://docs.developers.clio.com/api-docs/paging (cursor: order=id(asc), meta.paging.next)
     def iter_records(self, resource: str, *, fields: str, **params) -> Iterator[dict]:
-        query = {"fields": fields, "limit": 200, "order": "id(asc)", **params}
-        url: str | None = f"{resource}.json"
+        for rows, _ in self.pages(resource, fields=fields, **params):
+            yield from rows
+
+    def pages(
+        self, resource: str, *, fields: str, start: str | None = None, **params
+    ) -> Iterator[tuple[list[dict], str | None]]:
+        """Each page's records with the URL of the next page (None after the last), so a pull
+        stopped between pages can start again where it was (`start`)."""
+        query = (
+            {} if start else {"fields": fields, "limit": PAGE_SIZE, "order": "id(asc)", **params}
+        )
+        url: str | None = start or f"{resource}.json"
         while url:
             body = self.http.request("GET", url, params=query).json()
-            yield from body["data"]
             url = body.get("meta", {}).get("paging", {}).get("next")
             query = {}  # the next URL carries every parameter, including page_token
+            yield body["data"], url
 
     def _since(self, updated_since: datetime | None) -> dict:
         return {"updated_since": updated_since.isoformat()} if updated_since else {}

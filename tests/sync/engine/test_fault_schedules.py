@@ -85,16 +85,18 @@ def no_waiting(monkeypatch):
 
 
 def sync_round(firm, kind: str = "") -> None:
+    """Start a run, or resume the one a dead worker left (never a second beside it)."""
     run = sync_start(firm=firm, kind=kind, check=False, queue=False)
-    if run.status == SyncRun.Status.QUEUED:
-        sync_execute(run_id=run.pk)
+    sync_execute(run_id=run.pk)
 
 
 def worker_restarts(firm) -> None:
     """What the next worker finds once the dead one's leases and its run have gone stale."""
     past = timezone.now() - timedelta(hours=1)
     SyncOperation.objects.filter(firm=firm, status=S.IN_FLIGHT).update(claimed_until=past)
-    SyncRun.objects.filter(firm=firm, status__in=ACTIVE).update(started_at=past, progress_at=past)
+    SyncRun.objects.filter(firm=firm, status__in=ACTIVE).update(
+        started_at=past, progress_at=past, lease_until=past
+    )
 
 
 def faulty_phase(world: World, phase: Phase, resume: str, tally: Tally) -> None:

@@ -238,7 +238,7 @@ def test_an_edit_announced_by_a_webhook_reaches_the_books_without_a_manual_run(s
     control(synced.base, "clio", "webhooks/flush")
     invoice = invoice_in_books(synced, made["bill"]["id"])
     assert invoice.total == Decimal("945.50")
-    incremental = SyncRun.objects.filter(kind="incremental").first()
+    incremental = SyncRun.objects.filter(kind="webhook").first()
     assert incremental is not None and incremental.status == SyncRun.Status.SUCCEEDED
     # The same delivery four more times: stored once, written once.
     event = WebhookEvent.objects.filter(model="bill").order_by("-received_at").first() or (

@@ -1,0 +1,286 @@
+"""One step of a run: read Clio and write the books side by side, for a bounded time.
+
+A run is a chain of steps. Each holds the run's lease (`engine/lease.py`), reads Clio page by page
+in one thread while the books are written in this one, and stops between pages and between rounds
+when its time is up; then it queues the next step. Clio's pages resume where they stopped (the
+cursor keeps the next-page URL), the outbox keeps what is left to write, and the run remembers
+which reads are done, so a step can end, or be killed, anywhere.
+
+Pushing starts as soon as something is planned: a resource is planned the moment it is read
+(contacts, then trust, then bills with their lines, then payments), in an order that gives the
+books work while the rest is still being read.
+
+A wait for a rate limit that fits in the step is waited (and shown on the run); one that does not
+parks the run until the window opens, and the watchdog resumes it. Throttling fails nothing.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from sync.engine import lease, plan, pull, push
+from sync.models import Connection, SyncOperation, SyncRun
+from sync.providers import pacing
+from sync.providers.errors import ProviderRateLimited
+from sync.trust_books import pull as pull_trust
+from sync.trust_books import services as services_trust
+
+logger = logging.getLogger("firmsync.sync")
+
+# Wall seconds of work per step, well inside Q_CLUSTER["timeout"] (300 s): a step stops taking
+# new work after STEP_SECONDS and no wait may end after HARD_SECONDS.
+STEP_SECONDS = 120.0
+HARD_SECONDS = 220.0
+# What a run reads, in order; after some, what can be planned (None: everything).
+READS = ("contacts", "matters", "trust", "bills", "line_items", "allocations")
+PLAN_AFTER: dict[str, set[str] | None] = {
+    "contacts": {"contact"},
+    "trust": {"trust_entry"},
+    "line_items": {"contact", "bill"},
+    "allocations": None,
+}
+# Trust transactions are read whole (a transfer's two legs are paired across the list): such a
+# read starts only with this much of the step left.
+WHOLE_READ_SECONDS = 60.0
+# Waits shorter than this are not shown on the run (the 10-a-second window, a busy slot).
+SHOW_WAIT_SECONDS = 5.0
+PROVIDER_NAMES = {"clio": "Clio", "quickbooks": "QuickBooks", "xero": "Xero"}
+SCOPE_WORDS = {"day": "daily rate limit", "concurrent": "limit on calls at once"}
+
+
+def reads_for(run: SyncRun) -> list[str]:
+    if run.kind == "retry":
+        return []
+    if run.kind == "webhook":
+        return []  # the webhook inbox has just read what changed
+    return [r for r in READS if r not in run.pulled_resources]
+
+
+def waiting_words(provider: str, scope: str = "") -> str:
+    who = PROVIDER_NAMES.get(provider, provider.title())
+    return f"{who}'s {SCOPE_WORDS.get(scope, 'rate limit')}"
+
+
+@dataclass
+class Step:
+    run: SyncRun
+    clio: Connection
+    books: Connection
+    bounded: bool = True
+    started: float = field(default_factory=time.monotonic)
+    lost: bool = False  # the lease went to someone else: stop at once
+    reading: bool = False
+    read_error: BaseException | None = None
+    shown_wait: bool = False
+    _beat_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- time and life ---------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def over(self) -> bool:
+        """Asked between pages and rounds: time to stop? (And a sign of life while at work.)"""
+        self.beat()
+        return self.lost or (self.bounded and self.elapsed() > STEP_SECONDS)
+
+    def beat(self, *, force: bool = False, **fields) -> None:
+        """Renew the lease and show progress, at most every couple of (scaled) seconds."""
+        now = time.monotonic()
+        with self._lock:
+            if not force and not fields and now - self._beat_at < pacing.scaled(2.0):
+                return
+            self._beat_at = now
+        if not lease.renew(self.run.pk, **fields):
+            self.lost = True
+
+    def on_wait(self, provider: str, until: float | None) -> None:
+        """Show a wait on the run when it is long enough to notice (pacing calls this at the
+        start of every wait, on its heartbeats, and at its end)."""
+        if until is None:
+            if self.shown_wait:
+                self.shown_wait = False
+                self.beat(force=True, waiting_for="", waiting_until=None)
+            return
+        left = until - time.time()
+        if left < pacing.scaled(SHOW_WAIT_SECONDS):
+            self.beat()
+            return
+        self.shown_wait = True
+        resume = timezone.now() + timedelta(seconds=left)
+        self.beat(waiting_for=waiting_words(provider), waiting_until=resume)
+
+    # -- reading Clio ----------------------------------------------------------------------
+
+    def read(self, reads: list[str]) -> None:
+        try:
+            for n, resource in enumerate(reads):
+                if n and self.over():  # every step reads something
+                    return
+                if resource == "trust":
+                    late = self.elapsed() > STEP_SECONDS - WHOLE_READ_SECONDS
+                    if n and self.bounded and late:
+                        return  # the next step starts with it
+                    pull_trust.pull_trust(connection_id=self.clio.pk, full=self._full())
+                    services_trust.trust_requests_settle(firm=self.run.firm)
+                else:
+                    done = pull.pull_clio(
+                        connection_id=self.clio.pk,
+                        full=self._full(),
+                        only=[resource],
+                        stop=self.over,
+                        on_page=self._read_page,
+                    )
+                    if resource not in done.finished:
+                        return
+                self._read_done(resource)
+        except BaseException as exc:  # handed to the step's thread, which decides
+            self.read_error = exc
+        finally:
+            self.reading = False
+            close_old_connections()
+
+    def _full(self) -> bool:
+        return self.run.kind in ("initial", "full")
+
+    def _read_page(self, records: int) -> None:
+        SyncRun.objects.filter(pk=self.run.pk).update(pulled=self.run.pulled + records)
+        self.run.pulled += records
+        self.beat()
+
+    def _read_done(self, resource: str) -> None:
+        self.run.pulled_resources = [*self.run.pulled_resources, resource]
+        SyncRun.objects.filter(pk=self.run.pk).update(pulled_resources=self.run.pulled_resources)
+        if resource in PLAN_AFTER:
+            self.plan(PLAN_AFTER[resource])
+
+    def plan(self, entities: set[str] | None) -> None:
+        plan.plan_firm(firm=self.run.firm, run=self.run, entities=entities)
+        self.beat(force=True, planned=self._planned())
+
+    def _planned(self) -> int:
+        run = SyncRun.objects.get(pk=self.run.pk)
+        return run.done + run.failed + run.skipped + outstanding(self.books).count()
+
+    # -- the step ---------------------------------------------------------------------------
+
+    def work(self) -> bool:
+        """Read and write until done or out of time. True when the run has nothing left."""
+        reads = reads_for(self.run)
+        if self.run.kind == "webhook" and self.run.steps <= 1:
+            self.plan(None)
+        reader = None
+        if reads:
+            self.reading = True
+            if self.bounded:
+                reader = threading.Thread(target=self.read, args=(reads,), daemon=True)
+                reader.start()
+            else:
+                self.read(reads)
+        try:
+            self._write(reader)
+        finally:
+            if reader is not None:
+                reader.join()
+        if self.read_error is not None:
+            raise self.read_error
+        self.run.refresh_from_db()
+        pulled = not reads_for(self.run)
+        if pulled and self.run.phase == SyncRun.Phase.PULLING:
+            _phase(self.run, SyncRun.Phase.PUSHING)
+        return pulled and not outstanding(self.books).exists() and not self.lost
+
+    def _write(self, reader: threading.Thread | None) -> None:
+        first = True
+        while first or not self.over():
+            first = False  # every step writes a round, however late it started
+            push.push_pending(connection=self.books, run=self.run, stop=self.over)
+            if self.read_error is not None:
+                return
+            if not self.reading:
+                # Reading is over: one more pass for what the last plan queued, then stop
+                # unless something is still claimed elsewhere (a dead worker's lease).
+                push.push_pending(connection=self.books, run=self.run, stop=self.over)
+                if not outstanding(self.books).exists() or not self.bounded:
+                    return
+            time.sleep(max(pacing.scaled(1.0), 0.05))
+            self.beat()
+
+
+def outstanding(books: Connection):
+    return SyncOperation.objects.filter(
+        connection=books,
+        status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
+    )
+
+
+def _phase(run: SyncRun, phase: str, **fields) -> None:
+    fields.update(phase=phase, progress_at=timezone.now())
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+def step_run(
+    run: SyncRun,
+    clio: Connection,
+    books: Connection,
+    *,
+    bounded: bool,
+    finish: Callable[[SyncRun], SyncRun],
+) -> SyncRun:
+    """Work on a claimed run for one step; then finish it, park it, or queue the next step."""
+    if run.phase == SyncRun.Phase.QUEUED:
+        _phase(run, SyncRun.Phase.PULLING if reads_for(run) else SyncRun.Phase.PUSHING)
+    step = Step(run, clio, books, bounded=bounded)
+    hard = time.time() + HARD_SECONDS
+    try:
+        with pacing.listening(step.on_wait):
+            if bounded:
+                with pacing.step_deadline(hard):
+                    done = step.work()
+            else:
+                done = step.work()
+    except ProviderRateLimited as exc:
+        return _park(run, exc)
+    if done:
+        return finish(run)
+    if step.lost:
+        logger.warning("sync_step_lost_lease run=%s", run.pk)
+        return run
+    lease.release(run.pk, waiting_for="", waiting_until=None)
+    if bounded:
+        async_task("sync.tasks.sync_run", run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _park(run: SyncRun, exc: ProviderRateLimited) -> SyncRun:
+    """A window longer than a step (Xero's day): wait for it parked; the watchdog resumes."""
+    seconds = max(float(exc.retry_after or 0), 0.0)
+    scope = getattr(exc, "scope", "")
+    if seconds <= pacing.scaled(STEP_SECONDS):
+        # It fits in a step of its own: the next step waits it out.
+        lease.release(run.pk, waiting_for="", waiting_until=None)
+        async_task("sync.tasks.sync_run", run.pk)
+        run.refresh_from_db()
+        return run
+    until = timezone.now() + timedelta(seconds=seconds)
+    lease.release(
+        run.pk,
+        status=SyncRun.Status.WAITING,
+        waiting_for=waiting_words(exc.provider, scope),
+        waiting_until=until,
+        progress_at=timezone.now(),
+    )
+    logger.info("sync_run_parked run=%s provider=%s until=%s", run.pk, exc.provider, until)
+    run.refresh_from_db()
+    return run

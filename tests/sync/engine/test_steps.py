@@ -1,0 +1,193 @@
+"""A run as a chain of bounded steps: it carries on from each one, survives a dead worker, waits
+out rate limits without failing anything, and a burst of webhooks costs one read."""
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sandbox.core import counters_snapshot
+from sync import tasks
+from sync.engine import lease, push, step
+from sync.engine import run as engine_run
+from sync.engine.run import sync_execute, sync_start, sync_step, sync_watchdog
+from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, WebhookEvent
+from sync.providers.base import Outcome
+from sync.providers.clio import client as clio_client
+from sync.providers.errors import ProviderRateLimited
+from sync.providers.quickbooks.writer import QuickBooksWriter
+from tests.conftest import client_for
+from tests.support.sandboxes import control
+from tests.sync.engine.test_push_scenarios import invoice_in_books
+
+
+def bills(synced, count: int, *, approve: bool = True) -> list[dict]:
+    """`count` bills of one client, each with a time entry."""
+    contact = synced.act("create_contact", first_name="Grace", last_name="Hopper")
+    matter = synced.act("create_matter", client_id=contact["id"], description="Patents")
+    made = []
+    for n in range(count):
+        synced.act(
+            "create_time_entry",
+            matter_id=matter["id"],
+            hours=1 + n,
+            price=200,
+            note=f"Review {n}",
+            date="2026-03-10",
+        )
+        bill = synced.act("generate_bill", matter_id=matter["id"], issued_at="2026-03-15")
+        if approve:
+            synced.act("bill_transition", bill_id=bill["id"], to="approve")
+        made.append(bill)
+    return made
+
+
+@pytest.fixture
+def continuations(monkeypatch) -> list[int]:
+    """The steps a step queues, kept instead of run inline."""
+    queued: list[int] = []
+    monkeypatch.setattr(step, "async_task", lambda name, run_id: queued.append(run_id))
+    return queued
+
+
+def drive(run: SyncRun, queued: list[int], limit: int = 60) -> SyncRun:
+    queued.append(run.pk)
+    steps = 0
+    while queued and steps < limit:
+        sync_step(run_id=queued.pop(0))
+        steps += 1
+    run.refresh_from_db()
+    return run
+
+
+def test_a_run_of_many_short_steps_reads_each_page_once_and_writes_each_record_once(
+    synced, continuations, monkeypatch
+):
+    made = bills(synced, 5)
+    monkeypatch.setattr(step, "STEP_SECONDS", 0.0)  # every step stops after its first page
+    monkeypatch.setattr(clio_client, "PAGE_SIZE", 2)
+    run = drive(sync_start(firm=synced.firm, check=False, queue=False), continuations)
+    assert run.status == SyncRun.Status.SUCCEEDED, list(
+        SyncOperation.objects.values("entity", "status", "error_message")
+    )
+    assert run.steps > 3 and run.lease_holder == ""
+    assert set(step.READS) <= set(run.pulled_resources)
+    links = ExternalLink.objects.filter(connection=synced.books, entity="bill")
+    assert sorted(links.values_list("local_id", flat=True)) == sorted(str(b["id"]) for b in made)
+    numbers = [invoice_in_books(synced, link.local_id).number for link in links]
+    assert len(numbers) == len(set(numbers)) == 5
+    assert not SyncOperation.objects.exclude(status=SyncOperation.Status.DONE).exists()
+
+
+def test_a_step_that_died_with_its_worker_is_picked_up_and_a_live_one_is_left_alone(
+    synced, monkeypatch
+):
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    host = lease.holder_me().rsplit(":", 1)[0]
+    later = timezone.now() + timedelta(minutes=5)
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.RUNNING, lease_holder=f"{host}:{_ended_pid()}", lease_until=later
+    )
+    assert lease.resumable() == [run.pk]  # its process on this machine is gone
+    SyncRun.objects.filter(pk=run.pk).update(lease_holder="elsewhere:1")
+    assert lease.resumable() == []  # another machine's live lease
+    SyncRun.objects.filter(pk=run.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert lease.resumable() == [run.pk]  # ran out: presumed dead
+    queued = []
+    monkeypatch.setattr(engine_run, "async_task", lambda name, *args: queued.append((name, *args)))
+    assert sync_watchdog() == 1 and queued == [("sync.tasks.sync_run", run.pk)]
+
+
+def _ended_pid() -> int:
+    proc = subprocess.Popen(["true"])  # any process that has ended
+    proc.wait()
+    return proc.pid
+
+
+def test_a_day_long_rate_limit_parks_the_run_which_resumes_on_its_own(
+    synced, continuations, monkeypatch
+):
+    bills(synced, 1)
+    real = push.push_pending
+    calls = {"n": 0}
+
+    def throttled_once(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            exc = ProviderRateLimited("xero", "day limit", retry_after=3600)
+            exc.scope = "day"
+            raise exc
+        return real(**kwargs)
+
+    monkeypatch.setattr(push, "push_pending", throttled_once)
+    run = drive(sync_start(firm=synced.firm, check=False, queue=False), continuations)
+    assert run.status == SyncRun.Status.WAITING and run.failed == 0
+    assert run.waiting_for == "Xero's daily rate limit"
+    assert run.waiting_until > timezone.now() + timedelta(minutes=59)
+    page = client_for(synced.clio.admin).get("/sync/")
+    assert "Waiting for Xero&#x27;s daily rate limit, resumes" in page.content.decode()
+    assert lease.resumable() == []  # not before its time
+    SyncRun.objects.filter(pk=run.pk).update(waiting_until=timezone.now())
+    assert lease.resumable() == [run.pk]
+    run = drive(run, continuations)
+    assert run.status == SyncRun.Status.SUCCEEDED and run.waiting_for == ""
+
+
+def test_a_batch_item_refused_for_throttling_goes_back_to_the_queue_not_to_failed(
+    synced, monkeypatch
+):
+    if synced.books.provider != "quickbooks":
+        pytest.skip("QuickBooks answers a throttle per batch item")
+    bills(synced, 2)
+    real = QuickBooksWriter.send
+    refused = []
+
+    def first_refused(self, items):
+        if not refused:
+            refused.extend(i.op.pk for i in items)
+            return {i.op.pk: Outcome(throttled=True) for i in items}
+        return real(self, items)
+
+    monkeypatch.setattr(QuickBooksWriter, "send", first_refused)
+    monkeypatch.setattr(QuickBooksWriter, "single_share", 0.0)
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    run = sync_execute(run_id=run.pk)
+    assert refused and run.status == SyncRun.Status.SUCCEEDED and run.failed == 0
+    assert SyncOperation.objects.filter(pk__in=refused, status="done").count() == len(refused)
+
+
+def test_a_month_end_burst_of_approvals_costs_one_read_of_clio(synced, monkeypatch):
+    woken = []
+    monkeypatch.setattr("sync.webhooks.async_task", lambda name, *args: woken.append(args))
+    control(synced.base, "clio", "webhooks/flush")  # handshakes
+    made = bills(synced, 20, approve=False)
+    first = sync_start(firm=synced.firm, check=False, queue=False)
+    sync_execute(run_id=first.pk)  # drafts: nothing for the books yet
+    control(synced.base, "clio", "webhooks/flush")  # the drafts' deliveries, already read
+    WebhookEvent.objects.update(processed_at=timezone.now())
+    Connection.objects.update(inbox_due_at=None)
+    woken.clear()
+    for bill in made:
+        synced.act("bill_transition", bill_id=bill["id"], to="approve")
+    control(synced.base, "clio", "webhooks/flush")  # a delivery per bill and activity
+    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() >= len(made)
+    assert woken == [(synced.clio.connection.pk,)]  # one pull queued for the whole burst
+    before = _clio_reads()
+    tasks.clio_inbox_process(synced.clio.connection.pk)
+    reads = _clio_reads() - before
+    assert reads / len(made) <= 0.2, reads
+    linked = ExternalLink.objects.filter(connection=synced.books, entity="bill")
+    assert linked.count() == len(made)
+    run = SyncRun.objects.filter(kind="webhook").get()
+    assert run.status == SyncRun.Status.SUCCEEDED and run.pulled == 0
+
+
+def _clio_reads() -> int:
+    endpoints = counters_snapshot("clio")["endpoints"]
+    return sum(
+        count
+        for endpoint, statuses in endpoints.items()
+        if endpoint.startswith("GET")
+        for count in statuses.values()
+    )
