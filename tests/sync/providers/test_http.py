@@ -68,12 +68,14 @@ def server():
 
 
 def client(server, **kwargs) -> tuple[HttpClient, list[float]]:
+    """A client whose backoff sleeps and throttle waits are recorded, not slept."""
     sleeps: list[float] = []
     http = HttpClient(
         provider="test",
         base_url=server.url,
         policy=RetryPolicy(attempts=4, base_seconds=0.01),
         sleep=sleeps.append,
+        wait=lambda provider, seconds, **kw: sleeps.append(seconds),
         timeout=(2, 2),
         **kwargs,
     )
