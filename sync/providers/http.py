@@ -182,10 +182,12 @@ class HttpClient:
         if self.budget is not None and throttle.scope != "concurrent":
             # Every worker holds back until then, not only this one.
             self.budget.learn(throttle.scope, 0, time.time() + seconds)
-        unbounded = pacing.deadline() is None
-        if throttle.scope == "day" or (
-            unbounded and so_far + seconds > self.policy.max_retry_after
-        ):
+        deadline = pacing.deadline()
+        if deadline is None:
+            too_long = so_far + seconds > self.policy.max_retry_after
+        else:
+            too_long = time.time() + seconds > deadline  # pacing.wait would raise, without the code
+        if throttle.scope == "day" or too_long:
             code, message = self.error_parser(response)
             raise ProviderRateLimited(
                 self.provider,

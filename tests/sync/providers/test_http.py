@@ -2,10 +2,12 @@
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from sync.providers import pacing
 from sync.providers.errors import (
     ProviderAuthError,
     ProviderConflict,
@@ -13,7 +15,7 @@ from sync.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from sync.providers.http import HttpClient, Idempotency, RetryPolicy
+from sync.providers.http import HttpClient, Idempotency, RetryPolicy, Throttle
 
 
 class Script:
@@ -152,3 +154,50 @@ def test_auth_headers_are_sent_and_never_logged(server, caplog):
         http.request("GET", "/x", params={"code": "also-secret"})
     assert server.seen[0]["headers"]["Authorization"] == "Bearer secret-token-value"
     assert "secret" not in caplog.text and "provider_call" in caplog.text
+
+
+def test_429s_use_none_of_the_retries_and_have_no_count_of_their_own(server):
+    server.replies = [(429, {"Retry-After": "1"}, {})] * 6 + [(503, {}, {})] * 3 + [(200, {}, {})]
+    http, sleeps = client(server)  # 4 attempts: 3 retries after 5xx
+    assert http.request("GET", "/x").status_code == 200
+    assert len(server.seen) == 10 and len(sleeps) == 9
+
+
+def test_a_keyed_write_resent_after_a_429_keeps_its_key(server):
+    server.replies = [(429, {"Retry-After": "2"}, {}), (200, {}, {"Id": "9"})]
+    http, sleeps = client(server, idempotency=Idempotency("query", "requestid"))
+    assert http.request("POST", "/invoice", json={}, idempotency_key="k-9").json() == {"Id": "9"}
+    assert [s["path"] for s in server.seen] == ["/invoice?requestid=k-9"] * 2
+    assert 2 <= sleeps[0] < 2.25
+
+
+def test_a_429_whose_wait_ends_past_the_step_deadline_raises_with_its_scope(server):
+    server.replies = [(429, {"Retry-After": "30"}, {"code": "Throttled", "msg": "slow down"})]
+    http, sleeps = client(server, error_parser=lambda r: (r.json()["code"], r.json()["msg"]))
+    with pacing.step_deadline(time.time() + 10), pytest.raises(ProviderRateLimited) as err:
+        http.request("GET", "/x")
+    assert (err.value.retry_after, err.value.scope, err.value.code) == (30, "minute", "Throttled")
+    assert sleeps == []
+
+
+def test_a_429_within_the_step_is_waited_through_pacing(server):
+    server.replies = [(429, {"Retry-After": "0.3"}, {}), (200, {}, {})]
+    http = HttpClient(provider="test", base_url=server.url, timeout=(2, 2))
+    heard: list[tuple[str, float | None]] = []
+    with pacing.step_deadline(time.time() + 10), pacing.listening(lambda *a: heard.append(a)):
+        started = time.monotonic()
+        assert http.request("GET", "/x").status_code == 200
+    assert time.monotonic() - started >= 0.3
+    assert heard[0][0] == "test" and heard[0][1] is not None and heard[-1] == ("test", None)
+
+
+def test_a_provider_throttle_without_a_429_status_is_a_throttle(server):
+    # QuickBooks' older throttle answer: 403 with fault 3001.
+    fault = {"Fault": {"Error": [{"code": "3001", "Message": "ThrottleExceeded"}]}}
+    server.replies = [(403, {}, fault), (200, {}, {})]
+    http, sleeps = client(
+        server,
+        throttle_of=lambda r: Throttle("minute", 1.5) if "3001" in r.text else None,
+    )
+    assert http.request("GET", "/x").status_code == 200
+    assert 1.5 <= sleeps[0] < 1.75
