@@ -79,7 +79,7 @@ class DbBudget(Budget):
         windows: list[Window],
         cap: Cap | None = None,
         *,
-        wait: Callable[..., None] = pacing.wait,
+        wait: Callable[..., None] | None = None,  # pacing.wait unless told otherwise
     ):
         self.provider, self.windows, self.cap, self.wait = provider, windows, cap, wait
         # What remained in each window after our last call, by our count: a provider's header
@@ -116,7 +116,8 @@ class DbBudget(Budget):
                     retry_after=seconds,
                     scope="day",
                 )
-            self.wait(self.provider, seconds, why=f"{full.scope} limit", scope=full.scope)
+            wait = self.wait or pacing.wait
+            wait(self.provider, seconds, why=f"{full.scope} limit", scope=full.scope)
             waited = True
 
     def _take(self, windows: list[Window]) -> tuple[float, Window | None]:
@@ -167,7 +168,8 @@ class DbBudget(Budget):
             slot, seconds = slot_take(cap)
             if slot is not None:
                 return slot
-            self.wait(self.provider, seconds, why="concurrent requests", scope="concurrent")
+            wait = self.wait or pacing.wait
+            wait(self.provider, seconds, why="concurrent requests", scope="concurrent")
 
 
 def lanes_locked(keys: list[str]) -> dict[str, int]:

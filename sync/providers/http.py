@@ -117,7 +117,8 @@ class HttpClient:
     throttle_of: Callable[[requests.Response], Throttle | None] = throttle_429
     limits_seen: Callable[[requests.Response], list[Seen]] = lambda r: []
     sleep: Callable[[float], None] = time.sleep  # 5xx and dropped-connection backoff
-    wait: Callable[..., None] = pacing.wait  # throttles: heartbeats, honours the step deadline
+    # Throttles wait through pacing.wait (heartbeats, the step's deadline) unless told otherwise.
+    wait: Callable[..., None] | None = None
     calls: int = 0  # requests made (retries of one request count once): the read budgets use it
 
     def __post_init__(self) -> None:
@@ -198,7 +199,8 @@ class HttpClient:
             )
         # A little jitter, so that workers refused together do not all come back together.
         seconds += random.uniform(0, min(0.25, seconds / 10))
-        self.wait(self.provider, seconds, why=f"{throttle.scope} limit", scope=throttle.scope)
+        wait = self.wait or pacing.wait
+        wait(self.provider, seconds, why=f"{throttle.scope} limit", scope=throttle.scope)
         return seconds
 
     def _send(self, method, url, params, json, data, headers, attempt):
