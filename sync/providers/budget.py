@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from sync.models import CallSlot, RateCall, RateLane
 from sync.providers import pacing
@@ -105,7 +105,7 @@ class DbBudget(Budget):
         True when it had to wait."""
         windows = [w for w in self.windows if w.only in ("", meter)]
         waited = False
-        while True:
+        while windows:
             seconds, full = self._take(windows)
             if full is None:
                 return waited
@@ -119,6 +119,7 @@ class DbBudget(Budget):
             wait = self.wait or pacing.wait
             wait(self.provider, seconds, why=f"{full.scope} limit", scope=full.scope)
             waited = True
+        return waited
 
     def _take(self, windows: list[Window]) -> tuple[float, Window | None]:
         """(0, None) when the call was counted in every window; otherwise how long until the
@@ -127,8 +128,7 @@ class DbBudget(Budget):
             lanes = lanes_locked([w.key for w in windows])
             now = time.time()
             seconds, full = 0.0, None
-            for w in windows:
-                used = calls_in(lanes[w.key], w, now)
+            for w, used in zip(windows, calls_in_each(lanes, windows, now), strict=True):
                 self.believed[w.scope] = w.limit - used - 1
                 if used >= w.limit:
                     free_in = _frees_in(lanes[w.key], w, now, used)
@@ -189,6 +189,19 @@ def lanes_locked(keys: list[str]) -> dict[str, int]:
     return lanes
 
 
+def calls_in_each(lanes: dict[str, int], windows: list[Window], now: float) -> list[int]:
+    """The calls in each window, in one query."""
+    sums = {
+        f"w{i}": Sum("weight", filter=Q(lane_id=lanes[w.key], at__gt=now - w.span))
+        for i, w in enumerate(windows)
+    }
+    recent = RateCall.objects.filter(
+        lane_id__in=[lanes[w.key] for w in windows], at__gt=now - max(w.span for w in windows)
+    )
+    counted = recent.aggregate(**sums)
+    return [counted[f"w{i}"] or 0 for i in range(len(windows))]
+
+
 def calls_in(lane: int, window: Window, now: float) -> int:
     recent = RateCall.objects.filter(lane_id=lane, at__gt=now - window.span)
     return recent.aggregate(n=Sum("weight"))["n"] or 0
@@ -210,8 +223,10 @@ def slot_take(cap: Cap) -> tuple[int | None, float]:
     with transaction.atomic():
         lane = lanes_locked([cap.key])[cap.key]
         now = time.time()
-        CallSlot.objects.filter(lane_id=lane, lease_until__lte=now).delete()
-        leases = sorted(CallSlot.objects.filter(lane_id=lane).values_list("lease_until", flat=True))
+        held = CallSlot.objects.filter(lane_id=lane).values_list("lease_until", flat=True)
+        leases = sorted(lease for lease in held if lease > now)
+        if len(leases) < len(held):  # held by workers that never came back: free them
+            CallSlot.objects.filter(lane_id=lane, lease_until__lte=now).delete()
         if len(leases) < cap.limit:
             slot = CallSlot.objects.create(lane_id=lane, lease_until=now + pacing.scaled(cap.lease))
             return slot.pk, 0.0
