@@ -1,5 +1,7 @@
 """The only errors provider clients raise. Each carries the provider's own code and message."""
 
+import time
+
 
 class ProviderError(Exception):
     """A provider answered with an error we cannot retry our way out of."""
@@ -21,7 +23,8 @@ class ProviderRateLimited(ProviderError):
 
     `scope` names the provider's window, for the words a person reads ("waiting for Xero's day
     limit"): minute, second, day, batch (QuickBooks' batch calls), app (every firm's calls
-    through our app), concurrent.
+    through our app), concurrent. `resume_at` is when that is, as an epoch: `retry_after` counts
+    from the moment of the raise.
     """
 
     def __init__(
@@ -36,6 +39,7 @@ class ProviderRateLimited(ProviderError):
     ):
         super().__init__(provider, message, status=status, code=code)
         self.retry_after = retry_after
+        self.resume_at = time.time() + retry_after
         self.scope = scope
 
 

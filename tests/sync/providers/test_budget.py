@@ -11,7 +11,11 @@ from sync.models import CallSlot, RateCall
 from sync.providers import budget as budget_module
 from sync.providers import pacing
 from sync.providers.budget import Cap, DbBudget, Window, slot_take
+from sync.providers.clio import connect as clio_connect
 from sync.providers.errors import ProviderRateLimited
+from sync.providers.quickbooks import client as quickbooks_client
+from sync.providers.quickbooks import connect as quickbooks_connect
+from sync.providers.xero import connect as xero_connect
 
 
 class Stop(Exception):
@@ -105,6 +109,7 @@ def test_the_day_never_sleeps_it_raises_with_the_time_until_a_call_leaves(db):
     with pytest.raises(ProviderRateLimited) as err:
         budget.acquire()
     assert err.value.scope == "day" and 86399 < err.value.retry_after <= 86400
+    assert abs(err.value.resume_at - (time.time() + err.value.retry_after)) < 1
     assert waits == []
 
 
@@ -168,3 +173,23 @@ def test_a_slot_whose_lease_ran_out_is_free_again(db, settings):
     with DbBudget("xero", [], Cap("x:lease", 1)).call():
         waited = time.monotonic() - started
     assert 0.1 < waited < 1.5
+
+
+def test_each_provider_budget_follows_its_published_limits():
+    qbo = {
+        w.scope: (w.limit, w.seconds, w.only) for w in quickbooks_connect.budget_build("9").windows
+    }
+    assert qbo == {"minute": (500, 60, ""), "second": (10, 1, ""), "batch": (40, 60, "batch")}
+    assert quickbooks_connect.budget_build("9").cap.limit == 10
+    xero = {w.scope: (w.limit, w.seconds) for w in xero_connect.budget_build("t", "app").windows}
+    assert xero == {"minute": (60, 60), "day": (5000, 86400), "app": (10000, 60)}
+    assert xero_connect.budget_build("t", "app").cap.limit == 5
+    clio = clio_connect.budget_build(3)
+    assert [(w.scope, w.limit, w.seconds) for w in clio.windows] == [("minute", 50, 60)]
+    assert clio.cap is None  # Clio publishes no concurrency limit
+
+
+def test_the_benchmark_lifts_every_window_through_rate_per_minute(monkeypatch):
+    monkeypatch.setattr(quickbooks_client, "RATE_PER_MINUTE", 1_000_000)
+    lifted = {w.scope: w.limit for w in quickbooks_connect.budget_build("9").windows}
+    assert lifted == {"minute": 1_000_000, "second": 20_000, "batch": 80_000}
