@@ -85,9 +85,23 @@ class DbBudget(Budget):
         # What remained in each window after our last call, by our count: a provider's header
         # saying as much or more teaches nothing, and costs no query.
         self.believed: dict[str, int] = {}
+        self.lanes_made = False
+
+    def lanes_make(self) -> None:
+        """Create the lanes once, outside any lock: two workers creating the same lane while
+        each holds another would deadlock."""
+        if not self.lanes_made:
+            keys = [w.key for w in self.windows] + ([self.cap.key] if self.cap else [])
+            RateLane.objects.bulk_create([RateLane(key=k) for k in keys], ignore_conflicts=True)
+            self.lanes_made = True
 
     @contextmanager
     def call(self, meter: str = "") -> Iterator[None]:
+        """The slot first, then the windows: a call is counted when it is about to be sent (a
+        count taken before a long wait for a slot would date the call too early, and the
+        window would let more through than the provider's); it keeps its slot while it waits
+        for a window."""
+        self.lanes_make()
         slot = self._slot_take() if self.cap is not None else None
         try:
             waited = self.acquire(meter)
@@ -103,6 +117,7 @@ class DbBudget(Budget):
     def acquire(self, meter: str = "") -> bool:
         """Count one call in every window it falls in, waiting until all of them allow it.
         True when it had to wait."""
+        self.lanes_make()
         windows = [w for w in self.windows if w.only in ("", meter)]
         waited = False
         while windows:
