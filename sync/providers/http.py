@@ -179,7 +179,8 @@ class HttpClient:
 
     def _throttled(self, response, throttle: Throttle, so_far: float) -> float:
         """Wait out one throttle (or raise); the seconds waited."""
-        seconds = max(throttle.seconds, 0.0)
+        # At least a provider second: "Retry-After: 0" would otherwise resend in a tight loop.
+        seconds = max(throttle.seconds, pacing.scaled(1.0))
         if self.budget is not None and throttle.scope != "concurrent":
             # Every worker holds back until then, not only this one.
             self.budget.learn(throttle.scope, 0, time.time() + seconds)

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sync.providers import pacing
+from sync.providers.clio.client import clio_throttle
 from sync.providers.errors import (
     ProviderAuthError,
     ProviderConflict,
@@ -15,7 +16,9 @@ from sync.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from sync.providers.http import HttpClient, Idempotency, RetryPolicy, Throttle
+from sync.providers.http import HttpClient, Idempotency, RetryPolicy
+from sync.providers.quickbooks.client import quickbooks_error, quickbooks_throttle
+from sync.providers.xero.client import xero_throttle
 
 
 class Script:
@@ -181,23 +184,54 @@ def test_a_429_whose_wait_ends_past_the_step_deadline_raises_with_its_scope(serv
 
 
 def test_a_429_within_the_step_is_waited_through_pacing(server):
-    server.replies = [(429, {"Retry-After": "0.3"}, {}), (200, {}, {})]
+    server.replies = [(429, {"Retry-After": "0"}, {}), (200, {}, {})]
     http = HttpClient(provider="test", base_url=server.url, timeout=(2, 2))
     heard: list[tuple[str, float | None]] = []
     with pacing.step_deadline(time.time() + 10), pacing.listening(lambda *a: heard.append(a)):
         started = time.monotonic()
         assert http.request("GET", "/x").status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 1  # a provider second at least, never a tight loop
     assert heard[0][0] == "test" and heard[0][1] is not None and heard[-1] == ("test", None)
 
 
-def test_a_provider_throttle_without_a_429_status_is_a_throttle(server):
-    # QuickBooks' older throttle answer: 403 with fault 3001.
+def test_quickbooks_older_403_with_fault_3001_is_a_throttle_of_its_batch_window(server, settings):
+    settings.SANDBOX_TIME_SCALE = 60.0  # Intuit's 60 s is one second here
     fault = {"Fault": {"Error": [{"code": "3001", "Message": "ThrottleExceeded"}]}}
-    server.replies = [(403, {}, fault), (200, {}, {})]
-    http, sleeps = client(
-        server,
-        throttle_of=lambda r: Throttle("minute", 1.5) if "3001" in r.text else None,
-    )
-    assert http.request("GET", "/x").status_code == 200
-    assert 1.5 <= sleeps[0] < 1.75
+    server.replies = [(403, {}, fault), (200, {}, {"BatchItemResponse": []})]
+    http, sleeps = client(server, throttle_of=quickbooks_throttle, error_parser=quickbooks_error)
+    assert http.request("POST", "/v3/company/1/batch", json={}).status_code == 200
+    assert 1 <= sleeps[0] < 1.15 and len(server.seen) == 2
+
+
+def test_a_quickbooks_403_that_is_not_3001_is_an_error(server):
+    fault = {"Fault": {"Error": [{"code": "3100", "Message": "ApplicationAuthorizationFailed"}]}}
+    server.replies = [(403, {}, fault)]
+    http, _ = client(server, throttle_of=quickbooks_throttle, error_parser=quickbooks_error)
+    with pytest.raises(ProviderError) as err:
+        http.request("GET", "/v3/company/1/preferences")
+    assert err.value.code == "3100" and not isinstance(err.value, ProviderRateLimited)
+
+
+def test_xero_concurrent_429_without_retry_after_waits_a_second(server):
+    server.replies = [(429, {"X-Rate-Limit-Problem": "concurrent"}, {}), (200, {}, {})]
+    http, sleeps = client(server, throttle_of=xero_throttle)
+    http.request("GET", "/Organisation")
+    assert 1 <= sleeps[0] < 1.15
+
+
+def test_xero_app_minute_429_names_the_app_limit(server):
+    problem = {"X-Rate-Limit-Problem": "appminute", "Retry-After": "40"}
+    server.replies = [(429, problem, {})]
+    http, _ = client(server, throttle_of=xero_throttle)
+    with pacing.step_deadline(time.time() + 5), pytest.raises(ProviderRateLimited) as err:
+        http.request("GET", "/Invoices")
+    assert (err.value.scope, err.value.retry_after) == ("app", 40)
+
+
+def test_clio_429_without_retry_after_waits_for_its_window_reset(server):
+    reset = str(int(time.time()) + 3)
+    server.replies = [(429, {"X-RateLimit-Reset": reset, "X-RateLimit-Remaining": "0"}, {})]
+    server.replies.append((200, {}, {}))
+    http, sleeps = client(server, throttle_of=clio_throttle)
+    http.request("GET", "/api/v4/users/who_am_i.json")
+    assert 1.5 < sleeps[0] <= 3.35
