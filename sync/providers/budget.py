@@ -15,7 +15,8 @@ slept through: it raises `ProviderRateLimited(scope="day")` at once, for the eng
 the run when the day rolls over.
 
 What the providers say about their own count (Clio's X-RateLimit-Remaining, Xero's
-X-MinLimit-Remaining, a 429) is learnt with `learn`: when they say fewer calls remain than our
+X-MinLimit-Remaining) is learnt with `learn`, a throttle with `refused`: when they say fewer
+calls remain than our
 count believes (another app, or a process of ours that did not count), the difference is
 recorded as calls that leave our window when theirs resets.
 """
@@ -80,8 +81,12 @@ class DbBudget(Budget):
         cap: Cap | None = None,
         *,
         wait: Callable[..., None] | None = None,  # pacing.wait unless told otherwise
+        learning: bool = True,
     ):
         self.provider, self.windows, self.cap, self.wait = provider, windows, cap, wait
+        # Off when the benchmark lifts our windows past the provider's: its headers then count
+        # against a smaller limit than ours, and would read as calls spent elsewhere.
+        self.learning = learning
         # What remained in each window after our last call, by our count: a provider's header
         # saying as much or more teaches nothing, and costs no query.
         self.believed: dict[str, int] = {}
@@ -161,6 +166,14 @@ class DbBudget(Budget):
     def learn(self, scope: str, remaining: int, reset: float | None = None) -> None:
         """The provider says `remaining` calls are left in its `scope` window until `reset`
         (epoch; None when it does not say, which counts as a whole window from now)."""
+        if self.learning:
+            self._spent_elsewhere(scope, remaining, reset)
+
+    def refused(self, scope: str, until: float) -> None:
+        """The provider refused a call for its `scope` window until then: none are left."""
+        self._spent_elsewhere(scope, 0, until)
+
+    def _spent_elsewhere(self, scope: str, remaining: int, reset: float | None) -> None:
         window = next((w for w in self.windows if w.scope == scope), None)
         if window is None or remaining >= self.believed.get(scope, window.limit + 1):
             return

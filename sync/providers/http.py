@@ -183,7 +183,7 @@ class HttpClient:
         seconds = max(throttle.seconds, pacing.scaled(1.0))
         if self.budget is not None and throttle.scope != "concurrent":
             # Every worker holds back until then, not only this one.
-            self.budget.learn(throttle.scope, 0, time.time() + seconds)
+            self.budget.refused(throttle.scope, time.time() + seconds)
         deadline = pacing.deadline()
         if deadline is None:
             too_long = so_far + seconds > self.policy.max_retry_after
@@ -293,3 +293,6 @@ class Budget:
 
     def learn(self, scope: str, remaining: int, reset: float | None = None) -> None:
         """The provider says `remaining` calls are left in its `scope` window until `reset`."""
+
+    def refused(self, scope: str, until: float) -> None:
+        """The provider refused a call for its `scope` window until `until` (epoch)."""

@@ -32,7 +32,8 @@ def budget_build(realm_id: str) -> DbBudget:
         Window("second", f"{key}:second", lifted(c.PER_SECOND, lift), 1.0),
         Window("batch", f"{key}:batch", lifted(c.BATCH_PER_MINUTE, lift), 60.0, only="batch"),
     ]
-    return DbBudget("quickbooks", windows, Cap(f"{key}:concurrent", c.CONCURRENT))
+    cap = Cap(f"{key}:concurrent", c.CONCURRENT)
+    return DbBudget("quickbooks", windows, cap, learning=lift <= 1)
 
 
 def client_build(connection, cfg: dict, **common) -> QuickBooksClient:

@@ -35,7 +35,8 @@ def budget_build(tenant_id: str, app_id: str) -> DbBudget:
         Window("day", f"{key}:day", lifted(c.PER_DAY, lift), 86400.0),
         Window("app", f"xero-app:{app_id}:minute", lifted(c.APP_PER_MINUTE, lift), 60.0),
     ]
-    return DbBudget("xero", windows, Cap(f"{key}:concurrent", c.CONCURRENT))
+    cap = Cap(f"{key}:concurrent", c.CONCURRENT)
+    return DbBudget("xero", windows, cap, learning=lift <= 1)
 
 
 def client_build(connection, cfg: dict, **common) -> XeroClient:

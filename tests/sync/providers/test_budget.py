@@ -15,6 +15,7 @@ from sync.providers.clio import connect as clio_connect
 from sync.providers.errors import ProviderRateLimited
 from sync.providers.quickbooks import client as quickbooks_client
 from sync.providers.quickbooks import connect as quickbooks_connect
+from sync.providers.xero import client as xero_client
 from sync.providers.xero import connect as xero_connect
 
 
@@ -193,3 +194,17 @@ def test_the_benchmark_lifts_every_window_through_rate_per_minute(monkeypatch):
     monkeypatch.setattr(quickbooks_client, "RATE_PER_MINUTE", 1_000_000)
     lifted = {w.scope: w.limit for w in quickbooks_connect.budget_build("9").windows}
     assert lifted == {"minute": 1_000_000, "second": 20_000, "batch": 80_000}
+
+
+def test_a_lifted_budget_does_not_read_the_providers_headers_as_calls_spent_elsewhere(
+    db, monkeypatch
+):
+    """Against lifted sandboxes the headers count to the published limit, far under ours."""
+    monkeypatch.setattr(xero_client, "RATE_PER_MINUTE", 1_000_000)
+    budget = xero_connect.budget_build("t", "app")
+    budget.acquire()
+    budget.learn("minute", 59)
+    budget.learn("day", 4999)
+    assert list(RateCall.objects.values_list("weight", flat=True)) == [1, 1, 1]
+    budget.refused("minute", time.time() + 30)  # a refusal still holds it back
+    assert RateCall.objects.filter(weight__gt=1).count() == 1
