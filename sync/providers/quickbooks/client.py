@@ -35,8 +35,9 @@ MINOR_VERSION = "75"
 # https://developer.intuit.com/hub/blog/2016/08/08/idg-concurrent-api-use-changes-coming-soon ):
 # a batch request is one request against the 500. The limits page lists batch separately, 40
 # batch requests a minute, 30 payloads a batch recommended, and "10 requests per second, per realm
-# ID and app" (https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles ;
-# the older rule it replaced: 10 concurrent requests). No Retry-After: a throttled app waits 60 s.
+# ID and app" (https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles ).
+# The blog's other rule, 10 concurrent requests per realm and app, we keep as a cap as well.
+# No Retry-After: a throttled app waits 60 s.
 MINUTE_LIMIT = 500
 RATE_PER_MINUTE = MINUTE_LIMIT  # our budget: the benchmark lifts it, and the windows below with it
 BATCH_PER_MINUTE = 40
