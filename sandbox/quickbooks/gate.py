@@ -1,8 +1,10 @@
 """Everything an API call passes before it reaches an entity: faults, auth, limits, requestid.
 
-Limits per developer.intuit.com "limits and throttles": 500 requests a minute per realm, 40 batch
-requests a minute per realm, 10 concurrent requests per realm; 429 with the 3001 ThrottleExceeded
-fault (too_many_requests_error.xml). The benchmark lifts them through `_control/limits`.
+Limits per https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles: 500
+requests a minute per realm (a batch request is one request), 40 batch requests a minute per
+realm, 10 requests a second per realm and app, 10 concurrent requests per realm; 429 with the 3001
+ThrottleExceeded fault (too_many_requests_error.xml). SANDBOX_TIME_SCALE shortens the windows
+(sandbox.core.window_seconds). `_control/limits` sets the caps or lifts them.
 """
 
 import json
@@ -20,13 +22,15 @@ from sandbox.core import (
     faults_decide,
     json_strict,
     rate_window_hit,
+    window_seconds,
 )
 from sandbox.quickbooks import clock, faults
 from sandbox.quickbooks.models import Company, Replay, Token
 from sandbox.quickbooks.store import setting_get
 
 PROVIDER = "quickbooks"
-LIMITS = {"per_minute": 500, "batch_per_minute": 40, "concurrent": 10}
+LIMITS = {"per_minute": 500, "batch_per_minute": 40, "per_second": 10, "concurrent": 10}
+MINUTE, SECOND = 60, 1  # real seconds
 
 
 def limits() -> dict:
@@ -37,7 +41,7 @@ def fault_response(exc: faults.QBOFault) -> JsonResponse:
     return JsonResponse(exc.body(), status=exc.status)
 
 
-def _auth(request, realm: str) -> tuple[Company | None, HttpResponse | None]:
+def _auth(request, realm: str) -> tuple[Token | None, HttpResponse | None]:
     header = request.headers.get("Authorization", "")
     token = None
     if header.lower().startswith("bearer "):
@@ -55,7 +59,7 @@ def _auth(request, realm: str) -> tuple[Company | None, HttpResponse | None]:
             kind="AUTHORIZATION",
         )
         return None, fault_response(body)
-    return token.company, None
+    return token, None
 
 
 def _unauthorized(detail: str) -> JsonResponse:
@@ -73,10 +77,11 @@ def api_call(request, realm: str, endpoint: str, handler: Callable, *, batch=Fal
 
 
 def _gated(request, realm, endpoint, handler, batch):
-    company, denied = _auth(request, realm)
+    token, denied = _auth(request, realm)
     if denied:
         return denied
-    throttled = _throttle(realm, batch)
+    company = token.company
+    throttled = _throttle(realm, token.app_id, batch)
     if throttled:
         return throttled
     with _slot(company) as claimed:
@@ -127,13 +132,17 @@ def _slot(company: Company):
             Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
 
 
-def _throttle(realm: str, batch: bool):
+def _throttle(realm: str, app_id: int, batch: bool):
     if setting_get("limits_lifted", False):
         return None
     caps = limits()
-    allowed, _, _ = rate_window_hit(f"qbo:{realm}:minute", caps["per_minute"], 60)
+    minute, second = window_seconds(MINUTE), window_seconds(SECOND)
+    # The limits page: "10 requests per second, per realm ID and app" for the REST endpoints.
+    allowed, _, _ = rate_window_hit(f"qbo:{realm}:{app_id}:second", caps["per_second"], second)
+    if allowed:
+        allowed, _, _ = rate_window_hit(f"qbo:{realm}:minute", caps["per_minute"], minute)
     if allowed and batch:
-        allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], 60)
+        allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], minute)
     return None if allowed else fault_response(faults.throttled())
 
 
