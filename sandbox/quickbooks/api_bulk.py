@@ -14,15 +14,16 @@ from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.core import counter_bump
-from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks import clock, faults, unit
 from sandbox.quickbooks.api import entity_write
-from sandbox.quickbooks.entities import BY_LOWER, BY_NAME
+from sandbox.quickbooks.entities import BY_LOWER, BY_NAME, REF_TARGETS
 from sandbox.quickbooks.gate import PROVIDER, api_call, envelope, read_json
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.query import parse, run
 from sandbox.quickbooks.store import deleted_stub
 
 BATCH_MAX = 30
+LINKED = ("Invoice", "CreditMemo", "Payment")  # what payment and deposit lines apply to
 CDC_MAX = 1000
 
 
@@ -44,17 +45,61 @@ def _batch(request, company: Company):
             f"({BATCH_MAX}).",
         )
     counter_bump(PROVIDER, "batch item", 200, by=len(items))
-    out = [_item(request, company, item) for item in items]
+    with unit.scope(company) as work:
+        work.id_hint = len(items)
+        _prefetch(work, items)
+        out = [_item(request, work, item) for item in items]
     return 200, {"BatchItemResponse": out, "time": clock.intuit_time()}
 
 
-def _item(request, company: Company, item) -> dict:
+def _prefetch(work: unit.Unit, items: list) -> None:
+    """Read what the items name in two queries: the records their references point at, and
+    (locked, as applying a payment or deposit would) the transactions their lines link."""
+    refs: set = set()
+    linked: set = set()
+    for item in items:
+        for name, body in item.items() if isinstance(item, dict) else ():
+            if name in BY_NAME and isinstance(body, dict):
+                _wanted(body, refs, linked)
+    work.prefetch(refs)
+    work.prefetch(linked, lock=True)
+
+
+def _wanted(data, refs: set, linked: set) -> None:
+    if isinstance(data, list):
+        for value in data:
+            _wanted(value, refs, linked)
+        return
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        target = REF_TARGETS.get(key)
+        if target and isinstance(value, dict):
+            _add(refs, target, value.get("value"))
+        elif key == "LinkedTxn" and isinstance(value, list):
+            for link in value:
+                if isinstance(link, dict) and link.get("TxnType") in LINKED:
+                    _add(linked, link["TxnType"], link.get("TxnId"))
+        elif isinstance(value, dict | list):
+            _wanted(value, refs, linked)
+
+
+def _add(into: set, entity: str, value) -> None:
+    try:
+        rid = int(str(value))
+    except ValueError:
+        return
+    if 0 < rid < 2**63:
+        into.add((entity, rid))
+
+
+def _item(request, work: unit.Unit, item) -> dict:
     bid = str(item.get("bId", "")) if isinstance(item, dict) else ""
     try:
         if not isinstance(item, dict):
             raise faults.request_invalid("A batch item must be a JSON object")
-        with transaction.atomic():
-            return {"bId": bid, **_do(request, company, item)}
+        with work.item(), transaction.atomic():
+            return {"bId": bid, **_do(request, work, item)}
     except faults.QBOFault as exc:
         return {"bId": bid, "Fault": exc.fault()}
 
@@ -66,7 +111,11 @@ class _ItemRequest:
         self.GET = {"operation": operation}
 
 
-def _do(request, company: Company, item: dict) -> dict:
+def _do(request, work: unit.Unit, item: dict) -> dict:
+    company = work.company
+    if "Query" in item or str(item.get("operation", "create")).lower() != "create":
+        # What this item reads or changes must see the balances of the items before it.
+        work.flush_balances()
     if "Query" in item:
         if not isinstance(item["Query"], str):
             raise faults.query_parse("Encountered a query that is not a string")

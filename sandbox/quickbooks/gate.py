@@ -24,7 +24,7 @@ from sandbox.core import (
     rate_window_hit,
     window_seconds,
 )
-from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks import clock, faults, unit
 from sandbox.quickbooks.models import Company, Replay, Token
 from sandbox.quickbooks.store import setting_get
 
@@ -148,7 +148,7 @@ def _throttle(realm: str, app_id: int, batch: bool):
 
 def _run(company: Company, handler):
     try:
-        with transaction.atomic():
+        with transaction.atomic(), unit.scope(company):
             return handler(company)
     except faults.QBOFault as exc:
         return exc.status, exc.body()

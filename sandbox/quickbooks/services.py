@@ -7,11 +7,13 @@
 - Deposited payments cannot change (6540).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sandbox.quickbooks import compute, faults, links, schema
+from sandbox.quickbooks import compute, faults, links, schema, unit
 from sandbox.quickbooks.entities import Spec
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.prefs import book_close_date, doc_number_next, pref_value
@@ -32,6 +34,14 @@ DUP_PREFS = {
     "JournalEntry": "WarnDuplicateJournalNumber",
     "Purchase": "WarnDuplicateCheckNumber",
 }
+
+
+@contextmanager
+def _writing(company: Company) -> Iterator[None]:
+    """One write: all or nothing inside the caller's transaction (no savepoint of its own: the
+    API call and every batch item hold one), with the call's unit of work."""
+    with transaction.atomic(savepoint=False), unit.scope(company):
+        yield
 
 
 @dataclass
@@ -61,7 +71,7 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         raise faults.unsupported(f"Create for {spec.name}")
     body = body_bind(spec, body)
     data = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
-    with transaction.atomic():
+    with _writing(company):
         rid = next_ids(company)
         data, meta = prepare(company, spec, data, None, opts)
         _effects(company, spec, data, rid, +1)
@@ -76,7 +86,7 @@ def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
     bound = body_bind(spec, body)
     if spec.kind != "single":  # Preferences merge field by field, and there null clears one
         body = bound
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         sparse = body.get("sparse") in (True, "true")
         new = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
@@ -100,7 +110,7 @@ def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         # Name lists are never deleted: set Active false (Customer doc page).
         raise faults.unsupported(f"Delete for {spec.name}")
     body = body_bind(spec, body)
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)
         if spec.name in ("Invoice", "CreditMemo"):
@@ -116,7 +126,7 @@ def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) ->
     if not spec.void:
         raise faults.unsupported(f"Void for {spec.name}")
     body = body_bind(spec, body)
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)
         if spec.name in ("Invoice", "CreditMemo"):

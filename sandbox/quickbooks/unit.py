@@ -1,0 +1,191 @@
+"""One API call's unit of work: what a call reads once and writes once.
+
+A batch of 30 creates used to cost about twenty queries an element: the Preferences read four
+times, every reference and customer read on its own, an id reserved, a change event inserted and
+a customer balance rewritten per element. Inside `scope(company)` (every API call, and every
+service call made without one: presets, bookkeeper actions) a call
+
+- keeps the records it has read in an identity map (a batch prefetches what its items name),
+- reserves ids in one block and gives back the ones it did not use,
+- numbers sales forms in memory and writes the Preferences' numbering once,
+- inserts its change events once, and shifts each customer's balance once,
+
+all at the end, in the call's transaction, so the answers and the stored rows are what they were.
+A batch item that fails (`item()`) puts back what it took (ids, numbers, events, balance shifts),
+as its savepoint puts back its rows.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+
+from sandbox.quickbooks.models import ChangeEvent, Company, Record
+
+PREFS = ("Preferences", 1)
+_active: ContextVar["Unit | None"] = ContextVar("sandbox_qbo_unit", default=None)
+
+
+class Unit:
+    def __init__(self, company: Company):
+        self.company = company
+        self.records: dict[tuple[str, int], Record | None] = {}
+        self.locked: set[tuple[str, int]] = set()
+        self.meta_dirty: set[tuple[str, int]] = set()
+        self.events: list[ChangeEvent] = []
+        self.next_id, self.last_id = 1, 0  # the reserved block, empty
+        self.id_hint = 1
+        self.balances: dict[int, Decimal] = {}  # customer id -> shift of Balance not yet written
+        self.memo: dict = {}
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def get(self, entity: str, rid: int, lock: bool) -> Record | None:
+        key = (entity, rid)
+        if key in self.records and (not lock or key in self.locked):
+            return self.records[key]
+        qs = Record.objects.filter(company=self.company, type=entity, remote_id=rid)
+        rec = (qs.select_for_update() if lock else qs).first()
+        if rec is not None:
+            rec.company = self.company  # spares a query for the company of every record
+        if lock:
+            self.locked.add(key)
+        self.records[key] = rec
+        return rec
+
+    def prefetch(self, wanted: Iterable[tuple[str, int]], *, lock: bool = False) -> None:
+        """Read these (entity, id) pairs in one query; the missing ones are remembered too."""
+        wanted = {w for w in wanted if w not in self.records or (lock and w not in self.locked)}
+        if not wanted:
+            return
+        qs = Record.objects.filter(
+            company=self.company,
+            type__in={t for t, _ in wanted},
+            remote_id__in={i for _, i in wanted},
+        )
+        found = {(r.type, r.remote_id): r for r in (qs.select_for_update() if lock else qs)}
+        for key in wanted:
+            if key in found:
+                found[key].company = self.company
+                self.records[key] = found[key]
+                if lock:
+                    self.locked.add(key)
+            elif key not in self.records:
+                self.records[key] = None
+
+    def remember(self, rec: Record) -> None:
+        """A record this call has just written: later reads in the call see it."""
+        self.records[(rec.type, rec.remote_id)] = rec
+
+    # ---- deferred writes ----------------------------------------------------------------
+
+    def take_id(self) -> int:
+        from sandbox.quickbooks.store import reserve_ids
+
+        if self.next_id > self.last_id:
+            count = max(self.id_hint, 1)
+            self.next_id = reserve_ids(self.company, count)
+            self.last_id = self.next_id + count - 1
+        self.next_id += 1
+        return self.next_id - 1
+
+    def touch_meta(self, rec: Record) -> None:
+        key = (rec.type, rec.remote_id)
+        self.records[key] = rec
+        self.meta_dirty.add(key)
+
+    def shift_balance(self, customer_id: int, amount: Decimal) -> None:
+        self.balances[customer_id] = self.balances.get(customer_id, Decimal(0)) + amount
+
+    def flush_balances(self) -> None:
+        """Customer.Balance (read-only) moves in place: no SyncToken or LastUpdatedTime change."""
+        from sandbox.quickbooks.compute import dec, money
+
+        shifts = {cid: amount for cid, amount in self.balances.items() if amount}
+        self.balances = {}
+        if not shifts:
+            return
+        customers = list(
+            Record.objects.select_for_update()
+            .filter(company=self.company, type="Customer", remote_id__in=shifts)
+            .order_by("pk")
+        )
+        for customer in customers:
+            customer.company = self.company
+            balance = money(dec(customer.data.get("Balance", 0)) + shifts[customer.remote_id])
+            customer.data = {**customer.data, "Balance": balance, "BalanceWithJobs": balance}
+            self.records[("Customer", customer.remote_id)] = customer
+            self.locked.add(("Customer", customer.remote_id))
+        Record.objects.bulk_update(customers, ["data"])
+
+    def flush(self) -> None:
+        self.flush_balances()
+        dirty = [self.records[key] for key in self.meta_dirty if self.records.get(key)]
+        if dirty:
+            Record.objects.bulk_update(dirty, ["meta"])
+        self.meta_dirty = set()
+        if self.events:
+            ChangeEvent.objects.bulk_create(self.events)
+            self.events = []
+        if self.next_id <= self.last_id:  # ids reserved and not used go back
+            Company.objects.filter(pk=self.company.pk, last_id=self.last_id).update(
+                last_id=self.next_id - 1
+            )
+            self.next_id, self.last_id = 1, 0
+
+    # ---- one batch item -----------------------------------------------------------------
+
+    @contextmanager
+    def item(self) -> Iterator[None]:
+        """Run one batch item; when it fails, put back what it took from this unit."""
+        prefs = self.records.get(PREFS)
+        saved = (
+            len(self.events),
+            self.next_id,
+            dict(self.balances),
+            set(self.meta_dirty),
+            PREFS in self.locked,
+            (prefs.data, prefs.meta) if prefs is not None else None,
+        )
+        try:
+            yield
+        except BaseException:
+            self._undo(prefs, saved)
+            raise
+
+    def _undo(self, prefs: Record | None, saved: tuple) -> None:
+        events, next_id, balances, meta_dirty, prefs_locked, prefs_state = saved
+        del self.events[events:]
+        self.next_id, self.balances, self.meta_dirty = next_id, balances, meta_dirty
+        # The savepoint took back the item's rows and the row locks it took: forget what was
+        # read or locked since, but keep the Preferences and their numbering not yet written.
+        self.records, self.locked, self.memo = {}, set(), {}
+        if prefs is not None:
+            prefs.data, prefs.meta = prefs_state
+            self.records[PREFS] = prefs
+            if prefs_locked:
+                self.locked.add(PREFS)
+
+
+def current(company: Company | int) -> Unit | None:
+    """The unit open for this company (or company id), if any."""
+    unit = _active.get()
+    pk = company if isinstance(company, int) else company.pk
+    return unit if unit is not None and unit.company.pk == pk else None
+
+
+@contextmanager
+def scope(company: Company) -> Iterator[Unit]:
+    """The call's unit (a new one unless the caller opened one); written at the end. Run it
+    inside the call's transaction: nothing is written when the block raises."""
+    unit = current(company)
+    if unit is not None:
+        yield unit
+        return
+    unit = Unit(company)
+    token = _active.set(unit)
+    try:
+        yield unit
+        unit.flush()
+    finally:
+        _active.reset(token)
