@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from sandbox.models import FaultPlan, ProviderCounter, RateWindow
@@ -84,6 +84,8 @@ class FaultDecision:
 
 def faults_decide(provider: str) -> FaultDecision:
     """Decide this call's faults from the plan's seed and the call's number in the sequence."""
+    if not FaultPlan.objects.filter(provider=provider).values_list("config", flat=True).first():
+        return FaultDecision()  # the usual case, read without a transaction or a lock
     with transaction.atomic():
         plan = FaultPlan.objects.select_for_update().filter(provider=provider).first()
         if plan is None or not plan.config:
@@ -118,18 +120,27 @@ def retry_after(seconds: float) -> str:
 
 def rate_window_hit(key: str, limit: int, window_seconds: float = 60.0) -> tuple[bool, int, float]:
     """Count one call in a fixed window of `window_seconds` wall seconds (pass a provider's window
-    through `window_seconds()`). Returns (allowed, remaining, window_reset_epoch)."""
+    through `window_seconds()`). Returns (allowed, remaining, window_reset_epoch).
+
+    One statement (an upsert that starts a new window once the old one is over), so it takes no
+    transaction and the row is locked only while it runs; PostgreSQL and SQLite both read the old
+    row in SET and support RETURNING."""
     now = time.time()
-    with transaction.atomic():
-        window, _ = RateWindow.objects.select_for_update().get_or_create(
-            key=key, defaults={"window_start": now, "count": 0}
-        )
-        if now - window.window_start >= window_seconds:
-            window.window_start, window.count = now, 0
-        window.count += 1
-        window.save(update_fields=["window_start", "count"])
-    reset = window.window_start + window_seconds
-    return window.count <= limit, max(limit - window.count, 0), reset
+    q = connection.ops.quote_name
+    table = q(RateWindow._meta.db_table)
+    key_, start_, count_ = (q(name) for name in ("key", "window_start", "count"))
+    old_start, old_count = f"{table}.{start_}", f"{table}.{count_}"
+    sql = (
+        f"INSERT INTO {table} ({key_}, {start_}, {count_}) VALUES (%s, %s, 1) "  # noqa: S608 - quoted names, values bound
+        f"ON CONFLICT ({key_}) DO UPDATE SET "
+        f"{count_} = CASE WHEN %s - {old_start} >= %s THEN 1 ELSE {old_count} + 1 END, "
+        f"{start_} = CASE WHEN %s - {old_start} >= %s THEN %s ELSE {old_start} END "
+        f"RETURNING {start_}, {count_}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, now, now, window_seconds, now, window_seconds, now])
+        start, count = cursor.fetchone()
+    return count <= limit, max(limit - count, 0), start + window_seconds
 
 
 def rate_windows_reset(prefix: str) -> None:

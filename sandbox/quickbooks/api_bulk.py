@@ -8,6 +8,7 @@ CDC: `entities` + `changedSince` within 30 days, deleted objects as `{"Id", "sta
 (change_data_capture_response.xml), 1,000 at most.
 """
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import transaction
@@ -98,10 +99,38 @@ def _item(request, work: unit.Unit, item) -> dict:
     try:
         if not isinstance(item, dict):
             raise faults.request_invalid("A batch item must be a JSON object")
-        with work.item(), transaction.atomic():
+        alone = _self_contained(item)
+        if not alone:
+            # What this item reads or changes must see the items before it in the database
+            # (and a Query or a customer's answer, their balances).
+            work.flush_inserts()
+            if "Query" in item or "Customer" in item:
+                work.flush_balances()
+        # A self-contained create writes nothing before it succeeds (its row waits in the unit),
+        # so it needs no savepoint; anything else takes one, to give back what it wrote.
+        with work.item(), nullcontext() if alone else transaction.atomic():
             return {"bId": bid, **_do(request, work, item)}
     except faults.QBOFault as exc:
         return {"bId": bid, "Fault": exc.fault()}
+
+
+def _self_contained(item: dict) -> bool:
+    """A create whose only write is its own new row: no Query, update, delete or void, and no
+    line linking the payments (Deposit) or invoices and credits (Payment) it would change."""
+    names = [k for k in item if k in BY_NAME]
+    if "Query" in item or len(names) != 1:
+        return False
+    if str(item.get("operation", "create")).lower() != "create" or item.get("optionsData"):
+        return False
+    body = item[names[0]]
+    if not isinstance(body, dict) or body.get("Id"):
+        return False
+    if names[0] in ("Payment", "Deposit"):
+        lines = body.get("Line")
+        return isinstance(lines, list) and not any(
+            isinstance(line, dict) and line.get("LinkedTxn") for line in lines
+        )
+    return True
 
 
 class _ItemRequest:
@@ -113,9 +142,6 @@ class _ItemRequest:
 
 def _do(request, work: unit.Unit, item: dict) -> dict:
     company = work.company
-    if "Query" in item or str(item.get("operation", "create")).lower() != "create":
-        # What this item reads or changes must see the balances of the items before it.
-        work.flush_balances()
     if "Query" in item:
         if not isinstance(item["Query"], str):
             raise faults.query_parse("Encountered a query that is not a string")

@@ -25,7 +25,7 @@ from sandbox.core import (
     window_seconds,
 )
 from sandbox.quickbooks import clock, faults, unit
-from sandbox.quickbooks.models import Company, Replay, Token
+from sandbox.quickbooks.models import Company, Replay, Setting, Token
 from sandbox.quickbooks.store import setting_get
 
 PROVIDER = "quickbooks"
@@ -33,8 +33,18 @@ LIMITS = {"per_minute": 500, "batch_per_minute": 40, "per_second": 10, "concurre
 MINUTE, SECOND = 60, 1  # real seconds
 
 
-def limits() -> dict:
-    return {**LIMITS, **(setting_get("limits") or {})}
+def limits(stored: dict | None = None) -> dict:
+    if stored is None:
+        stored = setting_get("limits") or {}
+    return {**LIMITS, **stored}
+
+
+def _switches() -> tuple[bool, dict]:
+    """(limits lifted, the caps), read in one query per call."""
+    rows = dict(
+        Setting.objects.filter(key__in=("limits_lifted", "limits")).values_list("key", "value")
+    )
+    return bool(rows.get("limits_lifted", False)), limits(rows.get("limits") or {})
 
 
 def fault_response(exc: faults.QBOFault) -> JsonResponse:
@@ -81,10 +91,11 @@ def _gated(request, realm, endpoint, handler, batch):
     if denied:
         return denied
     company = token.company
-    throttled = _throttle(realm, token.app_id, batch)
+    lifted, caps = _switches()
+    throttled = None if lifted else _throttle(realm, token.app_id, batch, caps)
     if throttled:
         return throttled
-    with _slot(company) as claimed:
+    with _slot(company, None if lifted else caps["concurrent"]) as claimed:
         if not claimed:
             return fault_response(faults.throttled())
         # Injected latency runs while the call holds its concurrency slot, as a slow call would.
@@ -115,13 +126,12 @@ def _answer(request, company: Company, handler):
 
 
 @contextmanager
-def _slot(company: Company):
+def _slot(company: Company, cap: int | None):
     """Claim one of the realm's concurrent slots with a conditional UPDATE (safe across threads
-    and processes); yields False when all are taken."""
-    if setting_get("limits_lifted", False):
+    and processes); yields False when all are taken. No cap: the limits are lifted."""
+    if cap is None:
         yield True
         return
-    cap = limits()["concurrent"]
     claimed = Company.objects.filter(pk=company.pk, in_flight__lt=cap).update(
         in_flight=F("in_flight") + 1
     )
@@ -132,10 +142,7 @@ def _slot(company: Company):
             Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
 
 
-def _throttle(realm: str, app_id: int, batch: bool):
-    if setting_get("limits_lifted", False):
-        return None
-    caps = limits()
+def _throttle(realm: str, app_id: int, batch: bool, caps: dict):
     minute, second = window_seconds(MINUTE), window_seconds(SECOND)
     # The limits page: "10 requests per second, per realm ID and app" for the REST endpoints.
     allowed, _, _ = rate_window_hit(f"qbo:{realm}:{app_id}:second", caps["per_second"], second)
@@ -155,9 +162,9 @@ def _run(company: Company, handler):
 
 
 def _remember(company: Company, request_id: str, status: int, text: str) -> None:
-    Replay.objects.get_or_create(
-        company=company, request_id=request_id[:100], defaults={"status": status, "body": text}
-    )
+    # The first answer stays (ON CONFLICT DO NOTHING: one statement, no savepoint).
+    replay = Replay(company=company, request_id=request_id[:100], status=status, body=text)
+    Replay.objects.bulk_create([replay], ignore_conflicts=True)
 
 
 def envelope(key: str, value) -> dict:

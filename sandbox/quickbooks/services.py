@@ -38,9 +38,15 @@ DUP_PREFS = {
 
 @contextmanager
 def _writing(company: Company) -> Iterator[None]:
-    """One write: all or nothing inside the caller's transaction (no savepoint of its own: the
-    API call and every batch item hold one), with the call's unit of work."""
-    with transaction.atomic(savepoint=False), unit.scope(company):
+    """One write, with the call's unit of work. Inside a transaction it opens no atomic block of
+    its own: the API call rolls back on a fault, a batch item either holds a savepoint or writes
+    nothing before it is done (sandbox.quickbooks.api_bulk), and a fault passing through a
+    nested block would doom the whole batch's transaction."""
+    if transaction.get_connection().in_atomic_block:
+        with unit.scope(company):
+            yield
+        return
+    with transaction.atomic(), unit.scope(company):
         yield
 
 
@@ -305,7 +311,7 @@ def _sales_duplicate(company: Company, doc: str, rec, opts: WriteOptions) -> Non
     clash = Record.objects.filter(company=company, type__in=SALES_TYPES, key=doc, deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)
-    other = clash.first()
+    other = clash.first() or unit.pending_clash(company, SALES_TYPES, doc)
     if other is not None:
         label = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt"}.get(other.type)
         raise faults.duplicate_doc_number(doc, label or other.type, other.remote_id)
@@ -323,7 +329,7 @@ def _dup_check(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions
     clash = Record.objects.filter(company=company, type=spec.name, key=str(doc), deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)
-    other = clash.first()
+    other = clash.first() or unit.pending_clash(company, [spec.name], str(doc))
     if other is not None:
         raise faults.duplicate_doc_number(str(doc), spec.label, other.remote_id)
 

@@ -83,7 +83,7 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
     rid = rid or next_ids(company)
     body = {"domain": "QBO", "sparse": False, **data}
     stamp(body, rid, 0, at, at)
-    rec = Record.objects.create(
+    rec = Record(
         company=company,
         type=entity,
         remote_id=rid,
@@ -94,7 +94,11 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
         created_at=at,
         updated_at=at,
     )
-    _remember(rec)
+    work = unit.current(company)
+    if work is not None:
+        work.add(rec)  # inserted with the call's other new records
+    else:
+        rec.save(force_insert=True)
     event_add(company, entity, rid, "Create", at)
     return rec
 
@@ -107,7 +111,8 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     body = {"domain": "QBO", "sparse": bool(data.get("sparse", False)), **rest}
     rec.data = stamp(body, rec.remote_id, token, rec.created_at, at)
     rec.key, rec.party, rec.updated_at = key_for(rec.type, rec.data), party_for(rec.data), at
-    rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
+    if rec.pk is not None:  # else a record of this call, inserted at its end as it is now
+        rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
     _remember(rec)
     event_add(rec.company_id, rec.type, rec.remote_id, operation, at)
     return rec
@@ -124,14 +129,15 @@ def record_touch_meta(rec: Record) -> None:
     work = unit.current(rec.company_id)
     if work is not None:
         work.touch_meta(rec)
-    else:
+    elif rec.pk is not None:
         rec.save(update_fields=["meta"])
 
 
 def record_delete(rec: Record) -> dict:
     at = clock.now()
     rec.deleted, rec.updated_at = True, at
-    rec.save(update_fields=["deleted", "updated_at"])
+    if rec.pk is not None:
+        rec.save(update_fields=["deleted", "updated_at"])
     event_add(rec.company_id, rec.type, rec.remote_id, "Delete", at)
     # invoice_delete_success_response.xml: status Deleted, domain QBO, Id only.
     return {"domain": "QBO", "status": "Deleted", "Id": str(rec.remote_id)}
@@ -174,6 +180,8 @@ def find_by_subtype(company: Company, subtype: str) -> Record | None:
     if work is not None and ("subtype", subtype) in work.memo:
         return work.memo[("subtype", subtype)]
     found = None
+    if work is not None:
+        work.flush_inserts()  # an account created by this call
     for rec in Record.objects.filter(company=company, type="Account", deleted=False):
         if rec.data.get("AccountSubType") == subtype:
             found = rec

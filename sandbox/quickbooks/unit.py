@@ -6,13 +6,14 @@ a customer balance rewritten per element. Inside `scope(company)` (every API cal
 service call made without one: presets, bookkeeper actions) a call
 
 - keeps the records it has read in an identity map (a batch prefetches what its items name),
+- inserts the records it creates in one go (a read of the table first writes them),
 - reserves ids in one block and gives back the ones it did not use,
 - numbers sales forms in memory and writes the Preferences' numbering once,
 - inserts its change events once, and shifts each customer's balance once,
 
 all at the end, in the call's transaction, so the answers and the stored rows are what they were.
-A batch item that fails (`item()`) puts back what it took (ids, numbers, events, balance shifts),
-as its savepoint puts back its rows.
+A batch item that fails (`item()`) puts back what it took (records not inserted yet, ids,
+numbers, events, balance shifts), as its savepoint, when it needs one, puts back its rows.
 """
 
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ class Unit:
         self.locked: set[tuple[str, int]] = set()
         self.meta_dirty: set[tuple[str, int]] = set()
         self.events: list[ChangeEvent] = []
+        self.pending: list[Record] = []  # created by this call, inserted at its end
         self.next_id, self.last_id = 1, 0  # the reserved block, empty
         self.id_hint = 1
         self.balances: dict[int, Decimal] = {}  # customer id -> shift of Balance not yet written
@@ -77,7 +79,28 @@ class Unit:
         """A record this call has just written: later reads in the call see it."""
         self.records[(rec.type, rec.remote_id)] = rec
 
+    def pending_clash(self, types, key: str) -> Record | None:
+        """A record created by this call and not inserted yet, of these types, with this key."""
+        for rec in self.pending:
+            if rec.type in types and rec.key == key and not rec.deleted:
+                return rec
+        return None
+
     # ---- deferred writes ----------------------------------------------------------------
+
+    def add(self, rec: Record) -> None:
+        self.pending.append(rec)
+        self.remember(rec)
+
+    def flush_inserts(self) -> None:
+        if self.pending:
+            Record.objects.bulk_create(self.pending)
+            self.pending = []
+
+    def flush_pending(self) -> None:
+        """Write what the next read of the database must see: new records, balance shifts."""
+        self.flush_inserts()
+        self.flush_balances()
 
     def take_id(self) -> int:
         from sandbox.quickbooks.store import reserve_ids
@@ -105,6 +128,7 @@ class Unit:
         self.balances = {}
         if not shifts:
             return
+        self.flush_inserts()  # a customer created by this call
         customers = list(
             Record.objects.select_for_update()
             .filter(company=self.company, type="Customer", remote_id__in=shifts)
@@ -119,7 +143,7 @@ class Unit:
         Record.objects.bulk_update(customers, ["data"])
 
     def flush(self) -> None:
-        self.flush_balances()
+        self.flush_pending()
         dirty = [self.records[key] for key in self.meta_dirty if self.records.get(key)]
         if dirty:
             Record.objects.bulk_update(dirty, ["meta"])
@@ -138,33 +162,42 @@ class Unit:
     @contextmanager
     def item(self) -> Iterator[None]:
         """Run one batch item; when it fails, put back what it took from this unit."""
-        prefs = self.records.get(PREFS)
-        saved = (
-            len(self.events),
-            self.next_id,
-            dict(self.balances),
-            set(self.meta_dirty),
-            PREFS in self.locked,
-            (prefs.data, prefs.meta) if prefs is not None else None,
-        )
+        kept = {key: (rec, rec.data, rec.meta) for key, rec in self._kept().items()}
+        saved = (len(self.pending), len(self.events), self.next_id, dict(self.balances))
+        marks = (set(self.meta_dirty), set(self.locked), kept)
         try:
             yield
         except BaseException:
-            self._undo(prefs, saved)
+            self._undo(saved, marks)
             raise
 
-    def _undo(self, prefs: Record | None, saved: tuple) -> None:
-        events, next_id, balances, meta_dirty, prefs_locked, prefs_state = saved
+    def _kept(self) -> dict:
+        """What survives a failed item: the Preferences and the records whose meta waits."""
+        keys = {PREFS, *self.meta_dirty}
+        return {key: self.records[key] for key in keys if self.records.get(key) is not None}
+
+    def _undo(self, saved: tuple, marks: tuple) -> None:
+        pending, events, self.next_id, self.balances = saved
+        self.meta_dirty, locked, kept = marks
+        del self.pending[pending:]
         del self.events[events:]
-        self.next_id, self.balances, self.meta_dirty = next_id, balances, meta_dirty
-        # The savepoint took back the item's rows and the row locks it took: forget what was
-        # read or locked since, but keep the Preferences and their numbering not yet written.
-        self.records, self.locked, self.memo = {}, set(), {}
-        if prefs is not None:
-            prefs.data, prefs.meta = prefs_state
-            self.records[PREFS] = prefs
-            if prefs_locked:
-                self.locked.add(PREFS)
+        # The savepoint (if the item had one) took back the item's rows and row locks: forget
+        # what was read since, but keep the records created before it and those whose meta is
+        # still to be written, as they were.
+        self.records, self.memo = {}, {}
+        for rec in self.pending:
+            self.remember(rec)
+        for key, (rec, data, meta) in kept.items():
+            rec.data, rec.meta = data, meta
+            self.records[key] = rec
+        self.locked = {key for key in locked if key in self.records}
+
+
+def pending_clash(company: Company, types, key: str) -> Record | None:
+    """A record the open call created and has not inserted yet, of these types, with this key
+    (the duplicate checks read the table, which does not hold it yet)."""
+    work = current(company)
+    return work.pending_clash(types, key) if work is not None else None
 
 
 def current(company: Company | int) -> Unit | None:
