@@ -270,7 +270,9 @@ def _save_one(ctx, spec: Spec, element: dict, existing):
 def save_record(org, spec: Spec, element: dict, existing) -> dict:
     """Build, store, run side effects and queue the webhook event; used by the API and control."""
     data, cols = spec.build(org, element, existing)
-    rec = store.record_save(org, spec.kind, spec.id_field, data, **cols)
+    # No existing record and no id sent: the build made a new id, so there is nothing to update.
+    new = existing is None and not element.get(spec.id_field)
+    rec = store.record_save(org, spec.kind, spec.id_field, data, new=new, **cols)
     if spec.after_save:
         spec.after_save(org, rec, existing is None)
     if spec.category:
