@@ -104,33 +104,28 @@ def _item(request, work: unit.Unit, item) -> dict:
             # What this item reads or changes must see the items before it in the database
             # (and a Query or a customer's answer, their balances).
             work.flush_inserts()
+            work.flush_saves()
             if "Query" in item or "Customer" in item:
                 work.flush_balances()
-        # A self-contained create writes nothing before it succeeds (its row waits in the unit),
-        # so it needs no savepoint; anything else takes one, to give back what it wrote.
-        with work.item(), nullcontext() if alone else transaction.atomic():
+        # A create writes nothing while it runs (its row and its changes to the invoices or
+        # payments it links wait in the unit), so it needs no savepoint; anything else takes
+        # one, to give back what it wrote.
+        with work.item(defer=alone), nullcontext() if alone else transaction.atomic():
             return {"bId": bid, **_do(request, work, item)}
     except faults.QBOFault as exc:
         return {"bId": bid, "Fault": exc.fault()}
 
 
 def _self_contained(item: dict) -> bool:
-    """A create whose only write is its own new row: no Query, update, delete or void, and no
-    line linking the payments (Deposit) or invoices and credits (Payment) it would change."""
+    """A create (no Query, update, delete or void): it adds its own row and, for a payment or a
+    deposit, changes only the invoices, credits or payments its lines link."""
     names = [k for k in item if k in BY_NAME]
     if "Query" in item or len(names) != 1:
         return False
     if str(item.get("operation", "create")).lower() != "create" or item.get("optionsData"):
         return False
     body = item[names[0]]
-    if not isinstance(body, dict) or body.get("Id"):
-        return False
-    if names[0] in ("Payment", "Deposit"):
-        lines = body.get("Line")
-        return isinstance(lines, list) and not any(
-            isinstance(line, dict) and line.get("LinkedTxn") for line in lines
-        )
-    return True
+    return isinstance(body, dict) and not body.get("Id")
 
 
 class _ItemRequest:

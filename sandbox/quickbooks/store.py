@@ -111,8 +111,13 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     body = {"domain": "QBO", "sparse": bool(data.get("sparse", False)), **rest}
     rec.data = stamp(body, rec.remote_id, token, rec.created_at, at)
     rec.key, rec.party, rec.updated_at = key_for(rec.type, rec.data), party_for(rec.data), at
-    if rec.pk is not None:  # else a record of this call, inserted at its end as it is now
-        rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
+    work = unit.current(rec.company_id)
+    if rec.pk is None:
+        pass  # a record of this call, inserted at its end as it is then
+    elif work is not None and work.deferring:
+        work.save_later(rec)
+    else:
+        rec.save(update_fields=unit.SAVED_FIELDS)
     _remember(rec)
     event_add(rec.company_id, rec.type, rec.remote_id, operation, at)
     return rec

@@ -24,6 +24,7 @@ from decimal import Decimal
 from sandbox.quickbooks.models import ChangeEvent, Company, Record
 
 PREFS = ("Preferences", 1)
+SAVED_FIELDS = ["data", "key", "party", "updated_at", "meta"]  # what store.record_save writes
 _active: ContextVar["Unit | None"] = ContextVar("sandbox_qbo_unit", default=None)
 
 
@@ -33,6 +34,8 @@ class Unit:
         self.records: dict[tuple[str, int], Record | None] = {}
         self.locked: set[tuple[str, int]] = set()
         self.meta_dirty: set[tuple[str, int]] = set()
+        self.saves: set[tuple[str, int]] = set()  # changed records not written yet
+        self.deferring = False  # inside a self-contained batch item: changes wait too
         self.events: list[ChangeEvent] = []
         self.pending: list[Record] = []  # created by this call, inserted at its end
         self.next_id, self.last_id = 1, 0  # the reserved block, empty
@@ -97,9 +100,22 @@ class Unit:
             Record.objects.bulk_create(self.pending)
             self.pending = []
 
+    def save_later(self, rec: Record) -> None:
+        key = (rec.type, rec.remote_id)
+        self.records[key] = rec
+        self.saves.add(key)
+
+    def flush_saves(self) -> None:
+        changed = [self.records[key] for key in self.saves if self.records.get(key)]
+        self.saves = set()
+        if changed:
+            Record.objects.bulk_update(changed, SAVED_FIELDS)
+
     def flush_pending(self) -> None:
-        """Write what the next read of the database must see: new records, balance shifts."""
+        """Write what the next read of the database must see: new and changed records, balance
+        shifts (the Preferences' numbering and the events are never read back in a call)."""
         self.flush_inserts()
+        self.flush_saves()
         self.flush_balances()
 
     def take_id(self) -> int:
@@ -129,6 +145,7 @@ class Unit:
         if not shifts:
             return
         self.flush_inserts()  # a customer created by this call
+        self.flush_saves()
         customers = list(
             Record.objects.select_for_update()
             .filter(company=self.company, type="Customer", remote_id__in=shifts)
@@ -143,6 +160,7 @@ class Unit:
         Record.objects.bulk_update(customers, ["data"])
 
     def flush(self) -> None:
+        self.deferring = False
         self.flush_pending()
         dirty = [self.records[key] for key in self.meta_dirty if self.records.get(key)]
         if dirty:
@@ -160,37 +178,45 @@ class Unit:
     # ---- one batch item -----------------------------------------------------------------
 
     @contextmanager
-    def item(self) -> Iterator[None]:
-        """Run one batch item; when it fails, put back what it took from this unit."""
-        kept = {key: (rec, rec.data, rec.meta) for key, rec in self._kept().items()}
+    def item(self, *, defer: bool = False) -> Iterator[None]:
+        """Run one batch item; when it fails, put back what it took from this unit. `defer`:
+        the item's changes to existing records wait too (it then writes nothing at all)."""
+        kept = {key: (rec, *_state(rec)) for key, rec in self._kept().items()}
         saved = (len(self.pending), len(self.events), self.next_id, dict(self.balances))
-        marks = (set(self.meta_dirty), set(self.locked), kept)
+        marks = (set(self.meta_dirty), set(self.saves), set(self.locked), kept)
+        self.deferring = defer
         try:
             yield
         except BaseException:
             self._undo(saved, marks)
             raise
+        finally:
+            self.deferring = False
 
     def _kept(self) -> dict:
-        """What survives a failed item: the Preferences and the records whose meta waits."""
-        keys = {PREFS, *self.meta_dirty}
+        """What survives a failed item: the Preferences and the records with changes waiting."""
+        keys = {PREFS, *self.meta_dirty, *self.saves}
         return {key: self.records[key] for key in keys if self.records.get(key) is not None}
 
     def _undo(self, saved: tuple, marks: tuple) -> None:
         pending, events, self.next_id, self.balances = saved
-        self.meta_dirty, locked, kept = marks
+        self.meta_dirty, self.saves, locked, kept = marks
         del self.pending[pending:]
         del self.events[events:]
         # The savepoint (if the item had one) took back the item's rows and row locks: forget
-        # what was read since, but keep the records created before it and those whose meta is
+        # what was read since, but keep the records created before it and those with changes
         # still to be written, as they were.
         self.records, self.memo = {}, {}
         for rec in self.pending:
             self.remember(rec)
-        for key, (rec, data, meta) in kept.items():
-            rec.data, rec.meta = data, meta
+        for key, (rec, *state) in kept.items():
+            rec.data, rec.meta, rec.key, rec.party, rec.updated_at = state
             self.records[key] = rec
         self.locked = {key for key in locked if key in self.records}
+
+
+def _state(rec: Record) -> tuple:
+    return rec.data, rec.meta, rec.key, rec.party, rec.updated_at
 
 
 def pending_clash(company: Company, types, key: str) -> Record | None:
