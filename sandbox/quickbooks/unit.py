@@ -16,10 +16,13 @@ A batch item that fails (`item()`) puts back what it took (records not inserted 
 numbers, events, balance shifts), as its savepoint, when it needs one, puts back its rows.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
+
+from django.db import connection
 
 from sandbox.quickbooks.models import ChangeEvent, Company, Record
 
@@ -109,7 +112,7 @@ class Unit:
         changed = [self.records[key] for key in self.saves if self.records.get(key)]
         self.saves = set()
         if changed:
-            Record.objects.bulk_update(changed, SAVED_FIELDS)
+            update_rows(changed, SAVED_FIELDS)
 
     def flush_pending(self) -> None:
         """Write what the next read of the database must see: new and changed records, balance
@@ -157,7 +160,7 @@ class Unit:
             customer.data = {**customer.data, "Balance": balance, "BalanceWithJobs": balance}
             self.records[("Customer", customer.remote_id)] = customer
             self.locked.add(("Customer", customer.remote_id))
-        Record.objects.bulk_update(customers, ["data"])
+        update_rows(customers, ["data"])
 
     def flush(self) -> None:
         self.deferring = False
@@ -213,6 +216,33 @@ class Unit:
             rec.data, rec.meta, rec.key, rec.party, rec.updated_at = state
             self.records[key] = rec
         self.locked = {key for key in locked if key in self.records}
+
+
+def update_rows(records: list[Record], fields: list[str]) -> None:
+    """Write these fields of these records in one statement. On PostgreSQL an UPDATE ... FROM
+    (VALUES ...): Django's bulk_update builds a CASE per row and field, which costs more than the
+    rows' JSON itself."""
+    if connection.vendor != "postgresql" or len(records) < 2:
+        Record.objects.bulk_update(records, fields)
+        return
+    q = connection.ops.quote_name
+    casts = {"data": "::jsonb", "meta": "::jsonb", "updated_at": "::timestamptz"}
+    row = "(%s, " + ", ".join(f"%s{casts.get(f, '')}" for f in fields) + ")"
+    names = ", ".join(q(f) for f in fields)
+    sets = ", ".join(f"{q(f)} = v.{q(f)}" for f in fields)
+    params: list = []
+    for rec in records:
+        params.append(rec.pk)
+        params += [
+            json.dumps(getattr(rec, f)) if f in ("data", "meta") else getattr(rec, f)
+            for f in fields
+        ]
+    sql = (
+        f"UPDATE {q(Record._meta.db_table)} AS t SET {sets} "  # noqa: S608 - names quoted, values bound
+        f"FROM (VALUES {', '.join([row] * len(records))}) AS v(id, {names}) WHERE t.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _state(rec: Record) -> tuple:

@@ -96,3 +96,31 @@ def test_a_payment_deposited_earlier_in_the_batch_cannot_be_deposited_again(qbo,
     assert out[2]["Fault"]["Error"][0]["code"] == "6000"
     stored = Record.objects.get(type="Payment", remote_id=int(pay["Id"]))
     assert stored.meta["deposited_in"] == int(out[0]["Deposit"]["Id"])
+
+
+def test_balances_and_applied_invoices_of_several_customers_are_written_together(qbo, books):
+    other = qbo.create("Customer", {"DisplayName": "Grace Hopper"})["Id"]
+    first = qbo.create("Invoice", invoice_body(books, (1, 300)))
+    second = qbo.create("Invoice", invoice_body({**books, "customer": other}, (1, 90)))
+
+    def pay(invoice: dict, amount) -> dict:
+        link = [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]
+        body = {"CustomerRef": invoice["CustomerRef"], "TotalAmt": amount}
+        return _create("Payment", body | {"Line": [{"Amount": amount, "LinkedTxn": link}]})
+
+    out = _batch(qbo, pay(first, 100.5), pay(second, 90))
+    assert [item["Payment"]["UnappliedAmt"] for item in out] == [0, 0]
+    got = {
+        i["Id"]: i for i in qbo.query("SELECT * FROM Invoice").json()["QueryResponse"]["Invoice"]
+    }
+    assert got[first["Id"]]["Balance"] == 199.5 and got[second["Id"]]["Balance"] == 0
+    assert got[first["Id"]]["SyncToken"] == got[second["Id"]]["SyncToken"] == "1"
+    assert got[second["Id"]]["LinkedTxn"] == [
+        {"TxnId": out[1]["Payment"]["Id"], "TxnType": "Payment"}
+    ]
+    assert got[first["Id"]]["MetaData"]["LastUpdatedTime"] >= first["MetaData"]["LastUpdatedTime"]
+    balances = {
+        c["Id"]: c["Balance"]
+        for c in qbo.query("SELECT * FROM Customer").json()["QueryResponse"]["Customer"]
+    }
+    assert balances[books["customer"]] == 199.5 and balances[other] == 0
