@@ -118,10 +118,7 @@ def _answer(request, company: Company, handler):
         replay = Replay.objects.filter(company=company, request_id=request_id).first()
         if replay is not None:
             return HttpResponse(replay.body, status=replay.status, content_type="application/json")
-    status, body = _run(company, handler)
-    text = json.dumps(body)
-    if request_id and status < 500:
-        _remember(company, request_id, status, text)
+    status, text = _run(company, handler, request_id)
     return HttpResponse(text, status=status, content_type="application/json")
 
 
@@ -153,12 +150,21 @@ def _throttle(realm: str, app_id: int, batch: bool, caps: dict):
     return None if allowed else fault_response(faults.throttled())
 
 
-def _run(company: Company, handler):
+def _run(company: Company, handler, request_id: str | None) -> tuple[int, str]:
+    """(status, body text). A requestid's first answer is kept in the write's own transaction,
+    so a write and its replay are committed together; a fault's answer after the rollback."""
     try:
         with transaction.atomic(), unit.scope(company):
-            return handler(company)
+            status, body = handler(company)
+            text = json.dumps(body)
+            if request_id and status < 500:
+                _remember(company, request_id, status, text)
+            return status, text
     except faults.QBOFault as exc:
-        return exc.status, exc.body()
+        status, text = exc.status, json.dumps(exc.body())
+    if request_id and status < 500:
+        _remember(company, request_id, status, text)
+    return status, text
 
 
 def _remember(company: Company, request_id: str, status: int, text: str) -> None:

@@ -1,7 +1,6 @@
 """The document store: entities kept as the wire JSON Intuit serves, plus ids and change events."""
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from sandbox.quickbooks import clock, unit
 from sandbox.quickbooks.models import ChangeEvent, Company, Record, Setting
@@ -27,10 +26,16 @@ def next_ids(company: Company, count: int = 1) -> int:
 
 
 def reserve_ids(company: Company, count: int) -> int:
-    with transaction.atomic(savepoint=False):
-        Company.objects.filter(pk=company.pk).update(last_id=F("last_id") + count)
-        last = Company.objects.values_list("last_id", flat=True).get(pk=company.pk)
-    return last - count + 1
+    """One UPDATE ... RETURNING (PostgreSQL and SQLite both have it); returns the first id."""
+    q = connection.ops.quote_name
+    table, last = q(Company._meta.db_table), q("last_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + %s WHERE {q('id')} = %s RETURNING {last}",  # noqa: S608 - names quoted, values bound
+            [count, company.pk],
+        )
+        (last_id,) = cursor.fetchone()
+    return last_id - count + 1
 
 
 def key_for(entity: str, data: dict) -> str:
