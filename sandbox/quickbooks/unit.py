@@ -213,7 +213,7 @@ class Unit:
         for rec in self.pending:
             self.remember(rec)
         for key, (rec, *state) in kept.items():
-            rec.data, rec.meta, rec.key, rec.party, rec.updated_at = state
+            rec.data, rec.meta, rec.key, rec.party, rec.updated_at, rec.deleted = state
             self.records[key] = rec
         self.locked = {key for key in locked if key in self.records}
 
@@ -246,7 +246,7 @@ def update_rows(records: list[Record], fields: list[str]) -> None:
 
 
 def _state(rec: Record) -> tuple:
-    return rec.data, rec.meta, rec.key, rec.party, rec.updated_at
+    return rec.data, rec.meta, rec.key, rec.party, rec.updated_at, rec.deleted
 
 
 def pending_clash(company: Company, types, key: str) -> Record | None:
