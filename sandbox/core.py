@@ -6,12 +6,14 @@ a 429 now, and whether to drop the connection after committing a write), count e
 """
 
 import json
+import math
 import random
 import socket
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 
 from sandbox.models import FaultPlan, ProviderCounter, RateWindow
@@ -22,20 +24,20 @@ FAULT_KEYS = {
     "error_rate": float,  # share of calls answered 500/503 before doing anything
     "timeout_after_commit_rate": float,  # share of writes saved, then the connection dropped
     "storm_calls": int,  # the next N calls are answered 429
-    "storm_retry_after": int,  # Retry-After seconds during a storm
+    "storm_retry_after": int,  # Retry-After seconds during a storm (real; SANDBOX_TIME_SCALE too)
 }
 
 
-def counter_bump(provider: str, endpoint: str, status: int) -> None:
+def counter_bump(provider: str, endpoint: str, status: int, by: int = 1) -> None:
     updated = ProviderCounter.objects.filter(
         provider=provider, endpoint=endpoint, status=status
-    ).update(count=F("count") + 1)
+    ).update(count=F("count") + by)
     if not updated:
         obj, created = ProviderCounter.objects.get_or_create(
-            provider=provider, endpoint=endpoint, status=status, defaults={"count": 1}
+            provider=provider, endpoint=endpoint, status=status, defaults={"count": by}
         )
         if not created:
-            ProviderCounter.objects.filter(pk=obj.pk).update(count=F("count") + 1)
+            ProviderCounter.objects.filter(pk=obj.pk).update(count=F("count") + by)
 
 
 def counters_snapshot(provider: str) -> dict:
@@ -82,6 +84,8 @@ class FaultDecision:
 
 def faults_decide(provider: str) -> FaultDecision:
     """Decide this call's faults from the plan's seed and the call's number in the sequence."""
+    if not FaultPlan.objects.filter(provider=provider).values_list("config", flat=True).first():
+        return FaultDecision()  # the usual case, read without a transaction or a lock
     with transaction.atomic():
         plan = FaultPlan.objects.select_for_update().filter(provider=provider).first()
         if plan is None or not plan.config:
@@ -92,7 +96,8 @@ def faults_decide(provider: str) -> FaultDecision:
     rng = random.Random(f"{cfg.get('seed', 0)}:{plan.calls}")
     decision = FaultDecision(latency_ms=cfg.get("latency_ms", 0))
     if plan.calls <= cfg.get("storm_calls", 0):
-        decision.throttle_retry_after = cfg.get("storm_retry_after", 1)
+        wait = window_seconds(cfg.get("storm_retry_after", 1))
+        decision.throttle_retry_after = int(retry_after(wait))
     elif rng.random() < cfg.get("error_rate", 0.0):
         decision.error_status = rng.choice([500, 503])
     decision.drop_after_commit = rng.random() < cfg.get("timeout_after_commit_rate", 0.0)
@@ -101,19 +106,41 @@ def faults_decide(provider: str) -> FaultDecision:
     return decision
 
 
-def rate_window_hit(key: str, limit: int, window_seconds: int = 60) -> tuple[bool, int, float]:
-    """Count one call in a fixed window. Returns (allowed, remaining, window_reset_epoch)."""
+def window_seconds(real_seconds: float) -> float:
+    """A provider's window (a minute, a day) in wall seconds. `SANDBOX_TIME_SCALE` makes every
+    window that many times shorter, so the benchmark lives an hour of real limits in minutes;
+    every sandbox window goes through here. Token lifetimes stay in real time."""
+    return real_seconds / float(getattr(settings, "SANDBOX_TIME_SCALE", 1.0) or 1.0)
+
+
+def retry_after(seconds: float) -> str:
+    """A Retry-After value: whole seconds on the wire, rounded up, at least 1."""
+    return str(max(1, math.ceil(seconds)))
+
+
+def rate_window_hit(key: str, limit: int, window_seconds: float = 60.0) -> tuple[bool, int, float]:
+    """Count one call in a fixed window of `window_seconds` wall seconds (pass a provider's window
+    through `window_seconds()`). Returns (allowed, remaining, window_reset_epoch).
+
+    One statement (an upsert that starts a new window once the old one is over), so it takes no
+    transaction and the row is locked only while it runs; PostgreSQL and SQLite both read the old
+    row in SET and support RETURNING."""
     now = time.time()
-    with transaction.atomic():
-        window, _ = RateWindow.objects.select_for_update().get_or_create(
-            key=key, defaults={"window_start": now, "count": 0}
-        )
-        if now - window.window_start >= window_seconds:
-            window.window_start, window.count = now, 0
-        window.count += 1
-        window.save(update_fields=["window_start", "count"])
-    reset = window.window_start + window_seconds
-    return window.count <= limit, max(limit - window.count, 0), reset
+    q = connection.ops.quote_name
+    table = q(RateWindow._meta.db_table)
+    key_, start_, count_ = (q(name) for name in ("key", "window_start", "count"))
+    old_start, old_count = f"{table}.{start_}", f"{table}.{count_}"
+    sql = (
+        f"INSERT INTO {table} ({key_}, {start_}, {count_}) VALUES (%s, %s, 1) "  # noqa: S608 - quoted names, values bound
+        f"ON CONFLICT ({key_}) DO UPDATE SET "
+        f"{count_} = CASE WHEN %s - {old_start} >= %s THEN 1 ELSE {old_count} + 1 END, "
+        f"{start_} = CASE WHEN %s - {old_start} >= %s THEN %s ELSE {old_start} END "
+        f"RETURNING {start_}, {count_}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, now, now, window_seconds, now, window_seconds, now])
+        start, count = cursor.fetchone()
+    return count <= limit, max(limit - count, 0), start + window_seconds
 
 
 def rate_windows_reset(prefix: str) -> None:

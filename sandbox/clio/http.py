@@ -23,6 +23,8 @@ from sandbox.core import (
     faults_decide,
     json_strict,
     rate_window_hit,
+    retry_after,
+    window_seconds,
 )
 
 PROVIDER = "clio"
@@ -89,8 +91,10 @@ def _version(request) -> str:
 
 
 def _rate_limit(token: Token) -> dict:
+    """The token's fixed window; `rate_window_seconds` is Clio's real 60 s, which
+    SANDBOX_TIME_SCALE shortens (the reset epoch and Retry-After follow the shortened window)."""
     limit = int(setting("rate_limit"))
-    window = int(setting("rate_window_seconds"))
+    window = window_seconds(float(setting("rate_window_seconds")))
     allowed, remaining, reset = rate_window_hit(f"clio:token:{token.id}", limit, window)
     headers = {
         "X-RateLimit-Limit": str(limit),
@@ -98,7 +102,7 @@ def _rate_limit(token: Token) -> dict:
         "X-RateLimit-Reset": str(math.ceil(reset)),
     }
     if not allowed:
-        retry = str(max(1, math.ceil(reset - time.time())))
+        retry = retry_after(reset - time.time())
         raise ApiError(429, "RateLimited", "Rate limit exceeded.", headers | {"Retry-After": retry})
     return headers
 

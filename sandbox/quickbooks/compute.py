@@ -6,7 +6,7 @@ Amounts are Decimal throughout and leave as JSON numbers (Intuit serialises xs:d
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks import clock, faults, unit
 from sandbox.quickbooks.entities import ACCOUNT_CLASSIFICATION, REF_TARGETS
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.store import NAME_LISTS, key_for, record_get
@@ -76,7 +76,7 @@ def name_unique(company: Company, entity: str, data: dict, own_id=None) -> None:
     clash = Record.objects.filter(company=company, type__in=lists, key=key, deleted=False)
     if own_id is not None:
         clash = clash.exclude(type=entity, remote_id=int(own_id))
-    other = clash.first()
+    other = clash.first() or unit.pending_clash(company, lists, key)
     if other is not None:
         raise faults.duplicate_name(NAME_LISTS.get(other.type, other.type.lower()))
 

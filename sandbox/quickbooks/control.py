@@ -119,10 +119,10 @@ def counters(request, body):
 
 @control
 def limits(request, body):
-    """{"lifted": true} turns the 500/min, 40 batch/min and 10-concurrent limits off."""
+    """{"lifted": true} turns the 500/min, 40 batch/min, 10/s and 10-concurrent limits off."""
     if "lifted" in body:
         setting_set("limits_lifted", bool(body["lifted"]))
-    caps = {k: int(body[k]) for k in ("per_minute", "batch_per_minute", "concurrent") if k in body}
+    caps = {k: int(body[k]) for k in gate.LIMITS if k in body}
     if caps:
         setting_set("limits", caps)
     rate_windows_reset("qbo:")

@@ -1,8 +1,10 @@
 """Everything an API call passes before it reaches an entity: faults, auth, limits, requestid.
 
-Limits per developer.intuit.com "limits and throttles": 500 requests a minute per realm, 40 batch
-requests a minute per realm, 10 concurrent requests per realm; 429 with the 3001 ThrottleExceeded
-fault (too_many_requests_error.xml). The benchmark lifts them through `_control/limits`.
+Limits per https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles: 500
+requests a minute per realm (a batch request is one request), 40 batch requests a minute per
+realm, 10 requests a second per realm and app, 10 concurrent requests per realm; 429 with the 3001
+ThrottleExceeded fault (too_many_requests_error.xml). SANDBOX_TIME_SCALE shortens the windows
+(sandbox.core.window_seconds). `_control/limits` sets the caps or lifts them.
 """
 
 import json
@@ -20,24 +22,36 @@ from sandbox.core import (
     faults_decide,
     json_strict,
     rate_window_hit,
+    window_seconds,
 )
-from sandbox.quickbooks import clock, faults
-from sandbox.quickbooks.models import Company, Replay, Token
+from sandbox.quickbooks import clock, faults, unit
+from sandbox.quickbooks.models import Company, Replay, Setting, Token
 from sandbox.quickbooks.store import setting_get
 
 PROVIDER = "quickbooks"
-LIMITS = {"per_minute": 500, "batch_per_minute": 40, "concurrent": 10}
+LIMITS = {"per_minute": 500, "batch_per_minute": 40, "per_second": 10, "concurrent": 10}
+MINUTE, SECOND = 60, 1  # real seconds
 
 
-def limits() -> dict:
-    return {**LIMITS, **(setting_get("limits") or {})}
+def limits(stored: dict | None = None) -> dict:
+    if stored is None:
+        stored = setting_get("limits") or {}
+    return {**LIMITS, **stored}
+
+
+def _switches() -> tuple[bool, dict]:
+    """(limits lifted, the caps), read in one query per call."""
+    rows = dict(
+        Setting.objects.filter(key__in=("limits_lifted", "limits")).values_list("key", "value")
+    )
+    return bool(rows.get("limits_lifted", False)), limits(rows.get("limits") or {})
 
 
 def fault_response(exc: faults.QBOFault) -> JsonResponse:
     return JsonResponse(exc.body(), status=exc.status)
 
 
-def _auth(request, realm: str) -> tuple[Company | None, HttpResponse | None]:
+def _auth(request, realm: str) -> tuple[Token | None, HttpResponse | None]:
     header = request.headers.get("Authorization", "")
     token = None
     if header.lower().startswith("bearer "):
@@ -55,7 +69,7 @@ def _auth(request, realm: str) -> tuple[Company | None, HttpResponse | None]:
             kind="AUTHORIZATION",
         )
         return None, fault_response(body)
-    return token.company, None
+    return token, None
 
 
 def _unauthorized(detail: str) -> JsonResponse:
@@ -73,13 +87,15 @@ def api_call(request, realm: str, endpoint: str, handler: Callable, *, batch=Fal
 
 
 def _gated(request, realm, endpoint, handler, batch):
-    company, denied = _auth(request, realm)
+    token, denied = _auth(request, realm)
     if denied:
         return denied
-    throttled = _throttle(realm, batch)
+    company = token.company
+    lifted, caps = _switches()
+    throttled = None if lifted else _throttle(realm, token.app_id, batch, caps)
     if throttled:
         return throttled
-    with _slot(company) as claimed:
+    with _slot(company, None if lifted else caps["concurrent"]) as claimed:
         if not claimed:
             return fault_response(faults.throttled())
         # Injected latency runs while the call holds its concurrency slot, as a slow call would.
@@ -102,21 +118,17 @@ def _answer(request, company: Company, handler):
         replay = Replay.objects.filter(company=company, request_id=request_id).first()
         if replay is not None:
             return HttpResponse(replay.body, status=replay.status, content_type="application/json")
-    status, body = _run(company, handler)
-    text = json.dumps(body)
-    if request_id and status < 500:
-        _remember(company, request_id, status, text)
+    status, text = _run(company, handler, request_id)
     return HttpResponse(text, status=status, content_type="application/json")
 
 
 @contextmanager
-def _slot(company: Company):
+def _slot(company: Company, cap: int | None):
     """Claim one of the realm's concurrent slots with a conditional UPDATE (safe across threads
-    and processes); yields False when all are taken."""
-    if setting_get("limits_lifted", False):
+    and processes); yields False when all are taken. No cap: the limits are lifted."""
+    if cap is None:
         yield True
         return
-    cap = limits()["concurrent"]
     claimed = Company.objects.filter(pk=company.pk, in_flight__lt=cap).update(
         in_flight=F("in_flight") + 1
     )
@@ -127,28 +139,38 @@ def _slot(company: Company):
             Company.objects.filter(pk=company.pk).update(in_flight=F("in_flight") - 1)
 
 
-def _throttle(realm: str, batch: bool):
-    if setting_get("limits_lifted", False):
-        return None
-    caps = limits()
-    allowed, _, _ = rate_window_hit(f"qbo:{realm}:minute", caps["per_minute"], 60)
+def _throttle(realm: str, app_id: int, batch: bool, caps: dict):
+    minute, second = window_seconds(MINUTE), window_seconds(SECOND)
+    # The limits page: "10 requests per second, per realm ID and app" for the REST endpoints.
+    allowed, _, _ = rate_window_hit(f"qbo:{realm}:{app_id}:second", caps["per_second"], second)
+    if allowed:
+        allowed, _, _ = rate_window_hit(f"qbo:{realm}:minute", caps["per_minute"], minute)
     if allowed and batch:
-        allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], 60)
+        allowed, _, _ = rate_window_hit(f"qbo:{realm}:batch", caps["batch_per_minute"], minute)
     return None if allowed else fault_response(faults.throttled())
 
 
-def _run(company: Company, handler):
+def _run(company: Company, handler, request_id: str | None) -> tuple[int, str]:
+    """(status, body text). A requestid's first answer is kept in the write's own transaction,
+    so a write and its replay are committed together; a fault's answer after the rollback."""
     try:
-        with transaction.atomic():
-            return handler(company)
+        with transaction.atomic(), unit.scope(company):
+            status, body = handler(company)
+            text = json.dumps(body)
+            if request_id and status < 500:
+                _remember(company, request_id, status, text)
+            return status, text
     except faults.QBOFault as exc:
-        return exc.status, exc.body()
+        status, text = exc.status, json.dumps(exc.body())
+    if request_id and status < 500:
+        _remember(company, request_id, status, text)
+    return status, text
 
 
 def _remember(company: Company, request_id: str, status: int, text: str) -> None:
-    Replay.objects.get_or_create(
-        company=company, request_id=request_id[:100], defaults={"status": status, "body": text}
-    )
+    # The first answer stays (ON CONFLICT DO NOTHING: one statement, no savepoint).
+    replay = Replay(company=company, request_id=request_id[:100], status=status, body=text)
+    Replay.objects.bulk_create([replay], ignore_conflicts=True)
 
 
 def envelope(key: str, value) -> dict:

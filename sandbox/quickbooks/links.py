@@ -6,7 +6,7 @@ LinkedTxn on the invoice, which is a change to the invoice: its SyncToken moves 
 
 from decimal import Decimal
 
-from sandbox.quickbooks import faults
+from sandbox.quickbooks import faults, unit
 from sandbox.quickbooks.compute import dec, money
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.store import record_get, record_save, record_touch_meta
@@ -140,16 +140,18 @@ def customer_balance_shift(company: Company, entity: str, old: dict | None, new:
     always equals sum(Invoice.TotalAmt) - sum(CreditMemo.TotalAmt) - sum(Payment.TotalAmt):
     applying a payment or credit moves amounts between those three, never changes the sum. So a
     write shifts the balance by its own change of TotalAmt. Kept in place: the customer's
-    SyncToken and LastUpdatedTime do not move for it."""
-    for version, sign in ((old, -1), (new, 1)):
-        if not version:
-            continue
-        cid = (version.get("CustomerRef") or {}).get("value")
-        customer = record_get(company, "Customer", cid, lock=True) if cid else None
-        if customer is None:
-            continue
-        shift = sign * SIGN[entity] * dec(version.get("TotalAmt", 0))
-        balance = dec(customer.data.get("Balance", 0)) + shift
-        customer.data = {**customer.data, "Balance": money(balance)}
-        customer.data["BalanceWithJobs"] = customer.data["Balance"]
-        customer.save(update_fields=["data"])
+    SyncToken and LastUpdatedTime do not move for it. The call's unit writes each customer's
+    shifts once, at its end (sandbox.quickbooks.unit)."""
+    with unit.scope(company) as work:
+        for version, sign in ((old, -1), (new, 1)):
+            if not version:
+                continue
+            cid = (version.get("CustomerRef") or {}).get("value")
+            try:
+                customer_id = int(str(cid))
+            except ValueError:
+                continue  # no such customer: nothing to shift
+            if 0 < customer_id < 2**63:
+                work.shift_balance(
+                    customer_id, sign * SIGN[entity] * dec(version.get("TotalAmt", 0))
+                )

@@ -66,6 +66,20 @@ class Token(models.Model):
     revoked = models.BooleanField(default=False)
 
 
+class WireJSONField(models.JSONField):
+    """A JSONField whose rows PostgreSQL bulk inserts take as plain VALUES: Django's UNNEST path
+    (taken when no field has a placeholder of its own) sends the JSON of every row as one text
+    array, which psycopg escapes a quote at a time, a third of a batch's time. Migrations see a
+    JSONField, as the column is one."""
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+    def deconstruct(self):
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 class Record(models.Model):
     """One entity as Intuit serves it. Deleted rows stay (CDC reports them)."""
 
@@ -74,7 +88,7 @@ class Record(models.Model):
     remote_id = models.PositiveBigIntegerField()
     key = models.CharField(max_length=500, blank=True, db_index=True)
     party = models.CharField(max_length=20, blank=True)  # CustomerRef/VendorRef value
-    data = models.JSONField()
+    data = WireJSONField()
     meta = models.JSONField(default=dict)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

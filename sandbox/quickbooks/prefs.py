@@ -1,11 +1,17 @@
 """Preferences read by the rules (QBO-RUBY preferences.xml shape)."""
 
+from sandbox.quickbooks import unit
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.store import record_touch_meta
 
 
-def preferences(company: Company) -> Record | None:
-    return Record.objects.filter(company=company, type="Preferences").first()
+def preferences(company: Company, *, lock: bool = False) -> Record | None:
+    """The company's Preferences (Id 1), read once per call."""
+    work = unit.current(company)
+    if work is not None:
+        return work.get(*unit.PREFS, lock)
+    qs = Record.objects.filter(company=company, type="Preferences")
+    return (qs.select_for_update() if lock else qs).first()
 
 
 def pref_value(company: Company, section: str, name: str):
@@ -28,7 +34,7 @@ def book_close_date(company: Company) -> str | None:
 
 def doc_number_next(company: Company, entity: str) -> str:
     """Intuit numbers a sales form "by incrementing the last number by 1" (Invoice doc page)."""
-    rec = Record.objects.select_for_update().filter(company=company, type="Preferences").first()
+    rec = preferences(company, lock=True)
     if rec is None:
         return "1001"
     seq = dict(rec.meta.get("doc_seq") or {})

@@ -7,11 +7,13 @@
 - Deposited payments cannot change (6540).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sandbox.quickbooks import compute, faults, links, schema
+from sandbox.quickbooks import compute, faults, links, schema, unit
 from sandbox.quickbooks.entities import Spec
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.prefs import book_close_date, doc_number_next, pref_value
@@ -32,6 +34,20 @@ DUP_PREFS = {
     "JournalEntry": "WarnDuplicateJournalNumber",
     "Purchase": "WarnDuplicateCheckNumber",
 }
+
+
+@contextmanager
+def _writing(company: Company) -> Iterator[None]:
+    """One write, with the call's unit of work. Inside a transaction it opens no atomic block of
+    its own: the API call rolls back on a fault, a batch item either holds a savepoint or writes
+    nothing before it is done (sandbox.quickbooks.api_bulk), and a fault passing through a
+    nested block would doom the whole batch's transaction."""
+    if transaction.get_connection().in_atomic_block:
+        with unit.scope(company):
+            yield
+        return
+    with transaction.atomic(), unit.scope(company):
+        yield
 
 
 @dataclass
@@ -61,7 +77,7 @@ def entity_create(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         raise faults.unsupported(f"Create for {spec.name}")
     body = body_bind(spec, body)
     data = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
-    with transaction.atomic():
+    with _writing(company):
         rid = next_ids(company)
         data, meta = prepare(company, spec, data, None, opts)
         _effects(company, spec, data, rid, +1)
@@ -76,7 +92,7 @@ def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
     bound = body_bind(spec, body)
     if spec.kind != "single":  # Preferences merge field by field, and there null clears one
         body = bound
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         sparse = body.get("sparse") in (True, "true")
         new = {k: v for k, v in body.items() if k not in (*READ_ONLY, "sparse")}
@@ -100,7 +116,7 @@ def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         # Name lists are never deleted: set Active false (Customer doc page).
         raise faults.unsupported(f"Delete for {spec.name}")
     body = body_bind(spec, body)
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)
         if spec.name in ("Invoice", "CreditMemo"):
@@ -116,7 +132,7 @@ def entity_void(company: Company, spec: Spec, body: dict, opts: WriteOptions) ->
     if not spec.void:
         raise faults.unsupported(f"Void for {spec.name}")
     body = body_bind(spec, body)
-    with transaction.atomic():
+    with _writing(company):
         rec = _current(company, spec, body)
         _guard_change(company, rec, opts)
         if spec.name in ("Invoice", "CreditMemo"):
@@ -295,7 +311,7 @@ def _sales_duplicate(company: Company, doc: str, rec, opts: WriteOptions) -> Non
     clash = Record.objects.filter(company=company, type__in=SALES_TYPES, key=doc, deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)
-    other = clash.first()
+    other = clash.first() or unit.pending_clash(company, SALES_TYPES, doc)
     if other is not None:
         label = {"CreditMemo": "Credit Memo", "SalesReceipt": "Sales Receipt"}.get(other.type)
         raise faults.duplicate_doc_number(doc, label or other.type, other.remote_id)
@@ -313,7 +329,7 @@ def _dup_check(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions
     clash = Record.objects.filter(company=company, type=spec.name, key=str(doc), deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)
-    other = clash.first()
+    other = clash.first() or unit.pending_clash(company, [spec.name], str(doc))
     if other is not None:
         raise faults.duplicate_doc_number(str(doc), spec.label, other.remote_id)
 

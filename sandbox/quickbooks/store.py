@@ -1,9 +1,8 @@
 """The document store: entities kept as the wire JSON Intuit serves, plus ids and change events."""
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
-from sandbox.quickbooks import clock
+from sandbox.quickbooks import clock, unit
 from sandbox.quickbooks.models import ChangeEvent, Company, Record, Setting
 
 NAME_LISTS = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
@@ -20,10 +19,23 @@ def setting_set(key: str, value) -> None:
 
 def next_ids(company: Company, count: int = 1) -> int:
     """Reserve `count` ids; returns the first. Intuit ids are per-company numeric strings."""
-    with transaction.atomic():
-        Company.objects.filter(pk=company.pk).update(last_id=F("last_id") + count)
-        last = Company.objects.values_list("last_id", flat=True).get(pk=company.pk)
-    return last - count + 1
+    work = unit.current(company)
+    if count == 1 and work is not None:
+        return work.take_id()
+    return reserve_ids(company, count)
+
+
+def reserve_ids(company: Company, count: int) -> int:
+    """One UPDATE ... RETURNING (PostgreSQL and SQLite both have it); returns the first id."""
+    q = connection.ops.quote_name
+    table, last = q(Company._meta.db_table), q("last_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + %s WHERE {q('id')} = %s RETURNING {last}",  # noqa: S608 - names quoted, values bound
+            [count, company.pk],
+        )
+        (last_id,) = cursor.fetchone()
+    return last_id - count + 1
 
 
 def key_for(entity: str, data: dict) -> str:
@@ -52,6 +64,9 @@ def record_get(company: Company, entity: str, remote_id, *, lock=False) -> Recor
         return None
     if not 0 < rid < 2**63:  # no such record; the database column would overflow
         return None
+    work = unit.current(company)
+    if work is not None:
+        return work.get(entity, rid, lock)
     qs = Record.objects.filter(company=company, type=entity, remote_id=rid)
     if lock:
         qs = qs.select_for_update()
@@ -73,7 +88,7 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
     rid = rid or next_ids(company)
     body = {"domain": "QBO", "sparse": False, **data}
     stamp(body, rid, 0, at, at)
-    rec = Record.objects.create(
+    rec = Record(
         company=company,
         type=entity,
         remote_id=rid,
@@ -84,6 +99,11 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
         created_at=at,
         updated_at=at,
     )
+    work = unit.current(company)
+    if work is not None:
+        work.add(rec)  # inserted with the call's other new records
+    else:
+        rec.save(force_insert=True)
     event_add(company, entity, rid, "Create", at)
     return rec
 
@@ -96,20 +116,39 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     body = {"domain": "QBO", "sparse": bool(data.get("sparse", False)), **rest}
     rec.data = stamp(body, rec.remote_id, token, rec.created_at, at)
     rec.key, rec.party, rec.updated_at = key_for(rec.type, rec.data), party_for(rec.data), at
-    rec.save(update_fields=["data", "key", "party", "updated_at", "meta"])
-    event_add(rec.company, rec.type, rec.remote_id, operation, at)
+    work = unit.current(rec.company_id)
+    if rec.pk is None:
+        pass  # a record of this call, inserted at its end as it is then
+    elif work is not None and work.deferring:
+        work.save_later(rec)
+    else:
+        rec.save(update_fields=unit.SAVED_FIELDS)
+    _remember(rec)
+    event_add(rec.company_id, rec.type, rec.remote_id, operation, at)
     return rec
 
 
+def _remember(rec: Record) -> None:
+    work = unit.current(rec.company_id)
+    if work is not None:
+        work.remember(rec)
+
+
 def record_touch_meta(rec: Record) -> None:
-    rec.save(update_fields=["meta"])
+    """Keep `rec.meta` (bookkeeping Intuit never serves); written with the call's unit."""
+    work = unit.current(rec.company_id)
+    if work is not None:
+        work.touch_meta(rec)
+    elif rec.pk is not None:
+        rec.save(update_fields=["meta"])
 
 
 def record_delete(rec: Record) -> dict:
     at = clock.now()
     rec.deleted, rec.updated_at = True, at
-    rec.save(update_fields=["deleted", "updated_at"])
-    event_add(rec.company, rec.type, rec.remote_id, "Delete", at)
+    if rec.pk is not None:
+        rec.save(update_fields=["deleted", "updated_at"])
+    event_add(rec.company_id, rec.type, rec.remote_id, "Delete", at)
     # invoice_delete_success_response.xml: status Deleted, domain QBO, Id only.
     return {"domain": "QBO", "status": "Deleted", "Id": str(rec.remote_id)}
 
@@ -124,10 +163,16 @@ def deleted_stub(rec: Record) -> dict:
     }
 
 
-def event_add(company: Company, entity: str, rid, operation: str, at) -> None:
-    ChangeEvent.objects.create(
-        company=company, entity=entity, entity_id=str(rid), operation=operation, at=at
+def event_add(company: Company | int, entity: str, rid, operation: str, at) -> None:
+    company_id = company if isinstance(company, int) else company.pk
+    event = ChangeEvent(
+        company_id=company_id, entity=entity, entity_id=str(rid), operation=operation, at=at
     )
+    work = unit.current(company_id)
+    if work is not None:
+        work.events.append(event)
+    else:
+        event.save()
 
 
 def ref(rec: Record) -> dict:
@@ -141,7 +186,16 @@ def ref(rec: Record) -> dict:
 
 
 def find_by_subtype(company: Company, subtype: str) -> Record | None:
+    work = unit.current(company)
+    if work is not None and ("subtype", subtype) in work.memo:
+        return work.memo[("subtype", subtype)]
+    found = None
+    if work is not None:
+        work.flush_inserts()  # an account created by this call
     for rec in Record.objects.filter(company=company, type="Account", deleted=False):
         if rec.data.get("AccountSubType") == subtype:
-            return rec
-    return None
+            found = rec
+            break
+    if work is not None:
+        work.memo[("subtype", subtype)] = found
+    return found

@@ -115,7 +115,7 @@ def _run(handler, ctx: Ctx, kwargs: dict, idem_key: str | None):
             return replayed
     resp = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), store.call_memo():
             resp = handler(ctx, **kwargs)
     except XeroError as err:
         resp = render(err)

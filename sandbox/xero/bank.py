@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sandbox.xero import store
 from sandbox.xero.errors import ElementError
-from sandbox.xero.lines import Books, build_lines, dec, line_amount_types
+from sandbox.xero.lines import Books, books_for, build_lines, dec, line_amount_types
 from sandbox.xero.models import Organisation, Record
 from sandbox.xero.sales import contact_ref, invoice_recalc, lock_check, set_date
 
@@ -59,7 +59,7 @@ def payment_build(org: Organisation, payload: dict, existing: Record | None):
         raise ElementError("Payment amount must be greater than zero.")
     if amount > outstanding:
         raise ElementError(OVER_OUTSTANDING)
-    account = _bank_account(Books(org), payload.get("Account"), payments=True)
+    account = _bank_account(books_for(org), payload.get("Account"), payments=True)
     date = store.parse_date(payload.get("Date")) or store.now().date()
     lock_check(org, date)
     doc = _payment_doc(payload, doc_data, account, amount, date)
@@ -151,7 +151,7 @@ def bank_transaction_build(org: Organisation, payload: dict, existing: Record | 
     if bt_type not in ("RECEIVE", "SPEND") and not existing:
         raise ElementError("Type must be RECEIVE or SPEND.")
     status = _bank_status(old, payload)
-    books = Books(org)
+    books = books_for(org)
     old_date = store.parse_date(old.get("Date")) if old else None
     date = store.parse_date(payload.get("Date")) or old_date or store.now().date()
     lock_check(org, date, old_date)
@@ -190,7 +190,7 @@ def bank_transfer_build(org: Organisation, payload: dict, existing: Record | Non
     Status DELETED removes it (API_NOTES §3.8)."""
     if existing:
         return _transfer_delete(org, existing, payload)
-    books = Books(org)
+    books = books_for(org)
     src = _bank_account(books, payload.get("FromBankAccount"))
     dst = _bank_account(books, payload.get("ToBankAccount"))
     if src["AccountID"] == dst["AccountID"]:
@@ -287,7 +287,7 @@ def manual_journal_build(org: Organisation, payload: dict, existing: Record | No
     narration = payload.get("Narration", old.get("Narration"))
     if not narration:
         raise ElementError("Narration must be specified.")
-    books = Books(org)
+    books = books_for(org)
     old_date = store.parse_date(old.get("Date", ""))
     date = store.parse_date(payload.get("Date")) or old_date or store.now().date()
     lock_check(org, date, old_date)

@@ -214,6 +214,7 @@ def summarize(request) -> bool:
 def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, target=None):
     """Create or update each element; returns the response. Rolls back all on a summarised error."""
     unit_dp = UNIT_DP.set(4 if ctx.request.GET.get("unitdp") == "4" else 2)
+    _prefetch_contacts(ctx.org, elements)
     try:
         out, failed = _save_all(ctx, spec, elements, create_only, target)
     finally:
@@ -224,6 +225,28 @@ def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, targ
         for item in out:
             item.setdefault("StatusAttributeString", "OK")
     return json_response(envelope(ctx, spec.plural, out))
+
+
+def _prefetch_contacts(org, elements: list) -> None:
+    """Read the contacts the documents name by ContactID in one query (sales.contact_ref)."""
+    wanted = {
+        str(e["Contact"]["ContactID"])
+        for e in elements
+        if isinstance(e, dict)
+        and isinstance(e.get("Contact"), dict)
+        and e["Contact"].get("ContactID")
+    }
+    if not wanted:
+        return
+    keys = wanted | {w.lower() for w in wanted}
+    found = {
+        r.remote_id: r
+        for r in Record.objects.filter(organisation=org, kind="Contact", remote_id__in=keys)
+    }
+    for raw in wanted:
+        rec = found.get(raw) or found.get(raw.lower())
+        if rec is not None:
+            store.memo_put(("contact", raw), rec)
 
 
 def _save_all(ctx, spec: Spec, elements: list, create_only: bool, target):
@@ -270,7 +293,9 @@ def _save_one(ctx, spec: Spec, element: dict, existing):
 def save_record(org, spec: Spec, element: dict, existing) -> dict:
     """Build, store, run side effects and queue the webhook event; used by the API and control."""
     data, cols = spec.build(org, element, existing)
-    rec = store.record_save(org, spec.kind, spec.id_field, data, **cols)
+    # No existing record and no id sent: the build made a new id, so there is nothing to update.
+    new = existing is None and not element.get(spec.id_field)
+    rec = store.record_save(org, spec.kind, spec.id_field, data, new=new, **cols)
     if spec.after_save:
         spec.after_save(org, rec, existing is None)
     if spec.category:

@@ -3,21 +3,21 @@
 developer.xero.com/documentation/guides/oauth2/limits and /faq/limits: every response carries
 X-DayLimit-Remaining, X-MinLimit-Remaining, X-AppMinLimit-Remaining; an exceeded limit is a 429
 with X-Rate-Limit-Problem naming it (concurrent | minute | day | appminute) and, for the windows,
-Retry-After in seconds. When the limits are lifted (`_control/limits`) nothing is counted and the
-headers report the full allowance.
+Retry-After in whole seconds, rounded up. SANDBOX_TIME_SCALE shortens the windows and so the
+Retry-After (sandbox.core.window_seconds); the Remaining headers keep their meaning. When the
+limits are lifted (`_control/limits`) nothing is counted and the headers report the full allowance.
 """
 
-import math
 import time
 
 from django.db.models import F
 
-from sandbox.core import rate_window_hit
+from sandbox.core import rate_window_hit, retry_after, window_seconds
 from sandbox.xero.errors import XeroError
 from sandbox.xero.models import InFlight
 from sandbox.xero.store import knobs
 
-DAY = 86400
+MINUTE, DAY = 60, 86400  # real seconds; SANDBOX_TIME_SCALE shortens both (sandbox.core)
 
 
 def _headers(minute: int, day: int, app_minute: int) -> dict:
@@ -28,10 +28,10 @@ def _headers(minute: int, day: int, app_minute: int) -> dict:
     }
 
 
-def _throttled(problem: str, retry_after: float | None, headers: dict) -> XeroError:
+def _throttled(problem: str, wait: float | None, headers: dict) -> XeroError:
     hdrs = dict(headers, **{"X-Rate-Limit-Problem": problem})
-    if retry_after is not None:
-        hdrs["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    if wait is not None:
+        hdrs["Retry-After"] = retry_after(wait)
     return XeroError(429, {"Title": "Too Many Requests", "Status": 429}, hdrs)
 
 
@@ -52,13 +52,16 @@ def acquire(tenant_id: str, client_id: str) -> tuple[dict, str | None]:
 
 def _count_windows(k, tenant_id: str, client_id: str) -> dict:
     now = time.time()
+    minute, day = window_seconds(MINUTE), window_seconds(DAY)
     ok_min, rem_min, reset_min = rate_window_hit(
-        f"xero:min:{client_id}:{tenant_id}", k.limit_minute, 60
+        f"xero:min:{client_id}:{tenant_id}", k.limit_minute, minute
     )
     ok_day, rem_day, reset_day = rate_window_hit(
-        f"xero:day:{client_id}:{tenant_id}", k.limit_day, DAY
+        f"xero:day:{client_id}:{tenant_id}", k.limit_day, day
     )
-    ok_app, rem_app, reset_app = rate_window_hit(f"xero:app:{client_id}", k.limit_app_minute, 60)
+    ok_app, rem_app, reset_app = rate_window_hit(
+        f"xero:app:{client_id}", k.limit_app_minute, minute
+    )
     headers = _headers(rem_min, rem_day, rem_app)
     in_flight = InFlight.objects.filter(key=f"xero:conc:{client_id}:{tenant_id}").values_list(
         "count", flat=True

@@ -34,8 +34,19 @@ def line_amount_types(value, default="Exclusive") -> str:
     return lat
 
 
+def books_for(org: Organisation) -> "Books":
+    """The org's books, read once per API call (again after the call changes them)."""
+    return store.memo(("books", org.pk), lambda: Books(org)) or _reload(org)
+
+
+def _reload(org: Organisation) -> "Books":
+    books = Books(org)
+    store.memo_put(("books", org.pk), books)
+    return books
+
+
 class Books:
-    """The org's settings a document is checked against, loaded once per element."""
+    """The org's settings a document is checked against."""
 
     def __init__(self, org: Organisation):
         rows = Record.objects.filter(

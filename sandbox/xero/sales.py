@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sandbox.xero import store
 from sandbox.xero.errors import ElementError
-from sandbox.xero.lines import Books, build_lines, dec, line_amount_types, same_lines
+from sandbox.xero.lines import books_for, build_lines, dec, line_amount_types, same_lines
 from sandbox.xero.models import Organisation, Record
 
 LOCKED = "Invoice not of valid status for modification"
@@ -33,7 +33,11 @@ def contact_ref(org: Organisation, raw) -> dict:
     raw = raw or {}
     rec = None
     if raw.get("ContactID"):
-        rec = store.record_get(org, "Contact", raw["ContactID"])
+        rec = store.memo_get(("contact", raw["ContactID"])) or store.record_get(
+            org, "Contact", raw["ContactID"]
+        )
+        if rec is not None:
+            store.memo_put(("contact", rec.remote_id), rec)
         if rec is None:
             raise ElementError("The contact with the specified ContactID could not be found.")
     elif raw.get("ContactNumber"):
@@ -120,7 +124,7 @@ def invoice_build(org: Organisation, payload: dict, existing: Record | None):
 
 def _document_core(org, payload, old, sales, allocated, status) -> dict:
     """Contact, dates, lines and totals, shared by invoices and credit notes."""
-    books = Books(org)
+    books = books_for(org)
     old_date = store.parse_date(old.get("Date")) if old else None
     today = store.now().date()
     date = doc_date(payload, old, "Date", today) or today

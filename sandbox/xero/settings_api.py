@@ -94,8 +94,12 @@ def contact_create_by_name(org: Organisation, name: str) -> Record:
 def contact_mark_role(org: Organisation, contact_id: str, inv_type: str) -> None:
     """IsCustomer/IsSupplier are read-only and follow the documents raised for the contact."""
     flag = "IsCustomer" if inv_type.startswith("ACCREC") else "IsSupplier"
-    unmarked = Record.objects.filter(organisation=org, kind="Contact", remote_id=contact_id)
-    rec = unmarked.exclude(**{f"data__{flag}": True}).first()
+    known = store.memo_get(("contact", contact_id))
+    if known is not None and known.organisation_id == org.pk and known.remote_id == contact_id:
+        rec = None if known.data.get(flag) is True else known  # read by this call
+    else:
+        unmarked = Record.objects.filter(organisation=org, kind="Contact", remote_id=contact_id)
+        rec = unmarked.exclude(**{f"data__{flag}": True}).first()
     if rec:
         rec.data[flag] = True
         store.record_save(org, "Contact", "ContactID", rec.data, status=rec.status)

@@ -4,6 +4,9 @@ import datetime as dt
 import re
 import secrets
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -12,6 +15,39 @@ from sandbox.xero.models import Knobs, Organisation, Record
 
 PROVIDER = "xero"
 CENT = Decimal("0.01")
+BOOK_KINDS = ("Account", "TaxRate", "Item", "TrackingCategory")  # what lines.Books reads
+_memo: ContextVar[dict | None] = ContextVar("sandbox_xero_memo", default=None)
+
+
+@contextmanager
+def call_memo() -> Iterator[None]:
+    """What one API call reads once: the clock offset, the org's books, the apps to notify, the
+    contacts its documents name. Writes through `record_save` keep it current."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memo(key, load: Callable):
+    cache = _memo.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def memo_put(key, value) -> None:
+    cache = _memo.get()
+    if cache is not None:
+        cache[key] = value
+
+
+def memo_get(key):
+    cache = _memo.get()
+    return None if cache is None else cache.get(key)
 
 
 def knobs() -> Knobs:
@@ -21,7 +57,9 @@ def knobs() -> Knobs:
 
 def now() -> dt.datetime:
     """The sandbox clock: real time plus the offset set by `_control/clock` (tests move it)."""
-    offset = Knobs.objects.values_list("clock_offset_seconds", flat=True).first() or 0
+    offset = memo(
+        "clock", lambda: Knobs.objects.values_list("clock_offset_seconds", flat=True).first() or 0
+    )
     return timezone.now() + dt.timedelta(seconds=offset)
 
 
@@ -86,8 +124,11 @@ def record_by_number(org: Organisation, kind: str, number: str) -> Record | None
     return Record.objects.filter(organisation=org, kind=kind, number=number).first()
 
 
-def record_save(org: Organisation, kind: str, id_field: str, data: dict, **cols) -> Record:
-    """Insert or update one document; stamps UpdatedDateUTC from the sandbox clock."""
+def record_save(
+    org: Organisation, kind: str, id_field: str, data: dict, *, new: bool = False, **cols
+) -> Record:
+    """Insert or update one document; stamps UpdatedDateUTC from the sandbox clock. `new`: the
+    document has an id just made, so there is nothing to update."""
     stamp = now()
     data["UpdatedDateUTC"] = msdate(stamp)
     remote_id = data[id_field]
@@ -97,8 +138,14 @@ def record_save(org: Organisation, kind: str, id_field: str, data: dict, **cols)
         "label": str(data.get("Name") or "")[:255],
         **cols,
     }
+    if kind in BOOK_KINDS:
+        memo_put(("books", org.pk), None)
     # UPDATE first, INSERT when nothing matched: no read of the (large) stored JSON.
     mine = Record.objects.filter(organisation=org, kind=kind, remote_id=remote_id)
-    if mine.update(**defaults):
-        return Record(organisation=org, kind=kind, remote_id=remote_id, **defaults)
-    return Record.objects.create(organisation=org, kind=kind, remote_id=remote_id, **defaults)
+    if not new and mine.update(**defaults):
+        rec = Record(organisation=org, kind=kind, remote_id=remote_id, **defaults)
+    else:
+        rec = Record.objects.create(organisation=org, kind=kind, remote_id=remote_id, **defaults)
+    if kind == "Contact":
+        memo_put(("contact", remote_id), rec)
+    return rec

@@ -41,9 +41,14 @@ def _entropy() -> str:
 
 def event_record(org, category: str, plural: str, rec, created: bool) -> None:
     """Queue one event for every app with a verified webhook and a connection to this org."""
-    apps = App.objects.filter(
-        webhook_status="OK",
-        pk__in=Connection.objects.filter(organisation=org).values("grant__app"),
+    apps = store.memo(
+        ("hook_apps", org.pk),
+        lambda: list(
+            App.objects.filter(
+                webhook_status="OK",
+                pk__in=Connection.objects.filter(organisation=org).values("grant__app"),
+            )
+        ),
     )
     for app in apps:
         event = {

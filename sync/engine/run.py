@@ -22,6 +22,7 @@ from accounts.services import audit_record
 from sync.engine import lease, pull, step
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
+from sync.providers import pacing
 from sync.providers.errors import ProviderAuthError, ProviderError
 from sync.selectors import connection_live
 from sync.trust_books import pull as pull_trust
@@ -137,10 +138,16 @@ def sync_execute(*, run_id: int) -> SyncRun | None:
     done = sync_step(run_id=run_id, bounded=False)
     if done is None:
         return None
-    while done.status == SyncRun.Status.WAITING and done.waiting_until:
-        # Parked on a long window (Xero's day): inline, wait for it here.
-        time.sleep(max((done.waiting_until - timezone.now()).total_seconds(), 0) + 0.05)
-        done = sync_step(run_id=run_id, bounded=False) or done
+    while done.status in ACTIVE:
+        if done.status == SyncRun.Status.WAITING and done.waiting_until:
+            # Parked on a long window (Xero's day): inline, wait for it here.
+            time.sleep(max((done.waiting_until - timezone.now()).total_seconds(), 0) + 0.05)
+        else:
+            time.sleep(pacing.scaled(1.0))  # records another worker claimed: their lease runs out
+        again = sync_step(run_id=run_id, bounded=False)
+        if again is None:
+            break  # a worker has it now
+        done = again
     return done
 
 

@@ -250,7 +250,7 @@ def step_run(
             else:
                 done = step.work()
     except ProviderRateLimited as exc:
-        return _park(run, exc)
+        return _park(run, exc, bounded=bounded)
     if done:
         return finish(run)
     if step.lost:
@@ -263,14 +263,15 @@ def step_run(
     return run
 
 
-def _park(run: SyncRun, exc: ProviderRateLimited) -> SyncRun:
+def _park(run: SyncRun, exc: ProviderRateLimited, *, bounded: bool) -> SyncRun:
     """A window longer than a step (Xero's day): wait for it parked; the watchdog resumes."""
     seconds = max(float(exc.retry_after or 0), 0.0)
-    scope = getattr(exc, "scope", "")
+    scope = exc.scope
     if seconds <= pacing.scaled(STEP_SECONDS):
         # It fits in a step of its own: the next step waits it out.
         lease.release(run.pk, waiting_for="", waiting_until=None)
-        async_task("sync.tasks.sync_run", run.pk)
+        if bounded:
+            async_task("sync.tasks.sync_run", run.pk)
         run.refresh_from_db()
         return run
     until = timezone.now() + timedelta(seconds=seconds)

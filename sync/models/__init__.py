@@ -99,17 +99,6 @@ class Connection(models.Model):
         return self.status == self.Status.CONNECTED
 
 
-class RateBudgetWindow(models.Model):
-    """Calls made in the current minute for one connection, shared by every worker."""
-
-    key = models.CharField(max_length=200, unique=True)
-    window_start = models.FloatField()
-    count = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"
-
-
 class SyncSettings(models.Model):
     """How a firm's sync behaves. Validated against the live books before it is saved."""
 
@@ -408,3 +397,8 @@ class BooksOnlyPayment(models.Model):
 from sync.models.drift import Drift as Drift  # noqa: E402
 from sync.models.drift import FlaggedBill as FlaggedBill  # noqa: E402
 from sync.models.drift import ReconcileRun as ReconcileRun  # noqa: E402
+
+# The rate limits' lanes, calls and slots are in sync/models/limits.py.
+from sync.models.limits import CallSlot as CallSlot  # noqa: E402
+from sync.models.limits import RateCall as RateCall  # noqa: E402
+from sync.models.limits import RateLane as RateLane  # noqa: E402

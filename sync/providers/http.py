@@ -1,9 +1,15 @@
 """The one HTTP layer every provider client uses.
 
-A timeout on every call; retries with jittered exponential backoff that honour `Retry-After`, only
-for reads and for writes that carry an idempotency key (so a retried write cannot land twice); a
-per-connection rate budget shared by every worker through the database; structured logs that never
-contain tokens or bodies.
+A timeout on every call; retries with jittered exponential backoff, only for reads and for writes
+that carry an idempotency key (so a retried write cannot land twice); a per-connection budget of
+every window the provider meters, shared by every worker through the database
+(sync.providers.budget); structured logs that never contain tokens or bodies.
+
+Throttling is never an error. A refusal for throttling (a 429, QuickBooks' 3001) means the request
+was not done, so it is resent, keyed or not, after the wait the provider names (or the provider's
+advice when it names none), waited through `pacing.wait`: it heartbeats, and a wait past the
+step's deadline raises `ProviderRateLimited` for the engine to park the run. Throttles use none of
+the 5xx attempts and have no count of their own; a spent day raises at once.
 """
 
 import hashlib
@@ -12,11 +18,13 @@ import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 import requests
 
+from sync.providers import pacing
 from sync.providers.errors import (
     ProviderAuthError,
     ProviderConflict,
@@ -28,7 +36,7 @@ from sync.providers.errors import (
 
 logger = logging.getLogger("firmsync.providers")
 
-RETRY_STATUSES = {429, 500, 502, 503, 504}
+RETRY_STATUSES = {500, 502, 503, 504}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -37,12 +45,39 @@ class RetryPolicy:
     attempts: int = 5
     base_seconds: float = 0.5
     cap_seconds: float = 30.0
-    # Never sleep longer than this for one Retry-After; beyond it the caller reschedules.
+    # Outside a sync step (a page, a shell: no deadline set), waits for throttling stop here and
+    # raise ProviderRateLimited instead of holding the request; inside one, the deadline decides.
     max_retry_after: float = 65.0
 
     def backoff(self, attempt: int) -> float:
         """Full jitter (AWS architecture blog): uniform between 0 and the capped exponential."""
         return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A refusal for throttling only: nothing was done, so the request may be sent again in
+    `seconds` (the provider's Retry-After, or its advice when it gives none)."""
+
+    scope: str  # minute, second, day, batch, app, concurrent
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a response says is left of one of the provider's windows, and when it resets."""
+
+    scope: str
+    remaining: int
+    reset: float | None = None  # epoch seconds; None when the provider does not say
+
+
+def throttle_429(response: requests.Response) -> Throttle | None:
+    """A 429 is a throttle; without Retry-After, wait a minute (scaled) as most providers say."""
+    if response.status_code != 429:
+        return None
+    wait = retry_after_seconds(response)
+    return Throttle("minute", pacing.scaled(60.0) if wait is None else wait)
 
 
 @dataclass
@@ -78,7 +113,12 @@ class HttpClient:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     session: requests.Session | None = None
     on_success: Callable[[], None] | None = None
-    sleep: Callable[[float], None] = time.sleep
+    # The provider's throttle answers and the limit headers it sends (see its client module).
+    throttle_of: Callable[[requests.Response], Throttle | None] = throttle_429
+    limits_seen: Callable[[requests.Response], list[Seen]] = lambda r: []
+    sleep: Callable[[float], None] = time.sleep  # 5xx and dropped-connection backoff
+    # Throttles wait through pacing.wait (heartbeats, the step's deadline) unless told otherwise.
+    wait: Callable[..., None] | None = None
     calls: int = 0  # requests made (retries of one request count once): the read budgets use it
 
     def __post_init__(self) -> None:
@@ -96,7 +136,9 @@ class HttpClient:
         headers: dict | None = None,
         idempotency_key: str | None = None,
         retry_writes: bool = False,
+        meter: str = "",
     ) -> requests.Response:
+        """`meter` names a window only some requests count in ("batch" for QuickBooks)."""
         method = method.upper()
         self.calls += 1
         params = dict(params or {})
@@ -108,22 +150,61 @@ class HttpClient:
                 headers[self.idempotency.name] = idempotency_key
         retryable = method in READ_METHODS or bool(idempotency_key) or retry_writes
         url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
-        attempt = 0
+        attempt, throttled_for = 0, 0.0
         while True:
-            response, error = self._send(method, url, params, json, data, headers, attempt)
-            if error is None and response.status_code < 400:
-                if self.on_success:
-                    self.on_success()
-                return response
+            with self.budget.call(meter) if self.budget is not None else nullcontext():
+                response, error = self._send(method, url, params, json, data, headers, attempt)
+            if error is None:
+                throttle = self.throttle_of(response) if response.status_code >= 400 else None
+                if throttle is not None:
+                    # Learnt from the throttle, which says when the window reopens; its
+                    # "0 remaining" headers do not.
+                    throttled_for += self._throttled(response, throttle, throttled_for)
+                    continue
+                self._learn(response)
+                if response.status_code < 400:
+                    if self.on_success:
+                        self.on_success()
+                    return response
             attempt += 1
             delay = self._retry_delay(response, error, retryable, attempt)
             if delay is None:
                 raise self._error(response, error)
             self.sleep(delay)
 
-    def _send(self, method, url, params, json, data, headers, attempt):
+    def _learn(self, response: requests.Response) -> None:
         if self.budget is not None:
-            self.budget.acquire()
+            for seen in self.limits_seen(response):
+                self.budget.learn(seen.scope, seen.remaining, seen.reset)
+
+    def _throttled(self, response, throttle: Throttle, so_far: float) -> float:
+        """Wait out one throttle (or raise); the seconds waited."""
+        # At least a provider second: "Retry-After: 0" would otherwise resend in a tight loop.
+        seconds = max(throttle.seconds, pacing.scaled(1.0))
+        if self.budget is not None and throttle.scope != "concurrent":
+            # Every worker holds back until then, not only this one.
+            self.budget.refused(throttle.scope, time.time() + seconds)
+        deadline = pacing.deadline()
+        if deadline is None:
+            too_long = so_far + seconds > self.policy.max_retry_after
+        else:
+            too_long = time.time() + seconds > deadline  # pacing.wait would raise, without the code
+        if throttle.scope == "day" or too_long:
+            code, message = self.error_parser(response)
+            raise ProviderRateLimited(
+                self.provider,
+                message or "rate limited",
+                retry_after=seconds,
+                code=code,
+                scope=throttle.scope,
+            )
+        # A little jitter, so that workers refused together do not all come back together.
+        seconds += random.uniform(0, min(0.25, seconds / 10))
+        wait = self.wait or pacing.wait
+        wait(self.provider, seconds, why=f"{throttle.scope} limit", scope=throttle.scope)
+        return seconds
+
+    def _send(self, method, url, params, json, data, headers, attempt):
         started = time.monotonic()
         try:
             response = self.session.request(
@@ -148,14 +229,6 @@ class HttpClient:
             return self.policy.backoff(attempt) if retryable else None
         if response.status_code not in RETRY_STATUSES:
             return None
-        if response.status_code == 429:
-            # A 429 means the request was not done: safe to resend even a keyless write.
-            wait = retry_after_seconds(response)
-            if wait is not None and wait > self.policy.max_retry_after:
-                return None
-            return (wait if wait is not None else self.policy.backoff(attempt)) + random.uniform(
-                0, 0.25
-            )
         return self.policy.backoff(attempt) if retryable else None
 
     def _error(self, response, error) -> ProviderError:
@@ -164,7 +237,7 @@ class HttpClient:
         code, message = self.error_parser(response)
         status = response.status_code
         if status == 429:
-            wait = retry_after_seconds(response) or 60.0
+            wait = retry_after_seconds(response) or pacing.scaled(60.0)
             return ProviderRateLimited(
                 self.provider, message or "rate limited", retry_after=wait, code=code
             )
@@ -211,7 +284,15 @@ def idempotency_key(*parts) -> str:
 
 
 class Budget:
-    """What a rate budget provides: `acquire()` blocks until one more call is allowed."""
+    """What a connection's rate budget provides (sync.providers.budget.DbBudget)."""
 
-    def acquire(self) -> None:  # pragma: no cover - interface
+    def call(self, meter: str = "") -> AbstractContextManager[None]:  # pragma: no cover
+        """Held around one request: waits until every window (and a concurrency slot) allows
+        it, counts it, and frees the slot when the request is over."""
         raise NotImplementedError
+
+    def learn(self, scope: str, remaining: int, reset: float | None = None) -> None:
+        """The provider says `remaining` calls are left in its `scope` window until `reset`."""
+
+    def refused(self, scope: str, until: float) -> None:
+        """The provider refused a call for its `scope` window until `until` (epoch)."""

@@ -81,14 +81,15 @@ def wait(
     *,
     why: str = "rate limit",
     sleep: Callable[[float], None] = time.sleep,
+    scope: str = "minute",
 ) -> None:
-    """Sleep `seconds` (wall) for `provider`'s window, telling the listeners as it goes."""
+    """Sleep `seconds` (wall) for `provider`'s `scope` window, telling the listeners as it goes."""
     if seconds <= 0:
         return
     until = time.time() + seconds
     limit = deadline()
     if limit is not None and until > limit:
-        raise ProviderRateLimited(provider, why, retry_after=seconds)
+        raise ProviderRateLimited(provider, why, retry_after=seconds, scope=scope)
     slice_ = max(scaled(HEARTBEAT_SECONDS), 0.05)
     try:
         while (left := until - time.time()) > 0:

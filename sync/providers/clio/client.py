@@ -1,9 +1,10 @@
 """Clio Manage API v4 client: HTTP only, typed results, our errors.
 
 Paging, fields and errors: https://docs.developers.clio.com/api-docs/paging ,
-https://docs.developers.clio.com/api-docs/fields . Rate limit: 50 calls a minute per token.
+https://docs.developers.clio.com/api-docs/fields .
 """
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,12 +12,44 @@ from decimal import Decimal
 
 import requests
 
+from sync.providers import pacing
 from sync.providers.clio import mapping as m
-from sync.providers.http import Budget, HttpClient
+from sync.providers.http import Budget, HttpClient, Seen, Throttle, retry_after_seconds
 
 API_VERSION = "4.0.9"
-RATE_PER_MINUTE = 50
 PAGE_SIZE = 200  # the most Clio gives in one page
+# Clio's limit (https://docs.developers.clio.com/api-docs/rate-limits/): 50 calls a minute per
+# access token at peak hours, in a fixed window; every answer carries X-RateLimit-Limit,
+# X-RateLimit-Remaining and X-RateLimit-Reset (the window's end, epoch seconds), and a 429 carries
+# Retry-After. No concurrency limit is published: none is imposed.
+MINUTE_LIMIT = 50
+RATE_PER_MINUTE = MINUTE_LIMIT  # our budget: the benchmark lifts it
+
+
+# https://docs.developers.clio.com/api-docs/rate-limits/
+def clio_throttle(response: requests.Response) -> Throttle | None:
+    if response.status_code != 429:
+        return None
+    wait = retry_after_seconds(response)
+    if wait is None:
+        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        wait = reset - time.time() if reset else pacing.scaled(60.0)
+    return Throttle("minute", max(wait, 0.0))
+
+
+# https://docs.developers.clio.com/api-docs/rate-limits/
+def clio_limits_seen(response: requests.Response) -> list[Seen]:
+    remaining = _number(response.headers.get("X-RateLimit-Remaining"))
+    if remaining is None:
+        return []
+    return [Seen("minute", int(remaining), _number(response.headers.get("X-RateLimit-Reset")))]
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def clio_error(response: requests.Response) -> tuple[str, str]:
@@ -51,6 +84,8 @@ class ClioClient:
                 "X-API-VERSION": API_VERSION,
             },
             error_parser=clio_error,
+            throttle_of=clio_throttle,
+            limits_seen=clio_limits_seen,
             budget=budget,
             on_success=on_success,
         )

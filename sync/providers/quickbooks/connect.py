@@ -4,7 +4,7 @@ writer, trust writer, read-back and error words that the engine, drift and trust
 from datetime import date
 
 from sync.providers.base import BookAccount, BooksFacts, Check, ConnectedAccount, Provider
-from sync.providers.budget import DbBudget
+from sync.providers.budget import Cap, DbBudget, Window, lifted
 from sync.providers.quickbooks import client as client_module
 from sync.providers.quickbooks import explain, readback, trust_writer, writer
 from sync.providers.quickbooks.client import QuickBooksClient
@@ -21,17 +21,26 @@ ACCOUNT_TYPES = {
 }
 
 
+def budget_build(realm_id: str) -> DbBudget:
+    """The realm's windows (client module: Intuit's limits and where they are published), read
+    on every build: the benchmark lifts RATE_PER_MINUTE, and every window in proportion."""
+    c = client_module
+    lift = c.RATE_PER_MINUTE / c.MINUTE_LIMIT
+    key = f"quickbooks:{realm_id}"
+    windows = [
+        Window("minute", f"{key}:minute", c.RATE_PER_MINUTE, 60.0),
+        Window("second", f"{key}:second", lifted(c.PER_SECOND, lift), 1.0),
+        Window("batch", f"{key}:batch", lifted(c.BATCH_PER_MINUTE, lift), 60.0, only="batch"),
+    ]
+    cap = Cap(f"{key}:concurrent", c.CONCURRENT)
+    return DbBudget("quickbooks", windows, cap, learning=lift <= 1)
+
+
 def client_build(connection, cfg: dict, **common) -> QuickBooksClient:
-    # The rates are read from the client module on every build: the benchmark lifts them there.
-    budget = DbBudget(f"quickbooks:{connection.external_id}", client_module.RATE_PER_MINUTE)
-    batch_budget = DbBudget(
-        f"quickbooks-batch:{connection.external_id}", client_module.BATCH_PER_MINUTE
-    )
     return QuickBooksClient(
         api_base=cfg["api_base_url"],
         realm_id=connection.external_id,
-        budget=budget,
-        batch_budget=batch_budget,
+        budget=budget_build(connection.external_id),
         **common,
     )
 
@@ -141,8 +150,8 @@ TRUST_ACCOUNTS = {
 }
 
 
-# QuickBooks Online: no daily cap, 500 requests a minute per company.
-# https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles
+# QuickBooks Online: no daily cap, 500 requests a minute per company (client.py has the rest).
+# https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
 PROVIDER = Provider(
     name="quickbooks",
     label="QuickBooks",

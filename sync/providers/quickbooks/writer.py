@@ -17,7 +17,7 @@ from sync.providers.errors import (
 )
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.quickbooks.client import BATCH_MAX, STALE_OBJECT
+from sync.providers.quickbooks.client import BATCH_MAX, STALE_OBJECT, THROTTLED
 from sync.providers.writing import (
     READ_ALL_CONTACTS_OVER,
     LinkNote,
@@ -254,6 +254,11 @@ class QuickBooksWriter(Writer):
                 outcomes[item.op.pk] = failed("missing", "QuickBooks did not answer this item.")
             elif result.ok:
                 outcomes[item.op.pk] = _qb_result(item, result)
+            elif result.error_code == THROTTLED:
+                # Refused for throttling only: not written, not failed; back to the queue.
+                outcomes[item.op.pk] = Outcome(
+                    throttled=True, error_code=THROTTLED, error_message=result.error_message
+                )
             elif result.error_code == STALE_OBJECT and item.operation != "create":
                 outcomes[item.op.pk] = self._resend_fresh(item)
             elif result.error_code == OBJECT_NOT_FOUND and item.operation == "delete":
@@ -312,6 +317,8 @@ class QuickBooksWriter(Writer):
                 return Outcome(
                     ok=True, remote_type=item.remote_type, remote_id=body["Id"], removed=True
                 )
+        except ProviderRateLimited:
+            raise  # not answered: the run waits for the window, nothing failed
         except ProviderError as exc:
             return failed(exc.code or str(exc.status or ""), exc.message)
         return _qb_outcome(item.remote_type, entity)

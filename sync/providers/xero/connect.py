@@ -5,7 +5,7 @@ import contextlib
 from datetime import date
 
 from sync.providers.base import BookAccount, BooksFacts, Check, ConnectedAccount, Provider
-from sync.providers.budget import DbBudget
+from sync.providers.budget import Cap, DbBudget, Window, lifted
 from sync.providers.errors import ProviderError
 from sync.providers.xero import client as client_module
 from sync.providers.xero import explain, readback, trust_writer, writer
@@ -23,11 +23,28 @@ ACCOUNT_TYPES = {
 }
 
 
+def budget_build(tenant_id: str, app_id: str) -> DbBudget:
+    """The tenant's windows and the app's (client module: Xero's limits and where they are
+    published), read on every build: the benchmark lifts RATE_PER_MINUTE, and every window in
+    proportion."""
+    c = client_module
+    lift = c.RATE_PER_MINUTE / c.MINUTE_LIMIT
+    key = f"xero:{tenant_id}"
+    windows = [
+        Window("minute", f"{key}:minute", c.RATE_PER_MINUTE, 60.0),
+        Window("day", f"{key}:day", lifted(c.PER_DAY, lift), 86400.0),
+        Window("app", f"xero-app:{app_id}:minute", lifted(c.APP_PER_MINUTE, lift), 60.0),
+    ]
+    cap = Cap(f"{key}:concurrent", c.CONCURRENT)
+    return DbBudget("xero", windows, cap, learning=lift <= 1)
+
+
 def client_build(connection, cfg: dict, **common) -> XeroClient:
-    # The rate is read from the client module on every build: the benchmark lifts it there.
-    budget = DbBudget(f"xero:{connection.external_id}", client_module.RATE_PER_MINUTE)
     return XeroClient(
-        api_base=cfg["api_base_url"], tenant_id=connection.external_id, budget=budget, **common
+        api_base=cfg["api_base_url"],
+        tenant_id=connection.external_id,
+        budget=budget_build(connection.external_id, cfg.get("client_id", "")),
+        **common,
     )
 
 

@@ -103,3 +103,25 @@ def test_timeout_after_commit_saves_then_drops_the_connection(live_server, http)
         f"{base}/us/api/v4/contacts.json", params={"fields": "first_name"}, headers=headers
     )
     assert [c["first_name"] for c in found.json()["data"]] == ["Dropped"]
+
+
+def test_time_scale_shortens_the_minute_window_and_its_headers(api, firm, settings):
+    settings.SANDBOX_TIME_SCALE = 20  # Clio's 60 s window lasts 3 s
+    _control(api, "settings", {"rate_limit": 1})
+    started = time.time()
+    first = firm.get("users/who_am_i.json")
+    assert first.status_code == 200
+    assert int(first["X-RateLimit-Reset"]) - started <= 4
+    blocked = firm.get("users/who_am_i.json")
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked["Retry-After"]) <= 3
+    assert int(blocked["X-RateLimit-Reset"]) - started <= 4
+    time.sleep(max(0.0, started + 3.05 - time.time()))
+    again = firm.get("users/who_am_i.json")
+    assert again.status_code == 200 and again["X-RateLimit-Remaining"] == "0"
+
+
+def test_time_scale_shortens_a_storm_retry_after(api, firm, settings):
+    settings.SANDBOX_TIME_SCALE = 20
+    _control(api, "faults", {"storm_calls": 1, "storm_retry_after": 60})
+    assert firm.get("users/who_am_i.json")["Retry-After"] == "3"

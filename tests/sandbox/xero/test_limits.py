@@ -1,5 +1,7 @@
 """Rate limits, faults and counters."""
 
+import time
+
 import pytest
 import requests
 
@@ -149,3 +151,27 @@ def test_a_key_still_in_progress_is_a_conflict(xero, monkeypatch):
     resp = xero.put("Contacts", {"Contacts": [{"Name": "Twin"}]}, **{"Idempotency-Key": "busy"})
     assert resp.status_code == 409
     assert xero.get("Contacts").json()["Contacts"] == []
+
+
+def test_time_scale_shortens_the_minute_and_its_retry_after(limited, settings):
+    settings.SANDBOX_TIME_SCALE = 20  # a minute lasts 3 s
+    ctl(limited.client, "limits", {"minute": 1, "day": 100})
+    started = time.time()
+    first = limited.get("Organisation")
+    assert first.status_code == 200 and first["X-MinLimit-Remaining"] == "0"
+    blocked = limited.get("Organisation")
+    assert blocked.status_code == 429 and blocked["X-Rate-Limit-Problem"] == "minute"
+    assert 1 <= int(blocked["Retry-After"]) <= 3
+    time.sleep(max(0.0, started + 3.05 - time.time()))
+    again = limited.get("Organisation")
+    assert again.status_code == 200 and again["X-MinLimit-Remaining"] == "0"
+    assert again["X-DayLimit-Remaining"] == "97"
+
+
+def test_time_scale_shortens_the_day(limited, settings):
+    settings.SANDBOX_TIME_SCALE = 20  # a day lasts 72 minutes
+    ctl(limited.client, "limits", {"minute": 100, "day": 1})
+    limited.get("Organisation")
+    blocked = limited.get("Organisation")
+    assert blocked.status_code == 429 and blocked["X-Rate-Limit-Problem"] == "day"
+    assert 4300 <= int(blocked["Retry-After"]) <= 4320

@@ -19,6 +19,7 @@ import os
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from practice.models import Contact
 from sync.engine.plan import plan_firm
 from sync.engine.run import ACTIVE, operations_retry, sync_execute, sync_start
 from sync.models import SyncOperation, SyncRun, WebhookEvent, WebhookSubscription
+from sync.providers import pacing
 from sync.providers.budget import DbBudget
 from sync.providers.http import HttpClient
 from sync.providers.writing import payment_reference
@@ -77,8 +79,9 @@ def no_waiting(monkeypatch):
         return None if decide(self, *args) is None else 0.0
 
     monkeypatch.setattr(HttpClient, "_retry_delay", delay)
-    # The sandboxes' limits are lifted; our own per-minute budget has its own tests.
-    monkeypatch.setattr(DbBudget, "acquire", lambda self: None)
+    monkeypatch.setattr(pacing, "wait", lambda *args, **kwargs: None)  # 429s: resent at once
+    # The sandboxes' limits are lifted; our own windows and caps have their own tests.
+    monkeypatch.setattr(DbBudget, "call", lambda self, meter="": nullcontext())
     # Django's test server writes headers and body apart: with Nagle on, each answer waits out
     # the client's delayed ACK (about 40 ms), which would be most of a schedule's time.
     monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)

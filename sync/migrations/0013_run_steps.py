@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0011_drift"),
+        ("sync", "0012_rate_limits"),
     ]
 
     operations = [
