@@ -12,12 +12,15 @@ Scaled down (BENCH_SCALE < 1) the burst is 500 x the scale bills, at least 20.
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from django.utils import timezone
+from django_q.models import OrmQ, Schedule
+
 from bench import books_store, processes
 from bench.control import Control
 from bench.firm import BenchFirm
-from bench.incremental import worker_idle
 from bench.report import classify, counters_diff
 from sandbox.clio.models import Record as ClioRecord
+from sync.models import SyncRun
 
 FULL_BURST = 500
 LEAST_BURST = 20
@@ -50,10 +53,22 @@ def approve(control: Control, account: int, bill_ids: list[int]) -> float:
     return time.monotonic() - started
 
 
-def settle(worker: processes.Service, timeout: float = SETTLE_TIMEOUT) -> None:
-    """Worker idle twice in a row, a second apart (the scheduler may just have queued a beat)."""
+def quiet(firm_id: int) -> bool:
+    """Nothing waits in the queue, no run of the firm is going and no schedule is due. Tasks a
+    killed worker had taken stay in the queue, locked until the broker hands them out again
+    (Q_CLUSTER retry): nobody is doing them now, and they are not waiting either."""
+    now = timezone.now()
+    return not (
+        OrmQ.objects.filter(lock__lte=now).exists()
+        or SyncRun.objects.filter(firm_id=firm_id).exclude(phase=SyncRun.Phase.FINISHED).exists()
+        or Schedule.objects.filter(next_run__lte=now).exists()
+    )
+
+
+def settle(worker: processes.Service, firm_id: int, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Quiet twice in a row, a second apart (the scheduler may just have queued a beat)."""
     for _ in range(2):
-        processes.wait_until(worker_idle, timeout=timeout, service=worker, every=0.5)
+        processes.wait_until(lambda: quiet(firm_id), timeout=timeout, service=worker, every=0.5)
         time.sleep(1.0)
 
 
@@ -72,7 +87,7 @@ def measure(
     if len(bills) < n:
         return {"error": f"Only {len(bills)} bills await approval in Clio; the burst needs {n}."}
     control.post("clio", "settings", {"webhook_delivery": "background"})
-    settle(worker)
+    settle(worker, bf.firm.pk)
     books_before = books_store.invoices(bf.provider, bf.books.external_id)
     clio_before = control.counters("clio")
     started = time.monotonic()
