@@ -80,6 +80,8 @@ class Driven:
     kills: list[float] = field(default_factory=list)  # the share done at each kill
     timed_out: bool = False
     done_at_kill: int = 0
+    # (wall seconds, records done) at every progress line and kill: where the time went.
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
 
 def run_row(run_id: int) -> dict:
@@ -113,6 +115,7 @@ class Driver:
             if time.monotonic() - printed >= PRINT_EVERY:
                 printed = time.monotonic()
                 self.say(f"  {printed - started:6.1f} s  {_progress(row)}")
+                driven.timeline.append((round(printed - started, 1), row.get("done") or 0))
             if row.get("phase") == SyncRun.Phase.FINISHED:
                 break
             if time.monotonic() - started > timeout:
@@ -138,6 +141,7 @@ class Driver:
         processes.kill(driven.worker)
         driven.kills.append(round(share_done(row), 3))
         driven.done_at_kill = row["done"]
+        driven.timeline.append((round(at, 1), row["done"]))
         self.say(
             f"  {at:6.1f} s  worker killed at {row['done']}/{row['planned']} done "
             f"({share_done(row):.0%}); a fresh one starts"
@@ -163,6 +167,7 @@ class WorkerResult:
     records: dict[str, int]
     kills_at: list[float]
     worker: processes.Service  # still running: the burst reuses it
+    timeline: list[tuple[float, int]]
 
 
 def timeout_for(floor_minutes: float, time_scale: int) -> float:
@@ -201,7 +206,7 @@ def run_initial(
         succeeded=row.get("status") == SyncRun.Status.SUCCEEDED,
         duplicates=books_store.duplicates(bf.provider, bf.books.external_id),
     )
-    return WorkerResult(real, row, records, driven.kills, driven.worker)
+    return WorkerResult(real, row, records, driven.kills, driven.worker, driven.timeline)
 
 
 def measure(
@@ -230,7 +235,10 @@ def measure(
     try:
         result = real_result(provider, done.real)
         say(f"Run {done.run}; books hold {done.records}; kills at {done.kills_at}")
-        result["details"].update(run=done.run, books_records=done.records, kills_at=done.kills_at)
+        result["details"].update(
+            run=done.run, books_records=done.records, kills_at=done.kills_at,
+            timeline_wall_seconds_done=done.timeline,
+        )  # fmt: skip
         if done.real.ended:
             say(f"== {provider}: month-end burst of approvals, worker running")
             figures = burst.measure(
