@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -142,7 +143,7 @@ class Step:
                         full=self._full(),
                         only=[resource],
                         stop=self.over,
-                        on_page=lambda n, r=resource: self._read_page(r, n),
+                        on_page=partial(self._read_page, resource),
                     )
                     if resource not in done.finished:
                         return
