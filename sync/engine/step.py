@@ -161,7 +161,7 @@ class Step:
         SyncRun.objects.filter(pk=self.run.pk).update(pulled=self.run.pulled + records)
         self.run.pulled += records
         self.pages += 1
-        early = EARLY_PLANS.get(resource)
+        early = EARLY_PLANS.get(resource) if self._full() else None
         if early and self.pages % EARLY_PLAN_PAGES == 0:
             # The books need not wait for the last page: what is complete goes now.
             plan.plan_firm(firm=self.run.firm, run=self.run, entities=early, early=True)
@@ -172,7 +172,8 @@ class Step:
     def _read_done(self, resource: str) -> None:
         self.run.pulled_resources = [*self.run.pulled_resources, resource]
         SyncRun.objects.filter(pk=self.run.pk).update(pulled_resources=self.run.pulled_resources)
-        if resource in PLAN_AFTER:
+        if resource in PLAN_AFTER and (self._full() or PLAN_AFTER[resource] is None):
+            # A run that reads everything plans as it goes; a small one plans once, at the end.
             self.plan(PLAN_AFTER[resource])
 
     def plan(self, entities: set[str] | None) -> None:
