@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 
 from practice.models import Allocation, Bill, BillLine, Contact
 from sync.engine import outbox
@@ -133,6 +134,24 @@ def _bills(firm, cfg: SyncSettings):
     return qs
 
 
+def _complete(bills):
+    """Bills whose mirrored lines add up to their subtotal: every line has been read."""
+    totals = BillLine.objects.filter(bill=OuterRef("pk")).values("bill").annotate(t=Sum("total"))
+    return bills.annotate(lines_total=Subquery(totals.values("t"))).filter(
+        lines_total=F("sub_total")
+    )
+
+
+def _unknown(rows, books: Connection, *entities: str):
+    """`rows` less those already linked to, or queued for, the books."""
+    local_id = Cast(OuterRef("clio_id"), CharField())
+    for model in (ExternalLink, SyncOperation):
+        rows = rows.exclude(
+            Exists(model.objects.filter(connection=books, entity__in=entities, local_id=local_id))
+        )
+    return rows
+
+
 def allocations_planned(firm, cfg: SyncSettings):
     # Rows, not model instances: three per allocation (it, its bill, the client) cost more
     # than the rest of planning a payment.
@@ -162,9 +181,17 @@ def _action(entity: str, payload: dict, link: ExternalLink | None) -> str | None
 
 
 @transaction.atomic
-def plan_firm(*, firm, run: SyncRun | None = None, entities: set[str] | None = None) -> Plan:
+def plan_firm(
+    *,
+    firm,
+    run: SyncRun | None = None,
+    entities: set[str] | None = None,
+    early: bool = False,
+) -> Plan:
     """Queue what differs. `entities` narrows it to what a run has just finished reading (its
-    contacts, then trust, then bills...), so pushing can start before the whole firm is read."""
+    contacts, then trust, then bills...), so pushing can start before the whole firm is read.
+    `early` is a plan made while Clio is still being read: only bills whose lines are all in
+    (their lines add up to the bill's subtotal) and records not yet linked nor queued."""
     books = Connection.objects.get(firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED)
     cfg = SyncSettings.objects.get(firm=firm)
     links = {
@@ -177,9 +204,14 @@ def plan_firm(*, firm, run: SyncRun | None = None, entities: set[str] | None = N
     sources: list[tuple[str, Any, Callable[[Any], dict]]] = [
         ("contact", _contacts(firm, cfg), contact_payload)
     ]
-    sources.append(("bill", _with_lines(_bills(firm, cfg)), bill_payload))
+    bills = _bills(firm, cfg)
+    if early:
+        bills = _unknown(_complete(bills), books, "bill")
+    sources.append(("bill", _with_lines(bills), bill_payload))
     if cfg.sync_payments:
         allocations = allocations_planned(firm, cfg)
+        if early:
+            allocations = _unknown(allocations, books, "payment", "credit")
         credits = allocations.filter(parent_type="CreditMemo")
         sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
         sources.append(("credit", credits, payment_payload))

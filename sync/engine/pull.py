@@ -2,7 +2,8 @@
 polls (the safety net behind webhooks, and the only feed for allocations).
 
 Each resource keeps a cursor: the time the previous pull started, less a minute for clock skew.
-Records seen twice are skipped by etag, so overlap costs nothing but the read.
+Records seen twice are skipped by etag, so overlap costs nothing but the read. A pull asked to
+stop between pages keeps Clio's next-page URL in the cursor, and the next pull starts there.
 """
 
 from collections.abc import Callable, Iterable, Iterator

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -46,6 +47,10 @@ PLAN_AFTER: dict[str, set[str] | None] = {
     "line_items": {"contact", "bill"},
     "allocations": None,
 }
+# While these are read, what is complete is planned every so many pages (bills whose lines are
+# all in, payments), so the books are written while the rest is read.
+EARLY_PLANS = {"line_items": {"contact", "bill"}, "allocations": {"payment", "credit"}}
+EARLY_PLAN_PAGES = 20
 # Trust transactions are read whole (a transfer's two legs are paired across the list): such a
 # read starts only with this much of the step left.
 WHOLE_READ_SECONDS = 60.0
@@ -79,6 +84,7 @@ class Step:
     reading: bool = False
     read_error: BaseException | None = None
     shown_wait: bool = False
+    pages: int = 0
     _beat_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -137,7 +143,7 @@ class Step:
                         full=self._full(),
                         only=[resource],
                         stop=self.over,
-                        on_page=self._read_page,
+                        on_page=partial(self._read_page, resource),
                     )
                     if resource not in done.finished:
                         return
@@ -151,15 +157,23 @@ class Step:
     def _full(self) -> bool:
         return self.run.kind in ("initial", "full")
 
-    def _read_page(self, records: int) -> None:
+    def _read_page(self, resource: str, records: int) -> None:
         SyncRun.objects.filter(pk=self.run.pk).update(pulled=self.run.pulled + records)
         self.run.pulled += records
-        self.beat()
+        self.pages += 1
+        early = EARLY_PLANS.get(resource) if self._full() else None
+        if early and self.pages % EARLY_PLAN_PAGES == 0:
+            # The books need not wait for the last page: what is complete goes now.
+            plan.plan_firm(firm=self.run.firm, run=self.run, entities=early, early=True)
+            self.beat(force=True, planned=self._planned())
+        else:
+            self.beat()
 
     def _read_done(self, resource: str) -> None:
         self.run.pulled_resources = [*self.run.pulled_resources, resource]
         SyncRun.objects.filter(pk=self.run.pk).update(pulled_resources=self.run.pulled_resources)
-        if resource in PLAN_AFTER:
+        if resource in PLAN_AFTER and (self._full() or PLAN_AFTER[resource] is None):
+            # A run that reads everything plans as it goes; a small one plans once, at the end.
             self.plan(PLAN_AFTER[resource])
 
     def plan(self, entities: set[str] | None) -> None:

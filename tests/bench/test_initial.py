@@ -30,11 +30,11 @@ def test_lifting_the_client_budgets_reaches_every_client_the_registry_builds(
 ):
     connection = BooksConnectionFactory(provider=provider, side=side, region=region)
 
-    def minute_limit() -> int:
+    def per_minute() -> int:
         windows = client_for(connection).http.budget.windows
         return next(w.limit for w in windows if w.scope == "minute")
 
-    assert minute_limit() < UNLIMITED
+    assert per_minute() < UNLIMITED
     with client_budgets_lifted():
-        assert minute_limit() == UNLIMITED
-    assert minute_limit() < UNLIMITED
+        assert per_minute() >= UNLIMITED
+    assert per_minute() < UNLIMITED

@@ -67,6 +67,7 @@ def test_a_run_of_many_short_steps_reads_each_page_once_and_writes_each_record_o
     made = bills(synced, 5)
     monkeypatch.setattr(step, "STEP_SECONDS", 0.0)  # every step stops after its first page
     monkeypatch.setattr(clio_client, "PAGE_SIZE", 2)
+    monkeypatch.setattr(step, "EARLY_PLAN_PAGES", 1)  # plan what is complete after each page
     run = drive(sync_start(firm=synced.firm, check=False, queue=False), continuations)
     assert run.status == SyncRun.Status.SUCCEEDED, list(
         SyncOperation.objects.values("entity", "status", "error_message")
