@@ -51,8 +51,10 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The reference firm's initial sync into QuickBooks and Xero, and the incremental latency; writes
-# bench/results.json, prints PASS/FAIL per target, fails on a FAIL. BENCH_SCALE=0.1 for a smoke run.
+# The reference firm's initial sync into QuickBooks and Xero through a real task worker, every rate
+# limit on, provider time compressed, the worker killed twice; a month-end burst; the engine's CPU,
+# trust, drift and incremental figures. Writes bench/results.json, prints PASS/FAIL per target,
+# fails on a FAIL. BENCH_SCALE=0.05 for a smoke run.
 bench: install
 	$(PY) -m bench
 

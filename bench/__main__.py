@@ -25,6 +25,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--samples", type=int, default=20, help="incremental changes to time")
     parser.add_argument(
+        "--worker-only",
+        action="store_true",
+        help="only the initial sync through the worker and the burst (no limits-lifted run, "
+        "trust, drift or incremental figures)",
+    )
+    parser.add_argument(
+        "--kills",
+        type=int,
+        default=2,
+        choices=[0, 1, 2],
+        help="times the worker is killed during the run (default 2; fewer to look at one thing)",
+    )
+    parser.add_argument(
         "--setup-only",
         action="store_true",
         help="start the server, seed and connect the firms, then stop (no sync)",
@@ -65,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         setup_only=args.setup_only,
         port=port,
         env=child_env,
+        worker_only=args.worker_only,
+        kills=args.kills,
     )
     harness.say(f"Scale {scale:g}; providers {', '.join(options.providers)}; database {db_url}")
     return harness.run(options)

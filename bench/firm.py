@@ -16,6 +16,7 @@ from sandbox.clio.models import Account
 from sandbox.clio.presets import create_account
 from sandbox.clio.reference import BASE, seed_reference
 from sync import books, services
+from sync.engine.pull import SKEW
 from sync.forms import initial_from
 from sync.models import Connection, SyncSettings, WebhookSubscription
 from sync.preflight import preflight_blocking, preflight_run
@@ -188,8 +189,9 @@ def _connect(control: Control, provider: str, name: str, clio_info: dict, extern
     return firm, admin, clio, books_conn
 
 
-def prepare(control: Control, provider: str, *, scale: float, say) -> BenchFirm:
-    name = f"Bench {LABELS[provider]} LLP"
+def prepare(control: Control, provider: str, *, scale: float, say, name: str = "") -> BenchFirm:
+    """`name` names the firm, its Clio account and its books: each must be new."""
+    name = name or f"Bench {LABELS[provider]} LLP"
     seconds: dict[str, float] = {}
     info = _timed(seconds, "clio_seed", lambda: seed_clio(control, name=name, scale=scale))
     seeded_at = time.monotonic()
@@ -225,3 +227,13 @@ def disconnect(bf: BenchFirm) -> None:
     """Stop this firm's syncing so the next provider's worker does not poll it."""
     for conn in (bf.clio, bf.books):
         services.connection_disconnect(connection=conn, actor=bf.admin)
+
+
+def wait_past_skew(bf: BenchFirm, say) -> None:
+    """Every preset record was written in the same second. Pull cursors step back by the pull's
+    clock-skew allowance, so a sync started within it would leave the whole firm to be read
+    again by the next poll: something no real firm's history does. Start after it."""
+    rest = bf.seeded_at + SKEW.total_seconds() + 5 - time.monotonic()
+    if rest > 0:
+        say(f"Waiting {rest:.0f} s so the preset is older than the pull's skew allowance")
+        time.sleep(rest)

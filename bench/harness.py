@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 
-from bench import drift, firm, incremental, processes, report, trust
-from bench.control import Control
+from bench import drift, firm, incremental, processes, report, trust, worker
+from bench.control import Control, ControlError
 from bench.initial import (
     InitialResult,
     books_limits,
@@ -19,7 +20,6 @@ from bench.initial import (
 )
 from bench.limits import CLIO
 from bench.processes import BASE_DIR
-from sync.engine.pull import SKEW
 
 RESULTS = BASE_DIR / "bench" / "results.json"
 LOG_DIR = BASE_DIR / "var" / "bench"
@@ -33,21 +33,25 @@ class Options:
     setup_only: bool
     port: int
     env: dict[str, str]
+    worker_only: bool = False
+    kills: int = 2
 
 
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def start_server(options: Options) -> tuple[processes.Service, Control]:
+def start_server(
+    options: Options, env: dict[str, str] | None = None
+) -> tuple[processes.Service, Control]:
     """The sandbox and our webhook receiver, in their own process so that this one's CPU time
-    is the engine's alone."""
+    is the engine's alone. `env`: the options' environment unless given (a time scale)."""
     bind = f"127.0.0.1:{options.port}"
     argv = processes.python(
         "-m", "gunicorn", "firmsync.wsgi", "-w", "2", "--threads", "8", "-b", bind,
         "--timeout", "900",
     )  # fmt: skip
-    server = processes.start("server", argv, options.env, LOG_DIR)
+    server = processes.start("server", argv, env or options.env, LOG_DIR)
     base = f"http://{bind}"
     waited = processes.wait_until(
         processes.http_ok(f"{base}/sandbox/clio/_control/counters"), timeout=60, service=server
@@ -73,8 +77,8 @@ def bench_provider(control: Control, options: Options, provider: str) -> dict:
     setup = {k: round(v, 1) for k, v in bf.seconds.items()}
     if options.setup_only:
         return {"details": {"setup_seconds": setup}}
-    _after_seed_skew(bf)
-    say(f"== {provider}: initial sync, every rate limit lifted")
+    firm.wait_past_skew(bf, say)
+    say(f"== {provider}: initial sync in this process, every rate limit lifted (engine CPU)")
     clio_rate_limit(control, 1_000_000)
     books_limits(control, lifted=True)
     try:
@@ -93,16 +97,6 @@ def bench_provider(control: Control, options: Options, provider: str) -> dict:
     return result
 
 
-def _after_seed_skew(bf: firm.BenchFirm) -> None:
-    """Every preset record was written in the same second. Pull cursors step back by the pull's
-    clock-skew allowance, so a sync started within it would leave the whole firm to be read
-    again by the next poll: something no real firm's history does. Start after it."""
-    rest = bf.seeded_at + SKEW.total_seconds() + 5 - time.monotonic()
-    if rest > 0:
-        say(f"Waiting {rest:.0f} s so the preset is older than the pull's skew allowance")
-        time.sleep(rest)
-
-
 def _initial(control: Control, bf: firm.BenchFirm) -> tuple[dict, InitialResult]:
     initial = run_initial(control, bf, say)
     m = initial.measured
@@ -110,7 +104,7 @@ def _initial(control: Control, bf: firm.BenchFirm) -> tuple[dict, InitialResult]
     say(f"{bf.provider}: {describe(m.books)}; Clio: {describe(m.clio)}")
     say(f"Engine CPU {m.cpu_seconds:.1f} s over {m.wall_seconds:.1f} s wall")
     result = report.provider_result(bf.provider, m)
-    result["details"].update(
+    result["details"]["limits_lifted"].update(
         run=initial.run, books_records=initial.records, phase_seconds=initial.phases
     )
     return result, initial
@@ -181,14 +175,40 @@ def write_results(results: dict, path: Path = RESULTS) -> None:
     say(f"Wrote {path.relative_to(BASE_DIR)}")
 
 
+def worker_section(options: Options, provider: str) -> dict:
+    """The real path, on a server whose provider time runs time_scale_for(provider) times
+    faster; the figures go next to the provider's limits-lifted ones."""
+    env = worker.scaled_env(options.env, provider)
+    server, control = start_server(options, env)
+    worker.apply_scale_here(provider)
+    try:
+        return worker.measure(
+            control, provider, env=env, log_dir=LOG_DIR, bench_scale=options.scale, say=say,
+            kill_at=worker.KILL_AT[: options.kills],
+        )  # fmt: skip
+    except (processes.ServiceDied, TimeoutError, ControlError) as exc:
+        say(f"The worker run of {provider} stopped: {type(exc).__name__}: {exc}")
+        return {"details": {"error": f"{type(exc).__name__}: {exc}"}}
+    finally:
+        settings.SANDBOX_TIME_SCALE = 1.0
+        processes.stop(server)
+
+
+def _merge(lifted: dict, real: dict) -> dict:
+    details = {**lifted.pop("details", {}), "worker": real.pop("details", {})}
+    return {**lifted, **real, "details": details}
+
+
 def run(options: Options) -> int:
     server, control = start_server(options)
+    per_provider = {p: {} for p in options.providers}
     trust_full = None
     try:
         reset_sandboxes(control)
         options.env.update(firm.register_apps(control))
-        per_provider = {p: bench_provider(control, options, p) for p in options.providers}
-        if options.scale < 1 and not options.setup_only:
+        if not options.worker_only:
+            per_provider = {p: bench_provider(control, options, p) for p in options.providers}
+        if options.scale < 1 and not (options.setup_only or options.worker_only):
             say("== trust at full size: the reference firm's trust transactions, unscaled")
             clio_rate_limit(control, 1_000_000)
             try:
@@ -200,6 +220,8 @@ def run(options: Options) -> int:
     if options.setup_only:
         say(f"Setup only: {json.dumps(per_provider)}")
         return 0
+    for p in options.providers:
+        per_provider[p] = _merge(per_provider[p], worker_section(options, p))
     results = assemble(per_provider, options, trust_full)
     write_results(results)
     found = report.checks(results, options.providers)

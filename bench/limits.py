@@ -1,21 +1,28 @@
-"""Replay API call counts against the providers' published rate limits. Pure: no I/O, no clock.
+"""The least time the published rate limits allow, and a replay of call counts against them.
+Pure: no I/O, no clock.
 
-The benchmark runs with the sandbox limits lifted, counts the calls the engine made, and asks here
-how long those calls would take against the real services. Published limits:
+The benchmark runs the sync through the task worker with every limit on (bench/worker.py); the
+floor here is what its wall time is held to. Published limits:
 
-- QuickBooks Online: 500 requests a minute per realm (batch requests included), 40 batch requests
-  a minute per realm, 10 concurrent requests, 30 items per batch.
-  https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles
-  (also https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles). Whether
-  each item of a batch also counts against the 500 is not published; the replay counts requests.
+- QuickBooks Online: 500 requests a minute per realm, batch requests included ("API calls are
+  throttled at 500 requests per minute per realmId, including batch requests", Intuit developer
+  blog, 2016-08-08,
+  https://developer.intuit.com/hub/blog/2016/08/08/idg-concurrent-api-use-changes-coming-soon);
+  40 batch requests a minute per realm and app, 30 payloads per batch, 10 requests a second and
+  10 concurrent requests.
+  https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
+  A batch request counts once against the 500, so a minute carries 40 full batches and 460
+  single-entity writes: 40 x 30 + 460 = 1,660 records.
 - Xero: 60 calls a minute and 5,000 a day per tenant, 5 concurrent, 50 elements per save call
-  recommended. https://developer.xero.com/documentation/guides/oauth2/limits/
+  recommended: 3,000 records a minute, 250,000 a day.
+  https://developer.xero.com/documentation/guides/oauth2/limits/
 - Clio: 50 requests a minute per access token at peak (fixed 60-second window; higher off-peak,
   no custom increases), list pages of at most 200 records.
   https://docs.developers.clio.com/api-docs/rate-limits/ (API_NOTES.md §1.3, sandbox/clio/README.md)
 
-Concurrency caps are listed for reference only: they bind only when a call takes longer than
-concurrency ÷ rate (1.2 s for QuickBooks, 5 s for Xero), which calls of this size do not.
+The sync pipelines: it writes the books while it still reads Clio, so the floor is the slower of
+the two budgets, not their sum. Concurrency caps are listed for reference only: they bind only
+when a call takes longer than concurrency ÷ rate (1.2 s for QuickBooks, 5 s for Xero).
 """
 
 import math
@@ -122,9 +129,9 @@ class Projection:
 
     @property
     def minutes(self) -> float:
-        # The engine reads Clio, then writes the books: the two budgets are spent one after
-        # the other, not in parallel.
-        return self.clio_minutes + self.books_minutes
+        # The engine writes the books while it still reads Clio: the two budgets are spent in
+        # parallel, and the slower one sets the pace.
+        return max(self.clio_minutes, self.books_minutes)
 
 
 def project(*, books: ApiLimits, clio_calls: int, books_calls: Calls) -> Projection:
@@ -133,11 +140,42 @@ def project(*, books: ApiLimits, clio_calls: int, books_calls: Calls) -> Project
     return Projection(clio.minutes, spent.minutes, spent.binding)
 
 
-def floor_books_calls(*, books: ApiLimits, records: int) -> Calls:
-    """The fewest calls that write `records` into empty books: full batches, no reads (the
-    write answers carry every id a later write needs)."""
-    writes = math.ceil(records / books.max_batch)
-    return Calls(writes, writes if books.batch_endpoint else 0)
+def _batch_calls_within(limits: ApiLimits, window: Window) -> int:
+    """How many of `window`'s calls may go to the batch endpoint: what the batch windows allow
+    over the same span, never more than the window itself."""
+    if not limits.batch_endpoint:
+        return 0
+    allowed = [
+        math.floor(w.calls * window.minutes / w.minutes)
+        for w in limits.windows
+        if w.meters == BATCH
+    ]
+    return min([window.calls, *allowed])
+
+
+def record_windows(limits: ApiLimits) -> ApiLimits:
+    """The books' windows counted in records written rather than calls, every channel used in
+    full: batch calls carry `max_batch` records each, and with a separately limited batch
+    endpoint the rest of the window goes to single-record writes (QuickBooks: 40 x 30 + 460 =
+    1,660 a minute). Without one every call carries `max_batch` (Xero: 60 x 50 = 3,000)."""
+    windows = []
+    for window in limits.windows:
+        if window.meters != ALL:
+            continue  # folded into the request windows above
+        batch = _batch_calls_within(limits, window)
+        if limits.batch_endpoint:
+            records = batch * limits.max_batch + (window.calls - batch)
+        else:
+            records = window.calls * limits.max_batch
+        name = f"{window.name}, {batch} of them batches of {limits.max_batch}" if batch else ""
+        windows.append(Window(name or window.name, records, window.minutes))
+    return ApiLimits(limits.provider, tuple(windows), max_batch=1)
+
+
+def floor_books_minutes(*, books: ApiLimits, records: int) -> Replay:
+    """The least time that writes `records` into empty books: no reads (the write answers carry
+    every id a later write needs), every window filled with full writes."""
+    return replay(record_windows(books), Calls(records))
 
 
 def floor_clio_reads(records: dict[str, int], page_size: int = CLIO_PAGE_SIZE) -> int:
@@ -147,8 +185,16 @@ def floor_clio_reads(records: dict[str, int], page_size: int = CLIO_PAGE_SIZE) -
 
 
 def floor(*, books: ApiLimits, records: int, clio_records: dict[str, int]) -> Projection:
-    return project(
-        books=books,
-        clio_calls=floor_clio_reads(clio_records),
-        books_calls=floor_books_calls(books=books, records=records),
-    )
+    clio = replay(CLIO, Calls(floor_clio_reads(clio_records)))
+    written = floor_books_minutes(books=books, records=records)
+    return Projection(clio.minutes, written.minutes, written.binding)
+
+
+# Wall minutes the full reference firm's floor may take once provider time is compressed.
+WALL_BUDGET_MINUTES = 13.0
+
+
+def time_scale(floor_minutes: float, budget: float = WALL_BUDGET_MINUTES) -> int:
+    """The whole-number SANDBOX_TIME_SCALE that fits `floor_minutes` of provider time into
+    `budget` wall minutes (1: real time)."""
+    return max(1, math.ceil(floor_minutes / budget))

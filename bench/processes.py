@@ -125,3 +125,12 @@ def http_ok(url: str) -> Callable[[], bool]:
             return False
 
     return ready
+
+
+def kill(service: Service) -> None:
+    """SIGKILL the service's whole process group at once, as a crashed host or an OOM kill would:
+    nothing gets to finish or clean up."""
+    if service in _running:
+        _running.remove(service)
+    _signal_group(service, signal.SIGKILL)
+    service.proc.wait(timeout=30)

@@ -20,6 +20,7 @@ from accounts.models import Firm, Membership
 from bench import firm as bench_firm
 from bench.firm import BenchFirm
 from bench.initial import client_budgets_lifted
+from sync import services
 from sync.trust_books.pull import pull_trust
 from trust import reconcile
 from trust.models import BankStatement, ClientLedger, StatementLine, TrustAccount, TrustEntry
@@ -151,4 +152,6 @@ def measure_full_size(control, say) -> dict:
     say(f"Trust pull of the full-size firm: {pulled.created} entries in {pull_seconds:.1f} s")
     result = measure(_TrustFirm(firm_, admin), say)
     result["pull_seconds"] = round(pull_seconds, 1)
+    # The worker runs that follow would poll it with tokens the next sandbox reset voids.
+    services.connection_disconnect(connection=clio, actor=admin)
     return result

@@ -13,6 +13,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "worker: starts a real task worker (manage.py qcluster) on the test database"
+    )
+
+
 @pytest.fixture
 def firm(db):
     return FirmFactory(name="Harbor & Vale LLP", slug="hv")

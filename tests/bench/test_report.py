@@ -3,11 +3,13 @@
 from bench.report import (
     CallCounts,
     Measured,
+    RealRun,
     checks,
     classify,
     counters_diff,
     p95,
     provider_result,
+    real_result,
     table,
 )
 
@@ -83,53 +85,120 @@ def _measured(**overrides) -> Measured:
     return Measured(**(values | overrides))
 
 
-def test_provider_result_names_every_number_of_the_spec():
+def test_the_limits_lifted_run_gives_the_cpu_per_record_and_its_calls_for_reading():
     result = provider_result("quickbooks", _measured())
-    assert result["records_written"] == 39_000
-    assert result["write_calls"] == 1_310
-    assert result["elements_per_write_call"] == 29.77
-    assert result["book_read_calls"] == 10
-    assert result["clio_read_calls"] == 1_260
     assert result["engine_cpu_ms_per_record"] == 1.5
-    assert result["wall_seconds"] == 300.0
-    # Books: 1,300 batch calls / 40 = 32.5 min; Clio: 1,260 / 50 = 25.2 min.
-    assert result["projected_minutes"] == 57.7
-    # Floor: 1,300 batch calls (32.5 min) + 1,100 Clio pages (22 min).
-    assert result["floor_minutes"] == 54.5
-    assert result["details"]["binding_limit"] == "40 batch requests a minute per realm"
+    lifted = result["details"]["limits_lifted"]
+    assert lifted["records_written"] == 39_000
+    assert lifted["write_calls"] == 1_310
+    assert lifted["elements_per_write_call"] == 29.77
+    assert lifted["book_read_calls"] == 10
+    assert lifted["clio_read_calls"] == 1_260
+    assert lifted["wall_seconds"] == 300.0
+    # Books: 1,300 batch calls / 40 = 32.5 min, while Clio's 1,260 reads / 50 = 25.2 min.
+    assert lifted["projected_minutes"] == 32.5
+    assert lifted["projected_binding_limit"] == "40 batch requests a minute per realm"
 
 
 def test_a_run_that_wrote_nothing_has_no_rate_per_record():
     result = provider_result("xero", _measured(records_written=0, books=CallCounts()))
     assert result["engine_cpu_ms_per_record"] is None
-    assert result["elements_per_write_call"] is None
+    assert result["details"]["limits_lifted"]["elements_per_write_call"] is None
+
+
+def _real(**overrides) -> RealRun:
+    values = {
+        "wall_seconds": 420.0,
+        "time_scale": 4,
+        "records_written": 39_000,
+        "records_expected": 39_000,
+        "clio_records": {"line_items": 200_000, "bills": 20_000},
+        "throttled_429": 3,
+        "records_failed": 0,
+        "runs_failed": 0,
+        "kills": 2,
+        "ended": True,
+        "succeeded": True,
+        "duplicates": 0,
+    }
+    return RealRun(**(values | overrides))
+
+
+def test_real_minutes_are_wall_minutes_times_the_time_scale():
+    result = real_result("quickbooks", _real())
+    assert result["real_minutes"] == 28.0  # 7 wall minutes x 4
+    assert result["time_scale"] == 4
+    # Books: 39,000 / 1,660 = 23.49 min; Clio: 1,100 pages / 50 = 22 min, read meanwhile.
+    assert result["floor_minutes"] == 23.49
+    assert result["details"]["floor_clio_minutes"] == 22.0
+    assert result["worker_kills_survived"] == 2
+    assert (result["throttled_429"], result["records_failed"], result["duplicates"]) == (3, 0, 0)
+
+
+def test_kills_count_as_survived_only_when_the_run_finished_with_nothing_failed():
+    assert real_result("xero", _real(records_failed=1))["worker_kills_survived"] == 0
+    assert real_result("xero", _real(succeeded=False))["worker_kills_survived"] == 0
+    assert real_result("xero", _real(ended=False))["worker_kills_survived"] == 0
+
+
+def test_a_run_still_going_at_the_timeout_has_no_real_minutes():
+    assert real_result("quickbooks", _real(ended=False))["real_minutes"] is None
+
+
+def test_a_run_that_stopped_short_is_held_to_the_whole_firms_floor():
+    short = real_result("quickbooks", _real(records_written=1_660, ended=False))
+    assert short["floor_minutes"] == 23.49
+    assert short["records_written"] == 1_660
 
 
 def test_targets_pass_and_fail_with_their_values():
     results = {
         "quickbooks": {
-            "projected_minutes": 65.0,
-            "floor_minutes": 54.5,
+            "real_minutes": 27.0,
+            "floor_minutes": 23.49,
             "engine_cpu_ms_per_record": 1.5,
+            "records_failed": 0,
+            "runs_failed": 0,
+            "duplicates": 0,
+            "worker_kills_survived": 2,
+            "burst_seconds": 150.0,
+            "clio_reads_per_bill": 0.1,
         },
-        "xero": {"projected_minutes": 50.0, "floor_minutes": 38.0, "engine_cpu_ms_per_record": 2.5},
+        "xero": {
+            "real_minutes": 30.0,
+            "floor_minutes": 25.0,
+            "engine_cpu_ms_per_record": 2.5,
+            "records_failed": 3,
+            "duplicates": 1,
+            "worker_kills_survived": 1,
+            "burst_seconds": 200.0,
+        },
         "incremental_p95_seconds": None,
     }
     found = {c.name: c for c in checks(results, ["quickbooks", "xero"])}
-    assert found["quickbooks projected_minutes <= 1.2 x floor"].passed  # 65 <= 65.4
-    assert found["quickbooks projected_minutes <= 1.2 x floor"].target == 65.4
-    assert not found["xero projected_minutes <= 1.2 x floor"].passed  # 50 > 45.6
-    assert found["quickbooks engine_cpu_ms_per_record <= 2"].passed
-    assert not found["xero engine_cpu_ms_per_record <= 2"].passed
-    assert not found["incremental_p95_seconds <= 10"].passed  # not measured is not a pass
+    assert found["quickbooks real_minutes <= 1.15 x floor"].passed  # 27 <= 27.01
+    assert found["quickbooks real_minutes <= 1.15 x floor"].target == 27.01
+    assert not found["xero real_minutes <= 1.15 x floor"].passed  # 30 > 28.75
+    assert all(c.passed for name, c in found.items() if name.startswith("quickbooks"))
+    for name in (
+        "engine_cpu_ms_per_record <= 2",
+        "records_failed == 0",
+        "duplicates == 0",
+        "worker_kills_survived >= 2",
+        "burst_seconds <= 180",
+        "clio_reads_per_bill <= 0.2",  # not measured is not a pass
+        "runs_failed == 0",
+    ):
+        assert not found[f"xero {name}"].passed, name
+    assert not found["incremental_p95_seconds <= 10"].passed
 
 
 def test_the_table_prints_a_verdict_per_target():
-    results = {"quickbooks": {"records_written": 39_000, "floor_minutes": 54.5}}
+    results = {"quickbooks": {"records_written": 39_000, "floor_minutes": 23.49}}
     text = table(results, ["quickbooks"], checks(results, ["quickbooks"]))
     assert "39,000" in text
-    assert "54.5" in text
-    assert "FAIL  quickbooks projected_minutes <= 1.2 x floor: - (target 65.4)" in text
+    assert "23.49" in text
+    assert "FAIL  quickbooks real_minutes <= 1.15 x floor: - (target 27.01)" in text
 
 
 def test_drift_targets_are_checked_per_1000_bills_and_in_seconds():
