@@ -245,7 +245,9 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
         if action is None or (link is not None and link.fingerprint == print_):
             unchanged += 1
             continue
-        if link is None and str(row.clio_id) in creating:
+        if str(row.clio_id) in creating:
+            # Even when a link exists already (the trust writer links a client it found by
+            # name): an edit beside the create could reach the books first.
             continue
         # From-state and to-state: A→B and a later B→A are different writes; A→B twice is one.
         was = link.fingerprint if link else "new"

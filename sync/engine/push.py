@@ -85,6 +85,17 @@ def push_pending(
 REFS = {"client_clio_id": "contact", "bill_clio_id": "bill"}
 
 
+def _contacts_waiting(connection: Connection) -> bool:
+    """Trust legs find or make their client's customer themselves; while the contact sync is
+    still creating customers they wait, so a client is never found and made at once."""
+    return SyncOperation.objects.filter(
+        connection=connection,
+        entity="contact",
+        action="create",
+        status__in=(S.PENDING, S.IN_FLIGHT),
+    ).exists()
+
+
 def _unready(connection: Connection, entity: str) -> dict[str, set[str]]:
     """Per reference key, the records still waiting to be created: an operation pointing at one
     of them is not ready yet."""
@@ -139,6 +150,8 @@ def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dic
 
 def _round(writer: Writer, pool, threads, connection, run, entity, totals) -> bool:
     """Claim, build, send and record one round of `entity`. False when none was ready."""
+    if entity == "trust_entry" and _contacts_waiting(connection):
+        return False
     ops = outbox.claim(
         connection=connection,
         entity=entity,

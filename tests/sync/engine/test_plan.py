@@ -67,6 +67,7 @@ def test_a_pushed_bill_that_did_not_change_plans_nothing_and_an_edit_plans_an_up
             remote_id=f"r{op.pk}",
             fingerprint=op.fingerprint,
         )
+    SyncOperation.objects.update(status=SyncOperation.Status.DONE)  # as the push leaves them
     assert plan_firm(firm=firm).queued == {"contact": 0, "bill": 0, "payment": 0, "credit": 0}
     BillLine.objects.filter(bill=bill).update(description="Advice (revised)")
     plan = plan_firm(firm=firm)
@@ -87,6 +88,7 @@ def test_changing_back_to_an_earlier_version_is_a_new_write(firm, books):
         remote_id="9",
         fingerprint=op.fingerprint,
     )
+    SyncOperation.objects.update(status=SyncOperation.Status.DONE)  # as the push leaves them
     BillLine.objects.filter(bill=bill).update(description="B")
     plan_firm(firm=firm)
     update = SyncOperation.objects.get(entity="bill", action="update")
@@ -133,3 +135,23 @@ def test_only_contacts_with_approved_unpaid_bills_go_by_default(firm, books):
     assert plan_firm(firm=firm).queued["contact"] == 0
     SyncSettings.objects.filter(firm=firm).update(contacts_scope="all_billed")
     assert plan_firm(firm=firm).queued["contact"] == 1
+
+
+def test_an_edit_waits_while_the_create_is_on_its_way_even_when_a_link_exists(firm, books):
+    """The trust writer links a client it found by name before the contact sync writes it: an
+    edit queued beside the create could reach the books first."""
+    _bill(firm)
+    plan_firm(firm=firm)
+    create = SyncOperation.objects.get(entity="contact")
+    ExternalLink.objects.create(
+        firm=firm,
+        connection=books,
+        entity="contact",
+        local_id=create.local_id,
+        remote_type="Customer",
+        remote_id="7",
+        fingerprint="",
+    )
+    assert plan_firm(firm=firm).queued["contact"] == 0
+    SyncOperation.objects.filter(pk=create.pk).update(status=SyncOperation.Status.DONE)
+    assert plan_firm(firm=firm).queued["contact"] == 1  # now the edit goes
