@@ -118,7 +118,7 @@ def _answer(request, company: Company, handler):
         replay = Replay.objects.filter(company=company, request_id=request_id).first()
         if replay is not None:
             return HttpResponse(replay.body, status=replay.status, content_type="application/json")
-    status, text = _run(company, handler, request_id)
+    status, text = _run(company, handler, request_id, write=request.method == "POST")
     return HttpResponse(text, status=status, content_type="application/json")
 
 
@@ -150,11 +150,15 @@ def _throttle(realm: str, app_id: int, batch: bool, caps: dict):
     return None if allowed else fault_response(faults.throttled())
 
 
-def _run(company: Company, handler, request_id: str | None) -> tuple[int, str]:
+def _run(company: Company, handler, request_id: str | None, *, write: bool) -> tuple[int, str]:
     """(status, body text). A requestid's first answer is kept in the write's own transaction,
-    so a write and its replay are committed together; a fault's answer after the rollback."""
+    so a write and its replay are committed together; a fault's answer after the rollback.
+    A write takes its company's row first: writes of one realm queue there, always in the same
+    order, instead of locking records and ids in opposite orders and deadlocking."""
     try:
         with transaction.atomic(), unit.scope(company):
+            if write:
+                Company.objects.select_for_update().filter(pk=company.pk).first()
             status, body = handler(company)
             text = json.dumps(body)
             if request_id and status < 500:

@@ -185,7 +185,14 @@ class Unit:
         """Run one batch item; when it fails, put back what it took from this unit. `defer`:
         the item's changes to existing records wait too (it then writes nothing at all)."""
         kept = {key: (rec, *_state(rec)) for key, rec in self._kept().items()}
-        saved = (len(self.pending), len(self.events), self.next_id, dict(self.balances))
+        # The id block too: one reserved inside a savepoint the item rolls back is gone from
+        # the database, and its ids would otherwise be handed out twice.
+        saved = (
+            len(self.pending),
+            len(self.events),
+            (self.next_id, self.last_id),
+            dict(self.balances),
+        )
         marks = (set(self.meta_dirty), set(self.saves), set(self.locked), kept)
         self.deferring = defer
         try:
@@ -202,7 +209,7 @@ class Unit:
         return {key: self.records[key] for key in keys if self.records.get(key) is not None}
 
     def _undo(self, saved: tuple, marks: tuple) -> None:
-        pending, events, self.next_id, self.balances = saved
+        pending, events, (self.next_id, self.last_id), self.balances = saved
         self.meta_dirty, self.saves, locked, kept = marks
         del self.pending[pending:]
         del self.events[events:]

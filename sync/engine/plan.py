@@ -81,15 +81,19 @@ def bill_payload(b: Bill) -> dict:
 
 def _with_lines(bills) -> list[Bill]:
     """The bills of a queryset, each with its lines as tuples, read in one more query."""
-    by_bill: dict[int, list[tuple]] = {}
-    rows = (
-        BillLine.objects.filter(bill__in=bills.values("pk"))
-        .order_by("bill_id", "clio_id")
-        .values_list("bill_id", *LINE_COLUMNS)
-    )
-    for bill_id, *line in rows:
-        by_bill.setdefault(bill_id, []).append(tuple(line))
+    # The bills first, then their lines: lines only ever arrive, so every bill read has at
+    # least the lines it was chosen with (the other way round, a bill whose lines were read in
+    # between by a webhook's pull would go without them).
     out = list(bills)
+    by_bill: dict[int, list[tuple]] = {}
+    for start in range(0, len(out), 5000):  # bounded IN lists
+        rows = (
+            BillLine.objects.filter(bill_id__in=[b.pk for b in out[start : start + 5000]])
+            .order_by("bill_id", "clio_id")
+            .values_list("bill_id", *LINE_COLUMNS)
+        )
+        for bill_id, *line in rows:
+            by_bill.setdefault(bill_id, []).append(tuple(line))
     for b in out:
         b.line_values = by_bill.get(b.pk, [])
     return out

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from practice import services as mirror
 from sync.engine.registry import client_for
-from sync.models import Connection, PullCursor, Side, SyncSettings, WebhookEvent
+from sync.models import Connection, PullCursor, Side, SyncRun, SyncSettings, WebhookEvent
 from sync.providers.clio import mapping as m
 
 CHUNK = 500
+ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.WAITING)
 SKEW = timedelta(minutes=1)
 
 
@@ -202,7 +203,13 @@ def inbox_process(*, connection_id: int) -> int:
     events = list(pending.values_list("pk", "model")[:1000])
     if not events:
         return 0
-    wanted = set().union(*(WEBHOOK_STEPS.get(model, set()) for _, model in events))
-    pull_clio(connection_id=connection_id, only=wanted)
+    reading = SyncRun.objects.filter(
+        firm_id=conn.firm_id, kind__in=("initial", "full"), status__in=ACTIVE_RUN
+    )
+    if not reading.exists():
+        wanted = set().union(*(WEBHOOK_STEPS.get(model, set()) for _, model in events))
+        pull_clio(connection_id=connection_id, only=wanted)
+    # else: a run that reads all of Clio is under way; it (or the next poll) reads these too,
+    # and reading beside it would spend its Clio budget twice.
     WebhookEvent.objects.filter(pk__in=[pk for pk, _ in events]).update(processed_at=timezone.now())
     return len(events)

@@ -23,7 +23,7 @@ from sync.engine import lease, pull, step
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers import pacing
-from sync.providers.errors import ProviderAuthError, ProviderError
+from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 from sync.selectors import connection_live
 from sync.trust_books import pull as pull_trust
 from sync.trust_books import services as services_trust
@@ -128,9 +128,35 @@ def sync_step(*, run_id: int, bounded: bool = True) -> SyncRun | None:
         return step.step_run(run, clio, books, bounded=bounded, finish=_finish)
     except ProviderAuthError as exc:
         return _finish(run, error=f"{exc.provider.title()} refused the connection: {exc.message}")
+    except ProviderUnavailable as exc:
+        if bounded and run.outages < OUTAGES_WAITED:  # inline, the person waiting decides
+            return _outage(run, exc)
+        logger.warning("sync_run_failed run=%s error=%s", run.pk, exc)
+        return _finish(run, error=f"{exc.provider.title()} did not answer: {exc.message}")
     except ProviderError as exc:
         logger.warning("sync_run_failed run=%s error=%s", run.pk, exc)
         return _finish(run, error=f"{exc.provider.title()} did not answer: {exc.message}")
+
+
+# A provider that stops answering (after the HTTP layer's own retries) is waited for this many
+# times, a minute each, before the run fails with its words.
+OUTAGES_WAITED = 5
+OUTAGE_WAIT_SECONDS = 60.0
+
+
+def _outage(run: SyncRun, exc: ProviderUnavailable) -> SyncRun:
+    logger.warning("sync_run_outage run=%s error=%s", run.pk, exc)
+    until = timezone.now() + timedelta(seconds=pacing.scaled(OUTAGE_WAIT_SECONDS))
+    lease.release(
+        run.pk,
+        status=SyncRun.Status.WAITING,
+        waiting_for=f"{step.PROVIDER_NAMES.get(exc.provider, exc.provider)} to answer again",
+        waiting_until=until,
+        outages=run.outages + 1,
+        progress_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run
 
 
 def sync_execute(*, run_id: int) -> SyncRun | None:

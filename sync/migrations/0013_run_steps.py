@@ -10,6 +10,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="syncrun",
+            name="outages",
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
             model_name="connection",
             name="inbox_due_at",
             field=models.DateTimeField(blank=True, null=True),

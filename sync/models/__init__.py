@@ -303,6 +303,9 @@ class SyncRun(models.Model):
     # Set while the run waits for a provider's window: whose, and until when.
     waiting_for = models.CharField(max_length=120, blank=True)
     waiting_until = models.DateTimeField(null=True, blank=True)
+    # Times a provider stopped answering (5xx, timeouts) during this run: it waits and goes on,
+    # and fails only when the outage outlasts a few tries.
+    outages = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]

@@ -15,7 +15,7 @@ from sync.engine.run import sync_execute, sync_start, sync_step, sync_watchdog
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, WebhookEvent
 from sync.providers.base import Outcome
 from sync.providers.clio import client as clio_client
-from sync.providers.errors import ProviderRateLimited
+from sync.providers.errors import ProviderRateLimited, ProviderUnavailable
 from sync.providers.quickbooks.writer import QuickBooksWriter
 from tests.conftest import client_for
 from tests.support.sandboxes import control
@@ -192,3 +192,23 @@ def _clio_reads() -> int:
         if endpoint.startswith("GET")
         for count in statuses.values()
     )
+
+
+def test_a_provider_outage_in_the_worker_is_waited_for_a_few_times_then_fails_the_run(
+    synced, continuations, monkeypatch
+):
+    bills(synced, 1)
+
+    def down(**kwargs):
+        raise ProviderUnavailable(synced.books.provider, "no answer (ConnectTimeout)")
+
+    monkeypatch.setattr(push, "push_pending", down)
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    for n in range(1, engine_run.OUTAGES_WAITED + 1):
+        run = sync_step(run_id=run.pk) or run
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.WAITING and run.outages == n
+        assert run.waiting_for.endswith("to answer again")
+        SyncRun.objects.filter(pk=run.pk).update(waiting_until=timezone.now())
+    run = sync_step(run_id=run.pk)
+    assert run.status == SyncRun.Status.FAILED and "did not answer" in run.error
