@@ -90,8 +90,11 @@ def claim(run_id: int) -> SyncRun | None:
     )
     if not taken:
         return None
+    taken_from = run.lease_holder
     run = SyncRun.objects.select_related("firm").get(pk=run_id)
     SyncRun.objects.filter(pk=run_id).update(steps=run.steps + 1)
+    # A lease still held by someone means its step died (a finished step releases it).
+    setattr(run, "taken_over", bool(taken_from))  # noqa: B010 - read by sync_step
     return run
 
 

@@ -124,6 +124,12 @@ def sync_step(*, run_id: int, bounded: bool = True) -> SyncRun | None:
     clio, books = _connections(run.firm_id)
     if clio is None or books is None:
         return _finish(run, error=_paused_reason(run.firm_id))
+    if getattr(run, "taken_over", False):
+        # What the dead step had claimed is no one's now: claimable at once (and looked for in
+        # the books before it is written), not after the claims' own lease.
+        SyncOperation.objects.filter(
+            connection=books, status=SyncOperation.Status.IN_FLIGHT
+        ).update(claimed_until=timezone.now())
     try:
         return step.step_run(run, clio, books, bounded=bounded, finish=_finish)
     except ProviderAuthError as exc:

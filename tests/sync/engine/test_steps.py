@@ -212,3 +212,23 @@ def test_a_provider_outage_in_the_worker_is_waited_for_a_few_times_then_fails_th
         SyncRun.objects.filter(pk=run.pk).update(waiting_until=timezone.now())
     run = sync_step(run_id=run.pk)
     assert run.status == SyncRun.Status.FAILED and "did not answer" in run.error
+
+
+def test_the_step_that_takes_over_from_a_dead_one_frees_its_claims_at_once(synced, continuations):
+    bills(synced, 2)
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    host = lease.holder_me().rsplit(":", 1)[0]
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.RUNNING,
+        lease_holder=f"{host}:{_ended_pid()}",
+        lease_until=timezone.now() + timedelta(minutes=5),
+    )
+    from sync.engine import plan
+
+    plan.plan_firm(firm=synced.firm)
+    later = timezone.now() + timedelta(minutes=2)
+    claimed = SyncOperation.objects.filter(connection=synced.books)
+    claimed.update(status=SyncOperation.Status.IN_FLIGHT, claimed_until=later, attempts=1)
+    run = drive(run, continuations, limit=5)
+    assert run.status == SyncRun.Status.SUCCEEDED and run.failed == 0
+    assert not SyncOperation.objects.exclude(status=SyncOperation.Status.DONE).exists()
