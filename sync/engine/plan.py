@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
-from practice.models import Allocation, Bill, BillLine, Contact
+from practice.models import Allocation, Bill, BillLine, Contact, Matter
 from sync.engine import outbox
 from sync.engine.outbox import fingerprint
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
@@ -126,9 +126,14 @@ def _contacts(firm, cfg: SyncSettings):
     else:
         scope = Bill.objects.filter(firm=firm)
     synced = _bills(firm, cfg).exclude(state__in=("void", "deleted"))
-    return Contact.objects.filter(firm=firm).filter(
-        Q(pk__in=scope.values("client_id")) | Q(pk__in=synced.values("client_id"))
-    )
+    wanted = Q(pk__in=scope.values("client_id")) | Q(pk__in=synced.values("client_id"))
+    if cfg.sync_trust:
+        # Trust money in the books names its client: the contact sync writes those customers
+        # in batches, before the trust legs that need them (which would otherwise look each
+        # one up, and make it, one call at a time).
+        trust_matters = Matter.objects.filter(firm=firm, trust_ledgers__isnull=False)
+        wanted |= Q(pk__in=trust_matters.values("client_id"))
+    return Contact.objects.filter(firm=firm).filter(wanted)
 
 
 def _bills(firm, cfg: SyncSettings):

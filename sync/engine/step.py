@@ -43,7 +43,7 @@ HARD_SECONDS = 220.0
 READS = ("contacts", "matters", "trust", "bills", "line_items", "allocations")
 PLAN_AFTER: dict[str, set[str] | None] = {
     "contacts": {"contact"},
-    "trust": {"trust_entry"},
+    "trust": {"contact", "trust_entry"},  # trust clients' customers first
     "line_items": {"contact", "bill"},
     "allocations": None,
 }
