@@ -44,15 +44,15 @@ def sync_run(run_id: int) -> str:
     return done.status if done else "held by another step, or over"
 
 
-def sync_watchdog() -> int:
-    return run.sync_watchdog()
+def sync_watchdog(outwait: bool = False) -> int:
+    return run.sync_watchdog(outwait=outwait)
 
 
 def worker_started(**kwargs) -> None:
     """A worker process (re)started: a run whose step died with the one before resumes now,
     not at the next minute's watchdog."""
     if not settings.Q_CLUSTER.get("sync"):  # inline tasks "spawn" a worker per task
-        async_task("sync.tasks.sync_watchdog")
+        async_task("sync.tasks.sync_watchdog", True)
 
 
 def clio_poll() -> int:

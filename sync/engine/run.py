@@ -183,10 +183,22 @@ def sync_execute(*, run_id: int) -> SyncRun | None:
     return done
 
 
-def sync_watchdog() -> int:
+def sync_watchdog(*, outwait: bool = False) -> int:
     """Queue a step for every run that should be moving and has no live step: its worker was
-    killed, the stack restarted, or its rate-limit wait is over. Returns how many."""
+    killed, the stack restarted, or its rate-limit wait is over. Returns how many.
+
+    `outwait` (a worker process has just started, perhaps in place of a killed one): when no run
+    is free yet but a lease runs out within its time to live, wait for it here and look again,
+    rather than leave the run to the next minute's watchdog."""
     ids = lease.resumable()
+    if not ids and outwait:
+        ends = SyncRun.objects.filter(status__in=ACTIVE, lease_until__isnull=False)
+        soonest = ends.order_by("lease_until").values_list("lease_until", flat=True).first()
+        if soonest is not None:
+            left = (soonest - timezone.now()).total_seconds()
+            if 0 < left <= lease.ttl().total_seconds():
+                time.sleep(left + 0.1)
+                ids = lease.resumable()
     for run_id in ids:
         async_task("sync.tasks.sync_run", run_id)
     return len(ids)

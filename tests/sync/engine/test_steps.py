@@ -232,3 +232,18 @@ def test_the_step_that_takes_over_from_a_dead_one_frees_its_claims_at_once(synce
     run = drive(run, continuations, limit=5)
     assert run.status == SyncRun.Status.SUCCEEDED and run.failed == 0
     assert not SyncOperation.objects.exclude(status=SyncOperation.Status.DONE).exists()
+
+
+def test_a_worker_that_starts_waits_out_a_lease_about_to_end_rather_than_a_minute(
+    synced, monkeypatch
+):
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.RUNNING,
+        lease_holder="another-machine:7",
+        lease_until=timezone.now() + timedelta(seconds=0.5),
+    )
+    queued = []
+    monkeypatch.setattr(engine_run, "async_task", lambda name, *args: queued.append(args))
+    assert sync_watchdog() == 0  # the minute's watchdog does not wait
+    assert sync_watchdog(outwait=True) == 1 and queued == [(run.pk,)]
