@@ -46,6 +46,17 @@ def pending(*, connection: Connection):
     )
 
 
+def creating(*, connection: Connection, entities):
+    """Creates on their way to the books (queued, or claimed by a worker that may have died after
+    the books saved them): (entity, local id) rows."""
+    return SyncOperation.objects.filter(
+        connection=connection,
+        entity__in=list(entities),
+        action="create",
+        status__in=(S.PENDING, S.IN_FLIGHT),
+    ).values_list("entity", "local_id")
+
+
 def claim(
     *,
     connection: Connection,

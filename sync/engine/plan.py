@@ -237,14 +237,7 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
     # One create per record. While one is on its way (queued, or claimed by a worker that may have
     # died after the books saved it), a newer version waits for the next plan, which finds the
     # link and queues an edit: a second create beside the first would make a second record.
-    creating = set(
-        SyncOperation.objects.filter(
-            connection=books,
-            entity=entity,
-            action="create",
-            status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
-        ).values_list("local_id", flat=True)
-    )
+    creating = {local_id for _, local_id in outbox.creating(connection=books, entities=[entity])}
     wanted: dict[str, dict] = {}
     for row in rows:
         payload = to_payload(row)

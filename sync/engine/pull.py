@@ -15,12 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from practice import services as mirror
+from sync.engine import lease
 from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side, SyncRun, SyncSettings, WebhookEvent
 from sync.providers.clio import mapping as m
 
 CHUNK = 500
-ACTIVE_RUN = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.WAITING)
 SKEW = timedelta(minutes=1)
 
 
@@ -204,7 +204,7 @@ def inbox_process(*, connection_id: int) -> int:
     if not events:
         return 0
     reading = SyncRun.objects.filter(
-        firm_id=conn.firm_id, kind__in=("initial", "full"), status__in=ACTIVE_RUN
+        firm_id=conn.firm_id, kind__in=("initial", "full"), status__in=lease.ACTIVE
     )
     if not reading.exists():
         wanted = set().union(*(WEBHOOK_STEPS.get(model, set()) for _, model in events))

@@ -88,12 +88,7 @@ REFS = {"client_clio_id": "contact", "bill_clio_id": "bill"}
 def _contacts_waiting(connection: Connection) -> bool:
     """Trust legs find or make their client's customer themselves; while the contact sync is
     still creating customers they wait, so a client is never found and made at once."""
-    return SyncOperation.objects.filter(
-        connection=connection,
-        entity="contact",
-        action="create",
-        status__in=(S.PENDING, S.IN_FLIGHT),
-    ).exists()
+    return outbox.creating(connection=connection, entities=["contact"]).exists()
 
 
 def _unready(connection: Connection, entity: str) -> dict[str, set[str]]:
@@ -102,14 +97,8 @@ def _unready(connection: Connection, entity: str) -> dict[str, set[str]]:
     needs = [e for e in NEEDS[entity] if e != entity and e in REFS.values()]
     if not needs:
         return {}
-    rows = SyncOperation.objects.filter(
-        connection=connection,
-        entity__in=needs,
-        action="create",
-        status__in=(S.PENDING, S.IN_FLIGHT),
-    ).values_list("entity", "local_id")
     waiting: dict[str, set[str]] = {}
-    for ref_entity, local_id in rows:
+    for ref_entity, local_id in outbox.creating(connection=connection, entities=needs):
         waiting.setdefault(ref_entity, set()).add(local_id)
     return {key: waiting[e] for key, e in REFS.items() if e in waiting}
 

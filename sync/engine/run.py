@@ -152,17 +152,12 @@ OUTAGE_WAIT_SECONDS = 60.0
 
 def _outage(run: SyncRun, exc: ProviderUnavailable) -> SyncRun:
     logger.warning("sync_run_outage run=%s error=%s", run.pk, exc)
-    until = timezone.now() + timedelta(seconds=pacing.scaled(OUTAGE_WAIT_SECONDS))
-    lease.release(
-        run.pk,
-        status=SyncRun.Status.WAITING,
+    return step.park(
+        run,
         waiting_for=f"{step.PROVIDER_NAMES.get(exc.provider, exc.provider)} to answer again",
-        waiting_until=until,
+        seconds=pacing.scaled(OUTAGE_WAIT_SECONDS),
         outages=run.outages + 1,
-        progress_at=timezone.now(),
     )
-    run.refresh_from_db()
-    return run
 
 
 def sync_execute(*, run_id: int) -> SyncRun | None:

@@ -200,7 +200,7 @@ class Step:
             else:
                 self.read(reads)
         try:
-            self._write(reader)
+            self._write()
         finally:
             if reader is not None:
                 reader.join()
@@ -212,7 +212,7 @@ class Step:
             _phase(self.run, SyncRun.Phase.PUSHING)
         return pulled and not outstanding(self.books).exists() and not self.lost
 
-    def _write(self, reader: threading.Thread | None) -> None:
+    def _write(self) -> None:
         first = True
         while first or not self.over():
             first = False  # every step writes a round, however late it started
@@ -288,14 +288,20 @@ def _park(run: SyncRun, exc: ProviderRateLimited, *, bounded: bool) -> SyncRun:
             async_task("sync.tasks.sync_run", run.pk)
         run.refresh_from_db()
         return run
-    until = timezone.now() + timedelta(seconds=seconds)
+    logger.info("sync_run_parked run=%s provider=%s seconds=%s", run.pk, exc.provider, seconds)
+    return park(run, waiting_for=waiting_words(exc.provider, scope), seconds=seconds)
+
+
+def park(run: SyncRun, *, waiting_for: str, seconds: float, **fields) -> SyncRun:
+    """Give up the lease and wait, shown on the run, until `seconds` from now (the watchdog
+    resumes it then)."""
     lease.release(
         run.pk,
         status=SyncRun.Status.WAITING,
-        waiting_for=waiting_words(exc.provider, scope),
-        waiting_until=until,
+        waiting_for=waiting_for,
+        waiting_until=timezone.now() + timedelta(seconds=seconds),
         progress_at=timezone.now(),
+        **fields,
     )
-    logger.info("sync_run_parked run=%s provider=%s until=%s", run.pk, exc.provider, until)
     run.refresh_from_db()
     return run
