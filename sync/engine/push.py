@@ -209,19 +209,20 @@ def _build(writer, connection, entity, ops, links):
                 "remote_id", flat=True
             )
         )
+    # Claimed before (and not only refused for the rate limit): each may be in the books already.
+    again = [op for op in ops if op.attempts > 1 and op.error_code != THROTTLED]
+    try:
+        recovered = writer.recover_many(again, links) if again else {}
+    except ProviderError as exc:
+        # Unknown whether they are there: writing now could make them twice. They go back to
+        # the queue (no outcome) and are looked for again next round.
+        logger.warning("recover_failed ops=%s error=%s", [op.pk for op in again], exc)
+        ops = [op for op in ops if op not in again]
+        recovered = {}
     for op in ops:
-        if op.attempts > 1 and op.error_code != THROTTLED:
-            # Claimed before: it may be in the books already.
-            try:
-                found = writer.recover(op, links)
-            except ProviderError as exc:
-                # Unknown whether it is there: writing now could make it twice. It goes back to
-                # the queue (no outcome) and is looked for again next round.
-                logger.warning("recover_failed op=%s error=%s", op.pk, exc)
-                continue
-            if found is not None:
-                outcomes[op.pk] = found
-                continue
+        if recovered.get(op.pk) is not None:
+            outcomes[op.pk] = recovered[op.pk]
+            continue
         if entity == "contact" and op.action == "create":
             match = writer.match_contact(op, linked_remote)
             if match is not None:

@@ -78,11 +78,15 @@ class TrustMixin(Writer):
         return None
 
     def recover(self, op: SyncOperation, links: dict) -> Outcome | None:
-        if op.entity != TRUST_ENTITY:
-            return super().recover(op, links)
-        self.book_reads += 1
-        return self._find_leg(op)
+        return self.recover_many([op], links)[op.pk]
 
-    def _find_leg(self, op: SyncOperation) -> Outcome | None:
-        """The leg in the books by our marker, or None (each provider's trust writer)."""
+    def recover_many(self, ops: list[SyncOperation], links: dict) -> dict[int, Outcome | None]:
+        legs = [op for op in ops if op.entity == TRUST_ENTITY]
+        found = super().recover_many([op for op in ops if op.entity != TRUST_ENTITY], links)
+        if legs:
+            found.update(self._find_legs(legs))
+        return found
+
+    def _find_legs(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
+        """Each leg in the books by our marker, or None (each provider's trust writer)."""
         raise NotImplementedError

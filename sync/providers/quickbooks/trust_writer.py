@@ -18,6 +18,7 @@ from sync.providers.trust_writing import (
     matters_of,
     trust_marker,
 )
+from sync.providers.writing import in_chunks
 
 QB_TYPES = {
     "bank_in": "Deposit",
@@ -255,17 +256,28 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
         )
 
     # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
-    # (TxnDate is filterable on every transaction; PrivateNote is not, so the day is read)
-    def _find_leg(self, op: SyncOperation) -> Outcome | None:
-        remote_type = QB_TYPES[op.payload["shape"]]
-        rows = self.client.query_all(remote_type, f"WHERE TxnDate = {qb.quote(op.payload['date'])}")
-        marker = trust_marker(op)
-        for row in rows:
-            if (row.get("PrivateNote") or "").startswith(f"{marker} "):
-                return Outcome(
-                    ok=True,
-                    remote_type=remote_type,
-                    remote_id=str(row["Id"]),
-                    version=str(row.get("SyncToken", "")),
+    # (TxnDate is filterable on every transaction; PrivateNote is not, so the days are read)
+    def _find_legs(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
+        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
+        by_type: dict[str, dict[str, list[SyncOperation]]] = {}
+        days: dict[str, set[str]] = {}
+        for op in ops:
+            remote_type = QB_TYPES[op.payload["shape"]]
+            by_type.setdefault(remote_type, {}).setdefault(trust_marker(op), []).append(op)
+            days.setdefault(remote_type, set()).add(op.payload["date"])
+        for remote_type, markers in by_type.items():
+            for chunk in in_chunks(sorted(days[remote_type])):
+                self.book_reads += 1
+                rows = self.client.query_all(
+                    remote_type, f"WHERE TxnDate IN {qb.quote_list(chunk)}"
                 )
-        return None
+                for row in rows:
+                    marker = (row.get("PrivateNote") or "").split(" · ", 1)[0]
+                    for op in markers.get(marker, ()):
+                        found[op.pk] = found[op.pk] or Outcome(
+                            ok=True,
+                            remote_type=remote_type,
+                            remote_id=str(row["Id"]),
+                            version=str(row.get("SyncToken", "")),
+                        )
+        return found

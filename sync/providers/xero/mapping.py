@@ -31,6 +31,14 @@ def where_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def any_of(field_name: str, values, test: str = "==") -> str:
+    """A `where` filter matching any of `values`: `F=="a" OR F=="b"` (`test` ".StartsWith(" for
+    a prefix)."""
+    if test == "==":
+        return " OR ".join(f"{field_name}=={where_string(v)}" for v in values)
+    return " OR ".join(f"{field_name}{test}{where_string(v)})" for v in values)
+
+
 def modified_since_header(at: datetime) -> str:
     """If-Modified-Since as Xero documents it: a UTC timestamp yyyy-mm-ddThh:mm:ss."""
     return at.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()

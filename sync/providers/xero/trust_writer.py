@@ -17,8 +17,9 @@ from sync.providers.trust_writing import (
     matters_of,
     trust_marker,
 )
-from sync.providers.writing import contact_number, outcome_of
+from sync.providers.writing import contact_number, in_chunks, outcome_of
 from sync.providers.xero import mapping as xm
+from sync.providers.xero.mapping import any_of
 from sync.providers.xero.writer import XeroWriter
 
 OPTION_MAX = 50  # Xero: a tracking option's name
@@ -186,16 +187,33 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         )
 
     # https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-filtered-data
-    def _find_leg(self, op: SyncOperation) -> Outcome | None:
-        resource = XERO_TYPES[op.payload["shape"]]
-        marker = trust_marker(op)
-        if resource == "ManualJournals":
-            rows = self.client.read_all(
-                resource, where=f"Narration.StartsWith({xm.where_string(marker + ' ')})"
-            )
-        elif resource == "BankTransfers":
-            rows = [r for r in self.client.read_all(resource) if r.label == marker]
-        else:
-            rows = self.client.read_all(resource, where=f"Reference=={xm.where_string(marker)}")
-        live = [r for r in rows if r.status not in ("DELETED", "VOIDED")]
-        return outcome_of(resource, live[0]) if live else None
+    # (a `where` filter joins conditions with OR; BankTransfers take no filter on the reference)
+    def _find_legs(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
+        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
+        by_resource: dict[str, dict[str, list[SyncOperation]]] = {}
+        for op in ops:
+            markers = by_resource.setdefault(XERO_TYPES[op.payload["shape"]], {})
+            markers.setdefault(trust_marker(op), []).append(op)
+        for resource, markers in by_resource.items():
+            for row in self._legs_in_books(resource, list(markers)):
+                # A journal's narration is "<marker> · <memo>"; the others carry the marker alone.
+                marker = row.label.split(" · ", 1)[0] if resource == "ManualJournals" else row.label
+                if row.status in ("DELETED", "VOIDED"):
+                    continue
+                for op in markers.get(marker, ()):
+                    found[op.pk] = found[op.pk] or outcome_of(resource, row)
+        return found
+
+    def _legs_in_books(self, resource: str, markers: list[str]) -> list:
+        if resource == "BankTransfers":
+            self.book_reads += 1
+            return self.client.read_all(resource)
+        rows = []
+        for chunk in in_chunks(markers):
+            self.book_reads += 1
+            if resource == "ManualJournals":
+                where = any_of("Narration", [m + " " for m in chunk], ".StartsWith(")
+            else:
+                where = any_of("Reference", chunk)
+            rows += self.client.read_all(resource, where=where)
+        return rows

@@ -19,6 +19,8 @@ from sync.providers.writing import (
     day,
     dependency,
     failed,
+    in_chunks,
+    keyed,
     line_text,
     op_key,
     outcome_of,
@@ -26,6 +28,7 @@ from sync.providers.writing import (
 )
 from sync.providers.xero import mapping as xm
 from sync.providers.xero.client import BATCH_MAX
+from sync.providers.xero.mapping import any_of
 
 
 class XeroWriter(Writer):
@@ -77,26 +80,39 @@ class XeroWriter(Writer):
         return None
 
     def recover(self, op: SyncOperation, links: dict) -> Outcome | None:
-        p = op.payload
-        self.book_reads += 1
-        if op.entity == "contact" and op.action == "create":
-            found = self.client.contact_find(number=contact_number(p["clio_id"]))
-            return outcome_of("Contacts", found) if found else None
-        if op.entity == "bill" and op.action == "create" and p.get("number"):
-            found = self.client.invoice_find(p["number"])
-            return outcome_of("Invoices", found) if found and found.status != "DELETED" else None
-        if op.entity in ("payment", "credit") and op.action in ("create", "update"):
-            found = self._payment_find(p)
-            if found is not None and op.entity == "payment":
-                return outcome_of("Payments", found)
-        self.book_reads -= 1
-        return None
+        return self.recover_many([op], links)[op.pk]
 
-    def _payment_find(self, p: dict):
-        reference = xm.where_string(payment_reference(p["clio_id"]))
-        rows = self.client.read_all("Payments", where=f"Reference=={reference}")
-        live = [r for r in rows if r.status != "DELETED" and r.amount == money(p["amount"])]
-        return live[0] if live else None
+    # https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-filtered-data
+    # (a `where` filter joins conditions with OR)
+    def recover_many(self, ops: list[SyncOperation], links: dict) -> dict[int, Outcome | None]:
+        """Created contacts by ContactNumber, invoices by number and payments by our reference:
+        one read per kind and 25 keys."""
+        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
+        contacts = keyed(ops, "contact", ("create",), lambda p: contact_number(p["clio_id"]))
+        for chunk in in_chunks(contacts):
+            self.book_reads += 1
+            rows = self.client.read_all("Contacts", where=any_of("ContactNumber", chunk))
+            for row in rows:
+                for op in contacts.get(row.number, ()):
+                    found[op.pk] = found[op.pk] or outcome_of("Contacts", row)
+        bills = keyed(ops, "bill", ("create",), lambda p: p.get("number") or None)
+        for chunk in in_chunks(bills):
+            self.book_reads += 1
+            rows = self.client.read_all("Invoices", where=any_of("InvoiceNumber", chunk))
+            for row in rows:
+                for op in bills.get(row.number, ()) if row.status != "DELETED" else ():
+                    found[op.pk] = found[op.pk] or outcome_of("Invoices", row)
+        payments = keyed(
+            ops, "payment", ("create", "update"), lambda p: payment_reference(p["clio_id"])
+        )
+        for chunk in in_chunks(payments):
+            self.book_reads += 1
+            rows = self.client.read_all("Payments", where=any_of("Reference", chunk))
+            for row in rows:
+                for op in payments.get(row.reference, ()) if row.status != "DELETED" else ():
+                    if found[op.pk] is None and row.amount == money(op.payload["amount"]):
+                        found[op.pk] = outcome_of("Payments", row)
+        return found
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
         p = op.payload

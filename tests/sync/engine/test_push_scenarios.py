@@ -283,7 +283,7 @@ def test_a_payment_whose_amount_changes_is_changed_in_the_books_not_added_again(
     assert len(live) == 1
 
 
-def _clio_reads(synced) -> int:
+def _clioreads(synced) -> int:
     counters = requests.get(f"{synced.base}/sandbox/clio/_control/counters", timeout=30).json()
     return sum(
         n
@@ -300,11 +300,63 @@ def test_the_five_minute_poll_syncs_an_unannounced_edit_reading_clio_once(synced
     sync_now(synced.firm)
     synced.act("edit_line", line_item_id=_line_ids(made["bill"]["id"])[0], quantity=3)
     # Nothing is flushed: no webhook announces the edit, the poll alone finds it.
-    before = _clio_reads(synced)
+    before = _clioreads(synced)
     assert clio_poll() == 1
-    poll_reads = _clio_reads(synced) - before
+    poll_reads = _clioreads(synced) - before
     assert invoice_in_books(synced, made["bill"]["id"]).total == Decimal("945.50")
     # The poll's incremental run read Clio; the poll did not read it a second time first.
-    before = _clio_reads(synced)
+    before = _clioreads(synced)
     sync_now(synced.firm)
-    assert poll_reads <= _clio_reads(synced) - before + 1
+    assert poll_reads <= _clioreads(synced) - before + 1
+
+
+def reads(synced) -> int:
+    counters = requests.get(
+        f"{synced.base}/sandbox/{synced.books.provider}/_control/counters", timeout=30
+    ).json()
+    return sum(
+        count
+        for endpoint, statuses in counters["endpoints"].items()
+        if endpoint.startswith("GET")
+        for count in statuses.values()
+    )
+
+
+def test_a_round_killed_after_the_books_saved_it_is_found_again_in_a_fewreads(synced):
+    """A worker killed after the books saved its round but before it recorded the answers: the
+    next claim finds every record by its natural key, a read per kind and 25 records, not one
+    per record (at Xero's 60 calls a minute that would cost minutes per kill)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sync.engine.push import push_pending
+
+    bills = [
+        synced.approved_bill(name=f"Client{i} Example", email=f"c{i}@example.com")
+        for i in range(30)
+    ]
+    for made in bills:
+        synced.act(
+            "record_payment",
+            bill_id=made["bill"]["id"],
+            amount=100,
+            source="operating",
+            date="2026-03-20",
+        )
+    assert sync_now(synced.firm).status == SyncRun.Status.SUCCEEDED
+    entities = ("contact", "bill", "payment")
+    ExternalLink.objects.filter(connection=synced.books, entity__in=entities).delete()
+    ops = SyncOperation.objects.filter(firm=synced.firm, entity__in=entities)
+    assert ops.count() == 90
+    ops.update(status="in_flight", claimed_until=timezone.now() - timedelta(minutes=1))
+    before_writes, before_reads = writes(synced), reads(synced)
+
+    push_pending(connection=synced.books)
+
+    assert writes(synced) == before_writes  # every record was found, none written again
+    assert set(ops.values_list("status", flat=True)) == {"done"}
+    for entity in entities:
+        assert ExternalLink.objects.filter(connection=synced.books, entity=entity).count() == 30
+    # Two look-ups per kind (25 keys each), and QuickBooks' payments by their 30 customers.
+    assert reads(synced) - before_reads <= 8
