@@ -266,7 +266,12 @@ def sync_incremental(*, firm_id: int, kind: str = "incremental") -> SyncRun | No
 def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
     """The five-minute safety net for one firm's Clio. A firm that syncs gets an incremental run,
     which reads Clio (records and trust) itself; a firm that does not sync yet, or whose books are
-    disconnected, still has its mirror and trust ledgers kept fresh by a pull alone."""
+    disconnected, still has its mirror and trust ledgers kept fresh by a pull alone. While a run
+    is under way (a first sync takes an hour at the providers' limits) it reads Clio itself: a
+    pull beside it would spend Clio's budget twice and move the cursors under its page reads."""
+    active = SyncRun.objects.filter(firm_id=connection.firm_id, status__in=lease.ACTIVE).first()
+    if active is not None:
+        return active
     books = connection_live(firm_id=connection.firm_id, side=Side.BOOKS)
     if books is not None:
         done = sync_incremental(firm_id=connection.firm_id)

@@ -175,3 +175,45 @@ def test_time_scale_shortens_the_day(limited, settings):
     blocked = limited.get("Organisation")
     assert blocked.status_code == 429 and blocked["X-Rate-Limit-Problem"] == "day"
     assert 4300 <= int(blocked["Retry-After"]) <= 4320
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_marking_the_same_contacts_in_opposite_orders_all_succeed(live_server):
+    """Each invoice marks its contact a customer. Two saves naming the same new contacts in
+    opposite orders used to lock them in opposite orders: PostgreSQL broke the deadlock by
+    failing one, and the sandbox answered 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    session = checked_session()
+    base = f"{live_server.url}/sandbox/xero"
+    seeded = session.post(f"{base}/_control/seed", json={"preset": "reference"}).json()
+    app = session.post(f"{base}/_control/apps", json={"redirect_uris": []}).json()
+    session.post(f"{base}/_control/limits", json={"enabled": False})
+    tok = session.post(f"{base}/_control/tokens", json={"client_id": app["client_id"]}).json()
+    headers = {
+        "Authorization": f"Bearer {tok['access_token']}",
+        "Accept": "application/json",
+        "xero-tenant-id": seeded["organisations"][0]["tenantId"],
+    }
+    made = session.put(
+        f"{live_server.url}{API}/Contacts",
+        json={"Contacts": [{"Name": f"Racer {i}"} for i in range(40)]},
+        headers=headers,
+    ).json()["Contacts"]
+    ids = [c["ContactID"] for c in made]
+
+    def invoices(order: list[str]) -> int:
+        line = {"Description": "Advice", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}
+        body = {
+            "Invoices": [
+                {"Type": "ACCREC", "Contact": {"ContactID": i}, "LineItems": [line]} for i in order
+            ]
+        }
+        answer = requests.put(
+            f"{live_server.url}{API}/Invoices", json=body, headers=headers, timeout=60
+        )
+        return answer.status_code, answer.text[-600:]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = list(pool.map(invoices, [ids, ids[::-1]]))
+    assert [c for c, _ in codes] == [200, 200], codes

@@ -322,7 +322,7 @@ def reads(synced) -> int:
     )
 
 
-def test_a_round_killed_after_the_books_saved_it_is_found_again_in_a_fewreads(synced):
+def test_a_round_killed_after_the_books_saved_it_is_found_again_in_a_few_reads(synced):
     """A worker killed after the books saved its round but before it recorded the answers: the
     next claim finds every record by its natural key, a read per kind and 25 records, not one
     per record (at Xero's 60 calls a minute that would cost minutes per kill)."""

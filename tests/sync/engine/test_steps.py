@@ -247,3 +247,25 @@ def test_a_worker_that_starts_waits_out_a_lease_about_to_end_rather_than_a_minut
     monkeypatch.setattr(engine_run, "async_task", lambda name, *args: queued.append(args))
     assert sync_watchdog() == 0  # the minute's watchdog does not wait
     assert sync_watchdog(outwait=True) == 1 and queued == [(run.pk,)]
+
+
+def test_the_five_minute_poll_leaves_clio_to_a_first_sync_under_way(
+    synced, continuations, monkeypatch
+):
+    """A first sync takes an hour at the providers' limits. The poll that fires meanwhile must not
+    read Clio beside it: it would spend Clio's budget twice and reset the page cursor of the read
+    under way (the bench saw line items read twice)."""
+    bills(synced, 3)
+    monkeypatch.setattr(step, "STEP_SECONDS", 0.0)  # the first step stops after its first page
+    monkeypatch.setattr(clio_client, "PAGE_SIZE", 1)
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    sync_step(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status in lease.ACTIVE and "line_items" not in run.pulled_resources
+    before = counters_snapshot("clio")
+
+    clio = Connection.objects.get(firm=synced.firm, provider="clio")
+    assert engine_run.clio_poll_firm(connection=clio).pk == run.pk
+
+    assert counters_snapshot("clio") == before  # not one Clio call
+    assert drive(run, continuations).status == SyncRun.Status.SUCCEEDED
