@@ -12,17 +12,16 @@ from sync.api_runs import (
     SyncRunListApi,
 )
 from sync.drift.api import (
-    ArComparisonApi,
     DriftDetailApi,
     DriftListApi,
     FlagApproveApi,
     FlagDetailApi,
     FlagDismissApi,
     FlagListApi,
+    FlagOutsideClioApi,
     FlagResolveApi,
-    ReconcileRunLatestApi,
-    ReconcileRunListApi,
 )
+from sync.drift.api_receivables import ArComparisonApi, ReconcileRunLatestApi, ReconcileRunListApi
 from sync.trust_books.api import TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
@@ -69,6 +68,11 @@ urlpatterns = [
         "v1/flagged-bills/<int:flag_id>/resolve",
         FlagResolveApi.as_view(),
         name="api_flagged_bill_resolve",
+    ),
+    path(
+        "v1/flagged-bills/<int:flag_id>/outside-clio",
+        FlagOutsideClioApi.as_view(),
+        name="api_flagged_bill_outside_clio",
     ),
     path("v1/drifts", DriftListApi.as_view(), name="api_drifts"),
     path("v1/drifts/<int:drift_id>", DriftDetailApi.as_view(), name="api_drift"),

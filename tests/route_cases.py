@@ -15,6 +15,7 @@ from accounts.models import ApiToken, Invitation, Role
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE, WRITE
 from practice.models import Bill
 from sync.models import (
+    BooksOnlyInvoice,
     BooksOnlyPayment,
     Connection,
     Provider,
@@ -286,6 +287,19 @@ def _repaired_flag(firm, member):
     return {"flag_id": flag.pk}
 
 
+def _books_only_flag(firm, member):
+    """An invoice in the books no Clio bill explains."""
+    return {"flag_id": FlaggedBillFactory(firm=firm, bill_clio_id=None, number="1040").pk}
+
+
+def _books_only_mark(firm, member):
+    flag = FlaggedBillFactory(firm=firm, bill_clio_id=None)
+    mark = BooksOnlyInvoice.objects.create(
+        firm=firm, connection=flag.connection, remote_id=flag.remote_id, number="1040"
+    )
+    return {"mark_id": mark.pk}
+
+
 def _drift(firm, member):
     return {"drift_id": DriftFactory(firm=firm).pk}
 
@@ -304,6 +318,8 @@ ROUTE_CASES: dict[str, Case] = {
     "flag_approve": Case("post", REVIEW_BILLS, _repaired_flag),
     "flag_dismiss": Case("post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}),
     "flag_resolve": Case("post", REVIEW_BILLS, _flag, {"note": "Fixed in the books."}),
+    "flag_outside_clio": Case("post", REVIEW_BILLS, _books_only_flag, {"note": "Retainer."}),
+    "books_only_unmark": Case("post", REVIEW_BILLS, _books_only_mark),
     "receivables": Case(),
     "receivables_live": Case(),
     "reconcile_now": Case("post", WRITE),
@@ -315,6 +331,7 @@ ROUTE_CASES: dict[str, Case] = {
         "post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}, api=True
     ),
     "api_flagged_bill_resolve": Case("post", REVIEW_BILLS, _flag, api=True),
+    "api_flagged_bill_outside_clio": Case("post", REVIEW_BILLS, _books_only_flag, api=True),
     "api_drifts": Case(api=True),
     "api_drift": Case(api=True, setup=_drift),
     "api_reconcile_runs": Case(api=True),
