@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
+from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
 from sync.api_runs import (
     FailedRecordListApi,
@@ -46,6 +47,10 @@ urlpatterns = [
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
+    path("v1/contacts", ContactListApi.as_view(), name="api_contacts"),
+    path("v1/contacts/<int:contact_id>", ContactDetailApi.as_view(), name="api_contact"),
+    path("v1/matters", MatterListApi.as_view(), name="api_matters"),
+    path("v1/matters/<int:matter_id>", MatterDetailApi.as_view(), name="api_matter"),
     path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),
     path("v1/sync/preflight", PreflightApi.as_view(), name="api_preflight"),
     path("v1/sync/runs", SyncRunListApi.as_view(), name="api_sync_runs"),

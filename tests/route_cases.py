@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE, WRITE
-from practice.models import Bill
+from practice.models import Bill, Contact, Matter
 from sync.models import (
     BooksOnlyInvoice,
     BooksOnlyPayment,
@@ -116,6 +116,16 @@ def _failed_operation(firm, member):
 def _bill(firm, member):
     bill = Bill.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), state="draft")
     return {"bill_id": bill.pk}
+
+
+def _contact(firm, member):
+    contact = Contact.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), name="Ada")
+    return {"contact_id": contact.pk}
+
+
+def _matter(firm, member):
+    matter = Matter.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), display_number="1")
+    return {"matter_id": matter.pk}
 
 
 def _books_payment(firm, member):
@@ -367,6 +377,10 @@ ROUTE_CASES: dict[str, Case] = {
     "api_firm": Case(api=True),
     "api_members": Case(api=True),
     "api_connections": Case(api=True),
+    "api_contacts": Case(api=True),
+    "api_contact": Case(api=True, setup=_contact),
+    "api_matters": Case(api=True),
+    "api_matter": Case(api=True, setup=_matter),
     "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
     "api_preflight": Case(roles=MANAGE_FIRM, api=True),
     "api_sync_runs": Case(api=True),
