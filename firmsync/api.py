@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import FirmApi, MeApi, MemberListApi
 from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
 from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
     FailedRecordListApi,
     FailedRecordRetryApi,
@@ -51,6 +52,8 @@ urlpatterns = [
     path("v1/contacts/<int:contact_id>", ContactDetailApi.as_view(), name="api_contact"),
     path("v1/matters", MatterListApi.as_view(), name="api_matters"),
     path("v1/matters/<int:matter_id>", MatterDetailApi.as_view(), name="api_matter"),
+    path("v1/bills", BillListApi.as_view(), name="api_bills"),
+    path("v1/bills/<int:bill_id>", BillDetailApi.as_view(), name="api_bill"),
     path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),
     path("v1/sync/preflight", PreflightApi.as_view(), name="api_preflight"),
     path("v1/sync/runs", SyncRunListApi.as_view(), name="api_sync_runs"),

@@ -381,6 +381,8 @@ ROUTE_CASES: dict[str, Case] = {
     "api_contact": Case(api=True, setup=_contact),
     "api_matters": Case(api=True),
     "api_matter": Case(api=True, setup=_matter),
+    "api_bills": Case(api=True),
+    "api_bill": Case(api=True, setup=_bill),
     "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
     "api_preflight": Case(roles=MANAGE_FIRM, api=True),
     "api_sync_runs": Case(api=True),
