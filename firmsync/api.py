@@ -13,6 +13,11 @@ from sync.api_runs import (
     SyncRunDetailApi,
     SyncRunListApi,
 )
+from sync.books_payments.api import (
+    BooksPaymentDetailApi,
+    BooksPaymentListApi,
+    BooksPaymentResolveApi,
+)
 from sync.drift.api import (
     DriftDetailApi,
     DriftListApi,
@@ -60,6 +65,17 @@ urlpatterns = [
     path("v1/sync/runs/<int:run_id>", SyncRunDetailApi.as_view(), name="api_sync_run"),
     path("v1/sync/failures", FailedRecordListApi.as_view(), name="api_sync_failures"),
     path("v1/sync/failures/retry", FailedRecordRetryApi.as_view(), name="api_sync_retry"),
+    path("v1/sync/books-payments", BooksPaymentListApi.as_view(), name="api_books_payments"),
+    path(
+        "v1/sync/books-payments/<int:payment_id>",
+        BooksPaymentDetailApi.as_view(),
+        name="api_books_payment",
+    ),
+    path(
+        "v1/sync/books-payments/<int:payment_id>/resolve",
+        BooksPaymentResolveApi.as_view(),
+        name="api_books_payment_resolve",
+    ),
     path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
     path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),
     path(

@@ -383,6 +383,11 @@ ROUTE_CASES: dict[str, Case] = {
     "api_matter": Case(api=True, setup=_matter),
     "api_bills": Case(api=True),
     "api_bill": Case(api=True, setup=_bill),
+    "api_books_payments": Case(api=True),
+    "api_books_payment": Case(api=True, setup=_books_payment),
+    "api_books_payment_resolve": Case(
+        "post", TRUST_WRITE, _books_payment, {"reason": "recorded_in_clio"}, api=True
+    ),
     "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
     "api_preflight": Case(roles=MANAGE_FIRM, api=True),
     "api_sync_runs": Case(api=True),
