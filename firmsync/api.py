@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.api import FirmApi, MeApi, MemberListApi
 from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
-from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api import ConnectionDisconnectApi, ConnectionListApi, PreflightApi, SyncSettingsApi
 from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
     FailedRecordListApi,
@@ -53,6 +53,11 @@ urlpatterns = [
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
+    path(
+        "v1/connections/<int:connection_id>/disconnect",
+        ConnectionDisconnectApi.as_view(),
+        name="api_connection_disconnect",
+    ),
     path("v1/contacts", ContactListApi.as_view(), name="api_contacts"),
     path("v1/contacts/<int:contact_id>", ContactDetailApi.as_view(), name="api_contact"),
     path("v1/matters", MatterListApi.as_view(), name="api_matters"),

@@ -377,6 +377,7 @@ ROUTE_CASES: dict[str, Case] = {
     "api_firm": Case(api=True),
     "api_members": Case(api=True),
     "api_connections": Case(api=True),
+    "api_connection_disconnect": Case("post", MANAGE_FIRM, _connection, api=True),
     "api_contacts": Case(api=True),
     "api_contact": Case(api=True, setup=_contact),
     "api_matters": Case(api=True),
