@@ -4,25 +4,31 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
-from sync.api import ConnectionListApi, PreflightApi, SyncSettingsApi
+from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
+from sync.api import ConnectionDisconnectApi, ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
     FailedRecordListApi,
     FailedRecordRetryApi,
     SyncRunDetailApi,
     SyncRunListApi,
 )
+from sync.books_payments.api import (
+    BooksPaymentDetailApi,
+    BooksPaymentListApi,
+    BooksPaymentResolveApi,
+)
 from sync.drift.api import (
-    ArComparisonApi,
     DriftDetailApi,
     DriftListApi,
     FlagApproveApi,
     FlagDetailApi,
     FlagDismissApi,
     FlagListApi,
+    FlagOutsideClioApi,
     FlagResolveApi,
-    ReconcileRunLatestApi,
-    ReconcileRunListApi,
 )
+from sync.drift.api_receivables import ArComparisonApi, ReconcileRunLatestApi, ReconcileRunListApi
 from sync.trust_books.api import TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
@@ -47,12 +53,34 @@ urlpatterns = [
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
+    path(
+        "v1/connections/<int:connection_id>/disconnect",
+        ConnectionDisconnectApi.as_view(),
+        name="api_connection_disconnect",
+    ),
+    path("v1/contacts", ContactListApi.as_view(), name="api_contacts"),
+    path("v1/contacts/<int:contact_id>", ContactDetailApi.as_view(), name="api_contact"),
+    path("v1/matters", MatterListApi.as_view(), name="api_matters"),
+    path("v1/matters/<int:matter_id>", MatterDetailApi.as_view(), name="api_matter"),
+    path("v1/bills", BillListApi.as_view(), name="api_bills"),
+    path("v1/bills/<int:bill_id>", BillDetailApi.as_view(), name="api_bill"),
     path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),
     path("v1/sync/preflight", PreflightApi.as_view(), name="api_preflight"),
     path("v1/sync/runs", SyncRunListApi.as_view(), name="api_sync_runs"),
     path("v1/sync/runs/<int:run_id>", SyncRunDetailApi.as_view(), name="api_sync_run"),
     path("v1/sync/failures", FailedRecordListApi.as_view(), name="api_sync_failures"),
     path("v1/sync/failures/retry", FailedRecordRetryApi.as_view(), name="api_sync_retry"),
+    path("v1/sync/books-payments", BooksPaymentListApi.as_view(), name="api_books_payments"),
+    path(
+        "v1/sync/books-payments/<int:payment_id>",
+        BooksPaymentDetailApi.as_view(),
+        name="api_books_payment",
+    ),
+    path(
+        "v1/sync/books-payments/<int:payment_id>/resolve",
+        BooksPaymentResolveApi.as_view(),
+        name="api_books_payment_resolve",
+    ),
     path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
     path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),
     path(
@@ -69,6 +97,11 @@ urlpatterns = [
         "v1/flagged-bills/<int:flag_id>/resolve",
         FlagResolveApi.as_view(),
         name="api_flagged_bill_resolve",
+    ),
+    path(
+        "v1/flagged-bills/<int:flag_id>/outside-clio",
+        FlagOutsideClioApi.as_view(),
+        name="api_flagged_bill_outside_clio",
     ),
     path("v1/drifts", DriftListApi.as_view(), name="api_drifts"),
     path("v1/drifts/<int:drift_id>", DriftDetailApi.as_view(), name="api_drift"),

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Membership
-from practice.models import Bill, Matter
+from practice.models import Bill, Contact, Matter
 
 
 def matters_list(*, member: Membership, search: str = "") -> QuerySet[Matter]:
@@ -37,4 +37,33 @@ def bill_get_for_member(*, member: Membership, bill_id: int) -> Bill:
     )
     if found is None:
         raise Http404("No such bill.")
+    return found
+
+
+def matter_get_for_member(*, member: Membership, matter_id: int) -> Matter:
+    """One matter of the member's firm with its bill count and what is owed on it; missing and
+    another firm's give the same 404."""
+    found = matters_list(member=member).filter(pk=matter_id).first()
+    if found is None:
+        raise Http404("No such matter.")
+    return found
+
+
+def contacts_list(*, member: Membership, search: str = "") -> QuerySet[Contact]:
+    """The firm's mirrored Clio contacts by name, each with its matter count."""
+    qs = (
+        Contact.objects.filter(firm_id=member.firm_id)
+        .annotate(matter_count=Count("matters", distinct=True))
+        .order_by("name", "clio_id")
+    )
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return qs
+
+
+def contact_get_for_member(*, member: Membership, contact_id: int) -> Contact:
+    """One contact of the member's firm; missing and another firm's give the same 404."""
+    found = contacts_list(member=member).filter(pk=contact_id).first()
+    if found is None:
+        raise Http404("No such contact.")
     return found

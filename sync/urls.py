@@ -46,6 +46,16 @@ urlpatterns = [
     path("flagged-bills/<int:flag_id>/approve/", views_drift.flag_approve, name="flag_approve"),
     path("flagged-bills/<int:flag_id>/dismiss/", views_drift.flag_dismiss, name="flag_dismiss"),
     path("flagged-bills/<int:flag_id>/resolve/", views_drift.flag_resolve, name="flag_resolve"),
+    path(
+        "flagged-bills/<int:flag_id>/outside-clio/",
+        views_drift.flag_outside_clio,
+        name="flag_outside_clio",
+    ),
+    path(
+        "receivables/outside-clio/<int:mark_id>/unmark/",
+        views_drift.books_only_unmark,
+        name="books_only_unmark",
+    ),
     path("receivables/", views_drift.receivables, name="receivables"),
     path("receivables/live/", views_drift.receivables_live, name="receivables_live"),
     path("receivables/reconcile/", views_drift.reconcile_now, name="reconcile_now"),

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE, WRITE
-from practice.models import Bill
+from practice.models import Bill, Contact, Matter
 from sync.models import (
+    BooksOnlyInvoice,
     BooksOnlyPayment,
     Connection,
     Provider,
@@ -115,6 +116,16 @@ def _failed_operation(firm, member):
 def _bill(firm, member):
     bill = Bill.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), state="draft")
     return {"bill_id": bill.pk}
+
+
+def _contact(firm, member):
+    contact = Contact.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), name="Ada")
+    return {"contact_id": contact.pk}
+
+
+def _matter(firm, member):
+    matter = Matter.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), display_number="1")
+    return {"matter_id": matter.pk}
 
 
 def _books_payment(firm, member):
@@ -286,6 +297,19 @@ def _repaired_flag(firm, member):
     return {"flag_id": flag.pk}
 
 
+def _books_only_flag(firm, member):
+    """An invoice in the books no Clio bill explains."""
+    return {"flag_id": FlaggedBillFactory(firm=firm, bill_clio_id=None, number="1040").pk}
+
+
+def _books_only_mark(firm, member):
+    flag = FlaggedBillFactory(firm=firm, bill_clio_id=None)
+    mark = BooksOnlyInvoice.objects.create(
+        firm=firm, connection=flag.connection, remote_id=flag.remote_id, number="1040"
+    )
+    return {"mark_id": mark.pk}
+
+
 def _drift(firm, member):
     return {"drift_id": DriftFactory(firm=firm).pk}
 
@@ -304,6 +328,8 @@ ROUTE_CASES: dict[str, Case] = {
     "flag_approve": Case("post", REVIEW_BILLS, _repaired_flag),
     "flag_dismiss": Case("post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}),
     "flag_resolve": Case("post", REVIEW_BILLS, _flag, {"note": "Fixed in the books."}),
+    "flag_outside_clio": Case("post", REVIEW_BILLS, _books_only_flag, {"note": "Retainer."}),
+    "books_only_unmark": Case("post", REVIEW_BILLS, _books_only_mark),
     "receivables": Case(),
     "receivables_live": Case(),
     "reconcile_now": Case("post", WRITE),
@@ -315,6 +341,7 @@ ROUTE_CASES: dict[str, Case] = {
         "post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}, api=True
     ),
     "api_flagged_bill_resolve": Case("post", REVIEW_BILLS, _flag, api=True),
+    "api_flagged_bill_outside_clio": Case("post", REVIEW_BILLS, _books_only_flag, api=True),
     "api_drifts": Case(api=True),
     "api_drift": Case(api=True, setup=_drift),
     "api_reconcile_runs": Case(api=True),
@@ -350,6 +377,18 @@ ROUTE_CASES: dict[str, Case] = {
     "api_firm": Case(api=True),
     "api_members": Case(api=True),
     "api_connections": Case(api=True),
+    "api_connection_disconnect": Case("post", MANAGE_FIRM, _connection, api=True),
+    "api_contacts": Case(api=True),
+    "api_contact": Case(api=True, setup=_contact),
+    "api_matters": Case(api=True),
+    "api_matter": Case(api=True, setup=_matter),
+    "api_bills": Case(api=True),
+    "api_bill": Case(api=True, setup=_bill),
+    "api_books_payments": Case(api=True),
+    "api_books_payment": Case(api=True, setup=_books_payment),
+    "api_books_payment_resolve": Case(
+        "post", TRUST_WRITE, _books_payment, {"reason": "recorded_in_clio"}, api=True
+    ),
     "api_sync_settings": Case(roles=MANAGE_FIRM, api=True, setup=_settings),
     "api_preflight": Case(roles=MANAGE_FIRM, api=True),
     "api_sync_runs": Case(api=True),

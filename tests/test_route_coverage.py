@@ -86,3 +86,13 @@ def test_anonymous_is_sent_to_sign_in(name, client, firm, admin):
     else:
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+def test_every_api_route_is_in_the_openapi_schema(client, db):
+    documented = set(client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"])
+    api_routes = {
+        "/" + route.replace("<int:", "{").replace(">", "}")
+        for route, name in _walk(get_resolver().url_patterns)
+        if route.startswith("api/v1/") and name in ROUTE_CASES
+    }
+    assert api_routes and api_routes <= documented, sorted(api_routes - documented)

@@ -6,7 +6,7 @@ TrustAccountsLiabilities, API_NOTES 2.8), the TAX/NON tax codes and service item
 """
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -172,6 +172,10 @@ def seed(preset: str, account: str | None = None) -> dict:
     return {"preset": preset, "realmId": company.realm_id, "companyName": company.name}
 
 
+# The first of the demo books' own invoices (see _demo_invoices).
+HISTORY_START = date(2025, 8, 1)
+
+
 def _demo(name: str) -> Company:
     company = company_create(name)
     customers = _bulk(company, "Customer", [_customer(c, i) for i, c in _demo_contacts()])
@@ -220,9 +224,11 @@ def _customer(contact: dict, i: int) -> dict:
 
 
 def _demo_invoices(company: Company, customers: list[Record]) -> None:
-    """Invoices 1001..1040, some part-paid, created through the normal rules."""
+    """Invoices 1001..1040, some part-paid, created through the normal rules: the firm's books
+    before it started with FirmSync, dated in the autumn of 2025, before the demo's Clio bills
+    (January 2026 on) and the demo's sync start date."""
     item = Record.objects.get(company=company, type="Item", key="legal services")
-    start = clock.today() - timedelta(days=120)
+    start = HISTORY_START
     opts = WriteOptions(bookkeeper=True)
     for n in range(40):
         customer = customers[n % len(customers)]

@@ -147,8 +147,14 @@ def _contact_payload(person: dict, i: int) -> dict:
     return payload
 
 
+# The demo invoices are dated up to 15 days before this day.
+HISTORY_END = dt.date(2025, 12, 1)
+
+
 def _demo_invoices(org: Organisation, contacts: list[dict]) -> None:
-    today = store.now().date()
+    """The organisation's invoices from before it started with FirmSync: dated in the autumn of
+    2025, before the demo's Clio bills (January 2026 on) and the sync start date the README
+    suggests."""
     plan = [
         ("AUTHORISED", 3, None),
         ("AUTHORISED", 2, "1050.00"),
@@ -158,7 +164,7 @@ def _demo_invoices(org: Organisation, contacts: list[dict]) -> None:
         ("SUBMITTED", 1, None),
     ]
     for n, (status, hours, pay) in enumerate(plan):
-        day = today - dt.timedelta(days=40 - n * 5)
+        day = HISTORY_END - dt.timedelta(days=40 - n * 5)
         inv = _save(
             org,
             "Invoices",

@@ -18,3 +18,16 @@ def books_only_payment_get_for_member(*, member: Membership, payment_id: int) ->
     if found is None:
         raise Http404("No such payment.")
     return found
+
+
+BOOKS_PAYMENT_STATES = {"open": "Not dealt with yet", "resolved": "Dealt with", "all": "All"}
+
+
+def books_only_payments_list(*, member: Membership, state: str = "open"):
+    """The firm's books-only payments, newest first: open ones, dealt-with ones, or all."""
+    rows = BooksOnlyPayment.objects.filter(firm_id=member.firm_id)
+    if state == "open":
+        rows = rows.filter(resolved_at__isnull=True)
+    elif state == "resolved":
+        rows = rows.filter(resolved_at__isnull=False)
+    return rows.select_related("connection", "resolved_by").order_by("-date", "-detected_at", "-pk")

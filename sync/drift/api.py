@@ -1,5 +1,5 @@
-"""REST API for drift: flagged bills and what to do about them, the differences found, reconcile
-runs (start one, follow it) and the receivables comparison.
+"""REST API for drift: flagged bills and what to do about them, and the differences found
+(reconcile runs and the receivables comparison: sync.drift.api_receivables).
 
 The same selectors and services as the pages; flags are for admins and staff (REVIEW_BILLS), the
 rest for any member, and starting a reconcile for those who may write."""
@@ -11,16 +11,16 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_common import Pagination, json_error_response
-from accounts.roles import ANY_MEMBER, REVIEW_BILLS, WRITE
-from sync.drift import flags, repair, services
+from accounts.roles import ANY_MEMBER, REVIEW_BILLS
+from sync.drift import flags, repair
 from sync.drift import selectors as sel
 from sync.drift.sides import SideBySide, side_by_side
-from sync.models import Drift, FlaggedBill, ReconcileRun
+from sync.models import Drift, FlaggedBill
 from trust.serializers import ErrorOutput
 
 # -- output --------------------------------------------------------------------------------------
@@ -57,12 +57,18 @@ class DriftOutput(serializers.ModelSerializer):
 
 class FlagOutput(serializers.ModelSerializer):
     kinds = serializers.SerializerMethodField(help_text="The kinds of difference on this bill.")
+    label = serializers.CharField(
+        read_only=True,
+        help_text='What the flag is about: "Bill 1040" or "Invoice 1040 in the '
+        'books, no Clio bill".',
+    )
     acted_by = serializers.EmailField(source="acted_by.email", default=None)
 
     class Meta:
         model = FlaggedBill
         fields = [
             "id",
+            "label",
             "status",
             "bill_clio_id",
             "remote_id",
@@ -137,68 +143,6 @@ def _differences(sides: SideBySide) -> list[dict]:
         if c.differs
     ]
     return found
-
-
-class ReconcileRunOutput(serializers.ModelSerializer):
-    started_by = serializers.EmailField(source="started_by.email", default=None)
-    ar_difference = serializers.DecimalField(
-        max_digits=16, decimal_places=2, allow_null=True, read_only=True
-    )
-
-    class Meta:
-        model = ReconcileRun
-        fields = [
-            "id",
-            "trigger",
-            "status",
-            "started_by",
-            "started_at",
-            "finished_at",
-            "bills_checked",
-            "invoices_read",
-            "read_calls",
-            "drifts_found",
-            "repaired",
-            "flagged",
-            "ar_clio",
-            "ar_books",
-            "ar_difference",
-            "error",
-        ]
-
-
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
-
-class ArClientOutput(serializers.Serializer):
-    contact_clio_id = serializers.IntegerField(allow_null=True)
-    name = serializers.CharField()
-    clio = serializers.DecimalField(**MONEY)
-    books = serializers.DecimalField(**MONEY)
-    difference = serializers.DecimalField(**MONEY)
-    drifts = serializers.SerializerMethodField(help_text="Ids of the open drifts on its bills.")
-
-    def get_drifts(self, row) -> list[int]:
-        return [d.pk for d in row.drifts]
-
-
-class ArPointOutput(serializers.Serializer):
-    at = serializers.DateTimeField()
-    clio = serializers.DecimalField(**MONEY)
-    books = serializers.DecimalField(**MONEY)
-    difference = serializers.DecimalField(**MONEY)
-
-
-class ArOutput(serializers.Serializer):
-    run = ReconcileRunOutput(allow_null=True, help_text="The latest successful reconcile.")
-    total_clio = serializers.DecimalField(**MONEY)
-    total_books = serializers.DecimalField(**MONEY)
-    total_difference = serializers.DecimalField(**MONEY, help_text="Books minus Clio.")
-    clients = ArClientOutput(many=True, source="rows", help_text="Largest difference first.")
-    unlinked_drifts = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of open drifts tied to no client listed."
-    )
-    history = ArPointOutput(many=True, help_text="Each successful run of the last 30 days.")
 
 
 # -- input ---------------------------------------------------------------------------------------
@@ -360,6 +304,30 @@ class FlagResolveApi(APIView):
         return _detail(flag, request.membership)
 
 
+class FlagOutsideClioApi(APIView):
+    read_roles = REVIEW_BILLS
+    write_roles = REVIEW_BILLS
+
+    @extend_schema(
+        request=ResolveInput,
+        responses=ACTED,
+        summary="Mark the invoice of a flag no Clio bill explains as made in the books on purpose",
+    )
+    def post(self, request, flag_id: int):
+        flag = sel.flag_get_for_member(member=request.membership, flag_id=flag_id)
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            flags.books_only_invoice_mark(
+                flag=flag, actor=request.user, note=data.validated_data.get("note", "")
+            )
+        except flags.FlagNotOpen as exc:
+            return _not_open(exc)
+        except ValidationError as exc:
+            return json_error_response(400, "not_books_only", " ".join(exc.messages))
+        return _detail(flag, request.membership)
+
+
 # -- drifts --------------------------------------------------------------------------------------
 
 
@@ -394,71 +362,3 @@ class DriftDetailApi(APIView):
     def get(self, request, drift_id: int):
         drift = sel.drift_get_for_member(member=request.membership, drift_id=drift_id)
         return Response(DriftOutput(drift).data)
-
-
-# -- reconcile runs and receivables --------------------------------------------------------------
-
-
-class ReconcileRunListApi(APIView):
-    read_roles = ANY_MEMBER
-    write_roles = WRITE
-
-    @extend_schema(responses=ReconcileRunOutput(many=True), summary="Reconcile runs, newest first")
-    def get(self, request):
-        paginator = Pagination()
-        runs = sel.reconcile_runs(member=request.membership)
-        page = paginator.paginate_queryset(runs, request, view=self)
-        return paginator.get_paginated_response(ReconcileRunOutput(page, many=True).data)
-
-    @extend_schema(
-        request=None,
-        responses={
-            202: ReconcileRunOutput,
-            409: OpenApiResponse(ErrorOutput, description="reconcile_blocked: no books connected"),
-        },
-        summary="Start a reconcile (or get the one already running)",
-    )
-    def post(self, request):
-        try:
-            run = services.reconcile_start(
-                firm=request.membership.firm, actor=request.user, trigger=ReconcileRun.Trigger.API
-            )
-        except services.ReconcileBlocked as exc:
-            return json_error_response(409, "reconcile_blocked", str(exc))
-        run = sel.reconcile_run_get_for_member(member=request.membership, run_id=run.pk)
-        return Response(ReconcileRunOutput(run).data, status=status.HTTP_202_ACCEPTED)
-
-
-class ReconcileRunLatestApi(APIView):
-    read_roles = ANY_MEMBER
-
-    @extend_schema(
-        responses={200: ReconcileRunOutput, 404: OpenApiResponse(ErrorOutput)},
-        summary="The latest reconcile run, running or finished",
-    )
-    def get(self, request):
-        run = sel.reconcile_latest(member=request.membership)
-        if run is None:
-            return json_error_response(404, "not_found", "No reconcile has run yet.")
-        return Response(ReconcileRunOutput(run).data)
-
-
-class ArComparisonApi(APIView):
-    read_roles = ANY_MEMBER
-
-    @extend_schema(
-        responses=ArOutput,
-        summary="Receivables per client in Clio and in the books, and the difference over time",
-    )
-    def get(self, request):
-        ar = sel.ar_comparison(member=request.membership)
-        body = {
-            "run": ar.run,
-            "total_clio": ar.total_clio,
-            "total_books": ar.total_books,
-            "total_difference": ar.total_difference,
-            "rows": ar.rows,
-            "unlinked_drifts": [d.pk for d in ar.unlinked_drifts],
-            "history": sel.ar_history(member=request.membership),
-        }
-        return Response(ArOutput(body).data)

@@ -331,6 +331,52 @@ def _payment(bill, inv, base, opts) -> Finding:
 
 # -- across the books ----------------------------------------------------------------------------
 
+HISTORY = "history"  # dated before the sync start date: the books' past, before FirmSync
+MARKED = "marked"  # made in the books on purpose, as someone at the firm said
+
+
+def outside_clio(
+    bills: list[ClioBill], invoices: list[BooksInvoice], *, start: date, marked: set[str]
+) -> tuple[list[BooksInvoice], list[tuple[BooksInvoice, str]]]:
+    """(the invoices Clio answers for, the ones outside Clio with why). An invoice a bill explains
+    is always Clio's; of the others, one the firm marked as made in the books on purpose, or one
+    dated before the sync start date (the books' history), is outside: never compared, never
+    flagged, its receivables a line of their own."""
+    explained = {r for b in bills for r in (b.remote_id, b.replaced_remote_id) if r}
+    inside: list[BooksInvoice] = []
+    outside: list[tuple[BooksInvoice, str]] = []
+    for inv in invoices:
+        if inv.remote_id in explained:
+            inside.append(inv)
+        elif inv.remote_id in marked:
+            outside.append((inv, MARKED))
+        elif inv.doc.date is not None and inv.doc.date < start:
+            outside.append((inv, HISTORY))
+        else:
+            inside.append(inv)
+    return inside, outside
+
+
+def outside_receivables(outside: list[tuple[BooksInvoice, str]]) -> tuple[Decimal, list[dict]]:
+    """(the books' AR on invoices outside Clio, those with a balance as rows; money as strings)."""
+    owed = [
+        (inv, why) for inv, why in outside if inv.doc.status in ("open", "paid") and inv.doc.balance
+    ]
+    total = sum((inv.doc.balance for inv, _ in owed), Decimal("0.00"))
+    rows = [
+        {
+            "remote_id": inv.remote_id,
+            "number": inv.doc.number,
+            "date": inv.doc.date.isoformat() if inv.doc.date else "",
+            "client_name": inv.doc.customer_name,
+            "total": f"{inv.doc.total:.2f}",
+            "balance": f"{inv.doc.balance:.2f}",
+            "why": why,
+        }
+        for inv, why in sorted(owed, key=lambda o: (o[0].doc.date or date.min, o[0].doc.number))
+    ]
+    return total, rows
+
 
 def compare_all(
     bills: list[ClioBill], invoices: list[BooksInvoice], opts: Options

@@ -1,5 +1,6 @@
 """What a person decides about a flagged bill when the planned repair is not what they want:
-dismiss it with a reason, or record that they put it right by hand. (Approving the repair runs it:
+dismiss it with a reason, record that they put it right by hand, or say that an invoice no Clio
+bill explains was made in the books on purpose. (Approving the repair runs it:
 sync.drift.repair.flag_approve.)"""
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from sync.models import Drift, FlaggedBill
+from sync.models import BooksOnlyInvoice, Drift, FlaggedBill
 
 
 class FlagNotOpen(ValidationError):
@@ -87,3 +88,58 @@ def flag_resolve_by_hand(*, flag: FlaggedBill, actor: User, note: str) -> Flagge
         drift_status=Drift.Status.RESOLVED_BY_HAND,
         action="flagged_bill.resolved_by_hand",
     )
+
+
+def books_only_invoice_mark(*, flag: FlaggedBill, actor: User, note: str) -> BooksOnlyInvoice:
+    """Say that the invoice of a flag no Clio bill explains was made in the books on purpose:
+    the flag closes, and every reconcile from now on sets the invoice apart (outside Clio)
+    instead of flagging it."""
+    if not flag.is_books_only:
+        raise ValidationError(
+            "Only an invoice no Clio bill explains can be marked as made in the books; this "
+            "flag is about a Clio bill."
+        )
+    note = (note or "").strip()
+    with transaction.atomic():
+        _close(
+            flag=flag,
+            actor=actor,
+            note=note or "Made in the books on purpose.",
+            flag_status=FlaggedBill.Status.OUTSIDE_CLIO,
+            drift_status=Drift.Status.OUTSIDE_CLIO,
+            action="flagged_bill.outside_clio",
+        )
+        mark, _ = BooksOnlyInvoice.objects.update_or_create(
+            connection_id=flag.connection_id,
+            remote_id=flag.remote_id,
+            defaults={
+                "firm_id": flag.firm_id,
+                "number": flag.number,
+                "client_name": flag.client_name,
+                "note": note,
+                "marked_by": actor,
+                "marked_at": timezone.now(),
+            },
+        )
+        audit_record(
+            firm=flag.firm,
+            actor=actor,
+            action="books_only_invoice.marked",
+            obj=mark,
+            after={"remote_id": mark.remote_id, "number": mark.number, "note": note},
+        )
+    return mark
+
+
+def books_only_invoice_unmark(*, mark: BooksOnlyInvoice, actor: User) -> None:
+    """Take the mark back: the next reconcile compares the invoice again (and flags it if no
+    Clio bill explains it and it is not history)."""
+    with transaction.atomic():
+        audit_record(
+            firm=mark.firm,
+            actor=actor,
+            action="books_only_invoice.unmarked",
+            obj=mark,
+            before={"remote_id": mark.remote_id, "number": mark.number, "note": mark.note},
+        )
+        mark.delete()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from practice.models import Bill
-from sync.models import Drift, FlaggedBill, ReconcileRun
+from sync.models import BooksOnlyInvoice, Drift, FlaggedBill, ReconcileRun
 
 CENT = Decimal("0.01")
 AR_HISTORY_DAYS = 30
@@ -278,10 +278,42 @@ class ArRow:
 
 
 @dataclass(frozen=True)
+class OutsideRow:
+    """An invoice in the books outside Clio, with a balance: history, or made there on purpose."""
+
+    remote_id: str
+    number: str
+    date: str
+    client_name: str
+    total: Decimal
+    balance: Decimal
+    why: str  # history, marked
+    mark: BooksOnlyInvoice | None = None
+
+    @property
+    def why_words(self) -> str:
+        if self.why == "marked":
+            return "Made in the books on purpose"
+        return "Before the sync start date"
+
+
+@dataclass(frozen=True)
 class ArComparison:
     run: ReconcileRun | None
     rows: list[ArRow]
     unlinked_drifts: list[Drift]
+    outside: list[OutsideRow] = field(default_factory=list)
+
+    @property
+    def outside_total(self) -> Decimal:
+        """The books' receivables on invoices outside Clio: apart from the comparison."""
+        if self.run is None or self.run.ar_outside is None:
+            return Decimal("0.00")
+        return self.run.ar_outside
+
+    @property
+    def outside_count(self) -> int:
+        return self.run.outside_count if self.run is not None else 0
 
     @property
     def total_clio(self) -> Decimal:
@@ -336,7 +368,44 @@ def ar_comparison(*, member: Membership) -> ArComparison:
         row = by_id.get(client_clio_id) or by_name.get(drift.client_name.casefold())
         (row.drifts if row else unlinked).append(drift)
     rows.sort(key=lambda r: (-abs(r.difference), r.name.casefold()))
-    return ArComparison(run, rows, unlinked)
+    return ArComparison(run, rows, unlinked, _outside_rows(member, run))
+
+
+def _outside_rows(member: Membership, run: ReconcileRun) -> list[OutsideRow]:
+    """The run's invoices outside Clio, each marked one with its mark as it stands now: one
+    query."""
+    marks = {
+        m.remote_id: m
+        for m in books_only_invoices(member=member).filter(connection_id=run.connection_id)
+    }
+    return [
+        OutsideRow(
+            remote_id=str(o.get("remote_id", "")),
+            number=str(o.get("number", "")),
+            date=str(o.get("date", "")),
+            client_name=str(o.get("client_name", "")),
+            total=_dec(o.get("total")),
+            balance=_dec(o.get("balance")),
+            why=str(o.get("why", "")),
+            mark=marks.get(str(o.get("remote_id", ""))),
+        )
+        for o in run.outside_clio or []
+    ]
+
+
+# -- invoices made in the books on purpose --------------------------------------------------------
+
+
+def books_only_invoices(*, member: Membership) -> QuerySet[BooksOnlyInvoice]:
+    return BooksOnlyInvoice.objects.filter(firm_id=member.firm_id).select_related("marked_by")
+
+
+def books_only_get_for_member(*, member: Membership, mark_id: int) -> BooksOnlyInvoice:
+    """One mark of the member's firm; missing and another firm's give the same 404."""
+    found = books_only_invoices(member=member).filter(pk=mark_id).first()
+    if found is None:
+        raise Http404("No such invoice mark.")
+    return found
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from practice.models import Allocation, Bill, BillLine, Contact
 from sync.books_payments import watch as books_watch
 from sync.drift import compare, repair
 from sync.drift.readback import books_read
+from sync.engine.links import links_status_refresh
 from sync.engine.plan import APPROVED, LINE_COLUMNS
 from sync.engine.registry import BOOKS
 from sync.models import (
+    BooksOnlyInvoice,
     Connection,
     Drift,
     ExternalLink,
@@ -173,7 +175,13 @@ def _do(run: ReconcileRun) -> None:
             connection=books, entity="bill", local_id__in=[str(b) for b in busy]
         ).values_list("remote_id", flat=True)
     )
-    invoices = [i for i in read.invoices if i.remote_id not in busy_remote]
+    read_now = [i for i in read.invoices if i.remote_id not in busy_remote]
+    links_status_refresh(
+        connection=books, statuses={i.remote_id: i.remote_status for i in read_now}
+    )
+    invoices, outside = compare.outside_clio(
+        bills, read_now, start=cfg.start_date, marked=_marked(books)
+    )
     findings = compare.compare_all(bills, invoices, opts)
     drifts = drifts_upsert(run=run, findings=findings)
     run.drifts_found = len(drifts)
@@ -191,6 +199,15 @@ def _do(run: ReconcileRun) -> None:
         books_watch.books_payments_scan(connection_id=books.pk)
     names = {link.remote_id: (int(link.local_id), name) for link, name in _contact_links(books)}
     run.ar_clio, run.ar_books, run.ar_by_client = compare.receivables(bills, invoices, names)
+    run.outside_count = len(outside)
+    run.ar_outside, run.outside_clio = compare.outside_receivables(outside)
+
+
+def _marked(books: Connection) -> set[str]:
+    """The invoices the firm marked as made in the books on purpose."""
+    return set(
+        BooksOnlyInvoice.objects.filter(connection=books).values_list("remote_id", flat=True)
+    )
 
 
 def _busy_bills(books: Connection) -> set[int]:

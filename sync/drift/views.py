@@ -91,7 +91,7 @@ def flag_approve(request, flag_id: int):
         return redirect("flag_detail", flag_id=flag.pk)
     done = repair.flag_approve(flag=flag, actor=request.user)
     if done.status == FlaggedBill.Status.REPAIRED:
-        messages.success(request, f"Repaired: the books now match Clio for bill {_name(done)}.")
+        messages.success(request, f"Repaired: the books now match Clio for {_name(done)}.")
     elif done.status == FlaggedBill.Status.OPEN:
         messages.error(
             request,
@@ -118,9 +118,7 @@ def flag_dismiss(request, flag_id: int):
         flags.flag_dismiss(flag=flag, actor=request.user, reason=reason)
     except ValidationError as exc:
         return _refused(request, flag, exc, reason=reason)
-    messages.success(
-        request, f"Dismissed the flag on bill {_name(flag)}. The books were not changed."
-    )
+    messages.success(request, f"Dismissed the flag on {_name(flag)}. The books were not changed.")
     return redirect("flagged_bills")
 
 
@@ -133,12 +131,44 @@ def flag_resolve(request, flag_id: int):
         flags.flag_resolve_by_hand(flag=flag, actor=request.user, note=note)
     except ValidationError as exc:
         return _refused(request, flag, exc, note=note)
-    messages.success(request, f"Marked bill {_name(flag)} as resolved by hand.")
+    messages.success(request, f"Marked {_name(flag)} as resolved by hand.")
     return redirect("flagged_bills")
 
 
+@require_POST
+@member_required(REVIEW_BILLS)
+def flag_outside_clio(request, flag_id: int):
+    flag = sel.flag_get_for_member(member=request.membership, flag_id=flag_id)
+    note = request.POST.get("note", "")
+    try:
+        mark = flags.books_only_invoice_mark(flag=flag, actor=request.user, note=note)
+    except ValidationError as exc:
+        return _refused(request, flag, exc, outside_note=note)
+    messages.success(
+        request,
+        f"Invoice {mark.number or mark.remote_id} is marked as made in the books on purpose: "
+        "it is shown outside Clio on Receivables and no longer flagged.",
+    )
+    return redirect("flagged_bills")
+
+
+@require_POST
+@member_required(REVIEW_BILLS)
+def books_only_unmark(request, mark_id: int):
+    mark = sel.books_only_get_for_member(member=request.membership, mark_id=mark_id)
+    name = mark.number or mark.remote_id
+    flags.books_only_invoice_unmark(mark=mark, actor=request.user)
+    messages.success(
+        request,
+        f"Invoice {name} is no longer marked as made in the books; the next reconcile compares "
+        "it with Clio again.",
+    )
+    return redirect("receivables")
+
+
 def _name(flag) -> str:
-    return flag.number or flag.remote_id or str(flag.bill_clio_id or flag.pk)
+    """The flag's label as it reads inside a sentence ("bill 1040", "invoice 1040 in the …")."""
+    return flag.label[:1].lower() + flag.label[1:]
 
 
 # -- drifts --------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Save the links a writer noted while it prepared a round (sync.providers.base.LinkNote):
-an item, a matter's customer, class or tracking option, a client's contact."""
+an item, a matter's customer, class or tracking option, a client's contact; and keep invoice
+links' status as the books last said it."""
 
 from accounts.bulk import bulk_upsert
 from sync.models import Connection, ExternalLink
 from sync.providers.base import LinkNote
+
+# Remote ids per UPDATE: well inside SQLite's limit on query parameters.
+STATUS_CHUNK = 5000
 
 
 def links_save(*, connection: Connection, notes: list[LinkNote]) -> None:
@@ -63,3 +67,26 @@ def _claim(connection: Connection, entity: str, rows: list[tuple[str, str, str, 
         unique=("connection_id", "entity", "local_id"),
         update=("remote_type", "remote_id", "remote_number"),
     )
+
+
+def links_status_refresh(*, connection: Connection, statuses: dict[str, str]) -> int:
+    """Each invoice link's status as the books say it now (remote id → the books' own word), so
+    the Bills page shows a paid invoice as paid, not as it was when it was first written. One
+    UPDATE per status, touching only links whose status changed; returns how many did."""
+    by_status: dict[str, list[str]] = {}
+    for remote_id, status in statuses.items():
+        if status:
+            by_status.setdefault(status[:30], []).append(remote_id)
+    changed = 0
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), STATUS_CHUNK):
+            changed += (
+                ExternalLink.objects.filter(
+                    connection=connection,
+                    entity="bill",
+                    remote_id__in=ids[start : start + STATUS_CHUNK],
+                )
+                .exclude(remote_status=status)
+                .update(remote_status=status)
+            )
+    return changed

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
 from sync.engine import outbox
-from sync.engine.links import links_save
-from sync.engine.registry import trust_writer_for, writer_for
+from sync.engine.links import links_save, links_status_refresh
+from sync.engine.registry import BOOKS, client_for, trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
 from sync.providers.base import BooksWriter as Writer
 from sync.providers.base import Item, Outcome
@@ -64,9 +64,11 @@ def push_pending(
     it points at is no longer waiting to be written: an invoice waits for its own customer, not
     for every contact. Returns how many reached each end state."""
     cfg = SyncSettings.objects.get(firm_id=connection.firm_id)
-    writer = writer_for(connection, cfg)
+    client = client_for(connection)
+    writer = writer_for(connection, cfg, client)
     writers = {"trust_entry": trust_writer_for(connection, cfg)}
     totals = {"done": 0, "failed": 0, "skipped": 0}
+    paid: set[str] = set()  # invoices a payment or credit was written to
     threads = max(1, min(writer.concurrency, settings.SYNC_PUSH_CONCURRENCY))
     with ThreadPoolExecutor(threads) if threads > 1 else _Inline() as pool:
         rounds = 0
@@ -74,11 +76,27 @@ def push_pending(
             rounds += 1
             for entity in STAGES:
                 w = writers.get(entity, writer)
-                if _round(w, pool, threads, connection, run, entity, totals):
+                if _round(w, pool, threads, connection, run, entity, totals, paid):
                     break
             else:
                 break  # nothing ready anywhere
+    _statuses_refresh(connection, client, paid)
     return totals
+
+
+def _statuses_refresh(connection: Connection, client, invoice_ids: set[str]) -> None:
+    """A payment or credit changes its invoice's status in the books (open → partial → paid):
+    read those invoices' statuses once, at the end of the push, so the Bills page says what the
+    books say. A failed read changes nothing; the next reconcile's read-back refreshes them."""
+    read = BOOKS[connection.provider].invoice_statuses
+    if not invoice_ids or read is None:
+        return
+    try:
+        statuses = read(client, sorted(invoice_ids))
+    except ProviderError as exc:
+        logger.info("invoice_status_refresh_skipped connection=%s error=%s", connection.pk, exc)
+        return
+    links_status_refresh(connection=connection, statuses=statuses)
 
 
 # The payload keys that point at other records, and the entity each points at.
@@ -137,8 +155,9 @@ def _links(connection: Connection, entity: str, ops: list[SyncOperation]) -> dic
     return {(link.entity, link.local_id): link for link in rows}
 
 
-def _round(writer: Writer, pool, threads, connection, run, entity, totals) -> bool:
-    """Claim, build, send and record one round of `entity`. False when none was ready."""
+def _round(writer: Writer, pool, threads, connection, run, entity, totals, paid) -> bool:
+    """Claim, build, send and record one round of `entity`. False when none was ready. The
+    invoices that payments and credits written in the round went to are added to `paid`."""
     if entity == "trust_entry" and _contacts_waiting(connection):
         return False
     ops = outbox.claim(
@@ -173,10 +192,21 @@ def _round(writer: Writer, pool, threads, connection, run, entity, totals) -> bo
         else:
             outcomes.update(answer)
     _record(connection, run, ops, outcomes, totals)
+    if entity in ("payment", "credit"):
+        paid.update(_invoices_of(ops, links))
     if error is not None:
         # The provider stopped answering: what was not answered goes back to the queue.
         raise error
     return True
+
+
+def _invoices_of(ops: list[SyncOperation], links: dict) -> set[str]:
+    found = set()
+    for op in ops:
+        link = links.get(("bill", str(op.payload.get("bill_clio_id"))))
+        if op.status == S.DONE and link is not None:
+            found.add(link.remote_id)
+    return found
 
 
 def _single_channel(writer: Writer, items: list[Item]) -> tuple[list[Item], list[Item]]:

@@ -397,6 +397,7 @@ class BooksOnlyPayment(models.Model):
 
 
 # Drift's models are in sync/models/drift.py; every model of the app is importable from here.
+from sync.models.drift import BooksOnlyInvoice as BooksOnlyInvoice  # noqa: E402
 from sync.models.drift import Drift as Drift  # noqa: E402
 from sync.models.drift import FlaggedBill as FlaggedBill  # noqa: E402
 from sync.models.drift import ReconcileRun as ReconcileRun  # noqa: E402

@@ -1,5 +1,6 @@
 """Drift's records: each read-back of the books (ReconcileRun), each difference found (Drift),
-and the bills a person must look at (FlaggedBill)."""
+the bills a person must look at (FlaggedBill) and the invoices the firm made in the books on purpose
+(BooksOnlyInvoice)."""
 
 from django.conf import settings
 from django.db import models
@@ -48,6 +49,16 @@ class ReconcileRun(models.Model):
         blank=True,
         help_text="[{contact_clio_id, name, clio, books}] — money as strings.",
     )
+    # Invoices outside Clio (dated before the sync start date, or made in the books on purpose)
+    # are neither compared nor in ar_books: their receivables are this line of their own.
+    ar_outside = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    outside_count = models.PositiveIntegerField(default=0)
+    outside_clio = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The invoices outside Clio with a balance: [{remote_id, number, date, "
+        "client_name, total, balance, why}] — why is history or marked; money as strings.",
+    )
     error = models.TextField(blank=True)
 
     class Meta:
@@ -75,6 +86,7 @@ class FlaggedBill(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         RESOLVED_BY_HAND = "resolved_by_hand", "Resolved by hand"
         CLEARED = "cleared", "No longer differs"
+        OUTSIDE_CLIO = "outside_clio", "Made in the books on purpose"
 
     OPEN_STATUSES = (Status.OPEN, Status.REPAIRING)
 
@@ -127,6 +139,17 @@ class FlaggedBill(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def label(self) -> str:
+        """What the flag is about: a Clio bill, or an invoice in the books no bill explains."""
+        if self.bill_clio_id is None:
+            return f"Invoice {self.number or self.remote_id} in the books, no Clio bill"
+        return f"Bill {self.number or self.bill_clio_id}"
+
+    @property
+    def is_books_only(self) -> bool:
+        return self.bill_clio_id is None and bool(self.remote_id)
+
 
 class Drift(models.Model):
     """One difference between a Clio bill and the books, found by the reconciler."""
@@ -149,6 +172,7 @@ class Drift(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         RESOLVED_BY_HAND = "resolved_by_hand", "Resolved by hand"
         CLEARED = "cleared", "No longer differs"
+        OUTSIDE_CLIO = "outside_clio", "Made in the books on purpose"
 
     OPEN_STATUSES = (Status.OPEN, Status.REPAIRING, Status.FLAGGED)
 
@@ -200,3 +224,32 @@ class Drift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} ({self.status})"
+
+
+class BooksOnlyInvoice(models.Model):
+    """An invoice the firm made in the books on purpose: no Clio bill is meant to explain it, so
+    the reconciler sets it apart (outside Clio, its own receivables line) and never flags it."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="books_only_invoices")
+    connection = models.ForeignKey(
+        "sync.Connection", on_delete=models.CASCADE, related_name="books_only_invoices"
+    )
+    remote_id = models.CharField(max_length=64)
+    number = models.CharField(max_length=50, blank=True)
+    client_name = models.CharField(max_length=255, blank=True)
+    note = models.TextField(blank=True, help_text="Why the invoice was made in the books.")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-marked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "remote_id"], name="sync_booksonlyinvoice_one_per_invoice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invoice {self.number or self.remote_id} made in the books"

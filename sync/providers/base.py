@@ -255,6 +255,8 @@ class Provider:
     books_read: ReadBack | None = None
     lock_date: LockDate | None = None
     invoice_read: "Callable[[Any, str], BooksInvoice] | None" = None
+    # Invoices' statuses now, in the books' own words (remote id → status).
+    invoice_statuses: Callable[[Any, list[str]], dict[str, str]] | None = None
     books_facts: Callable[[Any], BooksFacts] | None = None
     trust_liability: Callable[[Any, str, date], Any] | None = None
     # Payments changed since a time (and where to read again from, if the answer was cut short).

@@ -114,6 +114,7 @@ class BooksInvoice:
     payment_ids: tuple[str, ...] = ()  # payments and credits allocated to it
     locked: str = ""  # why the books refuse changes to its lines, in plain words; "" when free
     period_locked: bool = False  # dated in a closed period: even a payment dated in it is refused
+    remote_status: str = ""  # the status in the books' own word (ExternalLink.remote_status)
 
 
 @dataclass

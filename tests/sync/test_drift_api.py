@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from sync.models import Drift, FlaggedBill, ReconcileRun
+from sync.models import BooksOnlyInvoice, Drift, FlaggedBill, ReconcileRun
 from tests.conftest import client_for
 from tests.factories import (
     BillFactory,
@@ -260,3 +260,63 @@ def test_the_drift_endpoints_are_in_the_schema(client, db):
     assert "202" in paths["/api/v1/reconcile/runs"]["post"]["responses"]
     names = {p["name"] for p in paths["/api/v1/flagged-bills"]["get"]["parameters"]}
     assert {"kind", "client", "age", "amount_min", "amount_max", "sort"} <= names
+
+
+# -- invoices outside Clio -----------------------------------------------------------------------
+
+
+def test_a_flag_carries_a_label_saying_what_it_is_about(staff_client, firm):
+    _flag(firm, kinds=("unexplained",), bill_clio_id=None, number="1040")
+    _flag(firm, number="1042")
+    labels = {f["label"] for f in staff_client.get(FLAGS).json()["results"]}
+    assert labels == {"Invoice 1040 in the books, no Clio bill", "Bill 1042"}
+
+
+def test_an_invoice_no_bill_explains_is_marked_as_made_in_the_books(staff, staff_client, firm):
+    flag = _flag(firm, kinds=("unexplained",), bill_clio_id=None, number="1040")
+    response = _post(staff_client, "api_flagged_bill_outside_clio", flag, {"note": "Retainer"})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "outside_clio"
+    mark = BooksOnlyInvoice.objects.get(firm=firm)
+    assert (mark.remote_id, mark.note, mark.marked_by) == (flag.remote_id, "Retainer", staff.user)
+    again = _post(staff_client, "api_flagged_bill_outside_clio", flag)
+    _error(again, 409, "flag_closed")
+
+
+def test_a_flag_about_a_clio_bill_is_not_marked_as_made_in_the_books(staff_client, firm):
+    flag = _flag(firm, number="1042")
+    _error(_post(staff_client, "api_flagged_bill_outside_clio", flag), 400, "not_books_only")
+    assert not BooksOnlyInvoice.objects.exists()
+
+
+def test_receivables_carry_the_invoices_outside_clio_as_their_own_line(viewer, firm):
+    ReconcileRunFactory(
+        firm=firm,
+        ar_outside=Decimal("525.00"),
+        outside_count=3,
+        outside_clio=[
+            {
+                "remote_id": "60",
+                "number": "1001",
+                "date": "2025-08-01",
+                "client_name": "Ada",
+                "total": "525.00",
+                "balance": "525.00",
+                "why": "history",
+            },
+        ],
+    )
+    body = client_for(viewer).get(reverse("api_receivables")).json()
+    assert (body["outside_total"], body["outside_count"]) == ("525.00", 3)
+    assert body["outside"] == [
+        {
+            "remote_id": "60",
+            "number": "1001",
+            "date": "2025-08-01",
+            "client_name": "Ada",
+            "total": "525.00",
+            "balance": "525.00",
+            "why": "history",
+        }
+    ]
+    assert body["run"]["ar_outside"] == "525.00"

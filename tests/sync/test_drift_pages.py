@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from sync.drift import flags
 from sync.drift.sides import side_by_side
-from sync.models import Drift, FlaggedBill, ReconcileRun
+from sync.models import BooksOnlyInvoice, Drift, FlaggedBill, ReconcileRun
 from tests.conftest import client_for
 from tests.factories import (
     BillFactory,
@@ -338,16 +338,15 @@ def test_the_differences_page_has_an_empty_state(viewer):
 
 
 def _ar_run(firm, **kw) -> ReconcileRun:
-    return ReconcileRunFactory(
-        firm=firm,
-        ar_clio=Decimal("1150.00"),
-        ar_books=Decimal("1000.00"),
-        ar_by_client=[
+    values = {
+        "ar_clio": Decimal("1150.00"),
+        "ar_books": Decimal("1000.00"),
+        "ar_by_client": [
             {"contact_clio_id": 11, "name": "Ada Lovelace", "clio": "650.00", "books": "500.00"},
             {"contact_clio_id": 12, "name": "Grace Hopper", "clio": "500.00", "books": "500.00"},
         ],
-        **kw,
-    )
+    }
+    return ReconcileRunFactory(firm=firm, **{**values, **kw})
 
 
 def test_receivables_compare_each_client_and_link_the_drift_behind_a_difference(staff, firm):
@@ -446,3 +445,110 @@ def test_the_receivables_page_runs_the_same_queries_for_few_or_many_drifts(viewe
     for _ in range(20):
         DriftFactory(firm=firm, client_name="Ada Lovelace")
     assert queries() == few
+
+
+# -- invoices outside Clio -----------------------------------------------------------------------
+
+
+def test_an_invoice_no_bill_explains_is_labelled_as_such_with_its_mark_button(staff_client, firm):
+    hand = _flag(firm, kinds=("unexplained",), bill_clio_id=None, number="1040")
+    bill = _flag(firm, number="1042")
+    html = _page(staff_client, reverse("flagged_bills"))
+    assert "Invoice 1040 in the books, no Clio bill" in html and "Bill 1040" not in html
+    assert "Bill 1042" in html
+    assert f'data-testid="outside-clio-{hand.pk}"' in html
+    assert f'data-testid="outside-clio-{bill.pk}"' not in html
+    detail = _page(staff_client, reverse("flag_detail", args=[hand.pk]))
+    assert "<h1>Invoice 1040 in the books, no Clio bill" in detail
+    assert 'data-testid="outside-clio-form"' in detail
+
+
+def test_marking_an_invoice_made_in_the_books_closes_its_flag_and_is_audited(
+    staff, staff_client, firm
+):
+    flag = _flag(firm, kinds=("unexplained",), bill_clio_id=None, number="1040")
+    response = staff_client.post(
+        reverse("flag_outside_clio", args=[flag.pk]), {"note": "Retainer billed by hand"}
+    )
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.status == F.OUTSIDE_CLIO and flag.action_note == "Retainer billed by hand"
+    assert flag.drifts.get().status == Drift.Status.OUTSIDE_CLIO
+    mark = BooksOnlyInvoice.objects.get(firm=firm)
+    assert (mark.remote_id, mark.number, mark.marked_by) == (flag.remote_id, "1040", staff.user)
+    actions = set(AuditEvent.objects.filter(firm=firm).values_list("action", flat=True))
+    assert {"flagged_bill.outside_clio", "books_only_invoice.marked"} <= actions
+
+
+def test_a_flag_about_a_clio_bill_cannot_be_marked_as_made_in_the_books(staff_client, firm):
+    flag = _flag(firm, number="1042")
+    response = staff_client.post(reverse("flag_outside_clio", args=[flag.pk]))
+    assert response.status_code == 400
+    assert "Only an invoice no Clio bill explains" in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.status == F.OPEN and not BooksOnlyInvoice.objects.exists()
+
+
+def test_receivables_show_invoices_outside_clio_apart_with_their_own_total(staff, firm):
+    flag = FlaggedBillFactory(firm=firm, bill_clio_id=None, remote_id="77")
+    mark = BooksOnlyInvoice.objects.create(
+        firm=firm, connection=flag.connection, remote_id="77", number="R-1", note="Retainer"
+    )
+    _ar_run(
+        firm,
+        ar_clio=Decimal("1000.00"),
+        ar_books=Decimal("1000.00"),
+        ar_outside=Decimal("1225.00"),
+        outside_count=41,
+        outside_clio=[
+            {
+                "remote_id": "60",
+                "number": "1001",
+                "date": "2025-08-01",
+                "client_name": "Ada",
+                "total": "525.00",
+                "balance": "525.00",
+                "why": "history",
+            },
+            {
+                "remote_id": "77",
+                "number": "R-1",
+                "date": "2026-02-01",
+                "client_name": "Ada",
+                "total": "700.00",
+                "balance": "700.00",
+                "why": "marked",
+            },
+        ],
+        ar_by_client=[
+            {"contact_clio_id": 11, "name": "Ada Lovelace", "clio": "500.00", "books": "500.00"},
+            {"contact_clio_id": 12, "name": "Grace Hopper", "clio": "500.00", "books": "500.00"},
+        ],
+    )
+    html = _page(client_for(staff), reverse("receivables"))
+    assert 'data-testid="ar-all-match"' in html and "Every client matches." in html
+    assert "1,225.00" in html.split('data-testid="ar-total-outside"')[1][:40]
+    assert "41 invoices dated before the sync start date" in html
+    rows = html.split('data-testid="ar-outside-row"')[1:]
+    assert "Before the sync start date" in rows[0] and "Made in the books on purpose" in rows[1]
+    assert reverse("books_only_unmark", args=[mark.pk]) in rows[1]
+
+
+def test_taking_a_mark_back_deletes_it_and_is_audited(staff, staff_client, firm):
+    flag = FlaggedBillFactory(firm=firm, bill_clio_id=None)
+    mark = BooksOnlyInvoice.objects.create(
+        firm=firm, connection=flag.connection, remote_id=flag.remote_id, number="R-1"
+    )
+    response = staff_client.post(reverse("books_only_unmark", args=[mark.pk]))
+    assert response.status_code == 302 and not BooksOnlyInvoice.objects.exists()
+    assert AuditEvent.objects.filter(firm=firm, action="books_only_invoice.unmarked").exists()
+
+
+def test_another_firms_mark_is_not_found(outsider_client, firm):
+    flag = FlaggedBillFactory(firm=firm, bill_clio_id=None)
+    mark = BooksOnlyInvoice.objects.create(
+        firm=firm, connection=flag.connection, remote_id=flag.remote_id
+    )
+    assert outsider_client.post(reverse("books_only_unmark", args=[mark.pk])).status_code == 404
+    assert outsider_client.post(reverse("flag_outside_clio", args=[flag.pk])).status_code == 404
+    assert BooksOnlyInvoice.objects.filter(pk=mark.pk).exists()

@@ -24,6 +24,7 @@ from sync.providers import oauth
 from sync.providers.clio.client import ClioClient
 
 TIMEOUT = 300
+DEMO_START_DATE = date(2026, 1, 1)
 
 
 class Command(BaseCommand):
@@ -142,7 +143,9 @@ class Command(BaseCommand):
                 )
         if not SyncSettings.objects.filter(firm=firm).exists():
             _, facts = preflight.preflight_run(firm=firm)
-            start = date.today() - timedelta(days=365)
+            # The demo's Clio bills start in January 2026; what the books hold from before is
+            # the firm's history, outside Clio (the README's Lakeside steps use the same date).
+            start = DEMO_START_DATE
             if facts.close_date and start <= facts.close_date:
                 start = facts.close_date + timedelta(days=1)
             data = {

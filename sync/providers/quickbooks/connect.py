@@ -163,6 +163,7 @@ PROVIDER = Provider(
     books_read=readback.books_read,
     lock_date=readback.lock_date,
     invoice_read=readback.invoice_read,
+    invoice_statuses=readback.invoice_statuses,
     books_facts=books_facts,
     trust_liability=readback.trust_liability,
     explain=explain.explain,

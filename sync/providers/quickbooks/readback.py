@@ -66,6 +66,7 @@ def invoice_row(data: dict, closed: date | None = None) -> BooksInvoice:
         doc=doc,
         version=typed.version,
         payment_ids=linked,
+        remote_status=typed.status,
         **lock_fields(
             day, closed, bool(linked) or typed.balance < typed.total, "the books are closed"
         ),
@@ -141,6 +142,17 @@ def invoice_numbers(client, ids: list[str]) -> dict[str, str]:
     # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
     found = client.find_where("Invoice", f"Id IN ({', '.join(qb.quote(i) for i in ids)})")
     return {inv.id: inv.number or inv.id for inv in found}
+
+
+def invoice_statuses(client, ids: list[str]) -> dict[str, str]:
+    """Each invoice's status now (open, partial, paid, voided), read in one query per 500."""
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = client.find_where("Invoice", f"Id IN ({', '.join(qb.quote(i) for i in chunk)})")
+        out.update({inv.id: inv.status for inv in found})
+    return out
 
 
 def _report_amount(value: str | None) -> Decimal:

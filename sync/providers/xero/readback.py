@@ -69,8 +69,21 @@ def invoice_row(data: dict, lock: date | None = None) -> BooksInvoice:
         doc=doc,
         version=typed.version,
         payment_ids=allocated,
+        remote_status=typed.status,
         **lock_fields(day, lock, paid > 0 or bool(allocated), "the period is locked"),
     )
+
+
+def invoice_statuses(client, ids: list[str]) -> dict[str, str]:
+    """Each invoice's status now (DRAFT, AUTHORISED, PAID, VOIDED, …), 100 ids a read."""
+    # https://developer.xero.com/documentation/api/accounting/invoices (IDs: a comma-joined list;
+    # summaryOnly leaves the line items out)
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 100):
+        chunk = ids[start : start + 100]
+        rows = client.paged("Invoices", IDs=",".join(chunk), summaryOnly="true")
+        out.update({str(r.get("InvoiceID", "")): str(r.get("Status", "")) for r in rows})
+    return out
 
 
 def _xero_line(x: dict) -> Line:

@@ -68,13 +68,15 @@ class Bookkeeper:
         else:
             self.act("set_period_lock_date", date=day)
 
-    def create_invoice(self, *, customer_id: str, number: str, amount) -> dict:
+    def create_invoice(
+        self, *, customer_id: str, number: str, amount, day: str = "2026-03-18"
+    ) -> dict:
         if self.qbo:
             made = self.act(
                 "create_invoice",
                 customer_id=customer_id,
                 doc_number=number,
-                date="2026-03-18",
+                date=day,
                 lines=[{"description": "Typed by hand", "qty": 1, "unit_price": float(amount)}],
             )
             return {"id": str(made["result"]["Invoice"]["Id"]) if "result" in made else ""}
@@ -82,7 +84,7 @@ class Bookkeeper:
             "Type": "ACCREC",
             "Contact": {"ContactID": customer_id},
             "InvoiceNumber": number,
-            "Date": "2026-03-18",
+            "Date": day,
             "Status": "AUTHORISED",
             "LineItems": [
                 {

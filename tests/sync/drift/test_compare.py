@@ -3,7 +3,14 @@
 from datetime import date
 from decimal import Decimal as D
 
-from sync.drift.compare import compare_all, compare_bill, line_differences, receivables
+from sync.drift.compare import (
+    compare_all,
+    compare_bill,
+    line_differences,
+    outside_clio,
+    outside_receivables,
+    receivables,
+)
 from sync.providers.documents import BooksInvoice, ClioBill, Doc, Line, Options
 
 XERO = Options(has_drafts=True, books_name="Xero")
@@ -159,3 +166,38 @@ def test_receivables_are_totalled_per_client_on_both_sides():
         {"contact_clio_id": 42, "name": "Ada Lovelace", "clio": "395.50", "books": "495.50"},
         {"contact_clio_id": None, "name": "Ada Lovelace", "clio": "0.00", "books": "45.50"},
     ]
+
+
+def test_history_and_marked_invoices_are_outside_clio_and_a_linked_one_never_is():
+    """Start 2026-01-01. inv-1 is bill 7's invoice (dated 2025-12-20 when the firm moved its start
+    date later): Clio's. inv-old is from 2025, no bill: history. inv-mine is marked as made in the
+    books on purpose. inv-new is neither: compared, and found unexplained."""
+    linked = inv(date=date(2025, 12, 20))
+    old = BooksInvoice("inv-old", doc(number="0990", date=date(2025, 11, 3), lines=(FILING,)))
+    mine = BooksInvoice("inv-mine", doc(number="R-1", paid="45.50", lines=(FILING, FEES)))
+    new = BooksInvoice("inv-new", doc(number="H-1", lines=(FILING,)))
+    inside, outside = outside_clio(
+        [bill()], [linked, old, mine, new], start=date(2026, 1, 1), marked={"inv-mine"}
+    )
+    assert [i.remote_id for i in inside] == ["inv-1", "inv-new"]
+    assert [(i.remote_id, why) for i, why in outside] == [
+        ("inv-old", "history"),
+        ("inv-mine", "marked"),
+    ]
+    found = compare_all([bill()], inside, QBO)
+    assert [(f.kind, f.remote_id) for f in found] == [
+        ("fields", "inv-1"),
+        ("unexplained", "inv-new"),
+    ]
+    total, rows = outside_receivables(outside)
+    assert total == D("45.50") + D("450.00")
+    assert [(r["number"], r["balance"], r["why"]) for r in rows] == [
+        ("0990", "45.50", "history"),
+        ("R-1", "450.00", "marked"),
+    ]
+
+
+def test_a_paid_or_voided_invoice_outside_clio_adds_nothing_to_its_receivables():
+    paid = BooksInvoice("a", doc(paid="495.50", status="paid", date=date(2025, 5, 1)))
+    void = BooksInvoice("b", doc(status="voided", date=date(2025, 5, 1)))
+    assert outside_receivables([(paid, "history"), (void, "history")]) == (D("0.00"), [])
