@@ -80,8 +80,15 @@ def push_pending(
                     break
             else:
                 break  # nothing ready anywhere
-    _statuses_refresh(connection, client, paid)
+    if run is None or run.kind not in FIRST_READS:
+        _statuses_refresh(connection, client, paid)
     return totals
+
+
+# Runs that write a firm's whole history: they leave the invoices' statuses to the hourly
+# reconcile's read-back, which reads every invoice anyway, rather than spend calls the writes need
+# (a first sync pays thousands of invoices: at Xero's 60 calls a minute, a minute of reads).
+FIRST_READS = ("initial", "full")
 
 
 def _statuses_refresh(connection: Connection, client, invoice_ids: set[str]) -> None:
