@@ -23,7 +23,7 @@ from sync.drift.api import (
     ReconcileRunLatestApi,
     ReconcileRunListApi,
 )
-from sync.trust_books.api import TrustRequestListApi
+from sync.trust_books.api import TrustRequestCancelApi, TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
     ClientLedgerListApi,
@@ -80,6 +80,11 @@ urlpatterns = [
     ),
     path("v1/reconcile/receivables", ArComparisonApi.as_view(), name="api_receivables"),
     path("v1/trust/requests", TrustRequestListApi.as_view(), name="api_trust_requests"),
+    path(
+        "v1/trust/requests/<int:request_id>/cancel",
+        TrustRequestCancelApi.as_view(),
+        name="api_trust_request_cancel",
+    ),
     path("v1/trust/accounts", TrustAccountListApi.as_view(), name="api_trust_accounts"),
     path("v1/trust/ledgers", ClientLedgerListApi.as_view(), name="api_trust_ledgers"),
     path(

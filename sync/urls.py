@@ -68,5 +68,10 @@ urlpatterns = [
     ),
     path("trust/requests/", views_trust.trust_requests, name="trust_requests"),
     path("trust/requests/new/", views_trust.trust_request_create, name="trust_request_create"),
+    path(
+        "trust/requests/<int:request_id>/cancel/",
+        views_trust.trust_request_cancel,
+        name="trust_request_cancel",
+    ),
     path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

@@ -38,6 +38,7 @@ from trust.models import (
     TrustAccount,
     TrustEntry,
     TrustException,
+    TrustRequest,
 )
 from trust.services_reconcile import figures_compute
 
@@ -274,6 +275,14 @@ def _exception(firm, member):
     return {"exception_id": exception.pk}
 
 
+def _trust_request(firm, member):
+    matter = ClientLedgerFactory(firm=firm).matter
+    req = TrustRequest.objects.create(
+        firm=firm, matter=matter, amount=Decimal("500.00"), due_date=timezone.localdate()
+    )
+    return {"request_id": req.pk}
+
+
 # Drift: an open flagged bill, one already repaired (approving it again changes nothing), a drift.
 
 
@@ -383,6 +392,10 @@ ROUTE_CASES: dict[str, Case] = {
     "trust_requests": Case(),
     "trust_request_create": Case("post", TRUST_WRITE),
     "api_trust_requests": Case(api=True),
+    "trust_request_cancel": Case("post", TRUST_WRITE, _trust_request, {"reason": "Paid by card."}),
+    "api_trust_request_cancel": Case(
+        "post", TRUST_WRITE, _trust_request, {"reason": "Paid by card."}, api=True
+    ),
     "trust_ledger": Case(setup=_ledger),
     "trust_entry_new": Case(roles=TRUST_WRITE, setup=_ledger),
     "trust_bank_fee_new": Case(roles=TRUST_WRITE, setup=_ledger_account),

@@ -217,8 +217,9 @@ class TrustException(models.Model):
 
 
 class TrustRequest(models.Model):
-    """A request to a client for trust funds, created in Clio and tracked here until a deposit
-    pays it."""
+    """A request to a client for trust funds, made through FirmSync and sent by Clio, tracked here
+    until deposits to its matter pay it (one or several: see TrustRequestPayment) or someone
+    cancels it. Clio's API cannot list trust requests, so only those made here are known."""
 
     class Kind(models.TextChoices):
         RETAINER = "retainer", "Retainer"
@@ -232,10 +233,20 @@ class TrustRequest(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     due_date = models.DateField()
     memo = models.CharField(max_length=255, blank=True)
-    paid_by = models.OneToOneField(
-        TrustEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="paid_request"
+    paid_by = models.ForeignKey(
+        TrustEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settled_requests",
+        help_text="The deposit that paid the last of the request.",
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -247,6 +258,14 @@ class TrustRequest(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="trust_request_amount_positive"),
             models.UniqueConstraint(fields=["firm", "clio_id"], name="trust_request_clio_once"),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="trust_request_paid_or_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
+                name="trust_request_cancel_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,6 +274,39 @@ class TrustRequest(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_by_id is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.is_paid and not self.is_cancelled
+
+
+class TrustRequestPayment(models.Model):
+    """Part (or all) of one deposit applied to one trust request. A deposit larger than what a
+    request still owes pays the rest of it and its remainder goes to the matter's next open
+    request, if that was made on or before the deposit's day. Append-only, like the entries it
+    points at (on PostgreSQL a trigger refuses UPDATE and DELETE)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(TrustRequest, on_delete=models.PROTECT, related_name="payments")
+    entry = models.ForeignKey(TrustEntry, on_delete=models.PROTECT, related_name="request_payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["applied_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="trust_request_payment_amount_positive"
+            ),
+            models.UniqueConstraint(fields=["request", "entry"], name="trust_request_payment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of entry {self.entry_id} to request {self.request_id}"
 
 
 class BooksTrustBalance(models.Model):
