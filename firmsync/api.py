@@ -11,6 +11,7 @@ from sync.api_runs import (
     SyncRunDetailApi,
     SyncRunListApi,
 )
+from sync.console.api import ConsoleApi
 from sync.drift.api import (
     ArComparisonApi,
     DriftDetailApi,
@@ -45,6 +46,7 @@ from trust.api_reconcile import (
 urlpatterns = [
     path("v1/me", MeApi.as_view(), name="api_me"),
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
+    path("v1/console", ConsoleApi.as_view(), name="api_console"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
     path("v1/sync/settings", SyncSettingsApi.as_view(), name="api_sync_settings"),

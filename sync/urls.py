@@ -9,11 +9,13 @@ from sync import (
     views_webhooks,
 )
 from sync.books_payments import views as views_books
+from sync.console import views as views_console
 from sync.drift import views as views_drift
 from sync.trust_books import views as views_trust
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("console/", views_console.console, name="console"),
     path("settings/bill-syncing/", views.bill_syncing, name="bill_syncing"),
     path(
         "settings/bill-syncing/connect/<str:provider>/",

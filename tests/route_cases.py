@@ -306,6 +306,10 @@ def _reconcile_run(firm, member):
 
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
+    # The console reads only the signed-in person's own memberships; an outsider sees their own
+    # firms and never this one (tests/sync/test_console.py).
+    "console": Case(),
+    "api_console": Case(api=True),
     "matters": Case(),
     "trust_overview": Case(),
     "flagged_bills": Case(roles=REVIEW_BILLS),
