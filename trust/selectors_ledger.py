@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
@@ -227,10 +228,14 @@ def account_summaries(*, member: Membership, today: date) -> list[AccountSummary
 
 
 def trust_requests_with_owed(qs: QuerySet[TrustRequest]) -> QuerySet[TrustRequest]:
-    """Requests with `paid_so_far` (what deposits have paid toward each) and `owed` (what is
-    still asked for; nothing once cancelled or paid), in the same query."""
+    """Requests with `paid_so_far` (what deposits not reversed have paid toward each) and `owed`
+    (what is still asked for; nothing once cancelled or paid), in the same query."""
+    # A payment from a deposit reversed since (a bounced cheque) no longer counts.
+    counted = Q(payments__entry__reversed_by__isnull=True)
     paid = Round(
-        Coalesce(Sum("payments__amount"), Value(ZERO), output_field=MONEY), 2, output_field=MONEY
+        Coalesce(Sum("payments__amount", filter=counted), Value(ZERO), output_field=MONEY),
+        2,
+        output_field=MONEY,
     )
     return qs.annotate(paid_so_far=paid).annotate(
         owed=Case(
@@ -249,6 +254,7 @@ class RequestEvent:
     entry: TrustEntry | None = None
     by: str = ""
     note: str = ""
+    reversed_by: int | None = None  # a payment's deposit was reversed by this entry: not counted
 
 
 @dataclass
@@ -268,7 +274,7 @@ def trust_request_histories(*, member: Membership, ledger: ClientLedger) -> list
     payments: dict[int, list[TrustRequestPayment]] = {r.pk: [] for r in requests}
     for p in TrustRequestPayment.objects.filter(
         firm_id=member.firm_id, request_id__in=list(payments)
-    ).select_related("entry"):
+    ).select_related("entry__reversed_by"):
         payments[p.request_id].append(p)
     return [RequestHistory(r, _request_events(r, payments[r.pk])) for r in requests]
 
@@ -277,9 +283,19 @@ def _who(user) -> str:
     return (user.get_full_name() or user.email) if user else ""
 
 
+def _reversal(payment: TrustRequestPayment) -> int | None:
+    try:
+        return payment.entry.reversed_by.pk  # loaded by select_related: no query
+    except ObjectDoesNotExist:
+        return None
+
+
 def _request_events(req: TrustRequest, payments: list[TrustRequestPayment]) -> list[RequestEvent]:
     events = [RequestEvent(req.created_at, "created", req.amount, by=_who(req.created_by))]
-    events += [RequestEvent(p.applied_at, "payment", p.amount, entry=p.entry) for p in payments]
+    events += [
+        RequestEvent(p.applied_at, "payment", p.amount, entry=p.entry, reversed_by=_reversal(p))
+        for p in payments
+    ]
     if req.paid_at:
         events.append(RequestEvent(req.paid_at, "settled"))
     if req.cancelled_at:

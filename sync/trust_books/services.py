@@ -227,8 +227,10 @@ def trust_requests_settle(*, firm: Firm) -> int:
     date order; a deposit pays what a request still owes and its remainder goes on to the next
     request it counts toward (or stays unapplied: the client's money in trust, not owed to any
     request). A cancelled request takes nothing. Each part applied is a TrustRequestPayment, so
-    running this again applies nothing twice. Returns how many requests were settled. Called
-    after each pull of Clio's trust transactions."""
+    running this again applies nothing twice. A deposit reversed later (a bounced cheque) stops
+    counting: what it paid is owed again, and a request it had settled is open again. Returns
+    how many requests were settled. Called after each pull of Clio's trust transactions."""
+    _requests_reopen(firm=firm)
     # Locked (FOR UPDATE takes no GROUP BY, so what each has been paid is a second query): two
     # settlements at once, or a cancellation, wait for each other instead of paying twice.
     open_requests = list(
@@ -282,9 +284,31 @@ def _apply(
     return parts
 
 
+def _requests_reopen(*, firm: Firm) -> None:
+    """Open again each paid request a reversed deposit had paid toward, with an audit event."""
+    hit = TrustRequestPayment.objects.filter(
+        firm=firm, request__paid_at__isnull=False, entry__reversed_by__isnull=False
+    ).values_list("request_id", flat=True)
+    reopened = list(TrustRequest.objects.select_for_update().filter(firm=firm, pk__in=list(hit)))
+    for req in reopened:
+        before = {"status": "paid", "paid_by_entry": req.paid_by_id}
+        TrustRequest.objects.filter(pk=req.pk).update(paid_by=None, paid_at=None)
+        audit_record(
+            firm=firm,
+            actor=None,
+            action="trust_request.reopened",
+            obj=req,
+            before=before,
+            after={"status": "open", "why": "a deposit that paid toward it was reversed"},
+        )
+
+
 def _paid_so_far(*, request_ids: list[int]) -> dict[int, Decimal]:
+    """What counts as paid toward each request: its payments from deposits not reversed."""
     rows = (
-        TrustRequestPayment.objects.filter(request_id__in=request_ids)
+        TrustRequestPayment.objects.filter(
+            request_id__in=request_ids, entry__reversed_by__isnull=True
+        )
         .order_by()
         .values("request_id")
         .annotate(total=Sum("amount"))

@@ -297,3 +297,29 @@ def test_the_cancel_endpoint_is_in_the_schema(client, db):
     assert "reason" in json.dumps(cancel) or "TrustRequestCancelInput" in json.dumps(cancel)
     listed = schema["components"]["schemas"]["TrustRequestOutput"]["properties"]
     assert {"paid_so_far", "owed", "status", "cancel_reason"} <= set(listed)
+
+
+def test_a_bounced_deposit_stops_counting_and_reopens_the_request_it_paid(firm, admin):
+    # Asked 500.00; a 500.00 cheque pays it, then bounces (reversed): 500.00 is owed again, and a
+    # later 500.00 transfer settles it.
+    ledger = ClientLedgerFactory(firm=firm)
+    req = _request(ledger, "500.00")
+    cheque = _deposit(ledger, "500.00", MADE + timedelta(days=1))
+    assert trust_requests_settle(firm=firm) == 1
+    bounce = _deposit(
+        ledger, "500.00", MADE + timedelta(days=3), kind=EntryKind.REVERSAL, reverses=cheque
+    )
+
+    assert trust_requests_settle(firm=firm) == 0
+    req.refresh_from_db()
+    assert req.is_open
+    assert AuditEvent.objects.filter(action="trust_request.reopened").count() == 1
+    html = client_for(admin).get(reverse("trust_ledger", args=[ledger.pk])).content.decode()
+    assert f'That deposit was reversed (<a href="#entry-{bounce.pk}">' in html
+    assert '<span class="num" data-testid="request-owed">500.00</span> still owed' in html
+
+    transfer = _deposit(ledger, "500.00", MADE + timedelta(days=5))
+    assert trust_requests_settle(firm=firm) == 1
+    req.refresh_from_db()
+    assert req.paid_by == transfer
+    assert _applied(req) == [(cheque.pk, D("500.00")), (transfer.pk, D("500.00"))]
