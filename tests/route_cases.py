@@ -416,7 +416,10 @@ ROUTE_CASES: dict[str, Case] = {
 # Routes that are not firm-scoped, each with the reason and the test that covers it.
 UNSCOPED_ROUTES = {
     "invitation_accept": "public link; unknown token → 404 (tests/accounts/test_invitations.py)",
-    "firm_switch": "switches only to the user's own firms (tests/accounts/test_firm_switch.py)",
+    "firm_switch": (
+        "switches only to the user's own firms, then opens only a path on this site "
+        "(tests/accounts/test_firm_switch.py, tests/sync/test_console.py)"
+    ),
     "no_firm": "shows the signed-in user's own state only",
     "healthz": "liveness probe, no data",
     "clio_webhook": "authenticated by its secret token and signature (tests/sync/test_webhooks.py)",

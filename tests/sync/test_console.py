@@ -310,3 +310,11 @@ def test_the_console_endpoint_is_in_the_schema(client, db):
     assert "/api/v1/console" in schema["paths"]
     props = schema["components"]["schemas"]["FirmHealthOutput"]["properties"]
     assert {"reconciliations_due", "reconciliations_overdue", "flagged_bills"} <= set(props)
+
+
+def test_the_reconciliations_page_marks_each_month_due_or_overdue_as_the_dashboard_counts(admin):
+    ledger = ClientLedgerFactory(firm=admin.firm)
+    _entry(ledger, "50.00", timezone.localdate().replace(day=1) - timezone.timedelta(days=70))
+    html = _page(client_for(admin), "trust_reconciliations")
+    assert '<span class="status-warn">due</span>' in html
+    assert html.count('<span class="status-bad">overdue</span>') >= 2
