@@ -269,7 +269,9 @@ def trust_request_histories(*, member: Membership, ledger: ClientLedger) -> list
     requests = list(
         trust_requests_with_owed(
             TrustRequest.objects.filter(firm_id=member.firm_id, matter_id=ledger.matter_id)
-        ).select_related("created_by", "cancelled_by")
+        )
+        .select_related("created_by", "cancelled_by")
+        .order_by("-created_at", "-id")  # a summing query does not take Meta.ordering
     )
     payments: dict[int, list[TrustRequestPayment]] = {r.pk: [] for r in requests}
     for p in TrustRequestPayment.objects.filter(

@@ -21,8 +21,9 @@ def trust_matter_get_for_member(*, member: Membership, matter_id: int) -> Matter
 
 def trust_requests_for_member(*, member: Membership) -> QuerySet[TrustRequest]:
     """The firm's requests, newest first, each with `paid_so_far` and `owed`, in one query."""
-    return trust_requests_with_owed(
-        TrustRequest.objects.filter(firm_id=member.firm_id).select_related(
-            "matter__client", "paid_by", "created_by", "cancelled_by"
-        )
+    # Ordered here: a query that sums (GROUP BY) does not take the model's default ordering.
+    return (
+        trust_requests_with_owed(TrustRequest.objects.filter(firm_id=member.firm_id))
+        .select_related("matter__client", "paid_by", "created_by", "cancelled_by")
+        .order_by("-created_at", "-id")
     )

@@ -323,3 +323,17 @@ def test_a_bounced_deposit_stops_counting_and_reopens_the_request_it_paid(firm, 
     req.refresh_from_db()
     assert req.paid_by == transfer
     assert _applied(req) == [(cheque.pk, D("500.00")), (transfer.pk, D("500.00"))]
+
+
+def test_requests_are_listed_newest_first_on_the_page_the_api_and_the_ledger(firm, admin):
+    ledger = ClientLedgerFactory(firm=firm)
+    old = _request(ledger, "1.00", made=MADE)
+    new = _request(ledger, "2.00", made=MADE + timedelta(days=5))
+    client = client_for(admin)
+    listed = client.get(reverse("api_trust_requests"), HTTP_ACCEPT="application/json").json()
+    assert [r["id"] for r in listed["results"]] == [new.pk, old.pk]
+    for html in (
+        client.get(reverse("trust_requests")).content.decode(),
+        client.get(reverse("trust_ledger", args=[ledger.pk])).content.decode(),
+    ):
+        assert html.index(f'id="request-{new.pk}"') < html.index(f'id="request-{old.pk}"')
