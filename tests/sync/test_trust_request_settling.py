@@ -2,7 +2,7 @@
 its matter's client ledger. Worked examples, in whole cents."""
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,37 +15,10 @@ from accounts.models import AuditEvent, Role
 from sync.trust_books.services import trust_requests_settle
 from tests.conftest import client_for
 from tests.factories import ClientLedgerFactory, MembershipFactory
-from trust.models import EntryKind, TrustEntry, TrustRequest, TrustRequestPayment
+from tests.support.trust_requests import MADE, deposit, request_made
+from trust.models import EntryKind, TrustRequest, TrustRequestPayment
 
 D = Decimal
-MADE = date(2026, 3, 10)
-_SEQ = iter(range(10**6))
-
-
-def _request(ledger, amount, made=MADE) -> TrustRequest:
-    at = timezone.make_aware(datetime.combine(made, datetime.min.time()))
-    return TrustRequest.objects.create(
-        firm=ledger.firm,
-        matter=ledger.matter,
-        amount=D(amount),
-        due_date=made + timedelta(days=14),
-        created_at=at,
-    )
-
-
-def _deposit(ledger, amount, on, kind=EntryKind.DEPOSIT, **extra) -> TrustEntry:
-    return TrustEntry.objects.create(
-        firm=ledger.firm,
-        account=ledger.account,
-        ledger=ledger,
-        kind=kind,
-        direction="in" if kind == EntryKind.DEPOSIT else "out",
-        amount=D(amount),
-        date=on,
-        source="clio",
-        source_id=f"bank_transaction:{next(_SEQ)}",
-        **extra,
-    )
 
 
 def _applied(req) -> list[tuple[int, Decimal]]:
@@ -59,14 +32,14 @@ def _applied(req) -> list[tuple[int, Decimal]]:
 def test_two_part_deposits_settle_a_request_exactly(firm):
     # Asked 1,500.00 on 10 March; the client pays 600.00 on the 12th and 900.00 on the 20th.
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "1500.00")
-    first = _deposit(ledger, "600.00", date(2026, 3, 12))
+    req = request_made(ledger, "1500.00")
+    first = deposit(ledger, "600.00", date(2026, 3, 12))
 
     assert trust_requests_settle(firm=firm) == 0
     req.refresh_from_db()
     assert req.is_open and _applied(req) == [(first.pk, D("600.00"))]
 
-    second = _deposit(ledger, "900.00", date(2026, 3, 20))
+    second = deposit(ledger, "900.00", date(2026, 3, 20))
     assert trust_requests_settle(firm=firm) == 1
     req.refresh_from_db()
     assert req.is_paid and req.paid_by == second and req.paid_at is not None
@@ -79,9 +52,9 @@ def test_an_overpayment_settles_the_request_and_keeps_the_rest_unapplied(firm):
     # Asked 500.00; paid 300.00, then 400.00: 200.00 of the second settles it, 200.00 stays the
     # client's money in trust, owed to no request.
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "500.00")
-    first = _deposit(ledger, "300.00", date(2026, 3, 11))
-    second = _deposit(ledger, "400.00", date(2026, 3, 12))
+    req = request_made(ledger, "500.00")
+    first = deposit(ledger, "300.00", date(2026, 3, 11))
+    second = deposit(ledger, "400.00", date(2026, 3, 12))
 
     assert trust_requests_settle(firm=firm) == 1
     req.refresh_from_db()
@@ -93,15 +66,15 @@ def test_the_rest_of_a_deposit_goes_to_the_matters_next_open_request(firm):
     # Two requests of 200.00; one deposit of 250.00 pays the older and 50.00 of the newer, which
     # still owes 150.00 until a later deposit.
     ledger = ClientLedgerFactory(firm=firm)
-    older = _request(ledger, "200.00", made=MADE)
-    newer = _request(ledger, "200.00", made=MADE + timedelta(days=1))
-    deposit = _deposit(ledger, "250.00", MADE + timedelta(days=2))
+    older = request_made(ledger, "200.00", made=MADE)
+    newer = request_made(ledger, "200.00", made=MADE + timedelta(days=1))
+    split = deposit(ledger, "250.00", MADE + timedelta(days=2))
 
     assert trust_requests_settle(firm=firm) == 1
-    assert _applied(older) == [(deposit.pk, D("200.00"))]
-    assert _applied(newer) == [(deposit.pk, D("50.00"))]
+    assert _applied(older) == [(split.pk, D("200.00"))]
+    assert _applied(newer) == [(split.pk, D("50.00"))]
 
-    _deposit(ledger, "150.00", MADE + timedelta(days=3))
+    deposit(ledger, "150.00", MADE + timedelta(days=3))
     assert trust_requests_settle(firm=firm) == 1
     newer.refresh_from_db()
     assert newer.is_paid
@@ -109,27 +82,27 @@ def test_the_rest_of_a_deposit_goes_to_the_matters_next_open_request(firm):
 
 def test_deposits_before_the_request_are_not_counted(firm):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "100.00")
-    _deposit(ledger, "100.00", MADE - timedelta(days=1))
-    _deposit(ledger, "500.00", MADE - timedelta(days=30))
+    req = request_made(ledger, "100.00")
+    deposit(ledger, "100.00", MADE - timedelta(days=1))
+    deposit(ledger, "500.00", MADE - timedelta(days=30))
 
     assert trust_requests_settle(firm=firm) == 0
     assert _applied(req) == []
-    same_day = _deposit(ledger, "100.00", MADE)
+    same_day = deposit(ledger, "100.00", MADE)
     assert trust_requests_settle(firm=firm) == 1
     assert _applied(req) == [(same_day.pk, D("100.00"))]
 
 
 def test_a_cancelled_request_takes_no_later_deposit(firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "800.00")
-    part = _deposit(ledger, "300.00", MADE + timedelta(days=1))
+    req = request_made(ledger, "800.00")
+    part = deposit(ledger, "300.00", MADE + timedelta(days=1))
     trust_requests_settle(firm=firm)
     response = client_for(admin).post(
         reverse("trust_request_cancel", args=[req.pk]), {"reason": "Matter closed early."}
     )
     assert response.status_code == 302
-    _deposit(ledger, "500.00", MADE + timedelta(days=5))
+    deposit(ledger, "500.00", MADE + timedelta(days=5))
 
     assert trust_requests_settle(firm=firm) == 0
     req.refresh_from_db()
@@ -142,9 +115,9 @@ def test_a_cancelled_request_takes_no_later_deposit(firm, admin):
 
 def test_another_firms_deposit_never_counts(firm, other_firm):
     mine = ClientLedgerFactory(firm=firm)
-    req = _request(mine, "100.00")
+    req = request_made(mine, "100.00")
     theirs = ClientLedgerFactory(firm=other_firm)
-    _deposit(theirs, "100.00", MADE + timedelta(days=1))
+    deposit(theirs, "100.00", MADE + timedelta(days=1))
 
     assert trust_requests_settle(firm=firm) == 0
     assert trust_requests_settle(firm=other_firm) == 0
@@ -153,11 +126,11 @@ def test_another_firms_deposit_never_counts(firm, other_firm):
 
 def test_a_deposit_to_another_matter_or_a_reversed_one_does_not_count(firm):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "100.00")
+    req = request_made(ledger, "100.00")
     other = ClientLedgerFactory(firm=firm, account=ledger.account)
-    _deposit(other, "100.00", MADE + timedelta(days=1))
-    bounced = _deposit(ledger, "100.00", MADE + timedelta(days=1))
-    _deposit(ledger, "100.00", MADE + timedelta(days=2), kind=EntryKind.REVERSAL, reverses=bounced)
+    deposit(other, "100.00", MADE + timedelta(days=1))
+    bounced = deposit(ledger, "100.00", MADE + timedelta(days=1))
+    deposit(ledger, "100.00", MADE + timedelta(days=2), kind=EntryKind.REVERSAL, reverses=bounced)
 
     assert trust_requests_settle(firm=firm) == 0
     assert _applied(req) == []
@@ -165,7 +138,7 @@ def test_a_deposit_to_another_matter_or_a_reversed_one_does_not_count(firm):
 
 def test_a_request_cannot_be_both_paid_and_cancelled_in_the_database(firm):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "10.00")
+    req = request_made(ledger, "10.00")
     with pytest.raises(IntegrityError), transaction.atomic():
         TrustRequest.objects.filter(pk=req.pk).update(
             paid_at=timezone.now(), cancelled_at=timezone.now(), cancel_reason="x"
@@ -175,8 +148,8 @@ def test_a_request_cannot_be_both_paid_and_cancelled_in_the_database(firm):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_applied_payments_are_append_only(firm):
     ledger = ClientLedgerFactory(firm=firm)
-    _request(ledger, "10.00")
-    _deposit(ledger, "10.00", MADE)
+    request_made(ledger, "10.00")
+    deposit(ledger, "10.00", MADE)
     trust_requests_settle(firm=firm)
     with pytest.raises(IntegrityError), transaction.atomic():
         TrustRequestPayment.objects.update(amount=D("1.00"))
@@ -186,7 +159,7 @@ def test_applied_payments_are_append_only(firm):
 
 
 def test_cancelling_without_a_reason_is_refused_with_the_reason(firm, admin):
-    req = _request(ClientLedgerFactory(firm=firm), "100.00")
+    req = request_made(ClientLedgerFactory(firm=firm), "100.00")
     response = client_for(admin).post(
         reverse("trust_request_cancel", args=[req.pk]), {"reason": " "}
     )
@@ -198,8 +171,8 @@ def test_cancelling_without_a_reason_is_refused_with_the_reason(firm, admin):
 
 def test_a_paid_request_cannot_be_cancelled(firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "100.00")
-    _deposit(ledger, "100.00", MADE)
+    req = request_made(ledger, "100.00")
+    deposit(ledger, "100.00", MADE)
     trust_requests_settle(firm=firm)
     api = client_for(admin)
     url = reverse("api_trust_request_cancel", args=[req.pk])
@@ -212,8 +185,8 @@ def test_a_paid_request_cannot_be_cancelled(firm, admin):
 
 def test_the_api_cancels_and_reports_what_was_paid_and_owed(firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "1000.00")
-    _deposit(ledger, "250.50", MADE + timedelta(days=1))
+    req = request_made(ledger, "1000.00")
+    deposit(ledger, "250.50", MADE + timedelta(days=1))
     trust_requests_settle(firm=firm)
     api = client_for(admin)
     listed = api.get(reverse("api_trust_requests"), HTTP_ACCEPT="application/json").json()
@@ -229,7 +202,7 @@ def test_the_api_cancels_and_reports_what_was_paid_and_owed(firm, admin):
 
 
 def test_a_staff_member_cannot_cancel_and_an_outsider_gets_404(firm, outsider):
-    req = _request(ClientLedgerFactory(firm=firm), "100.00")
+    req = request_made(ClientLedgerFactory(firm=firm), "100.00")
     viewer = MembershipFactory(firm=firm, role=Role.VIEWER)
     url = reverse("trust_request_cancel", args=[req.pk])
     assert client_for(viewer).post(url, {"reason": "x"}).status_code == 403
@@ -243,13 +216,13 @@ def test_a_staff_member_cannot_cancel_and_an_outsider_gets_404(firm, outsider):
 
 def test_the_client_ledger_shows_each_requests_history(firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    paid = _request(ledger, "1500.00")
-    _deposit(ledger, "600.00", MADE + timedelta(days=2))
-    _deposit(ledger, "900.00", MADE + timedelta(days=10))
+    paid = request_made(ledger, "1500.00")
+    deposit(ledger, "600.00", MADE + timedelta(days=2))
+    deposit(ledger, "900.00", MADE + timedelta(days=10))
     trust_requests_settle(firm=firm)
-    cancelled = _request(ledger, "400.00", made=MADE + timedelta(days=11))
-    open_one = _request(ledger, "700.00", made=MADE + timedelta(days=11))
-    _deposit(ledger, "200.00", MADE + timedelta(days=12))
+    cancelled = request_made(ledger, "400.00", made=MADE + timedelta(days=11))
+    open_one = request_made(ledger, "700.00", made=MADE + timedelta(days=11))
+    deposit(ledger, "200.00", MADE + timedelta(days=12))
     trust_requests_settle(firm=firm)  # 200.00 to the older of the two open requests
     client_for(admin).post(
         reverse("trust_request_cancel", args=[cancelled.pk]), {"reason": "Replaced by a larger one"}
@@ -268,8 +241,8 @@ def test_the_client_ledger_shows_each_requests_history(firm, admin):
 
 def test_the_ledger_shows_no_other_matters_or_firms_requests(firm, other_firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    _request(ClientLedgerFactory(firm=firm, account=ledger.account), "111.11")
-    _request(ClientLedgerFactory(firm=other_firm), "222.22")
+    request_made(ClientLedgerFactory(firm=firm, account=ledger.account), "111.11")
+    request_made(ClientLedgerFactory(firm=other_firm), "222.22")
     html = client_for(admin).get(reverse("trust_ledger", args=[ledger.pk])).content.decode()
     assert "111.11" not in html and "222.22" not in html
     assert "No trust request has been made through FirmSync for this matter." in html
@@ -280,8 +253,8 @@ def test_the_ledger_page_costs_the_same_queries_for_one_request_or_five(firm, ad
 
     def count(n):
         for _ in range(n):
-            _request(ledger, "10.00")
-            _deposit(ledger, "10.00", MADE)
+            request_made(ledger, "10.00")
+            deposit(ledger, "10.00", MADE)
         trust_requests_settle(firm=firm)
         with CaptureQueriesContext(connection) as queries:
             page = client_for(admin).get(reverse("trust_ledger", args=[ledger.pk]))
@@ -303,10 +276,10 @@ def test_a_bounced_deposit_stops_counting_and_reopens_the_request_it_paid(firm, 
     # Asked 500.00; a 500.00 cheque pays it, then bounces (reversed): 500.00 is owed again, and a
     # later 500.00 transfer settles it.
     ledger = ClientLedgerFactory(firm=firm)
-    req = _request(ledger, "500.00")
-    cheque = _deposit(ledger, "500.00", MADE + timedelta(days=1))
+    req = request_made(ledger, "500.00")
+    cheque = deposit(ledger, "500.00", MADE + timedelta(days=1))
     assert trust_requests_settle(firm=firm) == 1
-    bounce = _deposit(
+    bounce = deposit(
         ledger, "500.00", MADE + timedelta(days=3), kind=EntryKind.REVERSAL, reverses=cheque
     )
 
@@ -318,7 +291,7 @@ def test_a_bounced_deposit_stops_counting_and_reopens_the_request_it_paid(firm, 
     assert f'That deposit was reversed (<a href="#entry-{bounce.pk}">' in html
     assert '<span class="num" data-testid="request-owed">500.00</span> still owed' in html
 
-    transfer = _deposit(ledger, "500.00", MADE + timedelta(days=5))
+    transfer = deposit(ledger, "500.00", MADE + timedelta(days=5))
     assert trust_requests_settle(firm=firm) == 1
     req.refresh_from_db()
     assert req.paid_by == transfer
@@ -327,8 +300,8 @@ def test_a_bounced_deposit_stops_counting_and_reopens_the_request_it_paid(firm, 
 
 def test_requests_are_listed_newest_first_on_the_page_the_api_and_the_ledger(firm, admin):
     ledger = ClientLedgerFactory(firm=firm)
-    old = _request(ledger, "1.00", made=MADE)
-    new = _request(ledger, "2.00", made=MADE + timedelta(days=5))
+    old = request_made(ledger, "1.00", made=MADE)
+    new = request_made(ledger, "2.00", made=MADE + timedelta(days=5))
     client = client_for(admin)
     listed = client.get(reverse("api_trust_requests"), HTTP_ACCEPT="application/json").json()
     assert [r["id"] for r in listed["results"]] == [new.pk, old.pk]
