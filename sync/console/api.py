@@ -15,26 +15,26 @@ from sync.selectors import worker_status
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class BalanceOutput(serializers.Serializer):
+class ConsoleBalanceOutput(serializers.Serializer):
     account_id = serializers.IntegerField(source="account.pk")
     account = serializers.CharField(source="account.name")
     balance = serializers.DecimalField(**MONEY)
 
 
-class MonthOutput(serializers.Serializer):
+class ConsoleMonthOutput(serializers.Serializer):
     account_id = serializers.IntegerField()
     period_end = serializers.DateField()
     standing = serializers.ChoiceField(choices=["due", "overdue"])
 
 
-class ArOutput(serializers.Serializer):
+class ConsoleArOutput(serializers.Serializer):
     clio = serializers.DecimalField(**MONEY)
     books = serializers.DecimalField(**MONEY)
     difference = serializers.DecimalField(**MONEY, help_text="Books minus Clio.")
     compared_at = serializers.DateTimeField(source="at")
 
 
-class SyncHealthOutput(serializers.Serializer):
+class ConsoleSyncHealthOutput(serializers.Serializer):
     healthy = serializers.BooleanField()
     problems = serializers.ListField(child=serializers.CharField())
     failed_records = serializers.IntegerField(source="failed")
@@ -42,34 +42,36 @@ class SyncHealthOutput(serializers.Serializer):
     last_run_started_at = serializers.DateTimeField(source="latest.started_at", default=None)
 
 
-class FirmHealthOutput(serializers.Serializer):
+class ConsoleFirmOutput(serializers.Serializer):
     firm_id = serializers.IntegerField(source="member.firm_id")
     firm = serializers.CharField(source="member.firm.name")
     role = serializers.CharField(source="member.role")
-    trust_balances = BalanceOutput(source="balances", many=True)
+    trust_balances = ConsoleBalanceOutput(source="balances", many=True)
     open_exceptions = serializers.IntegerField(source="exceptions_open")
     reconciliations_due = serializers.SerializerMethodField()
     reconciliations_overdue = serializers.SerializerMethodField()
     flagged_bills = serializers.IntegerField(
         source="flags_open", allow_null=True, help_text="null when your role does not review them"
     )
-    receivables = ArOutput(source="ar", allow_null=True, help_text="null before the first compare")
-    sync = SyncHealthOutput()
+    receivables = ConsoleArOutput(
+        source="ar", allow_null=True, help_text="null before the first compare"
+    )
+    sync = ConsoleSyncHealthOutput()
 
-    @extend_schema_field(MonthOutput(many=True))
+    @extend_schema_field(ConsoleMonthOutput(many=True))
     def get_reconciliations_due(self, obj: FirmHealth) -> list:
-        return MonthOutput([m for _, m in obj.months_due], many=True).data
+        return ConsoleMonthOutput([m for _, m in obj.months_due], many=True).data
 
-    @extend_schema_field(MonthOutput(many=True))
+    @extend_schema_field(ConsoleMonthOutput(many=True))
     def get_reconciliations_overdue(self, obj: FirmHealth) -> list:
-        return MonthOutput([m for _, m in obj.months_overdue], many=True).data
+        return ConsoleMonthOutput([m for _, m in obj.months_overdue], many=True).data
 
 
 class ConsoleApi(APIView):
     read_roles = ANY_MEMBER
 
     @extend_schema(
-        responses=FirmHealthOutput(many=True),
+        responses=ConsoleFirmOutput(many=True),
         summary="What needs attention in each of your firms",
         description=(
             "Signed in through the site: every firm you belong to. With an API token, which acts "
@@ -84,4 +86,4 @@ class ConsoleApi(APIView):
         firms = firm_health_many(
             memberships=memberships, today=timezone.localdate(), worker=worker_status()
         )
-        return Response(FirmHealthOutput(firms, many=True).data)
+        return Response(ConsoleFirmOutput(firms, many=True).data)

@@ -18,7 +18,9 @@ class TrustRequestOutput(serializers.ModelSerializer):
     matter_id = serializers.IntegerField(source="matter.pk")
     matter = serializers.CharField(source="matter.display_number")
     client = serializers.CharField(source="matter.client.name", default="")
-    paid_by_entry_id = serializers.IntegerField(source="paid_by.pk", default=None)
+    paid_by_entry_id = serializers.IntegerField(
+        source="paid_by.pk", default=None, help_text="The deposit that paid the last of it."
+    )
     paid_by_date = serializers.DateField(source="paid_by.date", default=None)
     paid_by_amount = serializers.DecimalField(
         source="paid_by.amount", max_digits=14, decimal_places=2, default=None

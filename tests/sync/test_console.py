@@ -308,7 +308,7 @@ def test_anonymous_callers_get_the_error_shape(client, db):
 def test_the_console_endpoint_is_in_the_schema(client, db):
     schema = client.get(reverse("api_schema"), HTTP_ACCEPT="application/json").json()
     assert "/api/v1/console" in schema["paths"]
-    props = schema["components"]["schemas"]["FirmHealthOutput"]["properties"]
+    props = schema["components"]["schemas"]["ConsoleFirmOutput"]["properties"]
     assert {"reconciliations_due", "reconciliations_overdue", "flagged_bills"} <= set(props)
 
 
