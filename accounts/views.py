@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -164,6 +165,13 @@ def firm_switch(request):
     else:
         request.session[SESSION_FIRM_KEY] = membership.firm_id
         messages.success(request, f"Switched to {membership.firm.name}.")
+        # The console switches firm and opens one of its pages in one step; only a path on this
+        # site is followed (never another host).
+        after = request.POST.get("next", "")
+        if after.startswith("/") and url_has_allowed_host_and_scheme(
+            after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(after)
     return redirect("dashboard")
 
 

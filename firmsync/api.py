@@ -18,6 +18,7 @@ from sync.books_payments.api import (
     BooksPaymentListApi,
     BooksPaymentResolveApi,
 )
+from sync.console.api import ConsoleApi
 from sync.drift.api import (
     DriftDetailApi,
     DriftListApi,
@@ -29,7 +30,7 @@ from sync.drift.api import (
     FlagResolveApi,
 )
 from sync.drift.api_receivables import ArComparisonApi, ReconcileRunLatestApi, ReconcileRunListApi
-from sync.trust_books.api import TrustRequestListApi
+from sync.trust_books.api import TrustRequestCancelApi, TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
     ClientLedgerListApi,
@@ -51,6 +52,7 @@ from trust.api_reconcile import (
 urlpatterns = [
     path("v1/me", MeApi.as_view(), name="api_me"),
     path("v1/firm", FirmApi.as_view(), name="api_firm"),
+    path("v1/console", ConsoleApi.as_view(), name="api_console"),
     path("v1/members", MemberListApi.as_view(), name="api_members"),
     path("v1/connections", ConnectionListApi.as_view(), name="api_connections"),
     path(
@@ -113,6 +115,11 @@ urlpatterns = [
     ),
     path("v1/reconcile/receivables", ArComparisonApi.as_view(), name="api_receivables"),
     path("v1/trust/requests", TrustRequestListApi.as_view(), name="api_trust_requests"),
+    path(
+        "v1/trust/requests/<int:request_id>/cancel",
+        TrustRequestCancelApi.as_view(),
+        name="api_trust_request_cancel",
+    ),
     path("v1/trust/accounts", TrustAccountListApi.as_view(), name="api_trust_accounts"),
     path("v1/trust/ledgers", ClientLedgerListApi.as_view(), name="api_trust_ledgers"),
     path(

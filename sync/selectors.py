@@ -39,13 +39,22 @@ def worker_status() -> WorkerStatus:
 
 def connections_active(*, member: Membership) -> dict[str, Connection | None]:
     """The firm's live connection per side (practice, books), or None."""
+    return connections_active_many(firm_ids=[member.firm_id])[member.firm_id]
+
+
+def connections_active_many(*, firm_ids: list[int]) -> dict[int, dict[str, Connection | None]]:
+    """`connections_active` for many firms, in one query."""
+    found: dict[int, dict[str, Connection | None]] = {
+        pk: {Side.PRACTICE: None, Side.BOOKS: None} for pk in firm_ids
+    }
     rows = (
-        Connection.objects.filter(firm_id=member.firm_id)
+        Connection.objects.filter(firm_id__in=firm_ids)
         .exclude(status=Connection.Status.DISCONNECTED)
         .select_related("connected_by")
     )
-    by_side = {c.side: c for c in rows}
-    return {Side.PRACTICE: by_side.get(Side.PRACTICE), Side.BOOKS: by_side.get(Side.BOOKS)}
+    for c in rows:
+        found[c.firm_id][c.side] = c
+    return found
 
 
 def connection_live(*, firm_id: int, side: str) -> Connection | None:

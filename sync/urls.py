@@ -9,11 +9,13 @@ from sync import (
     views_webhooks,
 )
 from sync.books_payments import views as views_books
+from sync.console import views as views_console
 from sync.drift import views as views_drift
 from sync.trust_books import views as views_trust
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("console/", views_console.console, name="console"),
     path("settings/bill-syncing/", views.bill_syncing, name="bill_syncing"),
     path(
         "settings/bill-syncing/connect/<str:provider>/",
@@ -78,5 +80,10 @@ urlpatterns = [
     ),
     path("trust/requests/", views_trust.trust_requests, name="trust_requests"),
     path("trust/requests/new/", views_trust.trust_request_create, name="trust_request_create"),
+    path(
+        "trust/requests/<int:request_id>/cancel/",
+        views_trust.trust_request_cancel,
+        name="trust_request_cancel",
+    ),
     path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

@@ -1,22 +1,29 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import client_ip, member_required
 from accounts.roles import ANY_MEMBER, MANAGE_FIRM
 from sync import selectors, services
+from sync.console.selectors import firm_health_many
 from sync.models import Side
 
 
 @member_required(ANY_MEMBER)
 def dashboard(request):
+    worker = selectors.worker_status()
+    health = firm_health_many(
+        memberships=[request.membership], today=timezone.localdate(), worker=worker
+    )[0]
     return render(
         request,
         "sync/dashboard.html",
         {
-            "worker": selectors.worker_status(),
-            "connections": selectors.connections_active(member=request.membership),
+            "worker": worker,
+            "connections": {Side.PRACTICE: health.sync.clio, Side.BOOKS: health.sync.books},
+            "health": health,
         },
     )
 

@@ -39,6 +39,7 @@ from trust.models import (
     TrustAccount,
     TrustEntry,
     TrustException,
+    TrustRequest,
 )
 from trust.services_reconcile import figures_compute
 
@@ -285,6 +286,14 @@ def _exception(firm, member):
     return {"exception_id": exception.pk}
 
 
+def _trust_request(firm, member):
+    matter = ClientLedgerFactory(firm=firm).matter
+    req = TrustRequest.objects.create(
+        firm=firm, matter=matter, amount=Decimal("500.00"), due_date=timezone.localdate()
+    )
+    return {"request_id": req.pk}
+
+
 # Drift: an open flagged bill, one already repaired (approving it again changes nothing), a drift.
 
 
@@ -321,6 +330,10 @@ def _reconcile_run(firm, member):
 
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
+    # The console reads only the signed-in person's own memberships; an outsider sees their own
+    # firms and never this one (tests/sync/test_console.py).
+    "console": Case(),
+    "api_console": Case(api=True),
     "matters": Case(),
     "trust_overview": Case(),
     "flagged_bills": Case(roles=REVIEW_BILLS),
@@ -422,6 +435,10 @@ ROUTE_CASES: dict[str, Case] = {
     "trust_requests": Case(),
     "trust_request_create": Case("post", TRUST_WRITE),
     "api_trust_requests": Case(api=True),
+    "trust_request_cancel": Case("post", TRUST_WRITE, _trust_request, {"reason": "Paid by card."}),
+    "api_trust_request_cancel": Case(
+        "post", TRUST_WRITE, _trust_request, {"reason": "Paid by card."}, api=True
+    ),
     "trust_ledger": Case(setup=_ledger),
     "trust_entry_new": Case(roles=TRUST_WRITE, setup=_ledger),
     "trust_bank_fee_new": Case(roles=TRUST_WRITE, setup=_ledger_account),
@@ -438,7 +455,10 @@ ROUTE_CASES: dict[str, Case] = {
 # Routes that are not firm-scoped, each with the reason and the test that covers it.
 UNSCOPED_ROUTES = {
     "invitation_accept": "public link; unknown token → 404 (tests/accounts/test_invitations.py)",
-    "firm_switch": "switches only to the user's own firms (tests/accounts/test_firm_switch.py)",
+    "firm_switch": (
+        "switches only to the user's own firms, then opens only a path on this site "
+        "(tests/accounts/test_firm_switch.py, tests/sync/test_console.py)"
+    ),
     "no_firm": "shows the signed-in user's own state only",
     "healthz": "liveness probe, no data",
     "clio_webhook": "authenticated by its secret token and signature (tests/sync/test_webhooks.py)",

@@ -30,6 +30,19 @@ def month_end(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
+# A month is reconciled within this many days of its end (most state bars ask for monthly
+# reconciliation, promptly once the statement arrives: ABA Model Rule 1.15 and e.g. Cal. Rule
+# 1.15(d)(1)); an unapproved month older than that is overdue.
+RECONCILE_WITHIN_DAYS = 30
+
+
+def month_standing(period_end: date, today: date) -> str:
+    """'due' while an unapproved month is within RECONCILE_WITHIN_DAYS of its end, then
+    'overdue'. Worked example: on 4 Dec, November (ended 30 Nov) is due, October (ended 31 Oct,
+    34 days ago) is overdue."""
+    return "overdue" if (today - period_end).days > RECONCILE_WITHIN_DAYS else "due"
+
+
 @dataclass(frozen=True)
 class Item:
     """A journal entry not yet cleared by the bank, or a bank line not yet in the journal.

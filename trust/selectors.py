@@ -7,7 +7,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, DecimalField, F, Max, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 from django.utils import timezone
@@ -115,7 +127,26 @@ def account_totals(*, account: TrustAccount) -> AccountTotals:
 
 
 def trust_exceptions_open_count(*, member: Membership) -> int:
-    return TrustException.objects.filter(firm_id=member.firm_id, resolved_at__isnull=True).count()
+    return trust_exceptions_open_counts(firm_ids=[member.firm_id])[member.firm_id]
+
+
+def trust_exceptions_open_counts(*, firm_ids: list[int]) -> dict[int, int]:
+    """Open compliance exceptions per firm, in one query; a firm without any has 0."""
+    rows = (
+        TrustException.objects.filter(firm_id__in=firm_ids, resolved_at__isnull=True)
+        .order_by()
+        .values("firm_id")
+        .annotate(n=Count("id"))
+        .values_list("firm_id", "n")
+    )
+    return {**dict.fromkeys(firm_ids, 0), **dict(rows)}
+
+
+def trust_accounts_for_firms(*, firm_ids: list[int]) -> list[TrustAccount]:
+    """The firms' trust accounts, primary first, then by name: one query."""
+    return list(
+        TrustAccount.objects.filter(firm_id__in=firm_ids).order_by("firm_id", "-is_primary", "name")
+    )
 
 
 # -- entries with a running balance ---------------------------------------------------------

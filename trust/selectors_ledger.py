@@ -2,16 +2,24 @@
 member's firm. Each costs a fixed number of queries, however many entries or ledgers it covers."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet, Sum, Value
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 
 from accounts.models import Membership
-from trust.models import ClientLedger, TrustAccount, TrustEntry, TrustException
+from trust.models import (
+    ClientLedger,
+    TrustAccount,
+    TrustEntry,
+    TrustException,
+    TrustRequest,
+    TrustRequestPayment,
+)
 from trust.selectors import MONEY, ZERO, AccountTotals, balance_month_ends, ledger_entries, signed
 from trust.selectors_reconcile import MonthRow, month_list
 
@@ -214,3 +222,85 @@ def account_summaries(*, member: Membership, today: date) -> list[AccountSummary
         )
         for a in accounts
     ]
+
+
+# -- trust requests ---------------------------------------------------------------------------
+
+
+def trust_requests_with_owed(qs: QuerySet[TrustRequest]) -> QuerySet[TrustRequest]:
+    """Requests with `paid_so_far` (what deposits not reversed have paid toward each) and `owed`
+    (what is still asked for; nothing once cancelled or paid), in the same query."""
+    # A payment from a deposit reversed since (a bounced cheque) no longer counts.
+    counted = Q(payments__entry__reversed_by__isnull=True)
+    paid = Round(
+        Coalesce(Sum("payments__amount", filter=counted), Value(ZERO), output_field=MONEY),
+        2,
+        output_field=MONEY,
+    )
+    return qs.annotate(paid_so_far=paid).annotate(
+        owed=Case(
+            When(Q(cancelled_at__isnull=False) | Q(paid_by__isnull=False), then=Value(ZERO)),
+            default=F("amount") - F("paid_so_far"),
+            output_field=MONEY,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    when: datetime
+    what: str  # created, payment, settled, cancelled
+    amount: Decimal | None = None
+    entry: TrustEntry | None = None
+    by: str = ""
+    note: str = ""
+    reversed_by: int | None = None  # a payment's deposit was reversed by this entry: not counted
+
+
+@dataclass
+class RequestHistory:
+    request: TrustRequest
+    events: list[RequestEvent]
+
+
+def trust_request_histories(*, member: Membership, ledger: ClientLedger) -> list[RequestHistory]:
+    """Each trust request made through FirmSync for the ledger's matter, newest first, with its
+    history: made, every deposit applied to it, paid or cancelled. Two queries."""
+    requests = list(
+        trust_requests_with_owed(
+            TrustRequest.objects.filter(firm_id=member.firm_id, matter_id=ledger.matter_id)
+        )
+        .select_related("created_by", "cancelled_by")
+        .order_by("-created_at", "-id")  # a summing query does not take Meta.ordering
+    )
+    payments: dict[int, list[TrustRequestPayment]] = {r.pk: [] for r in requests}
+    for p in TrustRequestPayment.objects.filter(
+        firm_id=member.firm_id, request_id__in=list(payments)
+    ).select_related("entry__reversed_by"):
+        payments[p.request_id].append(p)
+    return [RequestHistory(r, _request_events(r, payments[r.pk])) for r in requests]
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.email) if user else ""
+
+
+def _reversal(payment: TrustRequestPayment) -> int | None:
+    try:
+        return payment.entry.reversed_by.pk  # loaded by select_related: no query
+    except ObjectDoesNotExist:
+        return None
+
+
+def _request_events(req: TrustRequest, payments: list[TrustRequestPayment]) -> list[RequestEvent]:
+    events = [RequestEvent(req.created_at, "created", req.amount, by=_who(req.created_by))]
+    events += [
+        RequestEvent(p.applied_at, "payment", p.amount, entry=p.entry, reversed_by=_reversal(p))
+        for p in payments
+    ]
+    if req.paid_at:
+        events.append(RequestEvent(req.paid_at, "settled"))
+    if req.cancelled_at:
+        by = _who(req.cancelled_by)
+        events.append(RequestEvent(req.cancelled_at, "cancelled", by=by, note=req.cancel_reason))
+    return events

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Min, QuerySet, Sum, When
 from django.http import Http404
 
 from accounts import limits
@@ -135,7 +135,6 @@ def month_list(*, account: TrustAccount, today: date) -> list[MonthRow]:
         )
         if d is not None
     ]
-    last = reconcile.month_end(today.replace(day=1) - timedelta(days=1))
     recs = {
         r.period_end: r
         for r in Reconciliation.objects.filter(account=account, period_end__range=(low, high))
@@ -149,13 +148,60 @@ def month_list(*, account: TrustAccount, today: date) -> list[MonthRow]:
     ):
         month = reconcile.month_end(end)
         counts[month] = counts.get(month, 0) + n
-    end = _month_index(max([last, *recs]))
-    start = _month_index(min([*starts, *recs])) if starts or recs else _month_index(last)
-    start = max(start, end - MONTHS_LISTED + 1)
     return [
         MonthRow(month, recs.get(month), counts.get(month, 0))
-        for month in (_month_of(i) for i in range(end, start - 1, -1))
+        for month in _months_listed(starts=starts, rec_months=list(recs), today=today)
     ]
+
+
+def _months_listed(*, starts: list[date], rec_months: list[date], today: date) -> list[date]:
+    """The month-ends `month_list` shows, newest first: from the earliest of `starts` (first
+    entry, first statement) and the reconciled months, up to last month."""
+    last = reconcile.month_end(today.replace(day=1) - timedelta(days=1))
+    end = _month_index(max([last, *rec_months]))
+    begin = _month_index(min([*starts, *rec_months])) if starts or rec_months else end
+    begin = max(begin, end - MONTHS_LISTED + 1)
+    return [_month_of(i) for i in range(end, begin - 1, -1)]
+
+
+@dataclass(frozen=True)
+class MonthToApprove:
+    account_id: int
+    period_end: date
+    standing: str  # due, overdue (trust.reconcile.month_standing)
+
+
+def months_to_approve_many(
+    *, account_ids: list[int], today: date
+) -> dict[int, list[MonthToApprove]]:
+    """Per account, the months `month_list` shows that are not approved yet, newest first, each
+    due or overdue: three queries for any number of accounts (the dashboard and the console)."""
+    low, high = limits.DATE_MIN, limits.date_max(today)
+    starts: dict[int, list[date]] = {pk: [] for pk in account_ids}
+    firsts = [
+        TrustEntry.objects.filter(account_id__in=account_ids, date__range=(low, high))
+        .values("account_id")
+        .annotate(first=Min("date")),
+        BankStatement.objects.filter(account_id__in=account_ids, period_end__range=(low, high))
+        .values("account_id")
+        .annotate(first=Min("period_end")),
+    ]
+    for qs in firsts:
+        for row in qs.order_by().values_list("account_id", "first"):
+            starts[row[0]].append(row[1])
+    recs: dict[int, dict[date, bool]] = {pk: {} for pk in account_ids}
+    for account_id, end, status in Reconciliation.objects.filter(
+        account_id__in=account_ids, period_end__range=(low, high)
+    ).values_list("account_id", "period_end", "status"):
+        recs[account_id][end] = status == Reconciliation.Status.APPROVED
+    return {
+        pk: [
+            MonthToApprove(pk, m, reconcile.month_standing(m, today))
+            for m in _months_listed(starts=starts[pk], rec_months=list(recs[pk]), today=today)
+            if not recs[pk].get(m)
+        ]
+        for pk in account_ids
+    }
 
 
 def statements_list(*, account: TrustAccount, limit: int = 200) -> list[BankStatement]:

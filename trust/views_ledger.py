@@ -83,6 +83,7 @@ def ledger(request, ledger_id: int):
         "query": _query_without(request, "page", "format"),
         "can_write": request.membership.role in TRUST_WRITE,
         "entry_kinds": [(kind, label) for kind, (_, label) in LEDGER_FORMS.items()],
+        "requests": sel.trust_request_histories(member=request.membership, ledger=found),
     }
     return render(request, "trust/ledger.html", context)
 

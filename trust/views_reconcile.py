@@ -134,8 +134,17 @@ def reconcile_accounts(request):
         (a, sel.month_list(account=a, today=today))
         for a in sel.account_list(member=request.membership)
     ]
+    # Each month still to approve with its standing (due, overdue), as the dashboard counts them.
     rows = [
-        (a, months, [m for m in months if not (m.reconciliation and m.reconciliation.is_locked)])
+        (
+            a,
+            months,
+            [
+                (m, reconcile.month_standing(m.period_end, today))
+                for m in months
+                if not (m.reconciliation and m.reconciliation.is_locked)
+            ],
+        )
         for a, months in accounts
     ]
     return render(request, "trust/reconcile_accounts.html", {"rows": rows})

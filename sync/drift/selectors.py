@@ -169,6 +169,18 @@ def flag_kind_counts(*, member: Membership) -> dict[str, int]:
     return {g["kind"]: g["n"] for g in grouped}
 
 
+def flags_open_counts(*, firm_ids: list[int]) -> dict[int, int]:
+    """Open flagged bills per firm (the queue's default view), in one query."""
+    rows = (
+        FlaggedBill.objects.filter(firm_id__in=firm_ids, status__in=FlaggedBill.OPEN_STATUSES)
+        .order_by()
+        .values("firm_id")
+        .annotate(n=Count("id"))
+        .values_list("firm_id", "n")
+    )
+    return {**dict.fromkeys(firm_ids, 0), **dict(rows)}
+
+
 def flag_get_for_member(*, member: Membership, flag_id: int) -> FlaggedBill:
     """One flagged bill of the member's firm; missing and another firm's give the same 404."""
     found = (
@@ -440,6 +452,28 @@ def ar_history(*, member: Membership, days: int = AR_HISTORY_DAYS) -> list[ArPoi
         for started, finished, clio, books in runs
     ]
     return points[::-1]
+
+
+def ar_latest_many(*, firm_ids: list[int]) -> dict[int, ArPoint | None]:
+    """Per firm, both sides' receivables at its latest successful reconcile (the run the
+    Receivables page compares), or None before the first: one query."""
+    latest = (
+        ReconcileRun.objects.filter(
+            firm_id=OuterRef("firm_id"), status=ReconcileRun.Status.SUCCEEDED
+        )
+        .order_by("-started_at", "-id")
+        .values("pk")[:1]
+    )
+    runs = ReconcileRun.objects.filter(
+        firm_id__in=firm_ids,
+        pk=Subquery(latest),
+        ar_clio__isnull=False,
+        ar_books__isnull=False,
+    ).values_list("firm_id", "started_at", "finished_at", "ar_clio", "ar_books")
+    found: dict[int, ArPoint | None] = dict.fromkeys(firm_ids)
+    for firm_id, started, finished, clio, books in runs:
+        found[firm_id] = ArPoint(finished or started, _dec(clio), _dec(books))
+    return found
 
 
 def ar_chart(points: list[ArPoint]) -> dict:

@@ -1,10 +1,12 @@
 """Reads for trust requests: the member's matters and the firm's requests."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Membership
 from practice.models import Matter
 from trust.models import TrustRequest
+from trust.selectors_ledger import trust_requests_with_owed
 
 
 def trust_matter_get_for_member(*, member: Membership, matter_id: int) -> Matter:
@@ -17,7 +19,11 @@ def trust_matter_get_for_member(*, member: Membership, matter_id: int) -> Matter
     return matter
 
 
-def trust_requests_for_member(*, member: Membership):
-    return TrustRequest.objects.filter(firm_id=member.firm_id).select_related(
-        "matter__client", "paid_by", "created_by"
+def trust_requests_for_member(*, member: Membership) -> QuerySet[TrustRequest]:
+    """The firm's requests, newest first, each with `paid_so_far` and `owed`, in one query."""
+    # Ordered here: a query that sums (GROUP BY) does not take the model's default ordering.
+    return (
+        trust_requests_with_owed(TrustRequest.objects.filter(firm_id=member.firm_id))
+        .select_related("matter__client", "paid_by", "created_by", "cancelled_by")
+        .order_by("-created_at", "-id")
     )

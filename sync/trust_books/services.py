@@ -1,8 +1,9 @@
 """Trust where it meets the providers: the mapping a firm chooses for its trust money (checked
 against the live chart of accounts), the trust liability's balance as the books report it on a
-day, and trust requests, made in Clio and settled here by the deposit that pays them."""
+day, and trust requests, sent through Clio and settled here by the deposits that pay them."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import cast
@@ -10,6 +11,9 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import limits
@@ -23,14 +27,15 @@ from sync.providers.errors import ProviderError
 from sync.selectors import connection_live
 from trust.models import (
     BooksTrustBalance,
-    ClientLedger,
     EntryKind,
     TrustAccount,
     TrustEntry,
     TrustRequest,
+    TrustRequestPayment,
 )
 
 BY = SyncSettings.TrustMatterBy
+CENT = Decimal("0.01")
 
 
 def trust_mapping_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, str]:
@@ -215,45 +220,162 @@ def _clio_note(kind: str, memo: str) -> str:
 
 @transaction.atomic
 def trust_requests_settle(*, firm: Firm) -> int:
-    """Mark each unpaid request paid by the first deposit to its matter, on or after the day it
-    was made, of at least its amount, not reversed and not already paying another request.
-    Oldest request first, so an earlier request is not left waiting for a later one's deposit.
-    Returns how many were settled. Called after each pull of Clio's trust transactions."""
-    unpaid = list(
+    """Apply deposits to the firm's open requests and settle each one that is paid in full.
+
+    A deposit counts toward a request when it is to the request's matter, dated on or after the
+    day the request was made, and not reversed. Requests are served oldest first, deposits in
+    date order; a deposit pays what a request still owes and its remainder goes on to the next
+    request it counts toward (or stays unapplied: the client's money in trust, not owed to any
+    request). A cancelled request takes nothing. Each part applied is a TrustRequestPayment, so
+    running this again applies nothing twice. A deposit reversed later (a bounced cheque) stops
+    counting: what it paid is owed again, and a request it had settled is open again. Returns
+    how many requests were settled. Called after each pull of Clio's trust transactions."""
+    _requests_reopen(firm=firm)
+    # Locked (FOR UPDATE takes no GROUP BY, so what each has been paid is a second query): two
+    # settlements at once, or a cancellation, wait for each other instead of paying twice.
+    open_requests = list(
         TrustRequest.objects.select_for_update()
-        .filter(firm=firm, paid_by__isnull=True)
+        .filter(firm=firm, paid_by__isnull=True, cancelled_at__isnull=True)
         .order_by("created_at", "id")
     )
-    if not unpaid:
+    if not open_requests:
         return 0
-    deposits = list(
+    applied = _paid_so_far(request_ids=[r.pk for r in open_requests])
+    deposits = _deposits_unapplied(firm=firm, matter_ids={r.matter_id for r in open_requests})
+    now, settled = timezone.now(), 0
+    payments: list[TrustRequestPayment] = []
+    for req in open_requests:
+        owed = req.amount - applied.get(req.pk, Decimal("0.00"))
+        parts = _apply(req=req, owed=owed, deposits=deposits)
+        payments += [
+            TrustRequestPayment(firm=firm, request=req, entry=d.entry, amount=part, applied_at=now)
+            for d, part in parts
+        ]
+        if parts and sum(part for _, part in parts) == owed:
+            TrustRequest.objects.filter(pk=req.pk).update(paid_by=parts[-1][0].entry, paid_at=now)
+            settled += 1
+    TrustRequestPayment.objects.bulk_create(payments)
+    return settled
+
+
+@dataclass
+class _Deposit:
+    entry: TrustEntry
+    matter_id: int
+    left: Decimal  # what no request has taken yet
+
+
+def _apply(
+    *, req: TrustRequest, owed: Decimal, deposits: list[_Deposit]
+) -> list[tuple[_Deposit, Decimal]]:
+    """Take what `req` still owes from the deposits that count toward it, oldest first; each
+    deposit's `left` goes down by what it gave."""
+    made = timezone.localdate(req.created_at)
+    parts = []
+    for d in deposits:
+        if owed <= 0:
+            break
+        if d.matter_id != req.matter_id or d.entry.date < made or d.left <= 0:
+            continue
+        part = min(owed, d.left)
+        parts.append((d, part))
+        d.left -= part
+        owed -= part
+    return parts
+
+
+def _requests_reopen(*, firm: Firm) -> None:
+    """Open again each paid request a reversed deposit had paid toward, with an audit event."""
+    hit = TrustRequestPayment.objects.filter(
+        firm=firm, request__paid_at__isnull=False, entry__reversed_by__isnull=False
+    ).values_list("request_id", flat=True)
+    reopened = list(TrustRequest.objects.select_for_update().filter(firm=firm, pk__in=list(hit)))
+    for req in reopened:
+        before = {"status": "paid", "paid_by_entry": req.paid_by_id}
+        TrustRequest.objects.filter(pk=req.pk).update(paid_by=None, paid_at=None)
+        audit_record(
+            firm=firm,
+            actor=None,
+            action="trust_request.reopened",
+            obj=req,
+            before=before,
+            after={"status": "open", "why": "a deposit that paid toward it was reversed"},
+        )
+
+
+def _paid_so_far(*, request_ids: list[int]) -> dict[int, Decimal]:
+    """What counts as paid toward each request: its payments from deposits not reversed."""
+    rows = (
+        TrustRequestPayment.objects.filter(
+            request_id__in=request_ids, entry__reversed_by__isnull=True
+        )
+        .order_by()
+        .values("request_id")
+        .annotate(total=Sum("amount"))
+        .values_list("request_id", "total")
+    )
+    # Quantized: SQLite (the demo's database) sums decimals as floats.
+    return {pk: total.quantize(CENT) for pk, total in rows}
+
+
+def _deposits_unapplied(*, firm: Firm, matter_ids: set[int]) -> list[_Deposit]:
+    """The matters' deposits that are not reversed and not wholly applied yet, oldest first."""
+    rows = (
         TrustEntry.objects.filter(
             firm=firm,
             kind=EntryKind.DEPOSIT,
-            ledger__matter_id__in={r.matter_id for r in unpaid},
+            ledger__matter_id__in=matter_ids,
             reversed_by__isnull=True,
-            paid_request__isnull=True,
         )
-        .select_related("ledger")
+        .annotate(applied=_applied_to_entry(), matter_id=F("ledger__matter_id"))
         .order_by("date", "id")
     )
-    now, settled, used = timezone.now(), 0, set()
-    for req in unpaid:
-        made = timezone.localdate(req.created_at)
-        entry = next(
-            (
-                d
-                for d in deposits
-                if d.pk not in used
-                and cast(ClientLedger, d.ledger).matter_id == req.matter_id
-                and d.date >= made
-                and d.amount >= req.amount
-            ),
-            None,
+    found = [_Deposit(d, d.matter_id, d.amount - d.applied.quantize(CENT)) for d in rows]
+    return [d for d in found if d.left > 0]
+
+
+def _applied_to_entry() -> Coalesce:
+    return Coalesce(
+        Sum("request_payments__amount"),
+        Value(Decimal("0.00")),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def trust_request_cancel(*, member: Membership, request_id: int, reason: str) -> TrustRequest:
+    """Stop tracking an open request, with the reason, in the audit log. What deposits already
+    paid toward it stays recorded; a deposit that arrives later is not applied to it. Clio's API
+    cannot withdraw a request it sent, so the client is told by the firm, not by this."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the request is cancelled."})
+    if len(reason) > 255:
+        raise ValidationError({"reason": "Keep the reason under 255 characters."})
+    with transaction.atomic():
+        # Locked so that a settlement running now cannot pay a request being cancelled.
+        req = (
+            TrustRequest.objects.select_for_update()
+            .filter(firm_id=member.firm_id, pk=request_id)
+            .first()
         )
-        if entry is None:
-            continue
-        used.add(entry.pk)
-        TrustRequest.objects.filter(pk=req.pk).update(paid_by=entry, paid_at=now)
-        settled += 1
-    return settled
+        if req is None:
+            raise Http404("No such trust request.")
+        if req.is_paid:
+            raise ValidationError("This request is already paid; there is nothing to cancel.")
+        if req.is_cancelled:
+            raise ValidationError("This request was already cancelled.")
+        req.cancelled_at, req.cancelled_by, req.cancel_reason = (
+            timezone.now(),
+            member.user,
+            reason,
+        )
+        req.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        audit_record(
+            firm=member.firm,
+            actor=member.user,
+            action="trust_request.cancelled",
+            obj=req,
+            before={"status": "open"},
+            after={"status": "cancelled", "reason": reason, "amount": str(req.amount)},
+        )
+    return req

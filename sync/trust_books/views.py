@@ -1,4 +1,5 @@
-"""Trust requests: the list every member sees, and the form that sends one through Clio."""
+"""Trust requests: the list every member sees, the form that sends one through Clio, and the
+button that cancels one."""
 
 import uuid
 
@@ -14,15 +15,25 @@ from sync.trust_books import selectors
 from sync.trust_books import services as services_trust
 
 
-def _page(request, form: TrustRequestForm | None, status: int = 200):
+def _page(
+    request,
+    form: TrustRequestForm | None,
+    status: int = 200,
+    cancel_error: tuple[int, list[str]] | None = None,
+):
     rows = list(selectors.trust_requests_for_member(member=request.membership))
     can_write = request.membership.role in TRUST_WRITE
     if can_write and form is None:
         form = TrustRequestForm(firm_id=request.membership.firm_id, initial={"key": uuid.uuid4()})
     context = {
-        "unpaid": [r for r in rows if not r.is_paid],
+        "unpaid": [r for r in rows if r.is_open],
         "paid": [r for r in rows if r.is_paid],
+        "cancelled": [r for r in rows if r.is_cancelled],
         "form": form if can_write else None,
+        "can_write": can_write,
+        "open_ids": {r.pk for r in rows if r.is_open},
+        "cancel_error_for": cancel_error[0] if cancel_error else None,
+        "cancel_error": " ".join(cancel_error[1]) if cancel_error else "",
     }
     return render(request, "trust/requests.html", context, status=status)
 
@@ -59,5 +70,24 @@ def trust_request_create(request):
     messages.success(
         request,
         f"Clio is asking {req.matter.client.name} for {req.amount} ({req.get_kind_display()}).",
+    )
+    return redirect("trust_requests")
+
+
+@require_POST
+@member_required(TRUST_WRITE)
+def trust_request_cancel(request, request_id: int):
+    try:
+        req = services_trust.trust_request_cancel(
+            member=request.membership,
+            request_id=request_id,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        return _page(request, None, status=400, cancel_error=(request_id, exc.messages))
+    messages.success(
+        request,
+        f"The {req.get_kind_display().lower()} request for {req.matter.display_number} is "
+        "cancelled; a later deposit will not be applied to it.",
     )
     return redirect("trust_requests")

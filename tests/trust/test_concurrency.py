@@ -3,15 +3,14 @@ transfers do not deadlock, and a Clio transaction imported by many workers at on
 
 SQLite takes one writer at a time for the whole database, so it cannot show any of this."""
 
-import threading
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.factories import ClientLedgerFactory, MatterFactory
+from tests.support.concurrency import race
 from trust import selectors, services, services_clio
 from trust.errors import TrustOverdraft
 from trust.models import ClientLedger, EntryKind, TrustEntry
@@ -27,29 +26,6 @@ pytestmark = [
 DAY = date(2026, 3, 2)
 
 
-def _race(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run every job in its own thread and connection, released together; returns each job's
-    result or the exception it raised."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def work(n: int, job) -> None:
-        try:
-            start.wait()
-            results[n] = job()
-        except Exception as exc:  # the result under test, asserted by the caller
-            results[n] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(n, job)) for n, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.fixture
 def ledger(firm):
     made = ClientLedgerFactory(firm=firm)
@@ -62,7 +38,7 @@ def _disburse(ledger, amount):
 
 
 def test_exactly_the_affordable_withdrawals_succeed(ledger):
-    results = _race([_disburse(ledger, D("100.00")) for _ in range(25)])
+    results = race([_disburse(ledger, D("100.00")) for _ in range(25)])
     paid = [r for r in results if isinstance(r, TrustEntry)]
     refused = [r for r in results if isinstance(r, TrustOverdraft)]
     assert (len(paid), len(refused)) == (10, 15)
@@ -71,7 +47,7 @@ def test_exactly_the_affordable_withdrawals_succeed(ledger):
 
 def test_uneven_withdrawals_never_overdraw_and_the_sum_matches(ledger):
     amounts = [D(f"{37 + 23 * n}.{n:02d}") for n in range(24)]
-    results = _race([_disburse(ledger, a) for a in amounts])
+    results = race([_disburse(ledger, a) for a in amounts])
     paid = [a for a, r in zip(amounts, results, strict=True) if isinstance(r, TrustEntry)]
     refused = [a for a, r in zip(amounts, results, strict=True) if isinstance(r, TrustOverdraft)]
     assert len(paid) + len(refused) == len(amounts)  # nothing else went wrong
@@ -90,7 +66,7 @@ def test_opposite_transfers_do_not_deadlock(ledger, firm):
             from_ledger=a, to_ledger=b, amount=D("10.00"), date=DAY
         )
 
-    results = _race([move(ledger, other), move(other, ledger)] * 10)
+    results = race([move(ledger, other), move(other, ledger)] * 10)
     assert all(isinstance(r, tuple) for r in results), results
     assert selectors.ledger_balance(ledger=ledger) == D("1000.00")
     assert selectors.ledger_balance(ledger=other) == D("1000.00")
@@ -106,9 +82,7 @@ def test_the_same_clio_transaction_imported_at_once_is_one_entry(ledger, firm):
         date=DAY,
         matter_id=matter.pk,
     )
-    results = _race(
-        [lambda: services_clio.trust_entry_import(account=ledger.account, row=row)] * 12
-    )
+    results = race([lambda: services_clio.trust_entry_import(account=ledger.account, row=row)] * 12)
     assert all(isinstance(r, TrustEntry) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert TrustEntry.objects.filter(source_id="bank_transaction:77").count() == 1
@@ -135,7 +109,7 @@ def test_parallel_retries_under_one_idempotency_key_post_once_and_answer_200(led
             HTTP_IDEMPOTENCY_KEY=f"parallel-{kind}",
         )
 
-    answers = _race([post(c) for c in clients])
+    answers = race([post(c) for c in clients])
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] * 7 + [201], statuses
     assert len({a.content for a in answers}) == 1
