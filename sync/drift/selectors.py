@@ -2,8 +2,7 @@
 drift list and the receivables (AR) comparison.
 
 Every list here runs a fixed number of queries however many rows a firm has: the Clio bill a row
-names comes in as an annotation, a page's drifts come in one prefetch, counts are grouped
-aggregates.
+names comes in as an annotation, a page's drifts in one prefetch, counts as grouped aggregates.
 """
 
 from dataclasses import dataclass, field

@@ -38,11 +38,6 @@ def quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def quote_list(values) -> str:
-    """A list for the query language's IN: `('a', 'b')`."""
-    return "(" + ", ".join(quote(str(v)) for v in values) + ")"
-
-
 def like_pattern(name: str) -> str:
     """`Anna  SMITH` → `Anna%SMITH`: a LIKE that also finds the name typed with other spacing."""
     words = display_name(name).split(" ")

@@ -8,6 +8,7 @@ from sync.providers.amounts import money
 from sync.providers.base import TRUST_ENTITY, Item, Outcome
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
+from sync.providers.quickbooks.recovery import quote_list
 from sync.providers.quickbooks.writer import QuickBooksWriter
 from sync.providers.trust_writing import (
     BY,
@@ -268,9 +269,7 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
         for remote_type, markers in by_type.items():
             for chunk in in_chunks(sorted(days[remote_type])):
                 self.book_reads += 1
-                rows = self.client.query_all(
-                    remote_type, f"WHERE TxnDate IN {qb.quote_list(chunk)}"
-                )
+                rows = self.client.query_all(remote_type, f"WHERE TxnDate IN {quote_list(chunk)}")
                 for row in rows:
                     marker = (row.get("PrivateNote") or "").split(" · ", 1)[0]
                     for op in markers.get(marker, ()):

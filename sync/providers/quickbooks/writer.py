@@ -18,16 +18,14 @@ from sync.providers.errors import (
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
 from sync.providers.quickbooks.client import BATCH_MAX, STALE_OBJECT, THROTTLED
+from sync.providers.quickbooks.recovery import Recovery
 from sync.providers.writing import (
     READ_ALL_CONTACTS_OVER,
     LinkNote,
-    Writer,
     credit_number,
     day,
     dependency,
     failed,
-    in_chunks,
-    keyed,
     line_text,
     op_key,
     payment_reference,
@@ -36,7 +34,7 @@ from sync.providers.writing import (
 OBJECT_NOT_FOUND = "610"  # QuickBooks: "Object Not Found : Another user has deleted this ..."
 
 
-class QuickBooksWriter(Writer):
+class QuickBooksWriter(Recovery):
     provider = "quickbooks"
     invoice_type = "Invoice"
     batch_max = BATCH_MAX
@@ -136,54 +134,6 @@ class QuickBooksWriter(Writer):
                     ok=True, remote_type="Customer", remote_id=customer.id, version=customer.version
                 )
         return None
-
-    def recover(self, op: SyncOperation, links: dict) -> Outcome | None:
-        return self.recover_many([op], links)[op.pk]
-
-    # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
-    # (IN takes a list of values on a filterable field: DisplayName, DocNumber, CustomerRef)
-    def recover_many(self, ops: list[SyncOperation], links: dict) -> dict[int, Outcome | None]:
-        """Operations that may have reached the books before, found by their natural keys: one
-        query per kind and 25 keys (a credit note, rare, is looked for alone: finding it also
-        applies it)."""
-        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
-        contacts = keyed(ops, "contact", ("create",), lambda p: qb.display_name(p["name"]))
-        for chunk in in_chunks(contacts):
-            self.book_reads += 1
-            where = f"DisplayName IN {qb.quote_list(chunk)} AND Active IN (true, false)"
-            by_name = {qb.name_key(name): contacts[name] for name in chunk}
-            rows = self.client.find_where("Customer", where)
-            for row in sorted(rows, key=lambda r: not r.active):  # an active namesake first
-                for op in by_name.get(qb.name_key(row.name), ()):
-                    found[op.pk] = found[op.pk] or _qb_outcome("Customer", row)
-        bills = keyed(ops, "bill", ("create",), lambda p: p.get("number") or None)
-        for chunk in in_chunks(bills):
-            self.book_reads += 1
-            for row in self.client.find_where("Invoice", f"DocNumber IN {qb.quote_list(chunk)}"):
-                for op in bills.get(row.number, ()):
-                    found[op.pk] = found[op.pk] or _qb_outcome("Invoice", row)
-        payments = keyed(ops, "payment", ("create",), lambda p: payment_reference(p["clio_id"]))
-        customers = {
-            links[key].remote_id
-            for key in {("contact", str(o.payload.get("client_clio_id"))) for o in ops}
-            if key in links and payments
-        }
-        for chunk in in_chunks(sorted(customers)):
-            self.book_reads += 1
-            where = f"WHERE CustomerRef IN {qb.quote_list(chunk)}"
-            for row in self.client.query_all("Payment", where):
-                for op in payments.get(row.get("PaymentRefNum") or "", ()):
-                    found[op.pk] = found[op.pk] or _qb_outcome("Payment", qb.payment_from(row))
-        for op in ops:
-            if op.entity == "credit" and op.action == "create":
-                found[op.pk] = self._credit_recover(op, links)
-        return found
-
-    def _credit_recover(self, op: SyncOperation, links: dict) -> Outcome | None:
-        p = op.payload
-        self.book_reads += 1
-        found = self.client.find_by_number("CreditMemo", credit_number(p))
-        return None if found is None else self._credit_apply(op, links, found)
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
         """A batch item, an outcome without a write, or None for a one-at-a-time write."""
