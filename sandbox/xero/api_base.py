@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sandbox.core import connection_drop, counter_bump, faults_decide
 from sandbox.xero import limits, store, xml
 from sandbox.xero.errors import XeroError, problem, render
-from sandbox.xero.models import Connection, IdempotentReply, Organisation, Token
+from sandbox.xero.models import Connection, IdempotentReply, Token
 from sandbox.xero.tokens import connections_of
 
 WRITE_METHODS = {"PUT", "POST", "DELETE", "PATCH"}
@@ -116,12 +116,6 @@ def _run(handler, ctx: Ctx, kwargs: dict, idem_key: str | None):
     resp = None
     try:
         with transaction.atomic(), store.call_memo():
-            if ctx.org is not None and ctx.request.method != "GET":
-                # Writes of one organisation queue on its row, always in the same order, rather
-                # than lock documents and the contacts they mark in opposite orders (deadlock);
-                # the row is read again under the lock (its invoice sequence moves).
-                Organisation.objects.select_for_update().filter(pk=ctx.org.pk).first()
-                ctx.org.refresh_from_db()
             resp = handler(ctx, **kwargs)
     except XeroError as err:
         resp = render(err)

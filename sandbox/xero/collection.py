@@ -214,6 +214,7 @@ def summarize(request) -> bool:
 def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, target=None):
     """Create or update each element; returns the response. Rolls back all on a summarised error."""
     unit_dp = UNIT_DP.set(4 if ctx.request.GET.get("unitdp") == "4" else 2)
+    _lock_named(ctx.org, spec, elements)
     _prefetch_contacts(ctx.org, elements)
     try:
         out, failed = _save_all(ctx, spec, elements, create_only, target)
@@ -225,6 +226,32 @@ def save_elements(ctx, spec: Spec, elements: list[dict], create_only: bool, targ
         for item in out:
             item.setdefault("StatusAttributeString", "OK")
     return json_response(envelope(ctx, spec.plural, out))
+
+
+# The documents an element names whose rows its save may update (a payment its invoice, an
+# invoice its contact's IsCustomer).
+NAMED = (("Contact", "ContactID"), ("Invoice", "InvoiceID"), ("CreditNote", "CreditNoteID"))
+
+
+def _lock_named(org, spec: Spec, elements: list) -> None:
+    """Lock every record the save will update, in one order, before any is touched: two saves
+    naming the same records in opposite orders would otherwise each hold one and wait for the
+    other (PostgreSQL ends that deadlock by failing one). Saves of unrelated records still run
+    side by side."""
+    ids: set[str] = set()
+    for e in elements:
+        if not isinstance(e, dict):
+            continue
+        ids.add(str(e.get(spec.id_field) or ""))
+        for key, id_field in NAMED:
+            ref = e.get(key)
+            if isinstance(ref, dict) and ref.get(id_field):
+                ids.add(str(ref[id_field]))
+    ids.discard("")
+    if ids:
+        ids |= {i.lower() for i in ids}
+        rows = Record.objects.select_for_update().filter(organisation=org, remote_id__in=ids)
+        list(rows.order_by("pk").values_list("pk", flat=True))
 
 
 def _prefetch_contacts(org, elements: list) -> None:

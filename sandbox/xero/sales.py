@@ -9,6 +9,8 @@ cannot go back, and may be VOIDED only with no payments; PAID, VOIDED and DELETE
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import F
+
 from sandbox.xero import store
 from sandbox.xero.errors import ElementError
 from sandbox.xero.lines import books_for, build_lines, dec, line_amount_types, same_lines
@@ -162,8 +164,9 @@ def _document_core(org, payload, old, sales, allocated, status) -> dict:
 def _invoice_number(org, doc, payload, old, inv_type) -> None:
     number = payload.get("InvoiceNumber", old.get("InvoiceNumber"))
     if inv_type == "ACCREC" and not number:
-        org.invoice_seq += 1
-        org.save(update_fields=["invoice_seq"])
+        # The sequence is read under a lock: two saves at once take two numbers.
+        Organisation.objects.filter(pk=org.pk).update(invoice_seq=F("invoice_seq") + 1)
+        org.invoice_seq = Organisation.objects.values_list("invoice_seq", flat=True).get(pk=org.pk)
         number = f"INV-{org.invoice_seq:04d}"
     if inv_type == "ACCREC":
         clash = (
