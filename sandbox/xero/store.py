@@ -115,13 +115,19 @@ def to_number(value: Decimal):
     return float(value)
 
 
+def _one(qs) -> Record | None:
+    """The first match by the lookup's own index: `.first()` would order by the primary key,
+    which PostgreSQL then walks through a large table instead."""
+    return next(iter(qs.order_by()[:1]), None)
+
+
 def record_get(org: Organisation, kind: str, remote_id: str) -> Record | None:
     keys = {str(remote_id), str(remote_id).lower()}
-    return Record.objects.filter(organisation=org, kind=kind, remote_id__in=keys).first()
+    return _one(Record.objects.filter(organisation=org, kind=kind, remote_id__in=keys))
 
 
 def record_by_number(org: Organisation, kind: str, number: str) -> Record | None:
-    return Record.objects.filter(organisation=org, kind=kind, number=number).first()
+    return _one(Record.objects.filter(organisation=org, kind=kind, number=number))
 
 
 def record_save(

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _client(base: str, preset: str) -> tuple[QuickBooksClient, str]:
     realm = control(base, "quickbooks", "seed", {"preset": preset})["realmId"]
+    # A bare client has no budget (the product's clients pace themselves at 10 a second): these
+    # tests are about finding and writing, not pacing, which tests/sync/providers covers apart.
+    control(base, "quickbooks", "limits", {"lifted": True})
     app_id = control(base, "quickbooks", "apps", {"redirect_uris": [f"{base}/cb"]})["client_id"]
     access = control(base, "quickbooks", "tokens", {"client_id": app_id, "account": realm})[
         "access_token"
