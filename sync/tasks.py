@@ -7,7 +7,7 @@ from django_q.tasks import async_task
 
 from sync import webhooks
 from sync.books_payments import watch as books_watch
-from sync.engine import pull, run
+from sync.engine import lease, plan, pull, run
 from sync.models import Connection, Side
 from sync.providers.errors import ProviderRateLimited
 from sync.services import heartbeat_record
@@ -34,7 +34,13 @@ def clio_inbox_process(connection_id: int) -> int:
     events = pull.inbox_process(connection_id=connection_id)
     if events:
         firm_id = Connection.objects.values_list("firm_id", flat=True).get(pk=connection_id)
-        run.sync_incremental(firm_id=firm_id, kind="webhook")
+        done = run.sync_incremental(firm_id=firm_id, kind="webhook")
+        if done is not None and done.status in lease.ACTIVE:
+            # A run under way planned before this pull read (a burst that outlasted one
+            # gathering): what this pull read is planned now for that run to push, and if it
+            # ended meanwhile, a run of our own pushes it (not the five-minute poll).
+            plan.plan_firm(firm=done.firm, run=done)
+            run.sync_incremental(firm_id=firm_id, kind="webhook")
     return events
 
 

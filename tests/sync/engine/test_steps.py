@@ -269,3 +269,33 @@ def test_the_five_minute_poll_leaves_clio_to_a_first_sync_under_way(
 
     assert counters_snapshot("clio") == before  # not one Clio call
     assert drive(run, continuations).status == SyncRun.Status.SUCCEEDED
+
+
+def test_a_burst_read_while_a_webhook_run_is_under_way_is_planned_for_it(synced, monkeypatch):
+    """A burst that outlasts one gathering is read by a second inbox task while the first one's
+    run is pushing: that run planned before the second read, so what it read is planned now
+    (it waited for the five-minute poll)."""
+    monkeypatch.setattr("sync.webhooks.async_task", lambda name, *args: None)
+    control(synced.base, "clio", "webhooks/flush")  # handshakes
+    first, second = bills(synced, 2, approve=False)
+    sync_execute(run_id=sync_start(firm=synced.firm, check=False, queue=False).pk)
+    control(synced.base, "clio", "webhooks/flush")
+    WebhookEvent.objects.update(processed_at=timezone.now())
+    busy = SyncRun.objects.create(
+        firm=synced.firm,
+        kind="webhook",
+        status=SyncRun.Status.RUNNING,
+        phase=SyncRun.Phase.PUSHING,
+        steps=1,
+        lease_holder="elsewhere:1",
+        lease_until=timezone.now() + timedelta(minutes=5),
+    )
+    synced.act("bill_transition", bill_id=second["id"], to="approve")
+    control(synced.base, "clio", "webhooks/flush")
+
+    tasks.clio_inbox_process(synced.clio.connection.pk)
+
+    queued = SyncOperation.objects.filter(entity="bill", local_id=str(second["id"]))
+    assert queued.get().status == SyncOperation.Status.PENDING  # there for the run to push
+    assert queued.get().run_id == busy.pk
+    assert not SyncOperation.objects.filter(entity="bill", local_id=str(first["id"])).exists()
