@@ -254,7 +254,8 @@ def _build(writer, connection, entity, ops, links):
         # Unknown whether they are there: writing now could make them twice. They go back to
         # the queue (no outcome) and are looked for again next round.
         logger.warning("recover_failed ops=%s error=%s", [op.pk for op in again], exc)
-        ops = [op for op in ops if op not in again]
+        waiting = {op.pk for op in again}
+        ops = [op for op in ops if op.pk not in waiting]
         recovered = {}
     for op in ops:
         if recovered.get(op.pk) is not None:

@@ -84,6 +84,11 @@ def quickbooks_throttle(response: requests.Response) -> Throttle | None:
     return Throttle("batch" if batch else "minute", wait)
 
 
+def quote_list(values) -> str:
+    """A list for the query language's IN: `('a', 'b')`."""
+    return "(" + ", ".join(mapping.quote(str(v)) for v in values) + ")"
+
+
 class QuickBooksClient:
     def __init__(
         self,

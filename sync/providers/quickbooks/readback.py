@@ -13,6 +13,7 @@ from sync.providers.amounts import money
 from sync.providers.base import PAYMENT_DELETED, PAYMENT_VOIDED, PaymentSeen
 from sync.providers.documents import BooksInvoice, Doc, Line, cents, day_of, lock_fields
 from sync.providers.quickbooks import mapping as qb
+from sync.providers.quickbooks.client import quote_list
 
 STATUS = {"open": "open", "partial": "open", "paid": "paid", "voided": "voided"}
 # CDC refuses a changedSince more than 30 days back (2010); the margin absorbs the seconds the
@@ -139,20 +140,21 @@ def payments_changed(client, since: datetime, now: datetime):
 
 def invoice_numbers(client, ids: list[str]) -> dict[str, str]:
     """A QuickBooks payment names its invoices by Id only; people know them by DocNumber."""
-    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
-    found = client.find_where("Invoice", f"Id IN ({', '.join(qb.quote(i) for i in ids)})")
-    return {inv.id: inv.number or inv.id for inv in found}
+    return {inv.id: inv.number or inv.id for inv in _invoices(client, ids)}
 
 
 def invoice_statuses(client, ids: list[str]) -> dict[str, str]:
-    """Each invoice's status now (open, partial, paid, voided), read in one query per 500."""
-    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
-    out: dict[str, str] = {}
+    """Each invoice's status now (open, partial, paid, voided)."""
+    return {inv.id: inv.status for inv in _invoices(client, ids)}
+
+
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#query-an-invoice
+def _invoices(client, ids: list[str]) -> list:
+    """The invoices with these Ids, one query per 500."""
+    found: list = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found = client.find_where("Invoice", f"Id IN ({', '.join(qb.quote(i) for i in chunk)})")
-        out.update({inv.id: inv.status for inv in found})
-    return out
+        found += client.find_where("Invoice", f"Id IN {quote_list(ids[start : start + 500])}")
+    return found
 
 
 def _report_amount(value: str | None) -> Decimal:

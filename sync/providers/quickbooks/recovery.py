@@ -4,6 +4,7 @@ saved its round, before it recorded the answers), by natural keys, many at once.
 from sync.models import SyncOperation
 from sync.providers.base import Outcome
 from sync.providers.quickbooks import mapping as qb
+from sync.providers.quickbooks.client import quote_list
 from sync.providers.writing import (
     Writer,
     credit_number,
@@ -12,11 +13,6 @@ from sync.providers.writing import (
     outcome_of,
     payment_reference,
 )
-
-
-def quote_list(values) -> str:
-    """A list for the query language's IN: `('a', 'b')`."""
-    return "(" + ", ".join(qb.quote(str(v)) for v in values) + ")"
 
 
 class Recovery(Writer):
@@ -48,11 +44,9 @@ class Recovery(Writer):
                 for op in bills.get(row.number, ()):
                     found[op.pk] = found[op.pk] or outcome_of("Invoice", row)
         payments = keyed(ops, "payment", ("create",), lambda p: payment_reference(p["clio_id"]))
-        customers = {
-            links[key].remote_id
-            for key in {("contact", str(o.payload.get("client_clio_id"))) for o in ops}
-            if key in links and payments
-        }
+        paying = [op for waiting in payments.values() for op in waiting]
+        clients = {("contact", str(op.payload.get("client_clio_id"))) for op in paying}
+        customers = {links[key].remote_id for key in clients if key in links}
         for chunk in in_chunks(sorted(customers)):
             self.book_reads += 1
             where = f"WHERE CustomerRef IN {quote_list(chunk)}"

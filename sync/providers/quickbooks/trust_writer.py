@@ -8,7 +8,7 @@ from sync.providers.amounts import money
 from sync.providers.base import TRUST_ENTITY, Item, Outcome
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
-from sync.providers.quickbooks.recovery import quote_list
+from sync.providers.quickbooks.client import quote_list
 from sync.providers.quickbooks.writer import QuickBooksWriter
 from sync.providers.trust_writing import (
     BY,

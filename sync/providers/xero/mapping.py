@@ -31,12 +31,14 @@ def where_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def any_of(field_name: str, values, test: str = "==") -> str:
-    """A `where` filter matching any of `values`: `F=="a" OR F=="b"` (`test` ".StartsWith(" for
-    a prefix)."""
-    if test == "==":
-        return " OR ".join(f"{field_name}=={where_string(v)}" for v in values)
-    return " OR ".join(f"{field_name}{test}{where_string(v)})" for v in values)
+def any_of(field_name: str, values) -> str:
+    """A `where` filter matching any of `values`: `F=="a" OR F=="b"`."""
+    return " OR ".join(f"{field_name}=={where_string(v)}" for v in values)
+
+
+def any_starting(field_name: str, prefixes) -> str:
+    """A `where` filter matching any of `prefixes`: `F.StartsWith("a") OR ...`."""
+    return " OR ".join(f"{field_name}.StartsWith({where_string(v)})" for v in prefixes)
 
 
 def modified_since_header(at: datetime) -> str:

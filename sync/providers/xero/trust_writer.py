@@ -19,7 +19,7 @@ from sync.providers.trust_writing import (
 )
 from sync.providers.writing import contact_number, in_chunks, outcome_of
 from sync.providers.xero import mapping as xm
-from sync.providers.xero.mapping import any_of
+from sync.providers.xero.mapping import any_of, any_starting
 from sync.providers.xero.writer import XeroWriter
 
 OPTION_MAX = 50  # Xero: a tracking option's name
@@ -212,7 +212,7 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         for chunk in in_chunks(markers):
             self.book_reads += 1
             if resource == "ManualJournals":
-                where = any_of("Narration", [m + " " for m in chunk], ".StartsWith(")
+                where = any_starting("Narration", [m + " " for m in chunk])
             else:
                 where = any_of("Reference", chunk)
             rows += self.client.read_all(resource, where=where)

@@ -89,30 +89,31 @@ class XeroWriter(Writer):
         one read per kind and 25 keys."""
         found: dict[int, Outcome | None] = {op.pk: None for op in ops}
         contacts = keyed(ops, "contact", ("create",), lambda p: contact_number(p["clio_id"]))
-        for chunk in in_chunks(contacts):
-            self.book_reads += 1
-            rows = self.client.read_all("Contacts", where=any_of("ContactNumber", chunk))
-            for row in rows:
-                for op in contacts.get(row.number, ()):
-                    found[op.pk] = found[op.pk] or outcome_of("Contacts", row)
+        self._find_keyed(found, "Contacts", "ContactNumber", contacts, lambda r: r.number)
         bills = keyed(ops, "bill", ("create",), lambda p: p.get("number") or None)
-        for chunk in in_chunks(bills):
-            self.book_reads += 1
-            rows = self.client.read_all("Invoices", where=any_of("InvoiceNumber", chunk))
-            for row in rows:
-                for op in bills.get(row.number, ()) if row.status != "DELETED" else ():
-                    found[op.pk] = found[op.pk] or outcome_of("Invoices", row)
+        self._find_keyed(found, "Invoices", "InvoiceNumber", bills, lambda r: r.number, _live)
         payments = keyed(
             ops, "payment", ("create", "update"), lambda p: payment_reference(p["clio_id"])
         )
-        for chunk in in_chunks(payments):
-            self.book_reads += 1
-            rows = self.client.read_all("Payments", where=any_of("Reference", chunk))
-            for row in rows:
-                for op in payments.get(row.reference, ()) if row.status != "DELETED" else ():
-                    if found[op.pk] is None and row.amount == money(op.payload["amount"]):
-                        found[op.pk] = outcome_of("Payments", row)
+        self._find_keyed(
+            found,
+            "Payments",
+            "Reference",
+            payments,
+            lambda r: r.reference,
+            lambda row, op: _live(row, op) and row.amount == money(op.payload["amount"]),
+        )
         return found
+
+    def _find_keyed(self, found, resource, field_name, wanted, key_of, accept=None) -> None:
+        """Fill `found` with the first record of `resource` whose `field_name` matches each
+        operation's key (and that `accept` takes), a read per 25 keys."""
+        for chunk in in_chunks(wanted):
+            self.book_reads += 1
+            for row in self.client.read_all(resource, where=any_of(field_name, chunk)):
+                for op in wanted.get(key_of(row), ()):
+                    if found[op.pk] is None and (accept is None or accept(row, op)):
+                        found[op.pk] = outcome_of(resource, row)
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
         p = op.payload
@@ -337,3 +338,7 @@ class XeroWriter(Writer):
             )
             steps.record("allocate_new", new_id)
         return new_id
+
+
+def _live(row, op) -> bool:
+    return row.status != "DELETED"
