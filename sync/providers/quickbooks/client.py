@@ -42,6 +42,11 @@ MINUTE_LIMIT = 500
 RATE_PER_MINUTE = MINUTE_LIMIT  # our budget: the benchmark lifts it, and the windows below with it
 BATCH_PER_MINUTE = 40
 PER_SECOND = 10
+# Our own count of the one-second window keeps a call in hand: a call is counted when it leaves,
+# QuickBooks counts it when it arrives, and a call that is slower on the way than the one after
+# it puts two of ours into one of its seconds. Nine a second still exceeds the 500 a minute
+# (8.3 a second), so it costs no throughput; a 429 costs a whole minute.
+PER_SECOND_OURS = PER_SECOND - 1
 CONCURRENT = 10
 THROTTLED_WAIT = 60.0
 BATCH_MAX = 30  # BatchItemRequest items per call (limits page)

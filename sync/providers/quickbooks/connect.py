@@ -29,7 +29,7 @@ def budget_build(realm_id: str) -> DbBudget:
     key = f"quickbooks:{realm_id}"
     windows = [
         Window("minute", f"{key}:minute", c.RATE_PER_MINUTE, 60.0),
-        Window("second", f"{key}:second", lifted(c.PER_SECOND, lift), 1.0),
+        Window("second", f"{key}:second", lifted(c.PER_SECOND_OURS, lift), 1.0),
         Window("batch", f"{key}:batch", lifted(c.BATCH_PER_MINUTE, lift), 60.0, only="batch"),
     ]
     cap = Cap(f"{key}:concurrent", c.CONCURRENT)

@@ -180,7 +180,8 @@ def test_each_provider_budget_follows_its_published_limits():
     qbo = {
         w.scope: (w.limit, w.seconds, w.only) for w in quickbooks_connect.budget_build("9").windows
     }
-    assert qbo == {"minute": (500, 60, ""), "second": (10, 1, ""), "batch": (40, 60, "batch")}
+    # Ten a second published; nine of our own, a call in hand for the network's jitter.
+    assert qbo == {"minute": (500, 60, ""), "second": (9, 1, ""), "batch": (40, 60, "batch")}
     assert quickbooks_connect.budget_build("9").cap.limit == 10
     xero = {w.scope: (w.limit, w.seconds) for w in xero_connect.budget_build("t", "app").windows}
     assert xero == {"minute": (60, 60), "day": (5000, 86400), "app": (10000, 60)}
@@ -193,7 +194,7 @@ def test_each_provider_budget_follows_its_published_limits():
 def test_the_benchmark_lifts_every_window_through_rate_per_minute(monkeypatch):
     monkeypatch.setattr(quickbooks_client, "RATE_PER_MINUTE", 1_000_000)
     lifted = {w.scope: w.limit for w in quickbooks_connect.budget_build("9").windows}
-    assert lifted == {"minute": 1_000_000, "second": 20_000, "batch": 80_000}
+    assert lifted == {"minute": 1_000_000, "second": 18_000, "batch": 80_000}
 
 
 def test_a_lifted_budget_does_not_read_the_providers_headers_as_calls_spent_elsewhere(
