@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
 # django-q2. Delivery is at least once: timeout < retry, bounded attempts, no catch-up storms.
 # Batches in flight at once per push (each provider's writer caps it at what the provider allows).
 SYNC_PUSH_CONCURRENCY = _env("int", "SYNC_PUSH_CONCURRENCY", default=1 if TESTING else 4)
+# Loops of push rounds side by side, for a provider that asks for more than one (push.Lane).
+SYNC_PUSH_LANES = _env("int", "SYNC_PUSH_LANES", default=1 if TESTING else 2)
 
 Q_CLUSTER = {
     "name": "firmsync",

@@ -68,6 +68,20 @@ def claim(
     conditional UPDATE takes only those still claimable, so two workers never share one.
     `unready` maps a payload key to the ids it must not point at yet (records still waiting to
     be written); such operations are left for a later round."""
+    for _ in range(CLAIM_TRIES):
+        ops, raced = _claim_once(connection, entity, limit, unready)
+        if not raced:
+            return ops
+    return []
+
+
+# Two lanes (or workers) that pick the same oldest operations: the first UPDATE takes them and
+# the other takes none, so it picks again rather than call the queue empty.
+CLAIM_TRIES = 3
+
+
+def _claim_once(connection, entity, limit, unready) -> tuple[list[SyncOperation], bool]:
+    """(what was claimed, True when there were candidates and another claimant took them all)."""
     now = timezone.now()
     claimable = Q(status=S.PENDING) | Q(status=S.IN_FLIGHT, claimed_until__lt=now)
     candidates = SyncOperation.objects.filter(claimable, connection=connection, entity=entity)
@@ -86,13 +100,12 @@ def claim(
     else:
         ids = list(candidates.values_list("pk", flat=True)[:limit])
     if not ids:
-        return []
+        return [], False
     until = now + lease()
-    SyncOperation.objects.filter(claimable, pk__in=ids).update(
+    taken = SyncOperation.objects.filter(claimable, pk__in=ids).update(
         status=S.IN_FLIGHT, claimed_until=until, attempts=F("attempts") + 1
     )
-    return list(
-        SyncOperation.objects.filter(pk__in=ids, status=S.IN_FLIGHT, claimed_until=until).order_by(
-            "id"
-        )
-    )
+    if not taken:
+        return [], True
+    claimed = SyncOperation.objects.filter(pk__in=ids, status=S.IN_FLIGHT, claimed_until=until)
+    return list(claimed.order_by("id")), False

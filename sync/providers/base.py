@@ -186,6 +186,7 @@ class BooksWriter(Protocol):
     provider: str
     batch_max: int
     concurrency: int
+    lanes: int  # loops of rounds side by side (push.Lane)
     # The share of a round's items written one at a time beside the batches (0: batches only).
     single_share: float
     book_reads: int

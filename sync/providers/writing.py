@@ -94,6 +94,7 @@ class Writer:
     provider = ""
     batch_max = 1
     concurrency = 1
+    lanes = 1
     single_share = 0.0
     invoice_type = ""
 

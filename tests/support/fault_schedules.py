@@ -131,7 +131,7 @@ def worker_dies(provider: str, kill: tuple[str, int] | None, tally: Tally):
     recorded."""
     where, n = kill or ("", 0)
     seen = Counter()
-    send, record, resend = HttpClient._send, push._record, QuickBooksWriter._resend_fresh
+    send, record, resend = HttpClient._send, push.record, QuickBooksWriter._resend_fresh
 
     def counted_resend(self, item):
         tally.stale_tokens += 1
@@ -161,7 +161,7 @@ def worker_dies(provider: str, kill: tuple[str, int] | None, tally: Tally):
 
     with (
         mock.patch.object(HttpClient, "_send", dying_send),
-        mock.patch.object(push, "_record", dying_record),
+        mock.patch.object(push, "record", dying_record),
         mock.patch.object(QuickBooksWriter, "_resend_fresh", counted_resend),
     ):
         yield

@@ -39,6 +39,7 @@ class QuickBooksWriter(Recovery):
     invoice_type = "Invoice"
     batch_max = BATCH_MAX
     concurrency = 4  # of the 10 concurrent requests a realm allows; batch calls are 40 a minute
+    lanes = 2  # two loops of rounds, 8 requests at most in flight: the batch window never idles
     # Two channels run side by side: 40 batch requests a minute of up to 30 items, and the rest of
     # the 500 requests a minute as one-record writes (a batch request counts once against the 500:
     # "API calls are throttled at 500 requests per minute per realmId, including batch requests",
