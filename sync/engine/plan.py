@@ -161,6 +161,20 @@ def _unknown(rows, books: Connection, *entities: str):
     return rows
 
 
+def _bill_known(books: Connection) -> Q:
+    """An allocation whose bill is in the books or on its way there (planned in this plan or
+    before): an early plan queues only payments whose invoice will exist."""
+    local_id = Cast(OuterRef("bill__clio_id"), CharField())
+    linked = ExternalLink.objects.filter(connection=books, entity="bill", local_id=local_id)
+    queued = SyncOperation.objects.filter(
+        connection=books,
+        entity="bill",
+        local_id=local_id,
+        status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
+    )
+    return Q(Exists(linked)) | Q(Exists(queued))
+
+
 def allocations_planned(firm, cfg: SyncSettings):
     # Rows, not model instances: three per allocation (it, its bill, the client) cost more
     # than the rest of planning a payment.
@@ -220,7 +234,9 @@ def plan_firm(
     if cfg.sync_payments:
         allocations = allocations_planned(firm, cfg)
         if early:
-            allocations = _unknown(allocations, books, "payment", "credit")
+            allocations = _unknown(allocations, books, "payment", "credit").filter(
+                _bill_known(books)
+            )
         credits = allocations.filter(parent_type="CreditMemo")
         sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
         sources.append(("credit", credits, payment_payload))

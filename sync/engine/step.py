@@ -7,8 +7,8 @@ cursor keeps the next-page URL), the outbox keeps what is left to write, and the
 which reads are done, so a step can end, or be killed, anywhere.
 
 Pushing starts as soon as something is planned: a resource is planned the moment it is read
-(contacts, then trust, then bills with their lines, then payments), in an order that gives the
-books work while the rest is still being read.
+(the bills' clients, then trust, then each bill as its lines complete it, with its payments), in
+an order that gives the books work while the rest is still being read.
 
 A wait for a rate limit that fits in the step is waited (and shown on the run); one that does not
 parks the run until the window opens, and the watchdog resumes it. Throttling fails nothing.
@@ -40,16 +40,19 @@ logger = logging.getLogger("firmsync.sync")
 STEP_SECONDS = 120.0
 HARD_SECONDS = 220.0
 # What a run reads, in order; after some, what can be planned (None: everything).
-READS = ("contacts", "matters", "trust", "bills", "line_items", "allocations")
+# Bills early, for the customers they name are the books' first work; payments before the
+# bills' lines, the longest read: each payment then goes to the books with its invoice, as the
+# lines complete it, rather than all of them after the last page.
+READS = ("contacts", "matters", "bills", "trust", "allocations", "line_items")
 PLAN_AFTER: dict[str, set[str] | None] = {
     "contacts": {"contact"},
-    "trust": {"contact", "trust_entry"},  # trust clients' customers first
-    "line_items": {"contact", "bill"},
-    "allocations": None,
+    "bills": {"contact"},  # the clients of the bills, before their lines are in
+    "trust": {"contact", "trust_entry"},  # and of trust money
+    "line_items": None,
 }
 # While these are read, what is complete is planned every so many pages (bills whose lines are
-# all in, payments), so the books are written while the rest is read.
-EARLY_PLANS = {"line_items": {"contact", "bill"}, "allocations": {"payment", "credit"}}
+# all in, and the payments of bills planned), so the books are written while the rest is read.
+EARLY_PLANS = {"line_items": {"contact", "bill", "payment", "credit"}}
 EARLY_PLAN_PAGES = 20
 # Trust transactions are read whole (a transfer's two legs are paired across the list): such a
 # read starts only with this much of the step left.
@@ -85,6 +88,8 @@ class Step:
     read_error: BaseException | None = None
     shown_wait: bool = False
     pages: int = 0
+    plan_due: set[str] | None = None  # an early plan the reader asked for
+    writer: int | None = None  # the writing thread, which makes the early plans
     _beat_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,6 +100,8 @@ class Step:
 
     def over(self) -> bool:
         """Asked between pages and rounds: time to stop? (And a sign of life while at work.)"""
+        if self.plan_due and threading.get_ident() == self.writer:
+            self.plan_early()
         self.beat()
         return self.lost or (self.bounded and self.elapsed() > STEP_SECONDS)
 
@@ -163,11 +170,19 @@ class Step:
         self.pages += 1
         early = EARLY_PLANS.get(resource) if self._full() else None
         if early and self.pages % EARLY_PLAN_PAGES == 0:
-            # The books need not wait for the last page: what is complete goes now.
-            plan.plan_firm(firm=self.run.firm, run=self.run, entities=early, early=True)
+            # The books need not wait for the last page: what is complete goes now, planned by
+            # the writing thread between its rounds, while this one goes on reading.
+            with self._lock:
+                self.plan_due = early
+        self.beat()
+
+    def plan_early(self) -> None:
+        """The early plan the reader asked for, if any (asked between rounds by the writer)."""
+        with self._lock:
+            due, self.plan_due = self.plan_due, None
+        if due and self.reading:
+            plan.plan_firm(firm=self.run.firm, run=self.run, entities=due, early=True)
             self.beat(force=True, planned=self._planned())
-        else:
-            self.beat()
 
     def _read_done(self, resource: str) -> None:
         self.run.pulled_resources = [*self.run.pulled_resources, resource]
@@ -213,6 +228,7 @@ class Step:
         return pulled and not outstanding(self.books).exists() and not self.lost
 
     def _write(self) -> None:
+        self.writer = threading.get_ident()
         first = True
         while first or not self.over():
             first = False  # every step writes a round, however late it started
@@ -226,6 +242,7 @@ class Step:
                 if not outstanding(self.books).exists() or not self.bounded:
                     return
             time.sleep(max(pacing.scaled(1.0), 0.05))
+            self.plan_early()
             self.beat()
 
 
