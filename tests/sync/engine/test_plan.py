@@ -155,3 +155,21 @@ def test_an_edit_waits_while_the_create_is_on_its_way_even_when_a_link_exists(fi
     assert plan_firm(firm=firm).queued["contact"] == 0
     SyncOperation.objects.filter(pk=create.pk).update(status=SyncOperation.Status.DONE)
     assert plan_firm(firm=firm).queued["contact"] == 1  # now the edit goes
+
+
+def test_an_early_plan_queues_payments_only_with_bills_that_will_be_invoices(firm, books):
+    complete = _bill(firm)
+    reading = _bill(firm, number="1002", clio_id=11)
+    Bill.objects.filter(firm=firm).update(sub_total=Decimal("500.00"))
+    BillLine.objects.filter(bill=reading).update(total=Decimal("200.00"))  # lines still coming
+    for n, bill in enumerate((complete, reading)):
+        Allocation.objects.create(
+            firm=firm, clio_id=50 + n, bill=bill, amount=Decimal("10.00"), parent_type="Payment"
+        )
+    entities = {"contact", "bill", "payment", "credit"}
+    plan = plan_firm(firm=firm, entities=entities, early=True)
+    assert plan.queued == {"contact": 1, "bill": 1, "payment": 1, "credit": 0}
+    queued = SyncOperation.objects.filter(entity="payment").values_list("local_id", flat=True)
+    assert list(queued) == ["50"]  # the complete bill's payment, planned with it
+    BillLine.objects.filter(bill=reading).update(total=Decimal("500.00"))  # its last line read
+    assert plan_firm(firm=firm, entities=entities, early=True).queued["payment"] == 1
