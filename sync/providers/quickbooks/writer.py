@@ -59,7 +59,8 @@ class QuickBooksWriter(Recovery):
     def prepare(self, entity: str, ops: list[SyncOperation]) -> None:
         if entity in ("bill", "credit") and not self.items:
             self.items_prepare()
-        creates = [o for o in ops if o.action == "create" and o.attempts <= 1]
+        # Claimed before or not: what recovery does not find is matched against this list.
+        creates = [o for o in ops if o.action == "create"]
         if entity == "contact" and len(creates) > READ_ALL_CONTACTS_OVER and self.customers is None:
             self.customers = {}
             rows = self.client.query_all("Customer", "WHERE Active IN (true, false)")

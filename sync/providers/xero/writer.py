@@ -44,7 +44,8 @@ class XeroWriter(Writer):
         self.contacts: dict[str, list] | None = None
 
     def prepare(self, entity: str, ops: list[SyncOperation]) -> None:
-        creates = [o for o in ops if o.action == "create" and o.attempts <= 1]
+        # Claimed before or not: what recovery does not find is matched against this list.
+        creates = [o for o in ops if o.action == "create"]
         if entity == "contact" and len(creates) > READ_ALL_CONTACTS_OVER and self.contacts is None:
             self.contacts = {}
             rows = self.client.read_all("Contacts")
