@@ -73,6 +73,7 @@ def name_unique(company: Company, entity: str, data: dict, own_id=None) -> None:
     """DisplayName is unique across Customer, Vendor and Employee (Customer doc; 6240)."""
     key = key_for(entity, data)
     lists = list(NAME_LISTS) if entity in NAME_LISTS else [entity]
+    unit.key_lock(company, "name" if entity in NAME_LISTS else entity, key)
     clash = Record.objects.filter(company=company, type__in=lists, key=key, deleted=False)
     if own_id is not None:
         clash = clash.exclude(type=entity, remote_id=int(own_id))

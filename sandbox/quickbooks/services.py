@@ -308,6 +308,7 @@ def _doc_number(company: Company, spec: Spec, data: dict, rec, opts: WriteOption
 def _sales_duplicate(company: Company, doc: str, rec, opts: WriteOptions) -> None:
     if "allowduplicatedocnum" in opts.include:
         return
+    unit.key_lock(company, "sales", doc)
     clash = Record.objects.filter(company=company, type__in=SALES_TYPES, key=doc, deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)
@@ -326,6 +327,7 @@ def _dup_check(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions
         raise faults.too_long("DocNumber", 21)
     if pref_value(company, "OtherPrefs", DUP_PREFS[spec.name]) not in ("true", True):
         return
+    unit.key_lock(company, spec.name, str(doc))
     clash = Record.objects.filter(company=company, type=spec.name, key=str(doc), deleted=False)
     if rec is not None:
         clash = clash.exclude(pk=rec.pk)

@@ -43,6 +43,7 @@ class Unit:
         self.pending: list[Record] = []  # created by this call, inserted at its end
         self.next_id, self.last_id = 1, 0  # the reserved block, empty
         self.id_hint = 1
+        self.given = False  # the id block came from the gate, reserved outside the transaction
         self.balances: dict[int, Decimal] = {}  # customer id -> shift of Balance not yet written
         self.memo: dict = {}
 
@@ -71,7 +72,10 @@ class Unit:
             type__in={t for t, _ in wanted},
             remote_id__in={i for _, i in wanted},
         )
-        found = {(r.type, r.remote_id): r for r in (qs.select_for_update() if lock else qs)}
+        # Locked in one order (the rows' own), as every call locks: two calls that name the
+        # same records take them one after the other, not each half of them.
+        qs = qs.select_for_update().order_by("pk") if lock else qs
+        found = {(r.type, r.remote_id): r for r in qs}
         for key in wanted:
             if key in found:
                 found[key].company = self.company
@@ -125,11 +129,21 @@ class Unit:
         from sandbox.quickbooks.store import reserve_ids
 
         if self.next_id > self.last_id:
+            # Within the call's transaction, which then holds the company's row to its end: the
+            # gate reserves a block before it, and this is for a call that needs more.
             count = max(self.id_hint, 1)
             self.next_id = reserve_ids(self.company, count)
             self.last_id = self.next_id + count - 1
+            self.given = False
         self.next_id += 1
         return self.next_id - 1
+
+    def ids_give(self, block: tuple[int, int] | None) -> None:
+        """Ids reserved before the call's transaction (`ids_reserve`): taken first, and not
+        given back (QuickBooks' ids have gaps too)."""
+        if block is not None:
+            self.next_id, self.last_id = block
+            self.given = True
 
     def touch_meta(self, rec: Record) -> None:
         key = (rec.type, rec.remote_id)
@@ -172,7 +186,7 @@ class Unit:
         if self.events:
             ChangeEvent.objects.bulk_create(self.events)
             self.events = []
-        if self.next_id <= self.last_id:  # ids reserved and not used go back
+        if self.next_id <= self.last_id and not self.given:  # ids reserved, not used, go back
             Company.objects.filter(pk=self.company.pk, last_id=self.last_id).update(
                 last_id=self.next_id - 1
             )
@@ -223,6 +237,30 @@ class Unit:
             rec.data, rec.meta, rec.key, rec.party, rec.updated_at, rec.deleted = state
             self.records[key] = rec
         self.locked = {key for key in locked if key in self.records}
+
+
+# Ids the gate reserves before a batch call's transaction: a batch holds at most 30 items.
+BATCH_IDS = 30
+
+
+def ids_reserve(company: Company, count: int) -> tuple[int, int]:
+    """(first, last) of `count` new ids, reserved in a statement of their own (committed at once
+    outside a transaction): the company's row is held for that statement only."""
+    from sandbox.quickbooks.store import reserve_ids
+
+    first = reserve_ids(company, count)
+    return first, first + count - 1
+
+
+def key_lock(company: Company, scope: str, key: str) -> None:
+    """Hold one unique key (a DisplayName, a DocNumber) until the call's transaction ends, so two
+    calls at once cannot both find it free and both take it. PostgreSQL's advisory lock; SQLite
+    lets one writer in at a time already."""
+    if connection.vendor != "postgresql" or not key:
+        return
+    with connection.cursor() as cursor:
+        name = f"sandbox-qbo:{company.pk}:{scope}:{key}"
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 
 def update_rows(records: list[Record], fields: list[str]) -> None:
