@@ -34,7 +34,7 @@ from django.db.models import Q, Sum
 from sync.models import CallSlot, RateCall, RateLane
 from sync.providers import pacing
 from sync.providers.errors import ProviderRateLimited
-from sync.providers.http import Budget
+from sync.providers.http import Budget, Throttle
 
 # A request holds its concurrency slot at most this long (provider seconds; QuickBooks times a
 # request out after 120 s, and ours time out sooner).
@@ -179,6 +179,25 @@ class DbBudget(Budget):
     def refused(self, scope: str, until: float) -> None:
         """The provider refused a call for its `scope` window until then: none are left."""
         self._spent_elsewhere(scope, 0, until)
+
+    def narrowed(self, throttle: Throttle) -> Throttle:
+        """QuickBooks answers every limit with one fault and no Retry-After; its advice is to wait
+        a minute. When our own count of the window it is taken for still has room (a tenth of it
+        at least), the refusal was most likely the one-second window, which a call that was slow
+        on its way can tip over: wait that window out, not a minute. A refusal that comes again
+        is taken as guessed (the minute: another app may be spending the allowance)."""
+        window = next((w for w in self.windows if w.scope == throttle.scope), None)
+        short = min(self.windows, key=lambda w: w.seconds, default=None)
+        if window is None or short is None or short.seconds >= window.seconds:
+            return throttle
+        if calls_in_each(self._lanes([window]), [window], time.time())[0] > 0.9 * window.limit:
+            return throttle
+        return Throttle(short.scope, short.span)
+
+    def _lanes(self, windows: list[Window]) -> dict[str, int]:
+        self.lanes_make()
+        keys = [w.key for w in windows]
+        return dict(RateLane.objects.filter(key__in=keys).values_list("key", "id"))
 
     def _spent_elsewhere(self, scope: str, remaining: int, reset: float | None) -> None:
         window = next((w for w in self.windows if w.scope == scope), None)

@@ -61,6 +61,9 @@ class Throttle:
 
     scope: str  # minute, second, day, batch, app, concurrent
     seconds: float
+    # The provider did not say which window (QuickBooks: no Retry-After, one fault for all): the
+    # scope is a guess, which the budget may narrow from its own count.
+    guessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ class HttpClient:
 
     def _throttled(self, response, throttle: Throttle, so_far: float) -> float:
         """Wait out one throttle (or raise); the seconds waited."""
+        if throttle.guessed and not so_far and self.budget is not None:
+            throttle = self.budget.narrowed(throttle)  # a second refusal is taken as guessed
         # At least a provider second: "Retry-After: 0" would otherwise resend in a tight loop.
         seconds = max(throttle.seconds, pacing.scaled(1.0))
         if self.budget is not None and throttle.scope != "concurrent":
@@ -296,3 +301,7 @@ class Budget:
 
     def refused(self, scope: str, until: float) -> None:
         """The provider refused a call for its `scope` window until `until` (epoch)."""
+
+    def narrowed(self, throttle: Throttle) -> Throttle:
+        """A throttle whose window the provider did not name, as our count explains it."""
+        return throttle

@@ -84,9 +84,9 @@ def quickbooks_throttle(response: requests.Response) -> Throttle | None:
         return None
     batch = (response.request.path_url or "").split("?")[0].endswith("/batch")
     wait = retry_after_seconds(response)
-    if wait is None:
-        wait = pacing.scaled(THROTTLED_WAIT)
-    return Throttle("batch" if batch else "minute", wait)
+    if wait is not None:
+        return Throttle("batch" if batch else "minute", wait)
+    return Throttle("batch" if batch else "minute", pacing.scaled(THROTTLED_WAIT), guessed=True)
 
 
 def quote_list(values) -> str:

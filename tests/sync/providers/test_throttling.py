@@ -89,7 +89,7 @@ def test_a_quickbooks_429_without_retry_after_in_a_step_parks_for_a_minute(quick
     client.preferences()
     client.preferences()
     with in_a_step(), pytest.raises(ProviderRateLimited) as err:
-        client.preferences()
+        client.preferences()  # our count has room: a second's wait, then refused again
     assert (err.value.scope, err.value.code) == ("minute", "3001")
     assert 60 <= err.value.retry_after < 60.5
     # Every worker holds back now, not only the one refused: ours asks the sandbox nothing.
@@ -97,6 +97,21 @@ def test_a_quickbooks_429_without_retry_after_in_a_step_parks_for_a_minute(quick
     with in_a_step(), pytest.raises(ProviderRateLimited) as err:
         other.company_info()
     assert err.value.scope == "minute" and 55 < err.value.retry_after <= 60.5 + JITTER_SECONDS
+    assert counters(quickbooks.base, "quickbooks")["throttled_429"] == 2
+
+
+def test_a_lone_quickbooks_429_while_our_minute_has_room_waits_a_second_not_a_minute(quickbooks):
+    """QuickBooks names no window and sends no Retry-After. Our count of the minute is nearly
+    empty, so the refusal was the ten-a-second window (here one a second), tipped over by a
+    call that was slow on its way: waited out in about a second, then sent again."""
+    control(quickbooks.base, "quickbooks", "limits", {"per_second": 1})
+    client = quickbooks.client()
+    client.preferences()
+    seen, listener = waits_seen()
+    started = time.time()
+    with in_a_step(), pacing.listening(listener):
+        assert client.preferences()["Id"]
+    assert len(seen) == 1 and seen[0][1] - started < 2.0
     assert counters(quickbooks.base, "quickbooks")["throttled_429"] == 1
 
 
