@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
-from sync.engine import outbox
+from sync.engine import numbering, outbox
 from sync.engine.links import links_save, links_status_refresh
 from sync.engine.registry import BOOKS, client_for, trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
@@ -248,6 +248,11 @@ def _build(writer, connection, entity, ops, links):
         )
     # Claimed before (and not only refused for the rate limit): each may be in the books already.
     again = [op for op in ops if op.attempts > 1 and op.error_code != THROTTLED]
+    if entity == "bill" and again:
+        # A bill held for its number was refused, not lost: looking for it by number would
+        # find the other invoice that holds the number and take it for ours.
+        held = {str(i) for i in numbering.held_bill_ids(books=connection)}
+        again = [op for op in again if op.local_id not in held]
     try:
         recovered = writer.recover_many(again, links) if again else {}
     except ProviderError as exc:
@@ -336,6 +341,8 @@ def _record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) ->
         changed.append(op)
     links = _without_clashes(connection, links, changed, counts, now)
     _save_outcomes(changed, now)
+    if any(op.entity == "bill" for op in changed):
+        _holds_settle(connection, changed)
     for entity, local_id in removed:
         ExternalLink.objects.filter(
             connection=connection, entity=entity, local_id=local_id
@@ -357,6 +364,19 @@ def _record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) ->
             skipped=F("skipped") + counts["skipped"],
             progress_at=now,
         )
+
+
+def _holds_settle(connection: Connection, ops: list[SyncOperation]) -> None:
+    """A create refused for its number holds its bill (sync.engine.numbering); one written
+    (a retry after the old invoice was renumbered) closes its hold."""
+    numbering.refusals_hold(books=connection, ops=ops)
+    # Only a retried create can have been refused before: first writes cost no query here.
+    written = [
+        int(op.local_id)
+        for op in ops
+        if op.entity == "bill" and op.status == S.DONE and op.attempts > 1
+    ]
+    numbering.holds_clear(books=connection, bill_ids=written, note="The invoice is in the books.")
 
 
 def _save_outcomes(ops: list[SyncOperation], now) -> None:
