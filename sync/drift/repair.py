@@ -97,7 +97,7 @@ def safe_repairs(
 
 
 def _ops_for(books, cfg, drift, kind, bill, inv, version):
-    payload = plan.bill_payload(bill)
+    payload = plan.bill_payload(bill, prefix=cfg.invoice_number_prefix)
     link = ExternalLink.objects.filter(
         connection=books, entity="bill", local_id=str(bill.clio_id)
     ).first()
@@ -147,7 +147,7 @@ def _missing_payments(books, cfg, drift, bill, inv, version):
             continue
         if link is not None:
             link.delete()  # deleted in the books: record it again
-        payload = plan.payment_payload(row)
+        payload = plan.payment_payload(row, prefix=cfg.invoice_number_prefix)
         key = _key(books, drift.pk, entity, row.clio_id, version, "create")
         yield entity, _op(books, entity, "create", row.clio_id, row.etag, key, payload)
 
