@@ -201,3 +201,13 @@ def test_a_paid_or_voided_invoice_outside_clio_adds_nothing_to_its_receivables()
     paid = BooksInvoice("a", doc(paid="495.50", status="paid", date=date(2025, 5, 1)))
     void = BooksInvoice("b", doc(status="voided", date=date(2025, 5, 1)))
     assert outside_receivables([(paid, "history"), (void, "history")]) == (D("0.00"), [])
+
+
+def test_it_compares_the_invoice_number_behind_the_firms_prefix():
+    prefixed = Options(has_drafts=False, books_name="QuickBooks", number_prefix="C-")
+    assert compare_bill(bill(number="1001"), inv(number="C-1001"), prefixed) == []
+    (found,) = compare_bill(bill(number="1001"), inv(number="1001"), prefixed)
+    assert found.kind == "fields"
+    assert found.differences == [
+        {"field": "number", "line": None, "clio": "C-1001", "books": "1001"}
+    ]
