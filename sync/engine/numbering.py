@@ -32,8 +32,11 @@ DOC_NUMBER_MAX = 21
 
 
 def books_number(*, prefix: str, number: str) -> str:
-    """The number a Clio bill takes in the books: Clio's, behind the firm's prefix."""
-    return f"{prefix}{number}"[:DOC_NUMBER_MAX] if number else ""
+    """The number a Clio bill takes in the books: Clio's, behind the firm's prefix (cut to what
+    QuickBooks holds; without a prefix Clio's number goes as it always has)."""
+    if not prefix or not number:
+        return number
+    return f"{prefix}{number}"[:DOC_NUMBER_MAX]
 
 
 def credit_number(*, prefix: str, clio_id) -> str:
