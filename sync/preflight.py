@@ -96,7 +96,7 @@ def numbering_check(
         )
         return Check("clio_numbers", label, False, detail, fix=fix, blocking=False)
     detail = (
-        f"Clio's highest bill number is {clio_high or 'not set yet'}; {books_name}'s highest is "
+        f"Clio's highest bill number is {clio_high or 'none yet'}; {books_name}'s highest is "
         f"{books_high or 'none yet'}."
     )
     return Check("clio_numbers", label, True, detail, blocking=False)

@@ -75,3 +75,16 @@ def test_a_bill_below_the_starting_number_never_reaches_the_books(synced):
     # The reconciler does not call it missing and create it behind the hold's back.
     reconcile_run(firm=synced.firm, trigger="command")
     assert not ExternalLink.objects.filter(connection=synced.books, entity="bill").exists()
+
+
+def test_the_preflight_reads_clios_numbers_before_the_first_sync(synced):
+    from practice.models import Bill
+    from sync.preflight import preflight_run
+
+    made = synced.approved_bill()
+    number = int(made["bill"]["data"]["number"])
+    assert not Bill.objects.filter(firm=synced.firm).exists()  # nothing synced yet
+    checks, _ = preflight_run(firm=synced.firm)
+    check = next(c for c in checks if c.key == "clio_numbers")
+    assert f"Clio's highest bill number is {number}" in check.detail
+    assert not check.blocking
