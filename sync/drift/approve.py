@@ -83,7 +83,7 @@ def replacement_number(number: str) -> str:
     return f"{number}-R"[:21]
 
 
-def _credit_number(prefix: str, old_number: str) -> str:
+def credit_number_for(prefix: str, old_number: str) -> str:
     """Behind a prefix, the credit note for invoice C-1042 is C-CR-1042 (like every credit note
     FirmSync writes for the firm); without one, "" keeps the writers' CR-1042."""
     if not prefix:
@@ -124,7 +124,7 @@ def _credit_and_replace(flag: FlaggedBill, books: Connection) -> None:
         customer_id=customer.remote_id,
         payload=payload,
         number=replacement_number(payload["number"] or old.doc.number),
-        credit_number=_credit_number(cfg.invoice_number_prefix, old.doc.number),
+        credit_number=credit_number_for(cfg.invoice_number_prefix, old.doc.number),
         txn_date=replacement_date(bill.issued_at, lock),
         today=timezone.localdate(),
         total=money(old.doc.total),

@@ -196,7 +196,12 @@ def _do(run: ReconcileRun) -> None:
         books=books, cfg=cfg, drifts=drifts, bills=rows, invoices=by_remote
     )
     run.flagged = repair.flags_upsert(
-        books=books, drifts=drifts, clio=by_bill, invoices=by_remote, lock=read.lock_date
+        books=books,
+        drifts=drifts,
+        clio=by_bill,
+        invoices=by_remote,
+        lock=read.lock_date,
+        prefix=cfg.invoice_number_prefix,
     )
     if any((d.repair or {}).get("kind") == "record_in_clio" for d in drifts):
         # Payments typed into the books: the books watch lists each one until someone deals with

@@ -211,3 +211,16 @@ def test_it_compares_the_invoice_number_behind_the_firms_prefix():
     assert found.differences == [
         {"field": "number", "line": None, "clio": "C-1001", "books": "1001"}
     ]
+
+
+def test_a_credit_and_replace_plan_names_the_numbers_behind_the_firms_prefix():
+    from sync.drift.repair import plan_repair
+    from sync.models import Drift
+
+    drift = Drift(kind="lines", repair={"kind": "credit_and_replace", "safe": False})
+    locked = inv(number="C-1001", paid="100.00")
+    steps = plan_repair(drift, bill(number="1001"), locked, None, prefix="C-")["steps"]
+    assert steps[0].startswith("Create credit note C-CR-1001 for 495.50")
+    assert steps[2].startswith("Create invoice C-1001-R with Clio's 2 line(s)")
+    plain = plan_repair(drift, bill(number="1001"), inv(number="1001"), None)["steps"]
+    assert plain[0].startswith("Create credit note CR-1001") and "invoice 1001-R" in plain[2]
