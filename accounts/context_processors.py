@@ -1,4 +1,4 @@
-from accounts.roles import REVIEW_BILLS
+from accounts.roles import SEE_FLAGS
 from accounts.selectors import memberships_for_user
 
 
@@ -25,6 +25,6 @@ def _trust_exceptions_open(member) -> int:
 def _flags_open(member) -> int:
     # One COUNT through the reverse relation, for the same layering reason as above (the statuses
     # are sync.models.FlaggedBill.OPEN_STATUSES). Only the roles that see the link pay for it.
-    if member.role not in REVIEW_BILLS:
+    if member.role not in SEE_FLAGS:
         return 0
     return member.firm.flagged_bills.filter(status__in=("open", "repairing")).count()

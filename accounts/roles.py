@@ -6,4 +6,7 @@ ANY_MEMBER = frozenset(Role.values)
 MANAGE_FIRM = frozenset({Role.ADMIN})
 TRUST_WRITE = frozenset({Role.ADMIN, Role.ACCOUNTANT})
 REVIEW_BILLS = frozenset({Role.ADMIN, Role.STAFF})
+# Accountants read the flagged bills (the books are theirs to keep) but leave the decisions to
+# admins and staff.
+SEE_FLAGS = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.STAFF})
 WRITE = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.STAFF})

@@ -3,8 +3,7 @@
 Pure helpers (numbers, account roles) are separate from the reads so they can be tested alone.
 """
 
-import re
-
+from sync.engine.numbering import number_value
 from sync.engine.registry import BOOKS, books_facts_read
 from sync.models import Connection
 from sync.providers.base import ACCOUNT_ROLE_NAMES, BooksFacts
@@ -15,12 +14,6 @@ ACCOUNT_ROLES = {
     role: (name, {provider: p.account_types[role] for provider, p in BOOKS.items()})
     for role, name in ACCOUNT_ROLE_NAMES.items()
 }
-
-
-def number_value(doc_number: str) -> int | None:
-    """The numeric value of an invoice number: '1040' → 1040, 'INV-0042' → 42, 'ABC' → None."""
-    match = re.search(r"(\d+)\D*$", doc_number or "")
-    return int(match.group(1)) if match else None
 
 
 def next_number(numbers: list[str]) -> int:

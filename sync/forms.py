@@ -6,6 +6,7 @@ from django import forms
 from accounts import limits
 from practice.models import Matter
 from sync import books
+from sync.engine.numbering import PREFIX_HELP, PREFIX_PATTERN
 from sync.engine.registry import BOOKS
 from sync.models import SyncSettings
 from trust.models import TrustRequest
@@ -23,8 +24,17 @@ class SyncSettingsForm(forms.Form):
         min_value=1,
         max_value=limits.INT_MAX,
         required=False,
-        help_text="The first number FirmSync may use in the books; pre-filled with one more "
-        "than the highest in use.",
+        help_text="Clio bills numbered below it wait on the Flagged bills page instead of "
+        "reaching the books; pre-filled with one more than the highest in use.",
+    )
+    invoice_number_prefix = forms.RegexField(
+        regex=PREFIX_PATTERN,
+        max_length=8,
+        required=False,
+        label="Invoice number prefix",
+        help_text="Written before Clio's number on invoices and credit notes (C- makes bill 1042 "
+        "invoice C-1042), so Clio's numbers never meet the books' own.",
+        error_messages={"invalid": PREFIX_HELP},
     )
     contacts_scope = forms.ChoiceField(choices=SyncSettings.Contacts.choices)
     only_approved_bills = forms.BooleanField(required=False, label="Only approved bills")
@@ -75,6 +85,7 @@ class SyncSettingsForm(forms.Form):
         return {
             "start_date": d["start_date"],
             "starting_invoice_number": d["starting_invoice_number"],
+            "invoice_number_prefix": d["invoice_number_prefix"],
             "contacts_scope": d["contacts_scope"],
             "only_approved_bills": d["only_approved_bills"],
             "sync_payments": d["sync_payments"],
@@ -103,6 +114,7 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
     return {
         "start_date": cfg.start_date,
         "starting_invoice_number": cfg.starting_invoice_number or books.next_number(facts.numbers),
+        "invoice_number_prefix": cfg.invoice_number_prefix,
         "contacts_scope": cfg.contacts_scope,
         "only_approved_bills": cfg.only_approved_bills,
         "sync_payments": cfg.sync_payments,

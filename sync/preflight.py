@@ -5,7 +5,9 @@ FirmSync can fix through the provider's API ("Fix it for me").
 """
 
 from accounts.models import Firm
+from practice.models import Bill
 from sync import books
+from sync.engine import numbering
 from sync.engine.registry import BOOKS, client_for
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.base import Check
@@ -54,6 +56,50 @@ def _webhook_check(conn: Connection) -> Check:
         blocking=False,
         fixable=True,
     )
+
+
+def _clio_numbers(firm: Firm, conn: Connection | None) -> list[str]:
+    """Clio's bill numbers: the mirror once a sync has read it, else read from Clio (ids and
+    numbers only), so the check speaks before the first sync."""
+    mirrored = list(Bill.objects.filter(firm=firm).values_list("number", flat=True))
+    if mirrored or conn is None:
+        return mirrored
+    try:
+        rows = client_for(conn).iter_records("bills", fields="id,number")
+        return [str(r.get("number") or "") for r in rows]
+    except ProviderError:
+        return []
+
+
+def numbering_check(
+    *, clio: list[str], books_numbers: list[str], cfg: SyncSettings | None, books_name: str
+) -> Check:
+    """Clio's highest bill number against the books' highest: warns before the first sync when
+    Clio's bills would take numbers the books already use (they would wait as flagged bills)."""
+    clio_high = max((v for v in map(numbering.number_value, clio) if v is not None), default=0)
+    books_high = books.next_number(books_numbers) - 1
+    start = cfg.starting_invoice_number if cfg else None
+    prefix = cfg.invoice_number_prefix if cfg else ""
+    label = "Clio's bill numbers stay clear of the books' numbers"
+    if prefix:
+        detail = f"Invoices take Clio's number behind {prefix} (bill 1042 becomes {prefix}1042)."
+        return Check("clio_numbers", label, True, detail, blocking=False)
+    if clio_high and books_high and clio_high <= books_high:
+        detail = (
+            f"Clio's highest bill number is {clio_high}; {books_name} already uses numbers up to "
+            f"{books_high}. Bills whose number is taken, or is below the starting invoice "
+            f"number{f' {start}' if start else ''}, wait on the Flagged bills page."
+        )
+        fix = (
+            f"Set Clio's next bill number to {books_high + 1} or higher (Clio: Settings → "
+            "Billing), or set an invoice number prefix such as C- in the sync settings below."
+        )
+        return Check("clio_numbers", label, False, detail, fix=fix, blocking=False)
+    detail = (
+        f"Clio's highest bill number is {clio_high or 'none yet'}; {books_name}'s highest is "
+        f"{books_high or 'none yet'}."
+    )
+    return Check("clio_numbers", label, True, detail, blocking=False)
 
 
 def _currency_check(facts: books.BooksFacts, firm: Firm) -> Check:
@@ -120,6 +166,15 @@ def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
     assert books_checks is not None
     checks += books_checks(facts, _currency_check(facts, firm), cfg.start_date if cfg else None)
     checks += _account_checks(facts, cfg)
+    clio = _clio_numbers(firm, connection_live(firm_id=firm.pk, side=Side.PRACTICE))
+    checks.append(
+        numbering_check(
+            clio=clio,
+            books_numbers=facts.numbers,
+            cfg=cfg,
+            books_name=BOOKS[books_conn.provider].label,
+        )
+    )
     if cfg is None:
         checks.append(
             Check(

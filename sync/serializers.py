@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts import limits
 from sync.books import ACCOUNT_ROLES
+from sync.engine.numbering import PREFIX_HELP, PREFIX_PATTERN
 from sync.models import Connection, SyncSettings
 
 
@@ -33,6 +34,7 @@ class SyncSettingsOutput(serializers.ModelSerializer):
         fields = [
             "start_date",
             "starting_invoice_number",
+            "invoice_number_prefix",
             "accounts",
             "tax_mapping",
             "only_approved_bills",
@@ -49,6 +51,13 @@ class SyncSettingsInput(serializers.Serializer):
     start_date = serializers.DateField(required=False, validators=limits.DATE_VALIDATORS)
     starting_invoice_number = serializers.IntegerField(
         min_value=1, max_value=limits.INT_MAX, required=False, allow_null=True
+    )
+    invoice_number_prefix = serializers.RegexField(
+        PREFIX_PATTERN,
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": PREFIX_HELP},
     )
     accounts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     tax_mapping = serializers.DictField(

@@ -65,6 +65,7 @@ def sync_settings_save(
     for field in (
         "start_date",
         "starting_invoice_number",
+        "invoice_number_prefix",
         "only_approved_bills",
         "sync_payments",
         "sync_trust",
@@ -99,6 +100,7 @@ def _summary(cfg: SyncSettings) -> dict:
     return {
         "start_date": str(cfg.start_date),
         "starting_invoice_number": cfg.starting_invoice_number,
+        "invoice_number_prefix": cfg.invoice_number_prefix,
         "accounts": {k: v["name"] for k, v in cfg.accounts.items()},
         "contacts_scope": cfg.contacts_scope,
         "only_approved_bills": cfg.only_approved_bills,

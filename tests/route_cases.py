@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
-from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, TRUST_WRITE, WRITE
+from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, SEE_FLAGS, TRUST_WRITE, WRITE
 from practice.models import Bill, Contact, Matter
 from sync.models import (
     BooksOnlyInvoice,
@@ -336,8 +336,8 @@ ROUTE_CASES: dict[str, Case] = {
     "api_console": Case(api=True),
     "matters": Case(),
     "trust_overview": Case(),
-    "flagged_bills": Case(roles=REVIEW_BILLS),
-    "flag_detail": Case(roles=REVIEW_BILLS, setup=_flag),
+    "flagged_bills": Case(roles=SEE_FLAGS),
+    "flag_detail": Case(roles=SEE_FLAGS, setup=_flag),
     "flag_approve": Case("post", REVIEW_BILLS, _repaired_flag),
     "flag_dismiss": Case("post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}),
     "flag_resolve": Case("post", REVIEW_BILLS, _flag, {"note": "Fixed in the books."}),
@@ -347,8 +347,8 @@ ROUTE_CASES: dict[str, Case] = {
     "receivables_live": Case(),
     "reconcile_now": Case("post", WRITE),
     "drifts": Case(),
-    "api_flagged_bills": Case(roles=REVIEW_BILLS, api=True),
-    "api_flagged_bill": Case(roles=REVIEW_BILLS, api=True, setup=_flag),
+    "api_flagged_bills": Case(roles=SEE_FLAGS, api=True),
+    "api_flagged_bill": Case(roles=SEE_FLAGS, api=True, setup=_flag),
     "api_flagged_bill_approve": Case("post", REVIEW_BILLS, _repaired_flag, api=True),
     "api_flagged_bill_dismiss": Case(
         "post", REVIEW_BILLS, _flag, {"reason": "Agreed with the client."}, api=True

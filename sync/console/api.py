@@ -51,7 +51,7 @@ class ConsoleFirmOutput(serializers.Serializer):
     reconciliations_due = serializers.SerializerMethodField()
     reconciliations_overdue = serializers.SerializerMethodField()
     flagged_bills = serializers.IntegerField(
-        source="flags_open", allow_null=True, help_text="null when your role does not review them"
+        source="flags_open", allow_null=True, help_text="null when your role cannot open them"
     )
     receivables = ConsoleArOutput(
         source="ar", allow_null=True, help_text="null before the first compare"

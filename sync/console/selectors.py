@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Subquery
 
 from accounts.models import Membership
-from accounts.roles import REVIEW_BILLS
+from accounts.roles import SEE_FLAGS
 from sync.drift.selectors import ArPoint, ar_latest_many, flags_open_counts
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.selectors import WorkerStatus, connections_active_many
@@ -127,7 +127,7 @@ def firm_health_many(
                     key=lambda x: x[1].period_end,
                     reverse=True,
                 ),
-                flags_open=flags[m.firm_id] if m.role in REVIEW_BILLS else None,
+                flags_open=flags[m.firm_id] if m.role in SEE_FLAGS else None,
                 ar=ar[m.firm_id],
                 sync=SyncHealth(
                     clio=conns[m.firm_id][Side.PRACTICE],

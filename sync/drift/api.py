@@ -1,8 +1,9 @@
 """REST API for drift: flagged bills and what to do about them, and the differences found
 (reconcile runs and the receivables comparison: sync.drift.api_receivables).
 
-The same selectors and services as the pages; flags are for admins and staff (REVIEW_BILLS), the
-rest for any member, and starting a reconcile for those who may write."""
+The same selectors and services as the pages; flags are read by admins, accountants and staff
+(SEE_FLAGS) and acted on by admins and staff (REVIEW_BILLS), the rest for any member, and
+starting a reconcile for those who may write."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import (
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_common import Pagination, json_error_response
-from accounts.roles import ANY_MEMBER, REVIEW_BILLS
+from accounts.roles import ANY_MEMBER, REVIEW_BILLS, SEE_FLAGS
 from sync.drift import flags, repair
 from sync.drift import selectors as sel
 from sync.drift.sides import SideBySide, side_by_side
@@ -194,7 +195,7 @@ def _detail(flag: FlaggedBill, member) -> Response:
 
 
 class FlagListApi(APIView):
-    read_roles = REVIEW_BILLS
+    read_roles = SEE_FLAGS
 
     @extend_schema(
         parameters=FLAG_FILTERS,
@@ -212,7 +213,7 @@ class FlagListApi(APIView):
 
 
 class FlagDetailApi(APIView):
-    read_roles = REVIEW_BILLS
+    read_roles = SEE_FLAGS
 
     @extend_schema(
         responses=FlagDetailOutput,

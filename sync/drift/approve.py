@@ -14,7 +14,7 @@ from typing import cast
 from django.utils import timezone
 
 from practice.models import Allocation, Bill, Contact
-from sync.engine import outbox, plan
+from sync.engine import numbering, outbox, plan
 from sync.engine.links import links_save
 from sync.engine.registry import BOOKS, client_for, writer_for
 from sync.models import Connection, ExternalLink, FlaggedBill, SyncSettings
@@ -83,6 +83,14 @@ def replacement_number(number: str) -> str:
     return f"{number}-R"[:21]
 
 
+def credit_number_for(prefix: str, old_number: str) -> str:
+    """Behind a prefix, the credit note for invoice C-1042 is C-CR-1042 (like every credit note
+    FirmSync writes for the firm); without one, "" keeps the writers' CR-1042."""
+    if not prefix:
+        return ""
+    return numbering.credit_number(prefix=prefix, clio_id=old_number.removeprefix(prefix))
+
+
 def bill_for(flag: FlaggedBill) -> Bill:
     return Bill.objects.select_related("client").get(
         firm_id=flag.firm_id, clio_id=cast(int, flag.bill_clio_id)
@@ -99,7 +107,7 @@ def clio_paid(bill: Bill) -> Decimal:
 def _credit_and_replace(flag: FlaggedBill, books: Connection) -> None:
     cfg = SyncSettings.objects.get(firm_id=flag.firm_id)
     bill = bill_for(flag)
-    payload = plan.bill_payload(bill)
+    payload = plan.bill_payload(bill, prefix=cfg.invoice_number_prefix)
     customer = ExternalLink.objects.get(
         connection=books, entity="contact", local_id=str(cast(Contact, bill.client).clio_id)
     )
@@ -115,7 +123,8 @@ def _credit_and_replace(flag: FlaggedBill, books: Connection) -> None:
         old_number=old.doc.number,
         customer_id=customer.remote_id,
         payload=payload,
-        number=replacement_number(bill.number or old.doc.number),
+        number=replacement_number(payload["number"] or old.doc.number),
+        credit_number=credit_number_for(cfg.invoice_number_prefix, old.doc.number),
         txn_date=replacement_date(bill.issued_at, lock),
         today=timezone.localdate(),
         total=money(old.doc.total),

@@ -53,15 +53,17 @@ def line_differences(clio: tuple[Line, ...], books: tuple[Line, ...]) -> list[di
     return out
 
 
-def _field_differences(bill: ClioBill, inv: BooksInvoice) -> list[dict]:
+def _field_differences(bill: ClioBill, inv: BooksInvoice, prefix: str = "") -> list[dict]:
     c, b = bill.doc, inv.doc
     out = []
     replaced = bool(bill.replaced_remote_id)
+    # The invoice carries Clio's number behind the firm's prefix (C-1042 for bill 1042).
     # A credit-and-replace repair gives the new invoice the number with "-R" (the old invoice
     # keeps the number) and, in a closed period, the first open day.
-    numbers = {text(c.number), text(f"{c.number}-R")[:21]} if replaced else {text(c.number)}
+    number = f"{prefix}{c.number}"[:21]
+    numbers = {text(number), text(f"{number}-R")[:21]} if replaced else {text(number)}
     if text(b.number) not in numbers and c.number:
-        out.append(_diff("number", c.number, b.number))
+        out.append(_diff("number", number, b.number))
     if c.date and c.date != b.date and not (replaced and b.date and b.date > c.date):
         out.append(_diff("date", c.date, b.date or ""))
     if c.due and c.due != b.due:
@@ -108,7 +110,7 @@ def compare_bill(bill: ClioBill, inv: BooksInvoice | None, opts: Options) -> lis
         found.append(_lines(bill, inv, base, opts, lines + _totals(c, b)))
     elif _totals(c, b):
         found.append(_totals_finding(bill, inv, base, opts))
-    fields = _field_differences(bill, inv)
+    fields = _field_differences(bill, inv, opts.number_prefix)
     if fields:
         found.append(_fields(bill, inv, base, opts, fields))
     if not lines and c.status != "draft" and (c.paid, c.balance) != (b.paid, b.balance):

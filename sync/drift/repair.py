@@ -21,7 +21,7 @@ from accounts.services import audit_record
 from practice.models import Bill
 from sync.drift import approve
 from sync.drift.approve import replacement_date, replacement_number
-from sync.engine import outbox, plan, push
+from sync.engine import numbering, outbox, plan, push
 from sync.models import Connection, Drift, ExternalLink, FlaggedBill, SyncOperation, SyncSettings
 from sync.providers import documents as docs
 from sync.providers.errors import ProviderError
@@ -97,7 +97,7 @@ def safe_repairs(
 
 
 def _ops_for(books, cfg, drift, kind, bill, inv, version):
-    payload = plan.bill_payload(bill)
+    payload = plan.bill_payload(bill, prefix=cfg.invoice_number_prefix)
     link = ExternalLink.objects.filter(
         connection=books, entity="bill", local_id=str(bill.clio_id)
     ).first()
@@ -147,7 +147,7 @@ def _missing_payments(books, cfg, drift, bill, inv, version):
             continue
         if link is not None:
             link.delete()  # deleted in the books: record it again
-        payload = plan.payment_payload(row)
+        payload = plan.payment_payload(row, prefix=cfg.invoice_number_prefix)
         key = _key(books, drift.pk, entity, row.clio_id, version, "create")
         yield entity, _op(books, entity, "create", row.clio_id, row.etag, key, payload)
 
@@ -187,9 +187,11 @@ def flags_upsert(
     clio: dict[int, docs.ClioBill],
     invoices: dict[str, docs.BooksInvoice],
     lock: date | None,
+    prefix: str = "",
 ) -> int:
     """One open FlaggedBill per bill (or per invoice no bill explains) for the drifts a person
-    must decide; returns how many drifts are waiting."""
+    must decide; returns how many drifts are waiting. `prefix`: the firm's invoice number
+    prefix, which the planned repair's numbers carry."""
     waiting = [
         d
         for d in drifts
@@ -202,7 +204,7 @@ def flags_upsert(
     for (bill_id, remote_id), group in groups.items():
         bill = clio.get(bill_id) if bill_id is not None else None
         inv = invoices.get(remote_id)
-        flag = _flag_for(books, bill_id, remote_id, group, bill, inv, lock)
+        flag = _flag_for(books, bill_id, remote_id, group, bill, inv, lock, prefix)
         Drift.objects.filter(pk__in=[d.pk for d in group]).update(
             status=Drift.Status.FLAGGED, flag=flag
         )
@@ -220,9 +222,9 @@ def _flag_target(d: Drift, invoices, clio) -> tuple:
     return (owner, stray)
 
 
-def _flag_for(books, bill_id, remote_id, group, bill, inv, lock) -> FlaggedBill:
+def _flag_for(books, bill_id, remote_id, group, bill, inv, lock, prefix) -> FlaggedBill:
     lead = sorted(group, key=_severity)[0]
-    planned = plan_repair(lead, bill, inv, lock)
+    planned = plan_repair(lead, bill, inv, lock, prefix=prefix)
     values = {
         "number": (inv.doc.number if inv else "") or (bill.doc.number if bill else ""),
         "client_name": lead.client_name,
@@ -265,11 +267,11 @@ def _severity(d: Drift) -> int:
     return ORDER.index(d.kind) if d.kind in ORDER else len(ORDER)
 
 
-def plan_repair(drift: Drift, bill, inv, lock: date | None) -> dict:
+def plan_repair(drift: Drift, bill, inv, lock: date | None, *, prefix: str = "") -> dict:
     """{kind, summary, steps}: what Approve will do, in words a bookkeeper checks."""
     kind = (drift.repair or {}).get("kind", "")
     if kind == "credit_and_replace" and bill is not None and inv is not None:
-        return _credit_and_replace_plan(bill, inv, lock)
+        return _credit_and_replace_plan(bill, inv, lock, prefix)
     if kind == "void_unexplained" and inv is not None:
         b = inv.doc
         return {
@@ -291,15 +293,18 @@ def plan_repair(drift: Drift, bill, inv, lock: date | None) -> dict:
     }
 
 
-def _credit_and_replace_plan(bill: docs.ClioBill, inv: docs.BooksInvoice, lock) -> dict:
+def _credit_and_replace_plan(bill: docs.ClioBill, inv: docs.BooksInvoice, lock, prefix) -> dict:
     c, b = bill.doc, inv.doc
     onto_new = min(b.paid, c.paid)
     day = replacement_date(c.date, lock)
+    # The numbers approve.py writes: Clio's behind the firm's prefix.
+    credit = approve.credit_number_for(prefix, b.number) or f"CR-{b.number}"
+    number = replacement_number(numbering.books_number(prefix=prefix, number=c.number) or b.number)
     steps = [
-        f"Create credit note CR-{b.number} for {b.total:.2f} to {b.customer_name or 'the client'}.",
+        f"Create credit note {credit} for {b.total:.2f} to {b.customer_name or 'the client'}.",
         f"Allocate {b.balance:.2f} of it to invoice {b.number}, which closes it "
         f"(the {b.paid:.2f} already paid stays on it).",
-        f"Create invoice {replacement_number(c.number or b.number)} with Clio's "
+        f"Create invoice {number} with Clio's "
         f"{len(c.lines)} line(s), {c.total:.2f} in all, dated {day.isoformat()}"
         + (" (the first open day after the lock date)" if day != c.date else "")
         + ".",

@@ -22,6 +22,7 @@ from practice.models import Allocation, Bill, BillLine, Contact
 from sync.books_payments import watch as books_watch
 from sync.drift import compare, repair
 from sync.drift.readback import books_read
+from sync.engine import numbering
 from sync.engine.links import links_status_refresh
 from sync.engine.plan import APPROVED, LINE_COLUMNS
 from sync.engine.registry import BOOKS
@@ -169,7 +170,11 @@ def _do(run: ReconcileRun) -> None:
     bills, rows = clio_side(firm=run.firm, books=books, cfg=cfg, busy=busy)
     run.bills_checked = len(bills)
     spec = BOOKS[books.provider]
-    opts = docs.Options(has_drafts=spec.has_drafts, books_name=spec.label)
+    opts = docs.Options(
+        has_drafts=spec.has_drafts,
+        books_name=spec.label,
+        number_prefix=cfg.invoice_number_prefix,
+    )
     busy_remote = set(
         ExternalLink.objects.filter(
             connection=books, entity="bill", local_id__in=[str(b) for b in busy]
@@ -191,7 +196,12 @@ def _do(run: ReconcileRun) -> None:
         books=books, cfg=cfg, drifts=drifts, bills=rows, invoices=by_remote
     )
     run.flagged = repair.flags_upsert(
-        books=books, drifts=drifts, clio=by_bill, invoices=by_remote, lock=read.lock_date
+        books=books,
+        drifts=drifts,
+        clio=by_bill,
+        invoices=by_remote,
+        lock=read.lock_date,
+        prefix=cfg.invoice_number_prefix,
     )
     if any((d.repair or {}).get("kind") == "record_in_clio" for d in drifts):
         # Payments typed into the books: the books watch lists each one until someone deals with
@@ -211,13 +221,14 @@ def _marked(books: Connection) -> set[str]:
 
 
 def _busy_bills(books: Connection) -> set[int]:
-    """Bills the engine is writing right now: compared next time, not raced."""
+    """Bills the engine is writing right now: compared next time, not raced. And bills held for
+    their number (sync.engine.numbering): not missing, waiting; creating them would collide."""
     ids = SyncOperation.objects.filter(
         connection=books,
         entity="bill",
         status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
     ).values_list("local_id", flat=True)
-    return {int(i) for i in ids if str(i).isdigit()}
+    return {int(i) for i in ids if str(i).isdigit()} | numbering.held_bill_ids(books=books)
 
 
 def _contact_links(books: Connection):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import member_required
-from accounts.roles import ANY_MEMBER, REVIEW_BILLS, WRITE
+from accounts.roles import ANY_MEMBER, REVIEW_BILLS, SEE_FLAGS, WRITE
 from sync.drift import flags, repair, services
 from sync.drift import selectors as sel
 from sync.drift.sides import side_by_side
@@ -24,7 +24,7 @@ POLL_SECONDS = 2
 # -- the queue -----------------------------------------------------------------------------------
 
 
-@member_required(REVIEW_BILLS)
+@member_required(SEE_FLAGS)
 def flagged_bills(request):
     member = request.membership
     filters, errors = sel.flag_filters_parse(request.GET)
@@ -46,6 +46,7 @@ def flagged_bills(request):
             ),
         },
         "page_query": sel.filter_query(filters),
+        "can_act": member.role in REVIEW_BILLS,
     }
     return render(request, "sync/flagged_bills.html", context)
 
@@ -62,12 +63,13 @@ def _flag_page(request, flag, *, status=200, **extra):
         # The reason is usually made of the drifts' summaries; each is said once.
         "drift_notes": [d for d in drifts if d.summary not in flag.reason],
         "steps": sel.repair_steps(flag),
+        "can_act": request.membership.role in REVIEW_BILLS,
         **extra,
     }
     return render(request, "sync/flag_detail.html", context, status=status)
 
 
-@member_required(REVIEW_BILLS)
+@member_required(SEE_FLAGS)
 def flag_detail(request, flag_id: int):
     flag = sel.flag_get_for_member(member=request.membership, flag_id=flag_id)
     return _flag_page(request, flag)

@@ -10,6 +10,7 @@ Payloads here are provider-neutral; the push maps them to QuickBooks or Xero.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
 from practice.models import Allocation, Bill, BillLine, Contact, Matter
-from sync.engine import outbox
+from sync.engine import numbering, outbox
 from sync.engine.outbox import fingerprint
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
 from sync.providers.http import idempotency_key
@@ -59,15 +60,16 @@ def _line_payload(line: tuple) -> dict:
     }
 
 
-def bill_payload(b: Bill) -> dict:
+def bill_payload(b: Bill, *, prefix: str = "") -> dict:
     """`b.line_values` (from `_with_lines`) spares a model instance per line; without it the
-    lines are read from the bill."""
+    lines are read from the bill. `number` is the invoice's number in the books: Clio's, behind
+    the firm's prefix (SyncSettings.invoice_number_prefix)."""
     lines = getattr(b, "line_values", None)
     if lines is None:
         lines = b.lines.order_by("clio_id").values_list(*LINE_COLUMNS)
     return {
         "clio_id": b.clio_id,
-        "number": b.number,
+        "number": numbering.books_number(prefix=prefix, number=b.number or "") or b.number,
         "state": b.state,
         "issued_at": b.issued_at.isoformat() if b.issued_at else None,
         "due_at": b.due_at.isoformat() if b.due_at else None,
@@ -99,9 +101,11 @@ def _with_lines(bills) -> list[Bill]:
     return out
 
 
-def payment_payload(a) -> dict:
-    """`a` is a row of `allocations_planned`: the allocation with its bill's number and client."""
-    return {
+def payment_payload(a, *, prefix: str = "") -> dict:
+    """`a` is a row of `allocations_planned`: the allocation with its bill's number and client.
+    A credit's payload carries its credit note's number only behind a prefix, so a firm without
+    one plans the same payloads as before the prefix existed (nothing is rewritten)."""
+    payload = {
         "clio_id": a.clio_id,
         "bill_clio_id": a.bill__clio_id,
         "bill_number": a.bill__number or "",
@@ -111,6 +115,9 @@ def payment_payload(a) -> dict:
         "kind": a.parent_type,
         "voided": a.voided,
     }
+    if prefix and a.parent_type == "CreditMemo":
+        payload["number"] = numbering.credit_number(prefix=prefix, clio_id=a.clio_id)
+    return payload
 
 
 @dataclass
@@ -227,10 +234,16 @@ def plan_firm(
     sources: list[tuple[str, Any, Callable[[Any], dict]]] = [
         ("contact", _contacts(firm, cfg), contact_payload)
     ]
-    bills = _bills(firm, cfg)
-    if early:
-        bills = _unknown(_complete(bills), books, "bill")
-    sources.append(("bill", _with_lines(bills), bill_payload))
+    prefix = cfg.invoice_number_prefix
+    if entities is None or "bill" in entities:
+        bills = _bills(firm, cfg)
+        if early:
+            bills = _unknown(_complete(bills), books, "bill")
+        linked = {local_id for entity, local_id in links if entity == "bill"}
+        rows = numbering.bills_number_gate(
+            books=books, cfg=cfg, bills=_with_lines(bills), linked=linked
+        )
+        sources.append(("bill", rows, partial(bill_payload, prefix=prefix)))
     if cfg.sync_payments:
         allocations = allocations_planned(firm, cfg)
         if early:
@@ -239,7 +252,7 @@ def plan_firm(
             )
         credits = allocations.filter(parent_type="CreditMemo")
         sources.append(("payment", allocations.exclude(parent_type="CreditMemo"), payment_payload))
-        sources.append(("credit", credits, payment_payload))
+        sources.append(("credit", credits, partial(payment_payload, prefix=prefix)))
     for entity, rows, to_payload in sources:
         if entities is None or entity in entities:
             _plan_entity(plan, books, run, entity, rows, to_payload, links)

@@ -21,7 +21,7 @@ from django.db import close_old_connections
 from django.db import connection as db
 from django.db.models import Q
 
-from sync.engine import outbox
+from sync.engine import numbering, outbox
 from sync.engine.links import links_save, links_status_refresh
 from sync.engine.record import THROTTLED, record
 from sync.engine.registry import BOOKS, client_for, trust_writer_for, writer_for
@@ -312,6 +312,11 @@ def _build(writer, connection, entity, ops, links):
         )
     # Claimed before (and not only refused for the rate limit): each may be in the books already.
     again = [op for op in ops if op.attempts > 1 and op.error_code != THROTTLED]
+    if entity == "bill" and again:
+        # A bill held for its number was refused, not lost: looking for it by number would
+        # find the other invoice that holds the number and take it for ours.
+        held = {str(i) for i in numbering.held_bill_ids(books=connection)}
+        again = [op for op in again if op.local_id not in held]
     try:
         recovered = writer.recover_many(again, links) if again else {}
     except ProviderError as exc:

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
+from sync.engine import numbering
 from sync.models import ExternalLink, SyncOperation, SyncRun
 from sync.providers.base import Outcome
 
@@ -59,6 +60,8 @@ def record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) -> 
         changed.append(op)
     links = _without_clashes(connection, links, changed, counts, now)
     _save_outcomes(changed, now)
+    if any(op.entity == "bill" for op in changed):
+        _holds_settle(connection, changed)
     for entity, local_id in removed:
         ExternalLink.objects.filter(
             connection=connection, entity=entity, local_id=local_id
@@ -80,6 +83,19 @@ def record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) -> 
             skipped=F("skipped") + counts["skipped"],
             progress_at=now,
         )
+
+
+def _holds_settle(connection, ops: list[SyncOperation]) -> None:
+    """A create refused for its number holds its bill (sync.engine.numbering); one written
+    (a retry after the old invoice was renumbered) closes its hold."""
+    numbering.refusals_hold(books=connection, ops=ops)
+    # Only a retried create can have been refused before: first writes cost no query here.
+    written = [
+        int(op.local_id)
+        for op in ops
+        if op.entity == "bill" and op.status == S.DONE and op.attempts > 1
+    ]
+    numbering.holds_clear(books=connection, bill_ids=written, note="The invoice is in the books.")
 
 
 def _save_outcomes(ops: list[SyncOperation], now) -> None:

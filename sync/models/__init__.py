@@ -113,7 +113,17 @@ class SyncSettings(models.Model):
 
     firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="sync_settings")
     start_date = models.DateField(help_text="Bills issued on or after this date are synced.")
-    starting_invoice_number = models.PositiveIntegerField(null=True, blank=True)
+    starting_invoice_number = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Clio bills numbered below it are held, not written (sync.engine.numbering).",
+    )
+    invoice_number_prefix = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        help_text="Written before Clio's number on invoices and credit notes, e.g. C- → C-1042.",
+    )
     accounts = models.JSONField(
         default=dict, blank=True, help_text="Role → {id, name} in the books' chart of accounts."
     )

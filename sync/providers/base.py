@@ -165,6 +165,7 @@ class Replacement:
     total: "Any"  # Decimal: the old invoice's total, credited
     balance: "Any"  # what was still owed on the old invoice
     onto_new: "Any"  # what Clio has paid, carried onto the replacement
+    credit_number: str = ""  # the credit note's number; "" → CR- and the old invoice's number
 
 
 class Steps(Protocol):

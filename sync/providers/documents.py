@@ -135,6 +135,7 @@ class Finding:
 class Options:
     has_drafts: bool  # Xero keeps drafts; QuickBooks invoices are always live
     books_name: str  # "Xero", "QuickBooks"
+    number_prefix: str = ""  # written before Clio's number (SyncSettings.invoice_number_prefix)
 
 
 def qty_text(value: Decimal) -> str:

@@ -53,7 +53,8 @@ def contact_number(clio_id) -> str:
 
 
 def credit_number(p: dict) -> str:
-    return f"CR-{p['clio_id']}"[:21]
+    """The credit note's number: the plan's (behind the firm's prefix), else CR- and its id."""
+    return p.get("number") or f"CR-{p['clio_id']}"[:21]
 
 
 def line_text(x: dict) -> str:

@@ -151,9 +151,11 @@ def test_the_dashboard_counts_exceptions_months_flags_and_failures(admin):
 
 
 def test_flagged_bills_are_not_on_the_dashboard_of_a_role_that_cannot_open_them(firm):
+    viewer = MembershipFactory(firm=firm, role=Role.VIEWER)
     accountant = MembershipFactory(firm=firm, role=Role.ACCOUNTANT)
     FlaggedBillFactory(firm=firm)
-    assert 'data-testid="card-flagged-bills"' not in _page(client_for(accountant))
+    assert 'data-testid="card-flagged-bills"' not in _page(client_for(viewer))
+    assert 'data-testid="card-flagged-bills"' in _page(client_for(accountant))
 
 
 def test_the_dashboard_shows_nothing_of_another_firm(admin, outsider):
@@ -194,12 +196,13 @@ def test_the_console_lists_every_firm_of_the_person_and_no_other(admin, outsider
     assert html.count('data-testid="console-firm"') == 2
     assert "Harbor &amp; Vale LLP" in html and "Second Firm LLP" in html
     assert "Not Yours LLP" not in html and f'value="{outsider.firm_id}"' not in html
-    # Second Firm: an exception, a failed record, an overdue month; the accountant does not
-    # review flagged bills there.
+    # Second Firm: an exception, a failed record, an overdue month; the accountant reads its
+    # flagged bills there.
     row = html[html.index(f'id="firm-{second.firm_id}"') :]
     row = row[: row.index("</tr>")]
     assert "overdue" in row and "1 record failed to sync." in row
-    assert "Not for your role" in row and "-150.00" in row
+    assert "Flagged bills in Second Firm LLP: </span>" in row and "-150.00" in row
+    assert "Not for your role" not in row
 
 
 def test_the_console_link_switches_firm_and_opens_the_page(admin):
@@ -282,7 +285,7 @@ def test_the_api_gives_each_of_the_persons_firms_and_no_other(admin, outsider):
     body = client_for(admin).get(reverse("api_console"), HTTP_ACCEPT="application/json").json()
     assert {f["firm"] for f in body} == {"Harbor & Vale LLP", "Second Firm LLP"}
     row = next(f for f in body if f["firm_id"] == second.firm_id)
-    assert row["role"] == "accountant" and row["flagged_bills"] is None
+    assert row["role"] == "accountant" and row["flagged_bills"] == 1
     assert row["open_exceptions"] == 1 and row["sync"]["failed_records"] == 1
     assert row["trust_balances"][0]["balance"] == "99.00"
     assert row["receivables"]["difference"] == "-150.00"

@@ -125,10 +125,13 @@ def test_approving_a_dismissed_flag_is_a_conflict(staff_client, firm):
     _error(_post(staff_client, "api_flagged_bill_approve", flag), 409, "flag_closed")
 
 
-def test_accountants_may_not_read_or_act_on_flags(accountant, firm):
+def test_accountants_read_flags_but_may_not_act_on_them(accountant, firm):
     flag = _flag(firm)
     client = client_for(accountant)
-    _error(client.get(FLAGS), 403, "permission_denied")
+    listed = client.get(FLAGS)
+    assert listed.status_code == 200
+    assert [row["id"] for row in listed.json()["results"]] == [flag.pk]
+    assert client.get(reverse("api_flagged_bill", args=[flag.pk])).status_code == 200
     body = {"reason": "x"}
     _error(_post(client, "api_flagged_bill_dismiss", flag, body), 403, "permission_denied")
     flag.refresh_from_db()

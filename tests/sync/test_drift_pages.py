@@ -298,14 +298,27 @@ def test_another_firms_flag_is_not_found(outsider_client, firm):
 # -- the nav -------------------------------------------------------------------------------------
 
 
-def test_the_nav_counts_open_flags_for_those_who_review_them(staff_client, accountant, firm):
+def test_the_nav_counts_open_flags_for_those_who_see_them(staff_client, accountant, viewer, firm):
     _flag(firm)
     _flag(firm, status=F.REPAIRING)
     _flag(firm, status=F.REPAIRED)
-    html = _page(staff_client, reverse("dashboard"))
-    badge = html.split('data-testid="flags-badge"')[1].split("</mark>")[0]
-    assert ">2<" in badge and "open flagged bills" in badge
-    assert 'data-testid="flags-badge"' not in _page(client_for(accountant), reverse("dashboard"))
+    for http in (staff_client, client_for(accountant)):
+        html = _page(http, reverse("dashboard"))
+        badge = html.split('data-testid="flags-badge"')[1].split("</mark>")[0]
+        assert ">2<" in badge and "open flagged bills" in badge
+    assert 'data-testid="flags-badge"' not in _page(client_for(viewer), reverse("dashboard"))
+
+
+def test_an_accountant_opens_the_queue_and_a_flag_but_finds_no_actions(accountant, firm):
+    flag = _flag(firm, number="1042")
+    stray = _flag(firm, bill_clio_id=None, number="77")
+    client = client_for(accountant)
+    queue = _page(client, reverse("flagged_bills"))
+    assert f'data-testid="flag-{flag.pk}"' in queue
+    assert f'data-testid="outside-clio-{stray.pk}"' not in queue
+    detail = _page(client, reverse("flag_detail", args=[flag.pk]))
+    assert 'data-testid="flag-read-only"' in detail and 'data-testid="flag-actions"' not in detail
+    assert 'id="approve"' not in detail and 'id="dismiss"' not in detail
 
 
 def test_no_badge_when_nothing_is_flagged(staff_client, firm):

@@ -206,3 +206,53 @@ def test_the_api_reads_the_preflight_and_updates_settings_with_the_same_validati
     assert saved.status_code == 200 and saved.json()["starting_invoice_number"] == 1041
     connections = requests.get(f"{base}/api/v1/connections", headers=auth, timeout=60).json()
     assert [c["provider"] for c in connections] == ["quickbooks"]
+
+
+def test_preflight_warns_when_clios_numbers_run_into_the_books_and_a_prefix_answers_it(harbor):
+    from datetime import date
+    from decimal import Decimal
+
+    from practice.models import Bill
+    from sync.models import SyncSettings
+
+    _, admin, _, _ = harbor
+    for clio_id, number in ((1, "1038"), (2, "1039")):
+        Bill.objects.create(
+            firm=admin.firm, clio_id=clio_id, number=number, state="paid", total=Decimal("10")
+        )
+    warned = _check(preflight.preflight_run(firm=admin.firm)[0], "clio_numbers")
+    assert not warned.ok and not warned.blocking
+    assert "Clio's highest bill number is 1039; QuickBooks already uses numbers up to 1040" in (
+        warned.detail
+    )
+    assert "Set Clio's next bill number to 1041 or higher" in warned.fix
+    SyncSettings.objects.create(
+        firm=admin.firm, start_date=date(2026, 1, 1), invoice_number_prefix="C-"
+    )
+    answered = _check(preflight.preflight_run(firm=admin.firm)[0], "clio_numbers")
+    assert answered.ok and "C-1042" in answered.detail
+
+
+def test_the_api_saves_the_invoice_number_prefix_and_refuses_one_the_books_cannot_take(harbor):
+    base, admin, _, _ = harbor
+    from accounts.models import ApiToken
+    from accounts.services import api_token_create
+
+    _, raw = api_token_create(member=admin, name="ci", scope=ApiToken.Scope.READ_WRITE)
+    auth = {"Authorization": f"Bearer {raw}"}
+    url = f"{base}/api/v1/sync/settings"
+    refused = requests.patch(
+        url,
+        json={"start_date": "2026-01-01", "invoice_number_prefix": "C 1"},
+        headers=auth,
+        timeout=60,
+    )
+    assert refused.status_code == 400
+    assert "invoice_number_prefix" in refused.json()["error"]["details"]
+    saved = requests.patch(
+        url,
+        json={"start_date": "2026-01-01", "invoice_number_prefix": "C-"},
+        headers=auth,
+        timeout=60,
+    )
+    assert saved.status_code == 200 and saved.json()["invoice_number_prefix"] == "C-"

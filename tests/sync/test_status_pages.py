@@ -188,7 +188,7 @@ def test_failures_are_explained_with_the_place_to_fix_them(admin_client, firm, b
     assert f'<a href="/bills/{bill.pk}/" data-fix="contact">Open the contact</a>' in body
     assert "Clio contact: Ada Lovelace" in body
     assert 'href="/settings/bill-syncing/#sync-settings" data-fix="settings"' in body
-    assert "The books already have a document with this number" in body
+    assert "QuickBooks already has an invoice or credit memo with this number" in body
     assert 'href="/settings/bill-syncing/" data-fix="reconnect"' in body
     assert "QuickBooks Online said: “Duplicate Name Exists Error” (6240)" in body
     assert f'<a href="/bills/{bill.pk}/">Bill 1001</a>' in body

@@ -5,9 +5,13 @@ from sync.providers.base import Explanation
 # QuickBooks Online: https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes
 CODES = {
     "6140": Explanation(
-        "The books already have a document with this number. Invoices take the Clio bill number; "
-        "raise the starting invoice number above the numbers in use, or renumber the old document.",
-        "Starting invoice number",
+        "QuickBooks already has an invoice or credit memo with this number that FirmSync did not "
+        "write, so the bill waits on the Flagged bills page. What fixes it: set Clio's next bill "
+        "number above the books' numbers (Clio: Settings → Billing) and renumber the bill, "
+        "renumber the old document in QuickBooks, or set an invoice number prefix in the bill "
+        "syncing settings (C- writes bill 1042 as C-1042). Raising the starting invoice number "
+        "does not renumber anything; it only holds back Clio bills below it.",
+        "Invoice number prefix",
         "settings",
     ),
     "6240": Explanation(

@@ -402,7 +402,7 @@ class QuickBooksWriter(Recovery):
                         description=f"Credit for invoice {plan.old_number}, replaced",
                     )
                 ],
-                number=f"CR-{plan.old_number}"[:21],
+                number=plan.credit_number or f"CR-{plan.old_number}"[:21],
                 txn_date=plan.today,
             )
             memo_id = self.client.create("CreditMemo", body, key=steps.key("credit_note")).id

@@ -10,9 +10,13 @@ MESSAGES = [
     (
         re.compile(r"must be unique", re.I),
         Explanation(
-            "Xero already has an invoice with this number. Invoices take the Clio bill number; "
-            "raise the starting invoice number above the numbers in use.",
-            "Starting invoice number",
+            "Xero already has an invoice with this number that FirmSync did not write, so the "
+            "bill waits on the Flagged bills page. What fixes it: set Clio's next bill number "
+            "above Xero's numbers (Clio: Settings → Billing) and renumber the bill, renumber the "
+            "old invoice in Xero, or set an invoice number prefix in the bill syncing settings "
+            "(C- writes bill 1042 as C-1042). Raising the starting invoice number does not "
+            "renumber anything; it only holds back Clio bills below it.",
+            "Invoice number prefix",
             "settings",
         ),
     ),

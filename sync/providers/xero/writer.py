@@ -308,7 +308,7 @@ class XeroWriter(Writer):
                         tax_type=self.tax_code(False) or "NONE",
                     )
                 ],
-                number=f"CR-{plan.old_number}",
+                number=plan.credit_number or f"CR-{plan.old_number}",
                 txn_date=plan.today,
             )
             note_id = self.client.create("CreditNotes", body, key=steps.key("credit_note")).id

@@ -201,3 +201,26 @@ def test_a_paid_or_voided_invoice_outside_clio_adds_nothing_to_its_receivables()
     paid = BooksInvoice("a", doc(paid="495.50", status="paid", date=date(2025, 5, 1)))
     void = BooksInvoice("b", doc(status="voided", date=date(2025, 5, 1)))
     assert outside_receivables([(paid, "history"), (void, "history")]) == (D("0.00"), [])
+
+
+def test_it_compares_the_invoice_number_behind_the_firms_prefix():
+    prefixed = Options(has_drafts=False, books_name="QuickBooks", number_prefix="C-")
+    assert compare_bill(bill(number="1001"), inv(number="C-1001"), prefixed) == []
+    (found,) = compare_bill(bill(number="1001"), inv(number="1001"), prefixed)
+    assert found.kind == "fields"
+    assert found.differences == [
+        {"field": "number", "line": None, "clio": "C-1001", "books": "1001"}
+    ]
+
+
+def test_a_credit_and_replace_plan_names_the_numbers_behind_the_firms_prefix():
+    from sync.drift.repair import plan_repair
+    from sync.models import Drift
+
+    drift = Drift(kind="lines", repair={"kind": "credit_and_replace", "safe": False})
+    locked = inv(number="C-1001", paid="100.00")
+    steps = plan_repair(drift, bill(number="1001"), locked, None, prefix="C-")["steps"]
+    assert steps[0].startswith("Create credit note C-CR-1001 for 495.50")
+    assert steps[2].startswith("Create invoice C-1001-R with Clio's 2 line(s)")
+    plain = plan_repair(drift, bill(number="1001"), inv(number="1001"), None)["steps"]
+    assert plain[0].startswith("Create credit note CR-1001") and "invoice 1001-R" in plain[2]

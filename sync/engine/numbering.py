@@ -1,0 +1,253 @@
+"""Invoice numbers that never collide: the number each Clio bill takes in the books, and the
+bills held back because that number belongs to the books' own numbering.
+
+A bill waits (a FlaggedBill whose planned repair is `number_hold`, done by a person) when
+
+- its Clio number is below the firm's starting invoice number (numbers below it are the books'
+  own; without a prefix, Clio's numbers and the books' share one range), or
+- its number in the books is one an invoice FirmSync did not write already holds: an invoice
+  marked as made in the books, an invoice the reconciler found no Clio bill for, or one the
+  books named when they refused the number (QuickBooks 6140, Xero "Invoice # must be unique").
+
+The plan re-checks every held bill each time: once Clio's number, the prefix or the starting
+number changes so that the rule no longer holds it, the flag clears and the bill is sent.
+"""
+
+import re
+
+from django.db.models import Q
+from django.utils import timezone
+
+from practice.models import Bill
+from sync.engine.registry import BOOKS
+from sync.models import BooksOnlyInvoice, Connection, Drift, FlaggedBill, SyncSettings
+
+HOLD = "number_hold"
+GONE = ("void", "deleted")
+# QuickBooks DocNumber holds 21 characters; a short prefix of letters, digits and separators
+# leaves room for Clio's number and reads the same in both books.
+PREFIX_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./-]{0,7}$"
+PREFIX_HELP = "Up to 8 letters, digits, dots, slashes or hyphens, starting with a letter or digit."
+DOC_NUMBER_MAX = 21
+
+
+def books_number(*, prefix: str, number: str) -> str:
+    """The number a Clio bill takes in the books: Clio's, behind the firm's prefix (cut to what
+    QuickBooks holds; without a prefix Clio's number goes as it always has)."""
+    if not prefix or not number:
+        return number
+    return f"{prefix}{number}"[:DOC_NUMBER_MAX]
+
+
+def credit_number(*, prefix: str, clio_id) -> str:
+    """A credit note's number: CR- and the Clio credit memo's id, behind the same prefix."""
+    return f"{prefix}CR-{clio_id}"[:DOC_NUMBER_MAX]
+
+
+def number_value(number: str) -> int | None:
+    """The numeric value of a number: '1040' → 1040, 'INV-0042' → 42, 'ABC' → None."""
+    match = re.search(r"(\d+)\D*$", number or "")
+    return int(match.group(1)) if match else None
+
+
+def _key(number: str) -> str:
+    return (number or "").strip().casefold()
+
+
+def hold_reason(
+    *,
+    clio_number: str,
+    cfg: SyncSettings,
+    taken: dict[str, str],
+    books_name: str,
+) -> str:
+    """Why this bill may not take its number in the books, with what to change; "" if it may.
+    `taken`: numbers (casefolded) an invoice FirmSync did not write holds → what holds it."""
+    number = books_number(prefix=cfg.invoice_number_prefix, number=clio_number)
+    holder = taken.get(_key(number))
+    if number and holder:
+        return (
+            f"{holder} already holds number {number}, and FirmSync did not write it: the bill "
+            f"is not sent, or {books_name} would refuse it (or keep two invoices numbered "
+            f"{number}). Change the next bill number in Clio (Settings → Billing) and renumber "
+            f"this bill, renumber the old invoice in {books_name}, or set an invoice number "
+            f"prefix in FirmSync's bill syncing settings (C- makes it C-{clio_number})."
+        )
+    value = number_value(clio_number)
+    start = cfg.starting_invoice_number
+    if start and not cfg.invoice_number_prefix and value is not None and value < start:
+        return (
+            f"Clio bill {clio_number} is below the starting invoice number {start}: numbers "
+            f"below it belong to {books_name}'s own invoices. Set Clio's next bill number to "
+            f"{start} or higher (Settings → Billing) and renumber this bill, or set an invoice "
+            f"number prefix in FirmSync's bill syncing settings (C- makes it C-{clio_number})."
+        )
+    return ""
+
+
+def numbers_taken(*, books: Connection) -> dict[str, str]:
+    """Numbers in the books that FirmSync did not write, as far as FirmSync has seen them:
+    invoices marked as made in the books, invoices no Clio bill explains, numbers refused."""
+    taken: dict[str, str] = {}
+    marked = BooksOnlyInvoice.objects.filter(connection=books).values_list("number", flat=True)
+    for number in marked:
+        taken[_key(number)] = f"Invoice {number} (made in the books)"
+    stray = Drift.objects.filter(
+        connection=books, kind=Drift.Kind.UNEXPLAINED, status__in=Drift.OPEN_STATUSES
+    ).values_list("number", flat=True)
+    for number in stray:
+        taken[_key(number)] = f"Invoice {number} (no Clio bill explains it)"
+    for flag in holds_open(books=books).filter(planned_repair__refused=True):
+        taken[_key(flag.number)] = flag.planned_repair.get("holder") or f"Invoice {flag.number}"
+    taken.pop("", None)
+    return taken
+
+
+def holds_open(*, books: Connection):
+    return FlaggedBill.objects.filter(
+        connection=books, status__in=FlaggedBill.OPEN_STATUSES, planned_repair__kind=HOLD
+    )
+
+
+def _planned(reason: str, refused: bool, holder: str) -> dict:
+    return {
+        "kind": HOLD,
+        "summary": "FirmSync holds the bill until its number is free; nothing is written to the "
+        "books meanwhile. Once you change the number (or the setting), the next sync sends it.",
+        "steps": [],
+        "refused": refused,
+        "holder": holder,
+    }
+
+
+def hold_upsert(
+    *,
+    books: Connection,
+    bill,
+    number: str,
+    reason: str,
+    refused: bool = False,
+    holder: str = "",
+    open_holds: dict[int, FlaggedBill] | None = None,
+) -> FlaggedBill:
+    """The open hold of `bill`, made or brought up to date (one open flag per bill).
+    `open_holds`: the connection's open holds by bill, when the caller has read them."""
+    values = {
+        "firm_id": books.firm_id,
+        "number": number[:50],
+        "client_name": bill.client.name if bill.client else "",
+        "amount": bill.total,
+        "reason": reason,
+        "planned_repair": _planned(reason, refused, holder),
+        "clio_side": {"number": bill.number, "total": f"{bill.total:.2f}"},
+    }
+    if open_holds is None:
+        flag = holds_open(books=books).filter(bill_clio_id=bill.clio_id, remote_id="").first()
+    else:
+        flag = open_holds.get(bill.clio_id)
+    if flag is not None and flag.number == values["number"] and not refused:
+        # Still the number the books refused: it stays known as taken, or the next plan would
+        # send the bill to be refused again.
+        was = flag.planned_repair or {}
+        if was.get("refused"):
+            values["planned_repair"] = _planned(reason, True, was.get("holder", ""))
+    if flag is None:
+        return FlaggedBill.objects.create(
+            connection=books, bill_clio_id=bill.clio_id, remote_id="", **values
+        )
+    if (flag.reason, flag.number, flag.planned_repair) != (
+        reason,
+        values["number"],
+        values["planned_repair"],
+    ):
+        for name, value in values.items():
+            setattr(flag, name, value)
+        flag.save()
+    return flag
+
+
+def holds_clear(*, books: Connection, bill_ids: list[int], note: str) -> int:
+    """Close the holds of bills whose number is free now (or that no longer go to the books)."""
+    if not bill_ids:
+        return 0
+    return (
+        holds_open(books=books)
+        .filter(bill_clio_id__in=bill_ids)
+        .update(
+            status=FlaggedBill.Status.CLEARED,
+            closed_at=timezone.now(),
+            action_note=note,
+        )
+    )
+
+
+def held_bill_ids(*, books: Connection) -> set[int]:
+    return set(
+        holds_open(books=books).filter(~Q(bill_clio_id=None)).values_list("bill_clio_id", flat=True)
+    )
+
+
+def bills_number_gate(*, books: Connection, cfg: SyncSettings, bills: list, linked: set[str]):
+    """The bills of `bills` that may go to the books. A bill not yet in the books whose number
+    the rules above hold gets (or keeps) its open hold and is left out; the holds of the others
+    close. Bills already in the books keep their invoice and are never held."""
+    open_holds = {f.bill_clio_id: f for f in holds_open(books=books).filter(remote_id="")}
+    held = set(open_holds)
+    fresh = [b for b in bills if str(b.clio_id) not in linked and b.state not in GONE]
+    if not fresh and not held:
+        return bills
+    taken = numbers_taken(books=books) if fresh else {}
+    name = BOOKS[books.provider].label
+    holding: set[int] = set()
+    for bill in fresh:
+        reason = hold_reason(clio_number=bill.number, cfg=cfg, taken=taken, books_name=name)
+        if reason:
+            number = books_number(prefix=cfg.invoice_number_prefix, number=bill.number)
+            hold_upsert(books=books, bill=bill, number=number, reason=reason, open_holds=open_holds)
+            holding.add(bill.clio_id)
+    seen = {b.clio_id for b in bills}
+    holds_clear(
+        books=books,
+        bill_ids=sorted((held & seen) - holding),
+        note="The number is free now (or the bill no longer goes to the books).",
+    )
+    return [b for b in bills if b.clio_id not in holding]
+
+
+def number_refused(*, provider: str, code: str, message: str) -> bool:
+    """The books refused an invoice for its number: QuickBooks 6140 (with custom transaction
+    numbers and the duplicate warning on), Xero "Invoice # must be unique"."""
+    if provider == "quickbooks":
+        return code == "6140"
+    return bool(re.search(r"must be unique", message or "", re.I))
+
+
+def refusals_hold(*, books: Connection, ops: list) -> int:
+    """Hold the bills whose create the books refused for a number already in use: the number is
+    known as taken from now on, so the bill waits on the Flagged bills page instead of being
+    sent again on every sync."""
+    refused = {
+        int(op.local_id): op
+        for op in ops
+        if op.entity == "bill"
+        and op.action == "create"
+        and op.status == "failed"
+        and number_refused(provider=books.provider, code=op.error_code, message=op.error_message)
+    }
+    if not refused:
+        return 0
+    name = BOOKS[books.provider].label
+    cfg = SyncSettings.objects.get(firm_id=books.firm_id)
+    bills = Bill.objects.filter(firm_id=books.firm_id, clio_id__in=list(refused))
+    for bill in bills.select_related("client"):
+        number = refused[bill.clio_id].payload.get("number") or ""
+        holder = f"Invoice {number} in {name}"
+        reason = hold_reason(
+            clio_number=bill.number, cfg=cfg, taken={_key(number): holder}, books_name=name
+        )
+        if not reason:
+            continue  # renumbered since it was planned: the next plan decides afresh
+        hold_upsert(
+            books=books, bill=bill, number=number, reason=reason, refused=True, holder=holder
+        )
+    return len(refused)
