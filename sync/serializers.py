@@ -34,6 +34,7 @@ class SyncSettingsOutput(serializers.ModelSerializer):
             "start_date",
             "starting_invoice_number",
             "accounts",
+            "trust_accounts",
             "tax_mapping",
             "only_approved_bills",
             "sync_payments",
@@ -51,6 +52,11 @@ class SyncSettingsInput(serializers.Serializer):
         min_value=1, max_value=limits.INT_MAX, required=False, allow_null=True
     )
     accounts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    # Trust account id → {"bank": books account id, "liability": books account id or ""}.
+    trust_accounts = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+    )
     tax_mapping = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False
     )

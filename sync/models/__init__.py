@@ -117,6 +117,13 @@ class SyncSettings(models.Model):
     accounts = models.JSONField(
         default=dict, blank=True, help_text="Role → {id, name} in the books' chart of accounts."
     )
+    trust_accounts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Trust account id → {bank: {id, name}, liability: {id, name}}: where each "
+        "trust account's money sits in the books. The primary account falls back to the "
+        "trust_bank role; any account without its own liability uses trust_liability.",
+    )
     tax_mapping = models.JSONField(default=dict, blank=True)
     only_approved_bills = models.BooleanField(default=True)
     sync_payments = models.BooleanField("payments and credits", default=True)
