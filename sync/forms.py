@@ -42,6 +42,20 @@ class SyncSettingsForm(forms.Form):
         label="Tracking category for matters",
         help_text="Xero: FirmSync adds one option per matter to this category.",
     )
+    trust_awaiting_to_books = forms.ChoiceField(
+        required=False,
+        choices=SyncSettings.AwaitingClio.choices,
+        label="Trust entries made in FirmSync reach the books",
+        help_text="While Clio keeps the account, an entry made here awaits the same money in "
+        "Clio (Clio's API cannot take it).",
+    )
+    trust_clio_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=90,
+        label="Days to enter them in Clio",
+        help_text="Then a compliance exception says what to enter in Clio.",
+    )
     tax_taxable = forms.ChoiceField(required=False, label="Tax code for taxable lines")
     tax_exempt = forms.ChoiceField(required=False, label="Tax code for lines without tax")
 
@@ -85,6 +99,10 @@ class SyncSettingsForm(forms.Form):
     def service_data(self) -> dict:
         d = self.cleaned_data
         data = self._common_data()
+        # Left out when not sent, so the saved choice stays (blank is not a choice).
+        for name in ("trust_awaiting_to_books", "trust_clio_days"):
+            if d[name] not in (None, ""):
+                data[name] = d[name]
         if SyncSettings.TrustMatterBy.TRACKING in BOOKS[self.facts.provider].matter_modes:
             data["trust_tracking_category"] = (d["trust_tracking_category"] or "").strip()
         return data
@@ -129,6 +147,8 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
             "sync_trust": True,
             "trust_matter_by": trust_matter_default(facts.provider),
             "trust_tracking_category": "Matter",
+            "trust_awaiting_to_books": SyncSettings.AwaitingClio.AT_ONCE,
+            "trust_clio_days": 5,
             **{f"account_{role}": _guess(facts, role) for role in books.ACCOUNT_ROLES},
         }
     return {
@@ -140,6 +160,8 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
         "sync_trust": cfg.sync_trust,
         "trust_matter_by": cfg.trust_matter_by or trust_matter_default(facts.provider),
         "trust_tracking_category": cfg.trust_tracking_category,
+        "trust_awaiting_to_books": cfg.trust_awaiting_to_books,
+        "trust_clio_days": cfg.trust_clio_days,
         "tax_taxable": cfg.tax_mapping.get("taxable", ""),
         "tax_exempt": cfg.tax_mapping.get("exempt", ""),
         **{f"account_{role}": v["id"] for role, v in cfg.accounts.items()},

@@ -41,6 +41,8 @@ class SyncSettingsOutput(serializers.ModelSerializer):
             "sync_trust",
             "trust_matter_by",
             "trust_tracking_category",
+            "trust_awaiting_to_books",
+            "trust_clio_days",
             "contacts_scope",
             "updated_at",
         ]
@@ -67,6 +69,10 @@ class SyncSettingsInput(serializers.Serializer):
         choices=SyncSettings.TrustMatterBy.choices, required=False, allow_blank=True
     )
     trust_tracking_category = serializers.CharField(max_length=100, required=False)
+    trust_awaiting_to_books = serializers.ChoiceField(
+        choices=SyncSettings.AwaitingClio.choices, required=False
+    )
+    trust_clio_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
     contacts_scope = serializers.ChoiceField(choices=SyncSettings.Contacts.choices, required=False)
 
     def validate_accounts(self, value):

@@ -107,6 +107,8 @@ def sync_settings_save(
         "tax_mapping",
         "trust_matter_by",
         "trust_tracking_category",
+        "trust_awaiting_to_books",
+        "trust_clio_days",
     ):
         if field in data:
             setattr(cfg, field, data[field])
@@ -144,6 +146,8 @@ def _summary(cfg: SyncSettings) -> dict:
         "sync_payments": cfg.sync_payments,
         "sync_trust": cfg.sync_trust,
         "trust_matter_by": cfg.trust_matter_by,
+        "trust_awaiting_to_books": cfg.trust_awaiting_to_books,
+        "trust_clio_days": cfg.trust_clio_days,
     }
 
 

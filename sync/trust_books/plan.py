@@ -186,7 +186,13 @@ def _memo(entry: TrustEntry) -> str:
 
 
 def _scope(firm_id: int, cfg: SyncSettings):
-    return TrustEntry.objects.filter(firm_id=firm_id, date__gte=cfg.start_date)
+    scope = TrustEntry.objects.filter(firm_id=firm_id, date__gte=cfg.start_date)
+    if cfg.trust_awaiting_to_books == SyncSettings.AwaitingClio.ONCE_IN_CLIO:
+        # The firm's choice: an entry made here is not the record until Clio has the same
+        # money; once the pull links Clio's transaction to it, this entry goes to the books
+        # (Clio's is never a second entry, so the money is written once).
+        scope = scope.exclude(awaits_clio=True, clio_confirmation__isnull=True)
+    return scope
 
 
 def _load(scope, ids: list[int], chunk: int = 500) -> list[TrustEntry]:
