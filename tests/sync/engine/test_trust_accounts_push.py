@@ -245,11 +245,12 @@ def test_the_settings_page_maps_each_trust_account_and_the_next_sync_applies_it(
     assert "Choose the bank account that holds IOLTA New York&#x27;s money" in (
         refused.content.decode()
     )
-    saved = admin.post(
-        reverse("sync_setup"), {**form, bank_field: ny.bank, liability_field: ny.liability}
-    )
+    chosen = {bank_field: ny.bank, liability_field: ny.liability}
+    awaiting = {"trust_awaiting_to_books": "once_in_clio", "trust_clio_days": "9"}
+    saved = admin.post(reverse("sync_setup"), {**form, **chosen, **awaiting})
     assert saved.status_code == 302, saved.content.decode()[:2000]
     cfg = SyncSettings.objects.get(firm=synced.firm)
+    assert (cfg.trust_awaiting_to_books, cfg.trust_clio_days) == ("once_in_clio", 9)
     assert cfg.trust_accounts[str(ny.account.pk)] == {
         "bank": {"id": ny.bank, "name": NY_BANK},
         "liability": {"id": ny.liability, "name": NY_LIABILITY},

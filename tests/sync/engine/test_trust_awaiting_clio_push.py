@@ -61,3 +61,38 @@ def test_the_same_deposit_typed_into_clio_is_linked_and_reaches_the_books_once(s
     assert _legs(entry) == ["done"]
     assert SyncOperation.objects.filter(firm=synced.firm, entity=ENTITY).count() == 1
     assert trust_liability_in_books(synced, cfg) == D("250.00")
+
+
+def test_the_pull_raises_not_in_clio_after_the_firms_days_and_emails_what_to_enter(
+    synced, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from sync.trust_books.pull import pull_trust
+    from trust import services_awaiting
+    from trust.models import TrustException
+
+    matters = _matters(synced)
+    _map_trust_accounts(synced, trust_clio_days=2)
+    journal = Journal(synced.firm, matters)
+    entry = services.trust_deposit_record(
+        ledger=journal.ledgers[0], amount=D("75.00"), date=DAY, reference="CHQ-7"
+    )
+    clio = synced.clio.connection.pk
+    pull_trust(connection_id=clio)
+    assert not TrustException.objects.filter(entry=entry).exists()  # within the firm's 2 days
+
+    later = timezone.now() + timedelta(days=3)
+    monkeypatch.setattr(services_awaiting, "timezone", SimpleNamespace(now=lambda: later))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = pull_trust(connection_id=clio)
+
+    raised = TrustException.objects.get(entry=entry)
+    assert raised.kind == TrustException.Kind.NOT_IN_CLIO and result.exceptions == 1
+    sent = mail.outbox[-1]
+    assert sent.subject == f"[FirmSync] Trust entry not in Clio yet: {entry}"
+    assert raised.instruction in sent.body and "reference CHQ-7" in raised.instruction
