@@ -132,3 +132,18 @@ def test_changing_the_roles_alone_is_checked_against_the_accounts_mapped_before(
     data = {"accounts": {**ROLES, "trust_bank": "4"}}
     errors = sync_settings_validate(facts=_facts(), data=data, trust_accounts=two_accounts, cfg=cfg)
     assert "already holds IOLTA's money" in errors[f"trust_bank_{ny.pk}"]
+
+
+def test_the_preflight_names_each_trust_account_without_a_bank(two_accounts):
+    from sync.preflight import trust_accounts_check
+
+    home, ny = two_accounts
+    cfg = SyncSettings(firm=home.firm, accounts={"trust_bank": HOME_BANK})
+    check = trust_accounts_check(cfg=cfg)
+    assert (check.ok, check.blocking, check.detail) == (
+        False,
+        False,
+        "Not mapped yet: IOLTA New York.",
+    )
+    cfg.trust_accounts = {str(ny.pk): {"bank": NY_BANK}}
+    assert trust_accounts_check(cfg=cfg).ok
