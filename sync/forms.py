@@ -9,6 +9,7 @@ from sync import books
 from sync.engine.numbering import PREFIX_HELP, PREFIX_PATTERN
 from sync.engine.registry import BOOKS
 from sync.models import SyncSettings
+from sync.trust_books.accounts import field_names
 from trust.models import TrustRequest
 
 
@@ -51,19 +52,47 @@ class SyncSettingsForm(forms.Form):
         label="Tracking category for matters",
         help_text="Xero: FirmSync adds one option per matter to this category.",
     )
+    trust_awaiting_to_books = forms.ChoiceField(
+        required=False,
+        choices=SyncSettings.AwaitingClio.choices,
+        label="Trust entries made in FirmSync reach the books",
+        help_text="While Clio keeps the account, an entry made here awaits the same money in "
+        "Clio (Clio's API cannot take it).",
+    )
+    trust_clio_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=90,
+        label="Days to enter them in Clio",
+        help_text="Then a compliance exception says what to enter in Clio.",
+    )
     tax_taxable = forms.ChoiceField(required=False, label="Tax code for taxable lines")
     tax_exempt = forms.ChoiceField(required=False, label="Tax code for lines without tax")
 
-    def __init__(self, *args, facts: books.BooksFacts, **kwargs):
+    def __init__(self, *args, facts: books.BooksFacts, trust_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.facts = facts
+        # The primary trust account uses the trust bank and liability roles above; each other
+        # one gets a bank of its own and, if the firm wants, a liability of its own.
+        self.trust_accounts = [a for a in trust_accounts if not a.is_primary]
+        for account in self.trust_accounts:
+            bank, liability = field_names(account)
+            self.fields[bank] = forms.ChoiceField(
+                choices=_options(facts, "trust_bank"),
+                required=False,
+                label=f"Bank account for {account.name}",
+            )
+            self.fields[liability] = forms.ChoiceField(
+                choices=[
+                    ("", "— the trust liability above —"),
+                    *_options(facts, "trust_liability")[1:],
+                ],
+                required=False,
+                label=f"Trust liability for {account.name}",
+            )
         for role, (label, _) in books.ACCOUNT_ROLES.items():
-            options = [("", "— choose —")] + [
-                (a.id, f"{a.name} ({a.kind}{' · ' + a.subtype if a.subtype else ''})")
-                for a in books.accounts_for_role(facts, role)
-            ]
             self.fields[f"account_{role}"] = forms.ChoiceField(
-                choices=options, required=False, label=label
+                choices=_options(facts, role), required=False, label=label
             )
         self.fields["trust_matter_by"].choices = trust_matter_choices(facts.provider)
         taxes = [("", "— none —"), *facts.tax_codes]
@@ -73,9 +102,17 @@ class SyncSettingsForm(forms.Form):
     def account_fields(self):
         return [self[f"account_{role}"] for role in books.ACCOUNT_ROLES]
 
+    def trust_account_fields(self):
+        """(account, bank field, liability field) for each trust account but the primary."""
+        return [(a, *(self[name] for name in field_names(a))) for a in self.trust_accounts]
+
     def service_data(self) -> dict:
         d = self.cleaned_data
         data = self._common_data()
+        # Left out when not sent, so the saved choice stays (blank is not a choice).
+        for name in ("trust_awaiting_to_books", "trust_clio_days"):
+            if d[name] not in (None, ""):
+                data[name] = d[name]
         if SyncSettings.TrustMatterBy.TRACKING in BOOKS[self.facts.provider].matter_modes:
             data["trust_tracking_category"] = (d["trust_tracking_category"] or "").strip()
         return data
@@ -95,7 +132,19 @@ class SyncSettingsForm(forms.Form):
             "accounts": {
                 role: d[f"account_{role}"] for role in books.ACCOUNT_ROLES if d[f"account_{role}"]
             },
+            "trust_accounts": {
+                str(a.pk): {"bank": d[bank], "liability": d[liability]}
+                for a in self.trust_accounts
+                for bank, liability in [field_names(a)]
+            },
         }
+
+
+def _options(facts: books.BooksFacts, role: str) -> list[tuple[str, str]]:
+    return [("", "— choose —")] + [
+        (a.id, f"{a.name} ({a.kind}{' · ' + a.subtype if a.subtype else ''})")
+        for a in books.accounts_for_role(facts, role)
+    ]
 
 
 def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
@@ -109,6 +158,8 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
             "sync_trust": True,
             "trust_matter_by": trust_matter_default(facts.provider),
             "trust_tracking_category": "Matter",
+            "trust_awaiting_to_books": SyncSettings.AwaitingClio.AT_ONCE,
+            "trust_clio_days": 5,
             **{f"account_{role}": _guess(facts, role) for role in books.ACCOUNT_ROLES},
         }
     return {
@@ -121,9 +172,16 @@ def initial_from(cfg: SyncSettings | None, facts: books.BooksFacts) -> dict:
         "sync_trust": cfg.sync_trust,
         "trust_matter_by": cfg.trust_matter_by or trust_matter_default(facts.provider),
         "trust_tracking_category": cfg.trust_tracking_category,
+        "trust_awaiting_to_books": cfg.trust_awaiting_to_books,
+        "trust_clio_days": cfg.trust_clio_days,
         "tax_taxable": cfg.tax_mapping.get("taxable", ""),
         "tax_exempt": cfg.tax_mapping.get("exempt", ""),
         **{f"account_{role}": v["id"] for role, v in cfg.accounts.items()},
+        **{
+            f"trust_{part}_{pk}": v["id"]
+            for pk, mapped in (cfg.trust_accounts or {}).items()
+            for part, v in mapped.items()
+        },
     }
 
 

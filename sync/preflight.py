@@ -12,8 +12,10 @@ from sync.engine.registry import BOOKS, client_for
 from sync.models import Connection, Side, SyncSettings
 from sync.providers.base import Check
 from sync.providers.errors import ProviderError
+from sync.providers.trust_writing import trust_account_books
 from sync.selectors import connection_live
 from sync.webhooks import CLIO_MODELS
+from trust.models import TrustAccount
 
 
 def _clio_checks(conn: Connection | None) -> list[Check]:
@@ -146,6 +148,26 @@ def _account_checks(facts: books.BooksFacts, cfg: SyncSettings | None) -> list[C
     return checks
 
 
+def trust_accounts_check(*, cfg: SyncSettings) -> Check:
+    """Every trust account has a bank account in the books: an account without one has its
+    entries fail, by name, until it is mapped. Not blocking: the other accounts still sync."""
+    accounts = list(TrustAccount.objects.filter(firm_id=cfg.firm_id))
+    primary = next((a.pk for a in accounts if a.is_primary), None)
+    missing = [
+        a.name
+        for a in accounts
+        if "trust_bank" not in trust_account_books(cfg, account_id=a.pk, primary_id=primary)
+    ]
+    return Check(
+        "trust_accounts_mapped",
+        "Every trust account has its bank account in the books",
+        not missing,
+        f"Not mapped yet: {', '.join(missing)}." if missing else "",
+        fix="Choose each trust account's bank account in the sync settings below and save.",
+        blocking=False,
+    )
+
+
 def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
     cfg = SyncSettings.objects.filter(firm=firm).first()
     checks = _clio_checks(connection_live(firm_id=firm.pk, side=Side.PRACTICE))
@@ -175,6 +197,8 @@ def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
             books_name=BOOKS[books_conn.provider].label,
         )
     )
+    if cfg is not None and cfg.sync_trust:
+        checks.append(trust_accounts_check(cfg=cfg))
     if cfg is None:
         checks.append(
             Check(

@@ -36,12 +36,15 @@ class SyncSettingsOutput(serializers.ModelSerializer):
             "starting_invoice_number",
             "invoice_number_prefix",
             "accounts",
+            "trust_accounts",
             "tax_mapping",
             "only_approved_bills",
             "sync_payments",
             "sync_trust",
             "trust_matter_by",
             "trust_tracking_category",
+            "trust_awaiting_to_books",
+            "trust_clio_days",
             "contacts_scope",
             "updated_at",
         ]
@@ -60,6 +63,11 @@ class SyncSettingsInput(serializers.Serializer):
         error_messages={"invalid": PREFIX_HELP},
     )
     accounts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    # Trust account id → {"bank": books account id, "liability": books account id or ""}.
+    trust_accounts = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+    )
     tax_mapping = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False
     )
@@ -70,6 +78,10 @@ class SyncSettingsInput(serializers.Serializer):
         choices=SyncSettings.TrustMatterBy.choices, required=False, allow_blank=True
     )
     trust_tracking_category = serializers.CharField(max_length=100, required=False)
+    trust_awaiting_to_books = serializers.ChoiceField(
+        choices=SyncSettings.AwaitingClio.choices, required=False
+    )
+    trust_clio_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
     contacts_scope = serializers.ChoiceField(choices=SyncSettings.Contacts.choices, required=False)
 
     def validate_accounts(self, value):

@@ -1,5 +1,6 @@
 """Writes for the sync setup: settings validated against the live books, and preflight fixes."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -12,12 +13,27 @@ from sync.engine.registry import BOOKS, client_for
 from sync.models import Side, SyncSettings
 from sync.providers.http import idempotency_key
 from sync.selectors import connection_live
+from sync.trust_books.accounts import (
+    trust_accounts_mapping,
+    trust_accounts_validate,
+    trust_accounts_wanted,
+    trust_legs_unmapped_requeue,
+)
 from sync.trust_books.services import trust_mapping_validate
 from sync.webhooks import clio_webhooks_ensure
+from trust.models import TrustAccount
 
 
-def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, str]:
-    """Field → message for everything the books would refuse. Empty when all is well."""
+def sync_settings_validate(
+    *,
+    facts: books.BooksFacts,
+    data: dict,
+    trust_accounts: Sequence[TrustAccount] = (),
+    cfg: SyncSettings | None = None,
+) -> dict[str, str]:
+    """Field → message for everything the books would refuse. Empty when all is well.
+    `trust_accounts` are the firm's, `cfg` what is saved now (the per-account trust mapping is
+    checked whole: what `data` leaves out is what `cfg` holds)."""
     errors: dict[str, str] = {}
     number = data.get("starting_invoice_number")
     if number is not None and books.number_collides(number, facts.numbers):
@@ -42,6 +58,14 @@ def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, 
         if code and code not in known_tax:
             errors[f"tax_{key}"] = "That tax code is not in the books."
     errors.update(trust_mapping_validate(facts=facts, data=data))
+    if "trust_accounts" in data or "accounts" in data:
+        wanted = trust_accounts_wanted(data=data, cfg=cfg)
+        required = data.get("sync_trust", cfg.sync_trust if cfg else False) is True
+        errors.update(
+            trust_accounts_validate(
+                facts=facts, **wanted, accounts=trust_accounts, required=required
+            )
+        )
     if data.get("start_date") and facts.close_date and data["start_date"] <= facts.close_date:
         errors["start_date"] = (
             f"The books are closed through {facts.close_date}; start after it, or reopen "
@@ -54,13 +78,24 @@ def sync_settings_validate(*, facts: books.BooksFacts, data: dict) -> dict[str, 
 def sync_settings_save(
     *, firm: Firm, actor: User, facts: books.BooksFacts, data: dict, ip: str | None = None
 ) -> SyncSettings:
-    errors = sync_settings_validate(facts=facts, data=data)
-    if errors:
-        raise ValidationError(errors)
     chart = {a.id: a for a in facts.accounts}
     cfg = SyncSettings.objects.select_for_update().filter(firm=firm).first() or SyncSettings(
         firm=firm, start_date=date.today().replace(day=1)
     )
+    trust_accounts = list(TrustAccount.objects.filter(firm=firm))
+    errors = sync_settings_validate(
+        facts=facts, data=data, trust_accounts=trust_accounts, cfg=cfg if cfg.pk else None
+    )
+    if errors:
+        raise ValidationError(errors)
+    if "trust_accounts" in data or "accounts" in data:
+        wanted = trust_accounts_wanted(data=data, cfg=cfg if cfg.pk else None)
+        cfg.trust_accounts = trust_accounts_mapping(
+            facts=facts,
+            wanted=wanted["wanted"],
+            primary_bank=wanted["primary_bank"],
+            accounts=trust_accounts,
+        )
     before = _summary(cfg) if cfg.pk else {}
     for field in (
         "start_date",
@@ -73,6 +108,8 @@ def sync_settings_save(
         "tax_mapping",
         "trust_matter_by",
         "trust_tracking_category",
+        "trust_awaiting_to_books",
+        "trust_clio_days",
     ):
         if field in data:
             setattr(cfg, field, data[field])
@@ -84,6 +121,7 @@ def sync_settings_save(
         }
     cfg.updated_by = actor
     cfg.save()
+    trust_legs_unmapped_requeue(firm_id=firm.pk)
     audit_record(
         firm=firm,
         actor=actor,
@@ -102,11 +140,16 @@ def _summary(cfg: SyncSettings) -> dict:
         "starting_invoice_number": cfg.starting_invoice_number,
         "invoice_number_prefix": cfg.invoice_number_prefix,
         "accounts": {k: v["name"] for k, v in cfg.accounts.items()},
+        "trust_accounts": {
+            k: {part: v["name"] for part, v in m.items()} for k, m in cfg.trust_accounts.items()
+        },
         "contacts_scope": cfg.contacts_scope,
         "only_approved_bills": cfg.only_approved_bills,
         "sync_payments": cfg.sync_payments,
         "sync_trust": cfg.sync_trust,
         "trust_matter_by": cfg.trust_matter_by,
+        "trust_awaiting_to_books": cfg.trust_awaiting_to_books,
+        "trust_clio_days": cfg.trust_clio_days,
     }
 
 

@@ -11,6 +11,7 @@ from sync import preflight, setup_services
 from sync.forms import SyncSettingsForm, initial_from
 from sync.models import SyncSettings
 from sync.providers.errors import ProviderAuthError, ProviderError
+from trust.selectors import trust_accounts_for_firms
 
 
 def _provider_trouble(request, exc: ProviderError):
@@ -32,7 +33,12 @@ def setup_panel(request):
     form = None
     if facts is not None:
         cfg = SyncSettings.objects.filter(firm=firm).first()
-        form = SyncSettingsForm(request.POST or None, facts=facts, initial=initial_from(cfg, facts))
+        form = SyncSettingsForm(
+            request.POST or None,
+            facts=facts,
+            initial=initial_from(cfg, facts),
+            trust_accounts=trust_accounts_for_firms(firm_ids=[firm.pk]),
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 setup_services.sync_settings_save(

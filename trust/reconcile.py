@@ -72,6 +72,10 @@ class Inputs:
     client_ledgers: Sequence[LedgerBalance]
     firm_funds_balance: Decimal = ZERO  # the firm's own money held to cover bank fees
     books_balance: Decimal | None = None  # None: the books were not read for the period end
+    # Where the account's record is: Clio (it keeps the account), or FirmSync's own entries;
+    # None: not said (no note).
+    kept_in_clio: bool | None = None
+    awaiting_clio: Sequence[Item] = ()  # entries made in FirmSync that Clio does not have yet
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ def reconcile(inputs: Inputs) -> Result:
         )
     else:
         differences += _books_differences(journal, money(inputs.books_balance))
+    notes += _record_notes(inputs)
     return Result(
         statement_balance=money(inputs.statement_balance),
         deposits_in_transit=dit,
@@ -152,6 +157,29 @@ def reconcile(inputs: Inputs) -> Result:
         differences=tuple(differences),
         notes=tuple(notes),
     )
+
+
+def _record_notes(inputs: Inputs):
+    """Which record this account keeps, and the entries made in FirmSync that Clio still lacks:
+    counted here (journal and client ledgers), not yet in Clio's ledgers."""
+    if inputs.kept_in_clio is None:
+        return
+    if not inputs.kept_in_clio:
+        yield "This account is not kept in Clio: FirmSync's entries are its record."
+        return
+    yield "Clio keeps this account and is its record; entries made here are linked to Clio's."
+    if inputs.awaiting_clio:
+        n = len(inputs.awaiting_clio)
+        total = money(sum((abs(i.amount) for i in inputs.awaiting_clio), ZERO))
+        listed = "; ".join(
+            f"{i.date:%d %b %Y} {fmt(i.amount)} {i.description}".strip()
+            for i in inputs.awaiting_clio
+        )
+        yield (
+            f"{n} entr{'y' if n == 1 else 'ies'} made in FirmSync ({fmt(total)} moved) "
+            f"{'is' if n == 1 else 'are'} awaiting Clio: counted here, not yet in Clio's "
+            f"ledgers. Enter {'it' if n == 1 else 'them'} in Clio: {listed}."
+        )
 
 
 def _bank_differences(adjusted: Decimal, journal: Decimal, bank_only: Sequence[Item]):

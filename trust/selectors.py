@@ -170,7 +170,7 @@ def ledger_entries(
     ordering = [F("date").asc(), F("id").asc()]
     qs = (
         TrustEntry.objects.filter(ledger=ledger)
-        .select_related("created_by", "reverses")
+        .select_related("created_by", "reverses", "clio_confirmation")
         .annotate(
             running_balance=_cents(Window(Sum(signed()), order_by=ordering)),
             row_date=Window(Max("date"), partition_by=[F("id")]),

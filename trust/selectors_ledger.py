@@ -131,7 +131,8 @@ def trust_exceptions_open(*, member: Membership, ledger: ClientLedger | None = N
     qs = TrustException.objects.filter(firm_id=member.firm_id, resolved_at__isnull=True)
     if ledger is not None:
         qs = qs.filter(ledger=ledger)
-    return list(qs.select_related("entry", "ledger__matter__client").order_by("-raised_at", "pk"))
+    related = ("entry__account", "ledger__matter__client")
+    return list(qs.select_related(*related).order_by("-raised_at", "pk"))
 
 
 def account_totals_many(*, account_ids: list[int]) -> dict[int, AccountTotals]:

@@ -355,6 +355,22 @@ def reconciliation_inputs(
         ],
         firm_funds_balance=sum((r.balance for r in ledgers if r.ledger_id is None), reconcile.ZERO),
         books_balance=books.amount if books else None,
+        kept_in_clio=account.clio_id is not None,
+        awaiting_clio=[_item(e) for e in awaiting_clio(account=account, period_end=period_end)],
+    )
+
+
+def awaiting_clio(*, account: TrustAccount, period_end: date) -> list[TrustEntry]:
+    """The account's entries made in FirmSync up to `period_end` that Clio does not have yet."""
+    return list(
+        TrustEntry.objects.filter(
+            account=account,
+            date__lte=period_end,
+            awaits_clio=True,
+            clio_confirmation__isnull=True,
+        )
+        .select_related("ledger__matter")
+        .order_by("date", "id")
     )
 
 

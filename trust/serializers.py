@@ -130,9 +130,14 @@ class LedgerEntryOutput(TrustEntryOutput):
         **MONEY, help_text="The ledger's balance after this entry, counting every entry before it."
     )
     reversed_by = serializers.SerializerMethodField()
+    awaiting_clio = serializers.BooleanField(
+        source="is_awaiting_clio",
+        read_only=True,
+        help_text="Made in FirmSync for an account Clio keeps, and not yet seen in Clio.",
+    )
 
     class Meta(TrustEntryOutput.Meta):
-        fields = [*TrustEntryOutput.Meta.fields, "running_balance", "reversed_by"]
+        fields = [*TrustEntryOutput.Meta.fields, "running_balance", "reversed_by", "awaiting_clio"]
 
     def get_reversed_by(self, entry) -> int | None:
         return self.context["reversed_by"].get(entry.pk)

@@ -127,8 +127,16 @@ def _existing(firm_id: int, source: str, source_id: str) -> TrustEntry | None:
     return found
 
 
+def _awaits_clio(account_id: int) -> bool:
+    """Whether an entry made here must also be entered in Clio: the account is one Clio keeps
+    (read from Clio's bank accounts), and Clio is the record of its money. An account of
+    FirmSync's own (no Clio) has FirmSync's entries as its record."""
+    return TrustAccount.objects.filter(pk=account_id, clio_id__isnull=False).exists()
+
+
 def _create(**fields) -> TrustEntry:
     """Insert one entry. A replayed source id (an API retry) returns the entry already made."""
+    fields["awaits_clio"] = _awaits_clio(fields["account_id"])
     try:
         with transaction.atomic():
             return TrustEntry.objects.create(**fields)
@@ -334,10 +342,12 @@ def trust_transfer_record(
             (from_ledger, EntryKind.TRANSFER_OUT, OUT, f"{key}:out"),
             (to_ledger, EntryKind.TRANSFER_IN, IN, f"{key}:in"),
         ]
+        awaits = _awaits_clio(from_ledger.account_id)
         made = [
             TrustEntry.objects.create(
                 firm_id=from_ledger.firm_id,
                 account_id=from_ledger.account_id,
+                awaits_clio=awaits,
                 ledger=ledger,
                 kind=kind,
                 direction=direction,
@@ -375,6 +385,7 @@ def trust_bank_fee_record(
             TrustEntry.objects.create(
                 firm_id=account.firm_id,
                 account=account,
+                awaits_clio=account.clio_id is not None,
                 ledger=None,
                 kind=kind,
                 direction=direction,
@@ -481,4 +492,5 @@ def _reversal_create(entry, date, description, created_by, source, source_id) ->
         reverses=entry,
         bill_id=entry.bill_id,
         created_by=created_by,
+        awaits_clio=_awaits_clio(entry.account_id),
     )

@@ -20,6 +20,7 @@ from accounts.limits import usd
 from accounts.models import Membership, Role
 from practice.models import Matter
 from trust import reconcile
+from trust import services_awaiting as awaiting
 from trust.amounts import amount_valid
 from trust.errors import TrustError
 from trust.models import (
@@ -83,17 +84,47 @@ def trust_entries_import(*, account: TrustAccount, rows: list[ClioEntry]) -> Imp
         ledgers = _ledgers_for(account, {r.matter_id for r in rows if r.matter_id})
         balances = ledgers_lock(ledgers.values())
         seen = _clio_entries(firm_id, [r.source_id for r in rows])
-        new = [_clio_entry(account, ledgers, r) for r in rows if r.source_id not in seen]
+        seen |= awaiting.confirmed_entries(
+            firm_id=firm_id, source_ids=[r.source_id for r in rows if r.source_id not in seen]
+        )
+        fresh = [r for r in rows if r.source_id not in seen]
+        linked = _link_awaiting(account, ledgers, fresh)
+        new = [_clio_entry(account, ledgers, r) for r in fresh if r.source_id not in linked]
         # Concurrent imports of the same ledger wait on its lock above; ON CONFLICT DO NOTHING
         # covers ledger-less entries, where the unique (firm, source, source_id) decides.
         bulk_upsert(TrustEntry, new, unique=("firm_id", "source", "source_id"), update=())
-        entries = {**seen, **_clio_entries(firm_id, [e["source_id"] for e in new])}
+        entries = {**seen, **linked, **_clio_entries(firm_id, [e["source_id"] for e in new])}
         made = [entries[e["source_id"]] for e in new]
         exceptions = _overdrafts(made, balances) + _locked_month_entries(account, made)
         if exceptions:
             ids = [x.pk for x in exceptions]
             transaction.on_commit(lambda: trust_exceptions_email(exception_ids=ids))
     return ImportResult(entries, len(made), exceptions)
+
+
+def _link_awaiting(
+    account: TrustAccount, ledgers: dict[int, int], rows: list[ClioEntry]
+) -> dict[str, TrustEntry]:
+    """The Clio transactions that are entries made in FirmSync and awaiting Clio, linked to
+    them rather than recorded a second time (trust.services_awaiting)."""
+    wanted = [
+        awaiting.ClioRow(
+            r.source_id,
+            ledgers.get(r.matter_id) if r.matter_id else None,
+            r.direction,
+            r.amount,
+            r.date,
+            r.reference,
+        )
+        for r in rows
+    ]
+    found = awaiting.clio_matches(
+        rows=wanted, awaiting=awaiting.awaiting_for(account=account, rows=wanted)
+    )
+    awaiting.clio_confirmations_record(
+        firm_id=account.firm_id, found=found, dates={r.source_id: r.date for r in rows}
+    )
+    return found
 
 
 def _clio_valid(row: ClioEntry) -> ClioEntry:
@@ -239,6 +270,8 @@ def trust_exceptions_email(*, exception_ids: list[int]) -> int:
 
 
 def _exception_subject(x: TrustException) -> str:
+    if x.kind == TrustException.Kind.NOT_IN_CLIO:
+        return f"[FirmSync] Trust entry not in Clio yet: {x.entry}"
     if x.is_locked_month:
         return f"[FirmSync] Trust entry in the locked month {x.entry.date:%B %Y}"
     # An overdraft always names its ledger and the balance it left (trust_entries_import).
@@ -247,6 +280,8 @@ def _exception_subject(x: TrustException) -> str:
 
 
 def _exception_template(x: TrustException) -> str:
+    if x.kind == TrustException.Kind.NOT_IN_CLIO:
+        return "trust/email/not_in_clio.txt"
     return "trust/email/locked_month.txt" if x.is_locked_month else "trust/email/overdraft.txt"
 
 
@@ -259,6 +294,7 @@ def _exception_context(x: TrustException) -> dict:
         "amount": usd(x.entry.amount),
         "balance": usd(x.balance_after) if x.balance_after is not None else "",
         "link": f"{settings.SITE_URL}{link}",
+        "instruction": x.instruction,
     }
 
 

@@ -106,6 +106,10 @@ class SyncSettings(models.Model):
         APPROVED_UNPAID = "approved_unpaid", "Only contacts with approved, unpaid bills"
         ALL_BILLED = "all_billed", "Every contact that has been billed"
 
+    class AwaitingClio(models.TextChoices):
+        AT_ONCE = "at_once", "At once, marked awaiting Clio"
+        ONCE_IN_CLIO = "once_in_clio", "Only once the same money is seen in Clio"
+
     class TrustMatterBy(models.TextChoices):
         SUB_CUSTOMER = "sub_customer", "Sub-customer of the client (QuickBooks)"
         CLASS = "class", "Class (QuickBooks)"
@@ -127,6 +131,13 @@ class SyncSettings(models.Model):
     accounts = models.JSONField(
         default=dict, blank=True, help_text="Role → {id, name} in the books' chart of accounts."
     )
+    trust_accounts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Trust account id → {bank: {id, name}, liability: {id, name}}: where each "
+        "trust account's money sits in the books. The primary account falls back to the "
+        "trust_bank role; any account without its own liability uses trust_liability.",
+    )
     tax_mapping = models.JSONField(default=dict, blank=True)
     only_approved_bills = models.BooleanField(default=True)
     sync_payments = models.BooleanField("payments and credits", default=True)
@@ -147,6 +158,20 @@ class SyncSettings(models.Model):
         max_length=100,
         default="Matter",
         help_text="Xero: the tracking category whose options are the matters.",
+    )
+    trust_awaiting_to_books = models.CharField(
+        "trust entries awaiting Clio reach the books",
+        max_length=20,
+        choices=AwaitingClio.choices,
+        default=AwaitingClio.AT_ONCE,
+        help_text="A trust entry made in FirmSync while Clio keeps the account is the record "
+        "only once it is entered in Clio too.",
+    )
+    trust_clio_days = models.PositiveSmallIntegerField(
+        "days to enter it in Clio",
+        default=5,
+        help_text="An entry made in FirmSync and not seen in Clio after this many days raises a "
+        "compliance exception that says what to enter in Clio.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -7,15 +7,62 @@ chose to carry matters (a QuickBooks sub-customer or class, a Xero tracking opti
 notes it as a link, so that happens once per matter, not once per entry.
 
 Every record carries our marker (`trust_marker`), by which a re-claimed leg finds itself in the
-books before it writes again.
+books before it writes again. The marker names the entry, and entry ids are unique across a
+firm's trust accounts, so a leg is found whichever bank account it was written to.
+
+A firm may hold several trust accounts (one per state, an interest-bearing one for one large
+client). A leg names its trust roles for its own account, `trust_bank:<trust account id>`, and
+the writer looks that account's bank and liability up in the settings when it writes
+(`trust_account_books`): a leg that failed for want of a mapping goes through on the retry
+after the firm maps it.
 """
+
+from functools import cached_property
 
 from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
 from sync.providers.base import ACCOUNT_ROLE_NAMES, TRUST_ENTITY, Outcome
 from sync.providers.writing import Writer, failed
+from trust.models import TrustAccount
 
 BY = SyncSettings.TrustMatterBy
 MATTER_LINK = "trust_matter"
+# The roles each trust account has of its own; every other role (operating bank, fee income,
+# bank charges) is the firm's, one for all its trust accounts.
+PER_ACCOUNT = {"trust_bank": "bank", "trust_liability": "liability"}
+
+
+def account_role(role: str, trust_account_id: int) -> str:
+    """`role` as one trust account's (`trust_bank:12`), or unchanged for a firm-wide role."""
+    return f"{role}:{trust_account_id}" if role in PER_ACCOUNT else role
+
+
+def trust_account_books(
+    cfg: SyncSettings, *, account_id: int, primary_id: int | None
+) -> dict[str, dict]:
+    """Where one trust account's money sits in the books: role → {id, name}; a role left out
+    is not mapped. The account's own mapping first. The primary account, mapped before firms
+    could map each account, falls back to the trust_bank role, unless another account claims
+    that bank (the primary changed in Clio): two trust accounts are never written to one bank,
+    since each has its own bank statement to reconcile. Every account without a liability of
+    its own shares the firm's trust liability."""
+    own = (cfg.trust_accounts or {}).get(str(account_id)) or {}
+    found = {}
+    bank = own.get("bank")
+    if not bank and account_id == primary_id:
+        fallback = (cfg.accounts or {}).get("trust_bank")
+        claimed = {
+            str((m.get("bank") or {}).get("id"))
+            for key, m in (cfg.trust_accounts or {}).items()
+            if key != str(account_id)
+        }
+        if fallback and str(fallback["id"]) not in claimed:
+            bank = fallback
+    if bank:
+        found["trust_bank"] = bank
+    liability = own.get("liability") or (cfg.accounts or {}).get("trust_liability")
+    if liability:
+        found["trust_liability"] = liability
+    return found
 
 
 def trust_marker(op: SyncOperation) -> str:
@@ -43,6 +90,15 @@ def client_links(connection: Connection, matters: dict[str, dict]) -> dict[str, 
     return dict(rows.values_list("local_id", "remote_id"))
 
 
+def _role_name(role: str, payload: dict) -> str:
+    base, _, account_id = role.partition(":")
+    name = ACCOUNT_ROLE_NAMES[base]
+    if not account_id:
+        return name
+    account = (payload.get("trust_account") or {}).get("name") or f"trust account {account_id}"
+    return f"{name} of {account}"
+
+
 class TrustMixin(Writer):
     """What both providers share: the links to matters, and the mapped accounts by role."""
 
@@ -64,6 +120,23 @@ class TrustMixin(Writer):
         )
         return {row.local_id.split(":", 1)[1]: row for row in rows}
 
+    @cached_property
+    def _primary_trust_account(self) -> int | None:
+        return (
+            TrustAccount.objects.filter(firm_id=self.connection.firm_id, is_primary=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    def account(self, role: str) -> str:
+        base, _, account_id = role.partition(":")
+        if not account_id:
+            return super().account(role)
+        mapped = trust_account_books(
+            self.cfg, account_id=int(account_id), primary_id=self._primary_trust_account
+        )
+        return str((mapped.get(base) or {}).get("id", ""))
+
     def _unmapped(self, op) -> Outcome | None:
         p = op.payload
         roles = {ln["account"] for ln in p.get("lines", [])} | {
@@ -73,7 +146,7 @@ class TrustMixin(Writer):
         }
         missing = sorted(r for r in roles if r and not self.account(r))
         if missing:
-            names = ", ".join(ACCOUNT_ROLE_NAMES[r] for r in missing)
+            names = ", ".join(_role_name(r, p) for r in missing)
             return failed("unmapped", f"Map these accounts in the sync settings first: {names}.")
         return None
 

@@ -1,9 +1,11 @@
 """Plan trust: every posted trust entry becomes the books' own record of it, through the outbox.
 
-One way only (FirmSync → books), and only the primary trust account, whose bank and liability the
-firm mapped. An entry becomes one or more *legs*, each one record in the books, each its own
-SyncOperation (entity "trust_entry", local id "<entry id>:<leg>"), so trust writes share the
-bills' guarantees: a deterministic key, item-by-item batch answers, re-claim after a dead worker.
+One way only (FirmSync → books), for every trust account of the firm: each account's legs name
+its own bank and liability (`trust_bank:<account id>`, see sync.providers.trust_writing), which
+the firm maps on the settings page. An entry becomes one or more *legs*, each one record in the
+books, each its own SyncOperation (entity "trust_entry", local id "<entry id>:<leg>"), so trust
+writes share the bills' guarantees: a deterministic key, item-by-item batch answers, re-claim
+after a dead worker.
 Entries are immutable, so a leg's key has a constant version and a leg is written once, ever.
 
 Legs are provider-neutral, in four shapes the books all have:
@@ -24,6 +26,7 @@ from sync.engine import outbox
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
 from sync.providers.base import TRUST_ENTITY
 from sync.providers.http import idempotency_key
+from sync.providers.trust_writing import account_role
 from trust.models import EntryKind, TrustEntry
 
 ENTITY = TRUST_ENTITY
@@ -139,6 +142,7 @@ def entry_payloads(entry: TrustEntry, partner: TrustEntry | None) -> list[dict]:
     legs = legs_for(original.kind, entry.amount, matter_info(original.ledger), other)
     if entry.kind == EntryKind.REVERSAL:
         legs = reversed_legs(legs)
+    legs = [_in_account(leg, entry.account_id) for leg in legs]
     return [
         {
             "entry_id": entry.pk,
@@ -156,9 +160,22 @@ def entry_payloads(entry: TrustEntry, partner: TrustEntry | None) -> list[dict]:
             "payee": entry.payee,
             "reference": entry.reference,
             "source_id": entry.source_id,
+            "trust_account": {"id": entry.account_id, "name": entry.account.name},
         }
         for leg in legs
     ]
+
+
+def _in_account(leg: Leg, account_id: int) -> Leg:
+    """The leg with its trust roles made those of the entry's own trust account."""
+    return Leg(
+        leg.name,
+        leg.shape,
+        bank=account_role(leg.bank, account_id) if leg.bank else "",
+        source=account_role(leg.source, account_id) if leg.source else "",
+        target=account_role(leg.target, account_id) if leg.target else "",
+        lines=[{**ln, "account": account_role(ln["account"], account_id)} for ln in leg.lines],
+    )
 
 
 def _memo(entry: TrustEntry) -> str:
@@ -169,14 +186,18 @@ def _memo(entry: TrustEntry) -> str:
 
 
 def _scope(firm_id: int, cfg: SyncSettings):
-    return TrustEntry.objects.filter(
-        firm_id=firm_id, account__is_primary=True, date__gte=cfg.start_date
-    )
+    scope = TrustEntry.objects.filter(firm_id=firm_id, date__gte=cfg.start_date)
+    if cfg.trust_awaiting_to_books == SyncSettings.AwaitingClio.ONCE_IN_CLIO:
+        # The firm's choice: an entry made here is not the record until Clio has the same
+        # money; once the pull links Clio's transaction to it, this entry goes to the books
+        # (Clio's is never a second entry, so the money is written once).
+        scope = scope.exclude(awaits_clio=True, clio_confirmation__isnull=True)
+    return scope
 
 
 def _load(scope, ids: list[int], chunk: int = 500) -> list[TrustEntry]:
     rows: list[TrustEntry] = []
-    related = ("ledger__matter__client", "bill", "reverses__ledger__matter__client")
+    related = ("account", "ledger__matter__client", "bill", "reverses__ledger__matter__client")
     for start in range(0, len(ids), chunk):
         part = scope.filter(pk__in=ids[start : start + chunk]).select_related(*related)
         rows.extend(part)

@@ -31,8 +31,9 @@ from django.utils import timezone
 from practice.models import Bill, Matter
 from sync.engine.pull import SKEW, chunks, pull_clio
 from sync.engine.registry import client_for
-from sync.models import Connection, PullCursor, Side
+from sync.models import Connection, PullCursor, Side, SyncSettings
 from sync.providers.clio import mapping as m
+from trust import services_awaiting as awaiting
 from trust import services_clio as trust
 from trust.models import EntryKind, TrustAccount, TrustEntry
 
@@ -59,7 +60,20 @@ def pull_trust(*, connection_id: int, full: bool = False) -> TrustPullResult:
     for account in trust_accounts_sync(firm=conn.firm, rows=client.bank_accounts()):
         result.accounts += 1
         _pull_account(conn, client, account, full, result)
+    result.exceptions += len(_not_in_clio(conn.firm_id))
     return result
+
+
+def _not_in_clio(firm_id: int) -> list:
+    """After Clio has been read whole: entries made in FirmSync that Clio still lacks after the
+    firm's number of days are compliance exceptions (emailed like the others)."""
+    cfg = SyncSettings.objects.filter(firm_id=firm_id).first()
+    days = cfg.trust_clio_days if cfg else SyncSettings._meta.get_field("trust_clio_days").default
+    raised = awaiting.trust_awaiting_clio_flag(firm_id=firm_id, days=days)
+    if raised:
+        ids = [x.pk for x in raised]
+        transaction.on_commit(lambda: trust.trust_exceptions_email(exception_ids=ids))
+    return raised
 
 
 # -- accounts -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sync.engine.registry import BOOKS, client_for, trust_liability_read
 from sync.models import Side, SyncSettings
 from sync.providers.errors import ProviderError
 from sync.selectors import connection_live
+from sync.trust_books.accounts import trust_account_liability, trust_accounts_sharing
 from trust.models import (
     BooksTrustBalance,
     EntryKind,
@@ -33,6 +34,7 @@ from trust.models import (
     TrustRequest,
     TrustRequestPayment,
 )
+from trust.selectors_reconcile import ledger_balances
 
 BY = SyncSettings.TrustMatterBy
 CENT = Decimal("0.01")
@@ -108,27 +110,47 @@ def _count(n: int) -> str:
 def books_trust_balance_read(
     *, firm: Firm, as_of: date, account: TrustAccount | None = None
 ) -> BooksTrustBalance:
-    """Read the mapped trust liability's balance at the end of `as_of` from the books' trial
-    balance, and record it for the reconciliation (the trust app never calls a provider)."""
+    """Read `account`'s trust liability (the primary account's when none is named) at the end
+    of `as_of` from the books' trial balance, and record it for that account's reconciliation
+    (the trust app never calls a provider).
+
+    When other trust accounts share the liability account, the books hold their clients' money
+    there too: their client ledgers' balances on `as_of` are taken off, so each account's three-way
+    reconciliation sets its own ledgers beside the books (a difference anywhere in the shared
+    liability still shows, in the reconciliation of each account sharing it)."""
     account = account or TrustAccount.objects.filter(firm=firm, is_primary=True).first()
     if account is None:
         raise ValidationError("The firm has no primary trust account yet.")
+    if account.firm_id != firm.pk:
+        raise ValidationError("No such trust account.")
     conn = connection_live(firm_id=firm.pk, side=Side.BOOKS)
     if conn is None:
         raise ValidationError("Connect QuickBooks Online or Xero first.")
     cfg = SyncSettings.objects.filter(firm=firm).first()
-    mapped = (cfg.accounts if cfg else {}).get("trust_liability")
+    mapped = trust_account_liability(cfg=cfg, account=account) if cfg else None
     if not mapped:
         raise ValidationError("Map the trust liability account in the sync settings first.")
     amount = trust_liability_read(conn, mapped["id"], as_of)
+    name = mapped.get("name", mapped["id"])
+    sharing = trust_accounts_sharing(cfg=cfg, account=account) if cfg else []
+    if sharing:
+        amount -= sum((_clients_money(other, as_of) for other in sharing), Decimal("0.00"))
+        name = f"{name}, less {', '.join(a.name for a in sharing)}"
     return BooksTrustBalance.objects.create(
         firm=firm,
         account=account,
         provider=conn.provider,
-        books_account=mapped.get("name", mapped["id"])[:200],
+        books_account=name[:200],
         as_of=as_of,
         amount=amount,
     )
+
+
+def _clients_money(account: TrustAccount, as_of: date) -> Decimal:
+    """What `account`'s client ledgers hold on `as_of`: the money its trust liability carries
+    (the firm's own bank-fee money is no client's, and not in the liability)."""
+    rows = ledger_balances(account=account, period_end=as_of)
+    return sum((r.balance for r in rows if r.ledger_id is not None), Decimal("0.00"))
 
 
 # -- trust requests ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 After every step: each client ledger equals the model to the cent; no ledger is negative unless a
 Clio transaction (the record) overdrew it, and then a TrustException says so; the journal total
-equals the client ledgers plus the firm's own funds; a Clio transaction seen again adds nothing.
+equals the client ledgers plus the firm's own funds; a Clio transaction seen again adds nothing,
+and one that is the same money as an entry made here (awaiting Clio) is linked to it, not added.
 """
 
 import os
@@ -160,6 +161,16 @@ class TrustMachine(RuleBasedStateMachine):
             assert result.created == 0
             return
         self.clio[txn] = row
+        entry = result.entries[row.source_id]
+        if entry.source != "clio":
+            # The same money as an entry made here and awaiting Clio: linked, counted once.
+            assert result.created == 0 and entry.awaits_clio
+            assert (entry.ledger.matter_id, entry.direction, entry.amount) == (
+                row.matter_id,
+                row.direction,
+                row.amount,
+            )
+            return
         index = next(k for k, x in enumerate(self.ledgers) if x.matter_id == row.matter_id)
         self.held[index] += row.amount if row.direction == "in" else -row.amount
         overdrawn = row.direction == "out" and self.held[index] < 0

@@ -220,7 +220,11 @@ def test_a_journalled_covered_fee_and_the_books_balance_make_it_tie(books, accou
     assert f["adjusted_bank_balance"] == "6700.00"
     assert f["journal_balance"] == f["ledger_total"] == f["books_balance"] == "6700.00"
     assert f["firm_funds_balance"] == "0.00"
-    assert f["differences"] == [] and f["notes"] == [] and f["ties"] is True
+    assert f["differences"] == [] and f["ties"] is True
+    # The account is Clio's, and every entry of the month came from Clio: nothing awaits it.
+    assert f["notes"] == [
+        "Clio keeps this account and is its record; entries made here are linked to Clio's."
+    ]
 
 
 def test_approval_by_the_preparer_is_refused_and_by_another_locks_the_month(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.limits import usd
 from accounts.models import Firm
 from practice.models import Bill, Matter
 
@@ -129,6 +130,11 @@ class TrustEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField(default=timezone.now)
+    awaits_clio = models.BooleanField(
+        default=False,
+        help_text="Made in FirmSync for an account Clio keeps: Clio is the record, so the same "
+        "money is to be entered in Clio, where it is linked to this entry (ClioConfirmation).",
+    )
     # Not a column: True on an entry returned for a request already made under the same source
     # id, so the API answers the retry with 200 (trust.services).
     replayed = False
@@ -161,6 +167,11 @@ class TrustEntry(models.Model):
         return f"{self.get_kind_display()} {self.amount} on {self.date}"
 
     @property
+    def is_awaiting_clio(self) -> bool:
+        """Made here for an account Clio keeps, and not yet seen in Clio."""
+        return self.awaits_clio and not hasattr(self, "clio_confirmation")
+
+    @property
     def signed_amount(self):
         return self.amount if self.direction == self.Direction.IN else -self.amount
 
@@ -175,6 +186,7 @@ class TrustException(models.Model):
     class Kind(models.TextChoices):
         OVERDRAFT = "overdraft", "Overdraft"
         LOCKED_MONTH = "locked_month", "Entry in a locked month"
+        NOT_IN_CLIO = "not_in_clio", "Not entered in Clio"
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="trust_exceptions")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OVERDRAFT)
@@ -203,6 +215,8 @@ class TrustException(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.LOCKED_MONTH:
             return f"{self.entry} in the locked month {self.entry.date:%B %Y}"
+        if self.kind == self.Kind.NOT_IN_CLIO:
+            return f"{self.entry} not entered in Clio"
         return f"Overdraft {self.balance_after} on {self.ledger}"
 
     @property
@@ -212,6 +226,26 @@ class TrustException(models.Model):
     @property
     def is_locked_month(self) -> bool:
         return self.kind == self.Kind.LOCKED_MONTH
+
+    @property
+    def is_not_in_clio(self) -> bool:
+        return self.kind == self.Kind.NOT_IN_CLIO
+
+    @property
+    def instruction(self) -> str:
+        """For a not-in-Clio exception: what to enter in Clio so it holds the same money."""
+        if not self.is_not_in_clio:
+            return ""
+        e = self.entry
+        side = "from" if e.direction == TrustEntry.Direction.OUT else "to"
+        where = f"{side} the matter {e.ledger.matter}" if e.ledger else "on no matter"
+        parts = [
+            f"In Clio, in the trust account {e.account.name}, enter the "
+            f"{e.get_kind_display().lower()} of {usd(e.amount)} {where}, dated {e.date:%d %b %Y}"
+        ]
+        parts += [f"reference {e.reference}"] if e.reference else []
+        parts += [f"payee {e.payee}"] if e.payee else []
+        return ", ".join(parts) + ". FirmSync links it to this entry when it reads it."
 
 
 class BooksTrustBalance(models.Model):
@@ -455,5 +489,6 @@ class Reconciliation(models.Model):
 
 # Trust requests live in their own module (house limit of 500 lines a file); imported here so
 # that `trust.models` names every model of the app.
+from trust.models.clio import ClioConfirmation as ClioConfirmation  # noqa: E402
 from trust.models.trust_requests import TrustRequest as TrustRequest  # noqa: E402
 from trust.models.trust_requests import TrustRequestPayment as TrustRequestPayment  # noqa: E402
