@@ -88,9 +88,11 @@ def run_row(run_id: int) -> dict:
     return SyncRun.objects.filter(pk=run_id).values(*RUN_FIELDS).first() or {}
 
 
-def share_done(row: dict) -> float:
-    planned = row.get("planned") or 0
-    return (row.get("done") or 0) / planned if planned else 0.0
+def share_done(row: dict, total: int = 0) -> float:
+    """The share of the run done: of what it will write (`total`, the firm's expected records),
+    not of what is planned so far, which early in a pipelined run is only the first resources."""
+    whole = max(row.get("planned") or 0, total)
+    return (row.get("done") or 0) / whole if whole else 0.0
 
 
 @dataclass
@@ -108,7 +110,7 @@ class Driver:
     def start(self) -> Driven:
         return Driven(start_worker(self.env, self.log_dir, self.name))
 
-    def drive(self, driven: Driven, run_id: int, timeout: float) -> Driven:
+    def drive(self, driven: Driven, run_id: int, timeout: float, total: int = 0) -> Driven:
         started = printed = time.monotonic()
         while True:
             row = run_row(run_id)
@@ -122,29 +124,29 @@ class Driver:
                 driven.timed_out = True
                 self.say(f"The run was still {row.get('phase')} after {timeout:.0f} s: {row}")
                 break
-            if self._due(driven, row):
-                self._kill(driven, row, time.monotonic() - started)
+            if self._due(driven, row, total):
+                self._kill(driven, row, time.monotonic() - started, total)
             elif not driven.worker.alive():
                 raise processes.ServiceDied(f"The worker stopped:\n{driven.worker.log_tail()}")
             time.sleep(self.poll)
         driven.wall_seconds = time.monotonic() - started
         return driven
 
-    def _due(self, driven: Driven, row: dict) -> bool:
+    def _due(self, driven: Driven, row: dict, total: int = 0) -> bool:
         """The next kill's share is done, and the fresh worker got somewhere since the last."""
         kills = len(driven.kills)
         if kills >= len(self.kill_at) or (row.get("done") or 0) <= driven.done_at_kill:
             return False
-        return share_done(row) >= self.kill_at[kills]
+        return share_done(row, total) >= self.kill_at[kills]
 
-    def _kill(self, driven: Driven, row: dict, at: float) -> None:
+    def _kill(self, driven: Driven, row: dict, at: float, total: int = 0) -> None:
         processes.kill(driven.worker)
-        driven.kills.append(round(share_done(row), 3))
+        driven.kills.append(round(share_done(row, total), 3))
         driven.done_at_kill = row["done"]
         driven.timeline.append((round(at, 1), row["done"]))
         self.say(
             f"  {at:6.1f} s  worker killed at {row['done']}/{row['planned']} done "
-            f"({share_done(row):.0%}); a fresh one starts"
+            f"({share_done(row, total):.0%}); a fresh one starts"
         )
         driven.worker = start_worker(self.env, self.log_dir, self.name)
 
@@ -184,7 +186,7 @@ def run_initial(
     driven = driver.start()
     run = sync_start(firm=bf.firm, actor=None)
     try:
-        driver.drive(driven, run.pk, timeout)
+        driver.drive(driven, run.pk, timeout, total=expected_records(bf))
     except processes.ServiceDied as exc:
         driver.say(str(exc))
         driven.wall_seconds, driven.timed_out = 0.0, True
