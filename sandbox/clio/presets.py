@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 
 from sandbox.clio import billing, ledger, resources, store
-from sandbox.clio.models import Account
+from sandbox.clio.models import Account, Sequence
 from sandbox.clio.oauth import password_hash
 from sandbox.clio.reference import seed_reference
 from sandbox.demo_people import HARBOR_VALE_CONTACTS, LAKESIDE_CONTACTS
@@ -163,6 +163,9 @@ LAKESIDE_USERS = [
 ]
 
 
+FIRST_BILL = 1041
+
+
 def seed_demo(name: str | None = None) -> list[dict]:
     harbor = _firm(name or "Harbor & Vale LLP", HARBOR_USERS, HARBOR_VALE_CONTACTS, 80, 2, seed=7)
     lakeside = _firm("Lakeside Legal", LAKESIDE_USERS, LAKESIDE_CONTACTS, 20, 1, seed=11)
@@ -173,6 +176,9 @@ def _firm(name, users, people, n_matters, bills_per_matter, *, seed) -> dict:
     rng = random.Random(seed)
     info = create_account(name, "us", users)
     account = Account.objects.get(pk=info["id"])
+    # The firm numbers its Clio bills above the invoices its books held before (the demo books'
+    # history ends at 1040), as it would after reading the bill-syncing advice.
+    Sequence.objects.update_or_create(name=f"bill:{account.id}", defaults={"value": FIRST_BILL - 1})
     user_ids = [u["id"] for u in info["users"]]
     rates = {made["id"]: spec["rate"] for made, spec in zip(info["users"], users, strict=False)}
     contacts = [_contact(account, p) for p in people]

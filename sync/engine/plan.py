@@ -245,7 +245,9 @@ def plan_firm(
         )
         sources.append(("bill", rows, partial(bill_payload, prefix=prefix)))
     if cfg.sync_payments:
-        allocations = allocations_planned(firm, cfg)
+        # A held bill's payments and credits wait with it: they have no invoice to go to.
+        held = numbering.held_bill_ids(books=books)
+        allocations = allocations_planned(firm, cfg).exclude(bill__clio_id__in=held)
         if early:
             allocations = _unknown(allocations, books, "payment", "credit").filter(
                 _bill_known(books)

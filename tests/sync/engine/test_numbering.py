@@ -72,6 +72,19 @@ def test_it_holds_a_bill_below_the_starting_number_and_says_what_to_change(firm,
     assert "Settings → Billing" in flag.reason and "C-1042" in flag.reason
 
 
+def test_a_held_bills_payments_wait_with_it_and_go_once_it_is_released(firm, books):
+    _settings(firm, starting_invoice_number=1100)
+    held = _bill(firm, number="1042", clio_id=10)
+    Allocation.objects.create(
+        firm=firm, clio_id=5, bill=held, amount=Decimal("100.00"), parent_type="Payment"
+    )
+    plan = plan_firm(firm=firm)
+    assert plan.queued["bill"] == 0 and plan.queued["payment"] == 0  # nowhere to go yet
+    _settings(firm, invoice_number_prefix="C-")
+    plan = plan_firm(firm=firm)
+    assert plan.queued["bill"] == 1 and plan.queued["payment"] == 1
+
+
 def test_it_holds_a_bill_whose_number_an_invoice_made_in_the_books_holds(firm, books):
     BooksOnlyInvoice.objects.create(firm=firm, connection=books, remote_id="77", number="1001")
     _bill(firm, number="1001")
