@@ -23,6 +23,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.db import close_old_connections
+from django.db import connection as db_connection
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -88,8 +89,7 @@ class Step:
     read_error: BaseException | None = None
     shown_wait: bool = False
     pages: int = 0
-    plan_due: set[str] | None = None  # an early plan the reader asked for
-    writer: int | None = None  # the writing thread, which makes the early plans
+    planner: threading.Thread | None = None  # the early plan under way
     _beat_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,8 +100,6 @@ class Step:
 
     def over(self) -> bool:
         """Asked between pages and rounds: time to stop? (And a sign of life while at work.)"""
-        if self.plan_due and threading.get_ident() == self.writer:
-            self.plan_early()
         self.beat()
         return self.lost or (self.bounded and self.elapsed() > STEP_SECONDS)
 
@@ -169,20 +167,23 @@ class Step:
         self.run.pulled += records
         self.pages += 1
         early = EARLY_PLANS.get(resource) if self._full() else None
-        if early and self.pages % EARLY_PLAN_PAGES == 0:
-            # The books need not wait for the last page: what is complete goes now, planned by
-            # the writing thread between its rounds, while this one goes on reading.
-            with self._lock:
-                self.plan_due = early
+        # The books need not wait for the last page: what is complete goes now, planned in a
+        # thread of its own, so neither the reading nor the writing pauses for it (one plan at
+        # a time: pages read meanwhile go in the next).
+        idle = self.planner is None or not self.planner.is_alive()
+        if early and self.pages % EARLY_PLAN_PAGES == 0 and idle:
+            self.planner = threading.Thread(target=self._plan_early, args=(early,))
+            self.planner.start()
         self.beat()
 
-    def plan_early(self) -> None:
-        """The early plan the reader asked for, if any (asked between rounds by the writer)."""
-        with self._lock:
-            due, self.plan_due = self.plan_due, None
-        if due and self.reading:
-            plan.plan_firm(firm=self.run.firm, run=self.run, entities=due, early=True)
+    def _plan_early(self, entities: set[str]) -> None:
+        try:
+            plan.plan_firm(firm=self.run.firm, run=self.run, entities=entities, early=True)
             self.beat(force=True, planned=self._planned())
+        except Exception:  # the plan after the last page plans it all again
+            logger.exception("early_plan_failed run=%s", self.run.pk)
+        finally:
+            db_connection.close()  # this thread's own
 
     def _read_done(self, resource: str) -> None:
         self.run.pulled_resources = [*self.run.pulled_resources, resource]
@@ -219,6 +220,8 @@ class Step:
         finally:
             if reader is not None:
                 reader.join()
+            if self.planner is not None:
+                self.planner.join()
         if self.read_error is not None:
             raise self.read_error
         self.run.refresh_from_db()
@@ -228,7 +231,6 @@ class Step:
         return pulled and not outstanding(self.books).exists() and not self.lost
 
     def _write(self) -> None:
-        self.writer = threading.get_ident()
         first = True
         while first or not self.over():
             first = False  # every step writes a round, however late it started
@@ -242,7 +244,6 @@ class Step:
                 if not outstanding(self.books).exists() or not self.bounded:
                     return
             time.sleep(max(pacing.scaled(1.0), 0.05))
-            self.plan_early()
             self.beat()
 
 
