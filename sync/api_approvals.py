@@ -1,0 +1,133 @@
+"""REST API for bills held for approval (sync.engine.approval): the queue, one held bill, and
+approve or reject, one bill or many in one call. Staff, accountants and admins; viewers no."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_common import Pagination, json_error_response
+from accounts.roles import APPROVE_BILLS
+from sync import approval_selectors as sel
+from sync import approval_services as services
+from sync.engine.approval import RULE_LABELS
+from sync.models import BillApproval
+from trust.serializers import ErrorOutput
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+
+
+class RuleOutput(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=list(RULE_LABELS))
+    why = serializers.CharField()
+
+
+class ApprovalOutput(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY)
+    rules = RuleOutput(many=True, read_only=True)
+    age_seconds = serializers.SerializerMethodField(help_text="How long it has waited.")
+    decided_by = serializers.EmailField(source="decided_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = BillApproval
+        fields = [
+            "id",
+            "bill_clio_id",
+            "number",
+            "client_name",
+            "matter_names",
+            "amount",
+            "rules",
+            "status",
+            "held_at",
+            "age_seconds",
+            "decided_by",
+            "decided_at",
+            "reason",
+            "approved_in_clio",
+        ]
+
+    def get_age_seconds(self, row) -> int:
+        return int((self.context["now"] - row.held_at).total_seconds())
+
+
+class DecideInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+    )
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class DecisionOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="approval.pk")
+    status = serializers.CharField(source="approval.status")
+    error = serializers.CharField(help_text="Why this bill was not decided; empty when it was.")
+
+
+class ApprovalListApi(APIView):
+    read_roles = APPROVE_BILLS
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, enum=list(sel.STATES)),
+            OpenApiParameter("rule", str, enum=list(RULE_LABELS)),
+            OpenApiParameter("client", str, description="Part of the client's name."),
+            OpenApiParameter("amount_min", str, description="Amount from, e.g. 1000.00."),
+            OpenApiParameter("sort", str, enum=list(sel.SORTS)),
+        ],
+        responses=ApprovalOutput(many=True),
+        summary="Bills held for approval, oldest first, with the rules that held them",
+    )
+    def get(self, request):
+        filters, errors = sel.approval_filters_parse(request.query_params)
+        if errors:
+            raise ApiValidationError(errors)
+        rows = sel.bill_approvals_list(member=request.membership, filters=filters)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        data = ApprovalOutput(page, many=True, context={"now": timezone.now()}).data
+        return paginator.get_paginated_response(data)
+
+
+class ApprovalDetailApi(APIView):
+    read_roles = APPROVE_BILLS
+
+    @extend_schema(responses=ApprovalOutput, summary="One bill held for approval")
+    def get(self, request, approval_id: int):
+        row = sel.bill_approval_get_for_member(member=request.membership, approval_id=approval_id)
+        return Response(ApprovalOutput(row, context={"now": timezone.now()}).data)
+
+
+class ApprovalDecideApi(APIView):
+    read_roles = APPROVE_BILLS
+    write_roles = APPROVE_BILLS
+
+    @extend_schema(
+        request=DecideInput,
+        responses={
+            200: DecisionOutput(many=True),
+            404: OpenApiResponse(ErrorOutput, description="not_found: an id is not the firm's"),
+        },
+        summary="Approve, or reject with a reason, one or many held bills",
+        description="Each bill is decided on its own: one Clio refused (it changed in Clio, "
+        "412) or already decided is answered with its error, and the others go ahead. A bill "
+        "still in draft in Clio is approved in Clio too. Approving queues a sync.",
+    )
+    def post(self, request):
+        data = DecideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = sorted(set(data.validated_data["ids"]))
+        rows = sel.bill_approvals_for_member(member=request.membership, ids=ids)
+        if len(rows) != len(ids):
+            return json_error_response(404, "not_found", "No such bill awaiting approval.")
+        decision = data.validated_data["decision"]
+        reason = data.validated_data["reason"]
+        if decision == "reject" and not reason.strip():
+            raise ApiValidationError({"reason": ["Say why the bills are rejected."]})
+        done = services.bill_approvals_decide(
+            approvals=rows, member=request.membership, decision=decision, reason=reason
+        )
+        return Response(DecisionOutput(done, many=True).data)
