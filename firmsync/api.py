@@ -6,7 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import FirmApi, MeApi, MemberListApi
 from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
 from sync.api import ConnectionDisconnectApi, ConnectionListApi, PreflightApi, SyncSettingsApi
-from sync.api_approvals import ApprovalDecideApi, ApprovalDetailApi, ApprovalListApi
+from sync.api_approvals import (
+    ApprovalApproveApi,
+    ApprovalDecideApi,
+    ApprovalDetailApi,
+    ApprovalListApi,
+    ApprovalRejectApi,
+)
 from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
     FailedRecordListApi,
@@ -90,6 +96,16 @@ urlpatterns = [
         "v1/bill-approvals/<int:approval_id>",
         ApprovalDetailApi.as_view(),
         name="api_bill_approval",
+    ),
+    path(
+        "v1/bill-approvals/<int:approval_id>/approve",
+        ApprovalApproveApi.as_view(),
+        name="api_bill_approval_approve",
+    ),
+    path(
+        "v1/bill-approvals/<int:approval_id>/reject",
+        ApprovalRejectApi.as_view(),
+        name="api_bill_approval_reject",
     ),
     path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
     path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),

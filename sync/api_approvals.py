@@ -54,9 +54,7 @@ class ApprovalOutput(serializers.ModelSerializer):
 
 
 class DecideInput(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
-    )
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
@@ -131,3 +129,55 @@ class ApprovalDecideApi(APIView):
             approvals=rows, member=request.membership, decision=decision, reason=reason
         )
         return Response(DecisionOutput(done, many=True).data)
+
+
+class ApproveInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class RejectInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+def _one(request, approval_id: int, decision: str, reason: str) -> Response:
+    row = sel.bill_approval_get_for_member(member=request.membership, approval_id=approval_id)
+    (done,) = services.bill_approvals_decide(
+        approvals=[row], member=request.membership, decision=decision, reason=reason
+    )
+    if done.error:
+        return json_error_response(409, "not_decided", done.error)
+    return Response(ApprovalOutput(done.approval, context={"now": timezone.now()}).data)
+
+
+ONE_RESPONSES = {
+    200: ApprovalOutput,
+    409: OpenApiResponse(
+        ErrorOutput,
+        description="not_decided: already decided, or Clio refused (the bill changed in Clio "
+        "since FirmSync read it: reload and decide again)",
+    ),
+}
+
+
+class ApprovalApproveApi(APIView):
+    read_roles = APPROVE_BILLS
+    write_roles = APPROVE_BILLS
+
+    @extend_schema(request=ApproveInput, responses=ONE_RESPONSES, summary="Approve one held bill")
+    def post(self, request, approval_id: int):
+        data = ApproveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _one(request, approval_id, "approve", data.validated_data["note"])
+
+
+class ApprovalRejectApi(APIView):
+    read_roles = APPROVE_BILLS
+    write_roles = APPROVE_BILLS
+
+    @extend_schema(
+        request=RejectInput, responses=ONE_RESPONSES, summary="Reject one held bill, with a reason"
+    )
+    def post(self, request, approval_id: int):
+        data = RejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _one(request, approval_id, "reject", data.validated_data["reason"])
