@@ -208,4 +208,4 @@ def sync_settings_approval_update(*, member: Membership, data: dict) -> SyncSett
 
 
 def _plain(value):
-    return f"{value}" if isinstance(value, Decimal) else value
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
