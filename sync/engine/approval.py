@@ -159,6 +159,16 @@ def _hold(row: BillApproval | None, firm_id: int, bill, matters, rules: list[dic
     BillApproval.objects.filter(pk=row.pk).update(**values)
 
 
+def _rows(firm_id: int, bills: list) -> dict[int, BillApproval]:
+    """The approval rows of `bills`, by Clio id, read in bounded IN lists."""
+    out: dict[int, BillApproval] = {}
+    for start in range(0, len(bills), 5000):
+        chunk = [b.clio_id for b in bills[start : start + 5000]]
+        for found in BillApproval.objects.filter(firm_id=firm_id, bill_clio_id__in=chunk):
+            out[found.bill_clio_id] = found
+    return out
+
+
 def bills_approval_gate(*, firm_id: int, cfg: SyncSettings, bills: list, linked: set[str]):
     """The bills of `bills` that may go to the books: a bill not yet in the books that a rule
     matches is held (or stays held) and left out, a rejected one stays out, an approved one goes.
@@ -168,11 +178,7 @@ def bills_approval_gate(*, firm_id: int, cfg: SyncSettings, bills: list, linked:
     if not on and not BillApproval.objects.filter(firm_id=firm_id, status__in=BLOCKING).exists():
         return bills
     candidates = [b for b in bills if str(b.clio_id) not in linked]
-    rows: dict[int, BillApproval] = {}
-    for start in range(0, len(candidates), 5000):  # bounded IN lists
-        chunk = [b.clio_id for b in candidates[start : start + 5000]]
-        for row in BillApproval.objects.filter(firm_id=firm_id, bill_clio_id__in=chunk):
-            rows[row.bill_clio_id] = row
+    rows = _rows(firm_id, candidates)
     matters = _matters(candidates) if on else {}
     firsts = (
         _firsts({m for ms in matters.values() for m, _, _ in ms}) if cfg.approval_first_bill else {}
