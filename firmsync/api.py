@@ -12,6 +12,7 @@ from sync.api_approvals import (
     ApprovalDetailApi,
     ApprovalListApi,
     ApprovalRejectApi,
+    ApprovalRulesApi,
 )
 from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
@@ -89,6 +90,11 @@ urlpatterns = [
         "v1/sync/books-payments/<int:payment_id>/resolve",
         BooksPaymentResolveApi.as_view(),
         name="api_books_payment_resolve",
+    ),
+    path(
+        "v1/sync-settings/approval-rules",
+        ApprovalRulesApi.as_view(),
+        name="api_approval_rules",
     ),
     path("v1/bill-approvals", ApprovalListApi.as_view(), name="api_bill_approvals"),
     path("v1/bill-approvals/decide", ApprovalDecideApi.as_view(), name="api_bill_approvals_decide"),

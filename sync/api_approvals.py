@@ -1,6 +1,8 @@
 """REST API for bills held for approval (sync.engine.approval): the queue, one held bill, and
 approve or reject, one bill or many in one call. Staff, accountants and admins; viewers no."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -9,11 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_common import Pagination, json_error_response
-from accounts.roles import APPROVE_BILLS
+from accounts.roles import APPROVE_BILLS, MANAGE_FIRM
 from sync import approval_selectors as sel
 from sync import approval_services as services
 from sync.engine.approval import RULE_LABELS
-from sync.models import BillApproval
+from sync.models import BillApproval, SyncSettings
+from sync.serializers import SyncSettingsOutput
 from trust.serializers import ErrorOutput
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
@@ -181,3 +184,57 @@ class ApprovalRejectApi(APIView):
         data = RejectInput(data=request.data)
         data.is_valid(raise_exception=True)
         return _one(request, approval_id, "reject", data.validated_data["reason"])
+
+
+class ApprovalRulesInput(serializers.Serializer):
+    """Every rule at once (PUT): blank amounts, empty lists and false switch a rule off."""
+
+    approval_amount_over = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0"), allow_null=True
+    )
+    approval_discount_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        allow_null=True,
+    )
+    approval_watch_clients = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=2000
+    )
+    approval_watch_matters = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=2000
+    )
+    approval_first_bill = serializers.BooleanField()
+
+    def validate(self, attrs):
+        clients, matters = sel.approval_watch_choices(member=self.context["member"])
+        for name, known in (
+            ("approval_watch_clients", {c for c, _ in clients}),
+            ("approval_watch_matters", {m for m, _ in matters}),
+        ):
+            unknown = sorted(set(attrs[name]) - known)
+            if unknown:
+                raise ApiValidationError({name: [f"Not in the Clio mirror: {unknown[:10]}."]})
+            attrs[name] = sorted(set(attrs[name]))
+        return attrs
+
+
+class ApprovalRulesApi(APIView):
+    read_roles = MANAGE_FIRM
+    write_roles = MANAGE_FIRM
+
+    @extend_schema(
+        request=ApprovalRulesInput,
+        responses={200: SyncSettingsOutput, 404: ErrorOutput},
+        summary="Set the approval rules that hold bills before the books",
+        description="Watch lists name Clio ids of clients and matters in FirmSync's mirror.",
+    )
+    def put(self, request):
+        member = request.membership
+        if not SyncSettings.objects.filter(firm_id=member.firm_id).exists():
+            return json_error_response(404, "not_found", "No sync settings saved yet.")
+        data = ApprovalRulesInput(data=request.data, context={"member": member})
+        data.is_valid(raise_exception=True)
+        cfg = services.sync_settings_approval_update(member=member, data=data.validated_data)
+        return Response(SyncSettingsOutput(cfg).data)

@@ -384,6 +384,19 @@ ROUTE_CASES: dict[str, Case] = {
     "bill_approval_reject": Case("post", APPROVE_BILLS, _held_bill, {"reason": "Wrong rate."}),
     "bill_approval_reopen": Case("post", APPROVE_BILLS, _rejected_bill),
     "approval_rules": Case(roles=MANAGE_FIRM),
+    "api_approval_rules": Case(
+        "put",
+        MANAGE_FIRM,
+        _settings,
+        {
+            "approval_amount_over": "10000.00",
+            "approval_discount_percent": None,
+            "approval_watch_clients": [],
+            "approval_watch_matters": [],
+            "approval_first_bill": True,
+        },
+        api=True,
+    ),
     "api_bill_approvals": Case(roles=APPROVE_BILLS, api=True),
     "api_bill_approval": Case(roles=APPROVE_BILLS, api=True, setup=_held_bill),
     "api_bill_approvals_decide": Case(

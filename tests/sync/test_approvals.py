@@ -195,3 +195,31 @@ def test_the_rules_form_saves_every_rule_and_audits_it(firm, admin):
     assert cfg.approval_first_bill
     event = AuditEvent.objects.get(firm=firm, action="sync_settings.approval_rules")
     assert event.after["approval_amount_over"] == "10000.00"
+
+
+def test_the_api_sets_the_rules_and_refuses_a_client_not_in_the_mirror(firm, admin):
+    from datetime import date
+
+    from practice.models import Contact, Matter
+    from sync.models import SyncSettings
+
+    SyncSettings.objects.create(firm=firm, start_date=date(2026, 1, 1))
+    client = Contact.objects.create(firm=firm, clio_id=5, etag="c", name="Ada Lovelace")
+    Matter.objects.create(firm=firm, clio_id=7, etag="m", client=client, display_number="00007")
+    body = {
+        "approval_amount_over": "2500.00",
+        "approval_discount_percent": None,
+        "approval_watch_clients": [5],
+        "approval_watch_matters": [7, 7],
+        "approval_first_bill": False,
+    }
+    web = client_for(admin)
+    response = web.put("/api/v1/sync-settings/approval-rules", body, **API)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["approval_amount_over"] == "2500.00" and data["approval_watch_matters"] == [7]
+    refused = web.put(
+        "/api/v1/sync-settings/approval-rules", {**body, "approval_watch_clients": [99]}, **API
+    )
+    assert refused.status_code == 400
+    assert SyncSettings.objects.get(firm=firm).approval_watch_clients == [5]
