@@ -223,3 +223,31 @@ def test_the_api_sets_the_rules_and_refuses_a_client_not_in_the_mirror(firm, adm
     )
     assert refused.status_code == 400
     assert SyncSettings.objects.get(firm=firm).approval_watch_clients == [5]
+
+
+def test_a_draft_clio_refuses_as_changed_is_reported_on_the_page_not_a_500(firm, staff):
+    from datetime import date
+    from unittest import mock
+
+    from practice.models import Bill
+    from sync.models import Connection, Provider, Side
+    from sync.providers.clio.client import ClioClient
+    from sync.providers.errors import ProviderConflict
+
+    Connection.objects.create(
+        firm=firm, provider=Provider.CLIO, side=Side.PRACTICE, external_id="us:1"
+    )
+    Bill.objects.create(
+        firm=firm, clio_id=2001, etag="v1", number="2001", state="draft", issued_at=date(2026, 3, 1)
+    )
+    held = _held(firm, number="2001")
+    clio = mock.create_autospec(ClioClient, instance=True)
+    clio.bill_approve.side_effect = ProviderConflict("clio", "Precondition failed", status=412)
+    with mock.patch("sync.approval_services.client_for", return_value=clio):
+        response = client_for(staff).post(f"/bills/approval/{held.pk}/approve/", follow=True)
+    assert response.status_code == 200
+    clio.bill_approve.assert_called_once_with(bill_id=2001, etag="v1")
+    assert "changed in Clio after FirmSync last read it" in response.content.decode()
+    held.refresh_from_db()
+    assert held.status == "held"
+    assert Bill.objects.get(firm=firm, clio_id=2001).state == "draft"
