@@ -31,6 +31,7 @@ from sync.models import BillApproval, SyncSettings
 GONE = ("void", "deleted")
 HUNDRED = Decimal(100)
 BLOCKING = (BillApproval.Status.HELD, BillApproval.Status.REJECTED)
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -100,27 +101,30 @@ RULE_LABELS = {
 def _matters(bills: list) -> dict[int, list[tuple[int, int, str]]]:
     """Bill pk → [(matter pk, matter clio id, display number)], in one query."""
     through = Bill.matters.through
-    rows = through.objects.filter(bill_id__in=[b.pk for b in bills]).values_list(
-        "bill_id", "matter_id", "matter__clio_id", "matter__display_number"
-    )
     out: dict[int, list[tuple[int, int, str]]] = {}
-    for bill_id, matter_id, clio_id, number in rows:
-        out.setdefault(bill_id, []).append((matter_id, clio_id, number or ""))
+    for start in range(0, len(bills), CHUNK):  # bounded IN lists
+        rows = through.objects.filter(
+            bill_id__in=[b.pk for b in bills[start : start + CHUNK]]
+        ).values_list("bill_id", "matter_id", "matter__clio_id", "matter__display_number")
+        for bill_id, matter_id, clio_id, number in rows:
+            out.setdefault(bill_id, []).append((matter_id, clio_id, number or ""))
     return out
 
 
 def _firsts(matter_ids: set[int]) -> dict[int, int]:
     """Matter pk → the pk of its first bill (issue date, then Clio id; void/deleted skipped)."""
     through = Bill.matters.through
-    rows = (
-        through.objects.filter(matter_id__in=matter_ids)
-        .exclude(bill__state__in=GONE)
-        .order_by("matter_id", "bill__issued_at", "bill__clio_id")
-        .values_list("matter_id", "bill_id")
-    )
+    ids = sorted(matter_ids)
     firsts: dict[int, int] = {}
-    for matter_id, bill_id in rows:
-        firsts.setdefault(matter_id, bill_id)
+    for start in range(0, len(ids), CHUNK):  # bounded IN lists
+        rows = (
+            through.objects.filter(matter_id__in=ids[start : start + CHUNK])
+            .exclude(bill__state__in=GONE)
+            .order_by("matter_id", "bill__issued_at", "bill__clio_id")
+            .values_list("matter_id", "bill_id")
+        )
+        for matter_id, bill_id in rows:
+            firsts.setdefault(matter_id, bill_id)
     return firsts
 
 
@@ -162,8 +166,8 @@ def _hold(row: BillApproval | None, firm_id: int, bill, matters, rules: list[dic
 def _rows(firm_id: int, bills: list) -> dict[int, BillApproval]:
     """The approval rows of `bills`, by Clio id, read in bounded IN lists."""
     out: dict[int, BillApproval] = {}
-    for start in range(0, len(bills), 5000):
-        chunk = [b.clio_id for b in bills[start : start + 5000]]
+    for start in range(0, len(bills), CHUNK):
+        chunk = [b.clio_id for b in bills[start : start + CHUNK]]
         for found in BillApproval.objects.filter(firm_id=firm_id, bill_clio_id__in=chunk):
             out[found.bill_clio_id] = found
     return out
