@@ -1,4 +1,4 @@
-from accounts.roles import SEE_FLAGS
+from accounts.roles import APPROVE_BILLS, SEE_FLAGS
 from accounts.selectors import memberships_for_user
 
 
@@ -13,6 +13,7 @@ def tenancy(request):
         "my_memberships": memberships_for_user(user=user),
         "trust_exceptions_open": _trust_exceptions_open(member) if member else 0,
         "flags_open": _flags_open(member) if member else 0,
+        "approvals_waiting": _approvals_waiting(member) if member else 0,
     }
 
 
@@ -28,3 +29,11 @@ def _flags_open(member) -> int:
     if member.role not in SEE_FLAGS:
         return 0
     return member.firm.flagged_bills.filter(status__in=("open", "repairing")).count()
+
+
+def _approvals_waiting(member) -> int:
+    # Bills held for approval (sync.models.BillApproval, status "held"): one COUNT through the
+    # reverse relation, for the layering reason above; only the roles that decide pay for it.
+    if member.role not in APPROVE_BILLS:
+        return 0
+    return member.firm.bill_approvals.filter(status="held").count()

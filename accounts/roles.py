@@ -10,3 +10,5 @@ REVIEW_BILLS = frozenset({Role.ADMIN, Role.STAFF})
 # admins and staff.
 SEE_FLAGS = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.STAFF})
 WRITE = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.STAFF})
+# Bills held for approval: staff, accountants and admins decide; viewers do not see the queue.
+APPROVE_BILLS = WRITE

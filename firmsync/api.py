@@ -6,6 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.api import FirmApi, MeApi, MemberListApi
 from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
 from sync.api import ConnectionDisconnectApi, ConnectionListApi, PreflightApi, SyncSettingsApi
+from sync.api_approvals import (
+    ApprovalApproveApi,
+    ApprovalDecideApi,
+    ApprovalDetailApi,
+    ApprovalListApi,
+    ApprovalRejectApi,
+    ApprovalRulesApi,
+)
 from sync.api_bills import BillDetailApi, BillListApi
 from sync.api_runs import (
     FailedRecordListApi,
@@ -82,6 +90,28 @@ urlpatterns = [
         "v1/sync/books-payments/<int:payment_id>/resolve",
         BooksPaymentResolveApi.as_view(),
         name="api_books_payment_resolve",
+    ),
+    path(
+        "v1/sync-settings/approval-rules",
+        ApprovalRulesApi.as_view(),
+        name="api_approval_rules",
+    ),
+    path("v1/bill-approvals", ApprovalListApi.as_view(), name="api_bill_approvals"),
+    path("v1/bill-approvals/decide", ApprovalDecideApi.as_view(), name="api_bill_approvals_decide"),
+    path(
+        "v1/bill-approvals/<int:approval_id>",
+        ApprovalDetailApi.as_view(),
+        name="api_bill_approval",
+    ),
+    path(
+        "v1/bill-approvals/<int:approval_id>/approve",
+        ApprovalApproveApi.as_view(),
+        name="api_bill_approval_approve",
+    ),
+    path(
+        "v1/bill-approvals/<int:approval_id>/reject",
+        ApprovalRejectApi.as_view(),
+        name="api_bill_approval_reject",
     ),
     path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
     path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),

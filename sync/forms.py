@@ -272,3 +272,40 @@ class TrustRequestForm(forms.Form):
         self.fields["matter"].label_from_instance = lambda m: (
             f"{m.display_number} · {m.client.name if m.client else ''}".strip(" ·")
         )
+
+
+class ApprovalRulesForm(forms.Form):
+    """The firm's rules for holding bills before they reach the books (sync.engine.approval).
+    Every rule is off when left blank or unticked."""
+
+    approval_amount_over = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        label="Hold bills whose total is over",
+        help_text="Blank: no amount rule.",
+    )
+    approval_discount_percent = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        label="Hold bills discounted or written down by more than (%)",
+        help_text="Of the bill's fees: the bill's discount plus any negative lines.",
+    )
+    approval_watch_clients = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, label="Clients whose bills always wait"
+    )
+    approval_watch_matters = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, label="Matters whose bills always wait"
+    )
+    approval_first_bill = forms.BooleanField(
+        required=False, label="Hold the first bill of a new matter"
+    )
+
+    def __init__(self, *args, clients=(), matters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approval_watch_clients"].choices = list(clients)
+        self.fields["approval_watch_matters"].choices = list(matters)

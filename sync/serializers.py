@@ -46,6 +46,11 @@ class SyncSettingsOutput(serializers.ModelSerializer):
             "trust_awaiting_to_books",
             "trust_clio_days",
             "contacts_scope",
+            "approval_amount_over",
+            "approval_discount_percent",
+            "approval_watch_clients",
+            "approval_watch_matters",
+            "approval_first_bill",
             "updated_at",
         ]
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from sync import (
     views,
+    views_approvals,
     views_bills,
     views_connect,
     views_setup,
@@ -42,6 +43,32 @@ urlpatterns = [
         "settings/bill-syncing/preflight/<str:key>/fix/",
         views_setup.preflight_fix,
         name="preflight_fix",
+    ),
+    path(
+        "settings/bill-syncing/approval-rules/",
+        views_approvals.approval_rules,
+        name="approval_rules",
+    ),
+    path("bills/approval/", views_approvals.bill_approvals, name="bill_approvals"),
+    path(
+        "bills/approval/decide/",
+        views_approvals.bill_approvals_decide,
+        name="bill_approvals_decide",
+    ),
+    path(
+        "bills/approval/<int:approval_id>/approve/",
+        views_approvals.bill_approval_approve,
+        name="bill_approval_approve",
+    ),
+    path(
+        "bills/approval/<int:approval_id>/reject/",
+        views_approvals.bill_approval_reject,
+        name="bill_approval_reject",
+    ),
+    path(
+        "bills/approval/<int:approval_id>/reopen/",
+        views_approvals.bill_approval_reopen,
+        name="bill_approval_reopen",
     ),
     path("flagged-bills/", views_drift.flagged_bills, name="flagged_bills"),
     path("flagged-bills/<int:flag_id>/", views_drift.flag_detail, name="flag_detail"),

@@ -12,9 +12,18 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invitation, Role
-from accounts.roles import ANY_MEMBER, MANAGE_FIRM, REVIEW_BILLS, SEE_FLAGS, TRUST_WRITE, WRITE
+from accounts.roles import (
+    ANY_MEMBER,
+    APPROVE_BILLS,
+    MANAGE_FIRM,
+    REVIEW_BILLS,
+    SEE_FLAGS,
+    TRUST_WRITE,
+    WRITE,
+)
 from practice.models import Bill, Contact, Matter
 from sync.models import (
+    BillApproval,
     BooksOnlyInvoice,
     BooksOnlyPayment,
     Connection,
@@ -328,6 +337,28 @@ def _reconcile_run(firm, member):
     return {}
 
 
+# Bills held for approval: one waiting, one rejected (re-opening it puts it back in the queue).
+
+
+def _held_bill(firm, member):
+    row = BillApproval.objects.create(
+        firm=firm,
+        bill_clio_id=secrets.randbelow(10**9),
+        number="2001",
+        amount=Decimal("12000.00"),
+        rules=[{"rule": "amount", "why": "Total 12,000.00 is over 10,000.00."}],
+    )
+    return {"approval_id": row.pk}
+
+
+def _rejected_bill(firm, member):
+    kwargs = _held_bill(firm, member)
+    BillApproval.objects.filter(pk=kwargs["approval_id"]).update(
+        status="rejected", reason="Wrong rate.", decided_at=timezone.now()
+    )
+    return kwargs
+
+
 ROUTE_CASES: dict[str, Case] = {
     "dashboard": Case(),
     # The console reads only the signed-in person's own memberships; an outsider sees their own
@@ -347,6 +378,34 @@ ROUTE_CASES: dict[str, Case] = {
     "receivables_live": Case(),
     "reconcile_now": Case("post", WRITE),
     "drifts": Case(),
+    "bill_approvals": Case(roles=APPROVE_BILLS),
+    "bill_approvals_decide": Case("post", APPROVE_BILLS, data={"decision": "approve"}),
+    "bill_approval_approve": Case("post", APPROVE_BILLS, _held_bill),
+    "bill_approval_reject": Case("post", APPROVE_BILLS, _held_bill, {"reason": "Wrong rate."}),
+    "bill_approval_reopen": Case("post", APPROVE_BILLS, _rejected_bill),
+    "approval_rules": Case(roles=MANAGE_FIRM),
+    "api_approval_rules": Case(
+        "put",
+        MANAGE_FIRM,
+        _settings,
+        {
+            "approval_amount_over": "10000.00",
+            "approval_discount_percent": None,
+            "approval_watch_clients": [],
+            "approval_watch_matters": [],
+            "approval_first_bill": True,
+        },
+        api=True,
+    ),
+    "api_bill_approvals": Case(roles=APPROVE_BILLS, api=True),
+    "api_bill_approval": Case(roles=APPROVE_BILLS, api=True, setup=_held_bill),
+    "api_bill_approvals_decide": Case(
+        "post", APPROVE_BILLS, data={"ids": [], "decision": "approve"}, api=True
+    ),
+    "api_bill_approval_approve": Case("post", APPROVE_BILLS, _held_bill, api=True),
+    "api_bill_approval_reject": Case(
+        "post", APPROVE_BILLS, _held_bill, {"reason": "Wrong rate."}, api=True
+    ),
     "api_flagged_bills": Case(roles=SEE_FLAGS, api=True),
     "api_flagged_bill": Case(roles=SEE_FLAGS, api=True, setup=_flag),
     "api_flagged_bill_approve": Case("post", REVIEW_BILLS, _repaired_flag, api=True),

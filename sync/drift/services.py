@@ -22,7 +22,7 @@ from practice.models import Allocation, Bill, BillLine, Contact
 from sync.books_payments import watch as books_watch
 from sync.drift import compare, repair
 from sync.drift.readback import books_read
-from sync.engine import numbering
+from sync.engine import approval, numbering
 from sync.engine.links import links_status_refresh
 from sync.engine.plan import APPROVED, LINE_COLUMNS
 from sync.engine.registry import BOOKS
@@ -228,7 +228,10 @@ def _busy_bills(books: Connection) -> set[int]:
         entity="bill",
         status__in=(SyncOperation.Status.PENDING, SyncOperation.Status.IN_FLIGHT),
     ).values_list("local_id", flat=True)
-    return {int(i) for i in ids if str(i).isdigit()} | numbering.held_bill_ids(books=books)
+    held = numbering.held_bill_ids(books=books)
+    # Bills held or rejected for approval (sync.engine.approval) are not missing either.
+    held |= approval.blocked_bill_ids(firm_id=books.firm_id)
+    return {int(i) for i in ids if str(i).isdigit()} | held
 
 
 def _contact_links(books: Connection):

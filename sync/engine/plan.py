@@ -18,7 +18,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
 
 from practice.models import Allocation, Bill, BillLine, Contact, Matter
-from sync.engine import numbering, outbox
+from sync.engine import approval, numbering, outbox
 from sync.engine.outbox import fingerprint
 from sync.models import Connection, ExternalLink, Side, SyncOperation, SyncRun, SyncSettings
 from sync.providers.http import idempotency_key
@@ -240,13 +240,16 @@ def plan_firm(
         if early:
             bills = _unknown(_complete(bills), books, "bill")
         linked = {local_id for entity, local_id in links if entity == "bill"}
-        rows = numbering.bills_number_gate(
-            books=books, cfg=cfg, bills=_with_lines(bills), linked=linked
+        # Held for approval first (sync.engine.approval), then for their number.
+        rows = approval.bills_approval_gate(
+            firm_id=firm.pk, cfg=cfg, bills=_with_lines(bills), linked=linked
         )
+        rows = numbering.bills_number_gate(books=books, cfg=cfg, bills=rows, linked=linked)
         sources.append(("bill", rows, partial(bill_payload, prefix=prefix)))
     if cfg.sync_payments:
-        # A held bill's payments and credits wait with it: they have no invoice to go to.
-        held = numbering.held_bill_ids(books=books)
+        # A bill held for its number, for approval, or rejected has no invoice in the books:
+        # its payments and credits wait with it.
+        held = numbering.held_bill_ids(books=books) | approval.blocked_bill_ids(firm_id=firm.pk)
         allocations = allocations_planned(firm, cfg).exclude(bill__clio_id__in=held)
         if early:
             allocations = _unknown(allocations, books, "payment", "credit").filter(

@@ -173,6 +173,35 @@ class SyncSettings(models.Model):
         help_text="An entry made in FirmSync and not seen in Clio after this many days raises a "
         "compliance exception that says what to enter in Clio.",
     )
+    # Approval rules (sync.engine.approval): all off by default; a bill any of them matches
+    # waits on the Bills for approval page instead of reaching the books.
+    approval_amount_over = models.DecimalField(
+        "hold bills over",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="A bill whose total is over this amount waits for approval.",
+    )
+    approval_discount_percent = models.DecimalField(
+        "hold discounts over (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="A bill discounted or written down by more than this share of its fees waits.",
+    )
+    approval_watch_clients = models.JSONField(
+        default=list, blank=True, help_text="Clio ids of the clients whose bills always wait."
+    )
+    approval_watch_matters = models.JSONField(
+        default=list, blank=True, help_text="Clio ids of the matters whose bills always wait."
+    )
+    approval_first_bill = models.BooleanField(
+        "hold a new matter's first bill",
+        default=False,
+        help_text="The first bill of a matter (no earlier bill in Clio) waits for approval.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -432,6 +461,7 @@ class BooksOnlyPayment(models.Model):
 
 
 # Drift's models are in sync/models/drift.py; every model of the app is importable from here.
+from sync.models.approval import BillApproval as BillApproval  # noqa: E402
 from sync.models.drift import BooksOnlyInvoice as BooksOnlyInvoice  # noqa: E402
 from sync.models.drift import Drift as Drift  # noqa: E402
 from sync.models.drift import FlaggedBill as FlaggedBill  # noqa: E402
