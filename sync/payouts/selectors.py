@@ -1,0 +1,55 @@
+"""Reads of Clio Payments payouts: the list page, the API, and one payout by id."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+from practice.models import ClioPaymentsPayment
+from sync.models import ClioPayout
+from sync.payouts.matching import MAX_FEE_RATE, WINDOW_DAYS
+from sync.payouts.services import PAID_OUT
+
+UNMATCHED_HELP = (
+    f"No credit in the imported operating-account statements is this payout net of fees: "
+    f"an amount at most the gross and at least {MAX_FEE_RATE:.0%} below it, dated on the deposit "
+    f"day or up to {WINDOW_DAYS} days after. Import the bank statement that covers those days "
+    f"(CSV or OFX) below; if the payout is in it under another amount, the payments in Clio and "
+    f"the bank disagree: check the payout report in Clio Payments."
+)
+
+
+def payouts_list(*, member: Membership, status: str = "") -> QuerySet[ClioPayout]:
+    """The member's firm's payouts, newest first, with the bank line each is matched to."""
+    rows = ClioPayout.objects.filter(firm_id=member.firm_id).select_related("bank_line")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-deposit_date", "-pk")
+
+
+def payout_get_for_member(*, member: Membership, payout_id: int) -> ClioPayout:
+    """One payout of the member's firm; missing and another firm's give the same 404."""
+    found = ClioPayout.objects.filter(firm_id=member.firm_id, pk=payout_id).first()
+    if found is None:
+        raise Http404("No such payout.")
+    return found
+
+
+def payout_payments(*, payout: ClioPayout) -> QuerySet[ClioPaymentsPayment]:
+    """The Clio Payments payments the payout carries."""
+    return ClioPaymentsPayment.objects.filter(
+        firm_id=payout.firm_id, deposit_date=payout.deposit_date, state__in=PAID_OUT
+    ).order_by("clio_id")
+
+
+@dataclass(frozen=True)
+class PayoutCounts:
+    matched: int
+    unmatched: int
+
+
+def payout_counts(*, member: Membership) -> PayoutCounts:
+    rows = ClioPayout.objects.filter(firm_id=member.firm_id)
+    matched = rows.filter(status=ClioPayout.Status.MATCHED).count()
+    return PayoutCounts(matched=matched, unmatched=rows.count() - matched)

@@ -1,0 +1,163 @@
+"""Clio Payments payouts: read the payments from Clio, group them into payouts, import the
+operating account's bank statement, and match each payout to the bank credit that carries it.
+
+Payouts are rebuilt from the mirror each time (they are sums of it). A matched payout keeps its
+bank line while its gross is unchanged; a payment voided or added afterwards changes the gross,
+and the payout is matched again from scratch.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from accounts.models import Firm, Membership
+from accounts.roles import WRITE
+from accounts.selectors import role_require
+from accounts.services import audit_record
+from practice import services as mirror
+from practice.models import ClioPaymentsPayment
+from sync.engine.pull import chunks
+from sync.engine.registry import client_for
+from sync.models import ClioPayout, Connection, OperatingBankLine, Side
+from sync.payouts.matching import Credit, Payout, payouts_match
+from sync.providers.clio import mapping as m
+from trust.statement_files import (
+    MAX_UPLOAD_BYTES,
+    ParsedLine,
+    is_ofx,
+    parse_csv,
+    parse_ofx,
+    read_csv,
+)
+from trust.statements import columns_from_mapping
+
+# Clio Payments pays out money that has been taken; a payment still pending, failed or voided
+# is not in any payout.
+PAID_OUT = ("completed", "completed_requiring_allocation")
+
+
+def _row(p: m.ClioPaymentsPayment) -> dict:
+    return {
+        "clio_id": p.id,
+        "etag": p.updated_at.isoformat() if p.updated_at else "",
+        "clio_updated_at": p.updated_at,
+        "amount": p.amount,
+        "state": p.state,
+        "deposit_date": p.deposit_date,
+        "confirmation_number": p.confirmation_number[:100],
+        "contact_clio_id": p.contact_id,
+        "bill_clio_ids": p.bill_ids,
+        "pulled_at": timezone.now(),
+    }
+
+
+def clio_payments_pull(*, connection_id: int) -> int:
+    """Read every Clio Payments payment into the mirror, then rebuild and match the payouts.
+    Returns how many mirror rows changed."""
+    conn = Connection.objects.select_related("firm").get(pk=connection_id, side=Side.PRACTICE)
+    client = client_for(conn)
+    written = 0
+    for chunk in chunks(_row(p) for p in client.clio_payments()):
+        written += mirror.clio_payments_upsert(firm=conn.firm, rows=chunk)
+    payouts_refresh(firm=conn.firm)
+    return written
+
+
+@transaction.atomic
+def payouts_refresh(*, firm: Firm) -> list[ClioPayout]:
+    """Payouts from the mirror's payments, then every unmatched one matched if a free bank
+    credit carries it. Returns the payouts newly matched."""
+    sums = (
+        ClioPaymentsPayment.objects.filter(
+            firm=firm, state__in=PAID_OUT, deposit_date__isnull=False
+        )
+        .values("deposit_date")
+        .annotate(gross=Sum("amount"), n=Count("id"))
+    )
+    wanted = {row["deposit_date"]: row for row in sums}
+    existing = {p.deposit_date: p for p in ClioPayout.objects.select_for_update().filter(firm=firm)}
+    for day, payout in existing.items():
+        row = wanted.get(day)
+        if row is None:
+            payout.delete()  # every payment of the day was voided: nothing was paid out
+        elif row["gross"] != payout.gross or row["n"] != payout.payments:
+            _unmatch(payout, gross=row["gross"], payments=row["n"])
+    for day, row in wanted.items():
+        if day not in existing:
+            ClioPayout.objects.create(
+                firm=firm, deposit_date=day, gross=row["gross"], payments=row["n"]
+            )
+    return _match_open(firm)
+
+
+def _unmatch(payout: ClioPayout, *, gross: Decimal, payments: int) -> None:
+    payout.gross, payout.payments = gross, payments
+    payout.status = ClioPayout.Status.UNMATCHED
+    payout.net = payout.fee = payout.bank_line = payout.matched_at = None
+    payout.save()
+
+
+def _match_open(firm: Firm) -> list[ClioPayout]:
+    open_ = list(ClioPayout.objects.filter(firm=firm, status=ClioPayout.Status.UNMATCHED))
+    if not open_:
+        return []
+    lines = OperatingBankLine.objects.filter(firm=firm, amount__gt=0, payout__isnull=True)
+    credits = [Credit(key=str(ln.pk), date=ln.date, amount=ln.amount) for ln in lines]
+    found = payouts_match([Payout(p.deposit_date, p.gross) for p in open_], credits)
+    matched = []
+    for payout in open_:
+        hit = found.get(payout.deposit_date)
+        if hit is None:
+            continue
+        payout.status, payout.net, payout.fee = ClioPayout.Status.MATCHED, hit.net, hit.fee
+        payout.bank_line_id, payout.matched_at = int(hit.credit_key), timezone.now()
+        payout.save()
+        matched.append(payout)
+    return matched
+
+
+def _read_statement(filename: str, content: bytes) -> list[ParsedLine]:
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError("The file is larger than 5 MB: export a shorter period.")
+    if is_ofx(filename, content):
+        return parse_ofx(content).lines
+    headers, _ = read_csv(content)
+    return parse_csv(content, columns_from_mapping(None, headers))
+
+
+@transaction.atomic
+def operating_statement_import(*, member: Membership, filename: str, content: bytes) -> int:
+    """The operating account's statement (CSV with date/amount/description headers, or OFX),
+    read as trust statements are. Lines imported before (same bank id) are skipped; the payouts
+    are matched again. Returns how many lines were new."""
+    role_require(member, WRITE)
+    lines = _read_statement(filename, content)
+    sha = hashlib.sha256(content).hexdigest()
+    rows = [
+        OperatingBankLine(
+            firm_id=member.firm_id,
+            date=ln.date,
+            amount=ln.amount,
+            description=ln.description[:500],
+            reference=ln.reference[:200],
+            bank_id=ln.bank_id[:200],
+            file_sha256=sha,
+            imported_by=member.user,
+        )
+        for ln in lines
+    ]
+    before = OperatingBankLine.objects.filter(firm_id=member.firm_id).count()
+    OperatingBankLine.objects.bulk_create(rows, ignore_conflicts=True)
+    added = OperatingBankLine.objects.filter(firm_id=member.firm_id).count() - before
+    audit_record(
+        firm=member.firm,
+        actor=member.user,
+        action="payouts.statement_import",
+        after={"file": filename[:200], "lines": len(rows), "new": added},
+    )
+    payouts_refresh(firm=member.firm)
+    return added

@@ -1,0 +1,109 @@
+"""The payouts page and API: every member reads, writers import, the firm's own payouts only."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from practice.models import ClioPaymentsPayment
+from sync.models import ClioPayout, OperatingBankLine
+from sync.payouts.services import payouts_refresh
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+STATEMENT = b"Date,Amount,Description\n2026-03-04,1213.13,CLIO PAYMENTS PAYOUT\n"
+
+
+def _payment(firm, clio_id, amount, day=date(2026, 3, 2)):
+    return ClioPaymentsPayment.objects.create(
+        firm=firm, clio_id=clio_id, amount=D(amount), state="completed", deposit_date=day
+    )
+
+
+@pytest.fixture
+def payouts(firm):
+    _payment(firm, 1, "1000.00")
+    _payment(firm, 2, "250.00")
+    _payment(firm, 3, "400.00", date(2026, 3, 3))
+    payouts_refresh(firm=firm)
+    return {p.deposit_date.day: p for p in ClioPayout.objects.filter(firm=firm)}
+
+
+def test_the_page_lists_payouts_and_says_how_to_fix_an_unmatched_one(viewer, payouts):
+    response = client_for(viewer).get(reverse("payouts"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1250.00" in text and "Import the bank statement" in text
+    assert "Import and match" not in text  # viewers read only
+
+
+def test_staff_import_the_statement_and_the_payout_is_matched(staff, payouts):
+    client = client_for(staff)
+    upload = {"file": _file(STATEMENT)}
+    response = client.post(reverse("payouts_statement_import"), upload)
+    assert response.status_code == 302
+    payout = ClioPayout.objects.get(pk=payouts[2].pk)
+    assert (payout.status, payout.fee) == ("matched", D("36.87"))
+    page = client.get(reverse("payouts")).content.decode()
+    assert "CLIO PAYMENTS PAYOUT" in page and "36.87" in page
+
+
+def test_a_viewer_cannot_import(viewer, payouts):
+    response = client_for(viewer).post(
+        reverse("payouts_statement_import"), {"file": _file(STATEMENT)}
+    )
+    assert response.status_code == 403
+    assert not OperatingBankLine.objects.exists()
+
+
+def test_a_bad_statement_imports_nothing_and_says_why(accountant, payouts):
+    bad = b"Date,Amount,Description\nnot a date,12.00,x\n"
+    response = client_for(accountant).post(
+        reverse("payouts_statement_import"), {"file": _file(bad)}, follow=True
+    )
+    assert "Nothing was imported" in response.content.decode()
+    assert not OperatingBankLine.objects.exists()
+
+
+def test_the_api_lists_payouts_with_money_as_strings(viewer, payouts):
+    client = client_for(viewer)
+    body = client.get(reverse("api_payouts")).json()
+    rows = {r["deposit_date"]: r for r in body["results"]}
+    assert rows["2026-03-02"]["gross"] == "1250.00" and rows["2026-03-02"]["net"] is None
+    assert rows["2026-03-02"]["how_to_fix"].startswith("No credit")
+    assert client.get(reverse("api_payouts"), {"status": "nope"}).status_code == 400
+    only = client.get(reverse("api_payouts"), {"status": "matched"}).json()
+    assert only["count"] == 0
+
+
+def test_one_payout_lists_the_payments_it_carries(admin, payouts):
+    body = client_for(admin).get(reverse("api_payout", args=[payouts[2].pk])).json()
+    assert [(p["clio_id"], p["amount"]) for p in body["carried"]] == [(1, "1000.00"), (2, "250.00")]
+
+
+def test_another_firms_payout_is_404(outsider, payouts):
+    client = client_for(outsider)
+    assert client.get(reverse("api_payout", args=[payouts[2].pk])).status_code == 404
+    assert client.get(reverse("api_payouts")).json()["count"] == 0
+
+
+def test_the_list_api_runs_a_fixed_number_of_queries(viewer, firm, payouts):
+    OperatingBankLine.objects.create(
+        firm=firm, date=date(2026, 3, 4), amount=D("1213.13"), bank_id="x", file_sha256="s"
+    )
+    payouts_refresh(firm=firm)
+    client = client_for(viewer)
+    client.get(reverse("api_payouts"))
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("api_payouts"))
+    assert len(ctx.captured_queries) <= 8
+
+
+def _file(content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("statement.csv", content, content_type="text/csv")
