@@ -52,6 +52,10 @@ class ClioPayout(models.Model):
     bank_line = models.OneToOneField(
         OperatingBankLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout"
     )
+    books_deposit_type = models.CharField(
+        max_length=30, blank=True, help_text="Deposit (QuickBooks) or BankTransaction (Xero)."
+    )
+    books_deposit_id = models.CharField(max_length=64, blank=True)
     matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -41,6 +41,8 @@ class PayoutOutput(serializers.ModelSerializer):
             "net",
             "fee",
             "bank_line",
+            "books_deposit_type",
+            "books_deposit_id",
             "matched_at",
             "how_to_fix",
         ]

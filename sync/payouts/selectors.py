@@ -12,11 +12,12 @@ from sync.payouts.matching import MAX_FEE_RATE, WINDOW_DAYS
 from sync.payouts.services import PAID_OUT
 
 UNMATCHED_HELP = (
-    f"No credit in the imported operating-account statements is this payout net of fees: "
-    f"an amount at most the gross and at least {MAX_FEE_RATE:.0%} below it, dated on the deposit "
-    f"day or up to {WINDOW_DAYS} days after. Import the bank statement that covers those days "
-    f"(CSV or OFX) below; if the payout is in it under another amount, the payments in Clio and "
-    f"the bank disagree: check the payout report in Clio Payments."
+    "No credit in the imported operating-account statements, and no deposit into the mapped "
+    "operating bank in the books, is this payout net of fees: an amount at most the gross and "
+    f"at least {MAX_FEE_RATE:.0%} below it, dated on the deposit day or up to {WINDOW_DAYS} "
+    "days after. Import the bank statement that covers those days (CSV or OFX) below, or "
+    "record the deposit in the books. If the bank shows the payout under another amount, the "
+    "payments in Clio and the bank disagree: check the payout report in Clio Payments."
 )
 
 

@@ -7,6 +7,8 @@ and the payout is matched again from scratch.
 """
 
 import hashlib
+import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,10 +23,12 @@ from accounts.services import audit_record
 from practice import services as mirror
 from practice.models import ClioPaymentsPayment
 from sync.engine.pull import chunks
-from sync.engine.registry import client_for
-from sync.models import ClioPayout, Connection, OperatingBankLine, Side
-from sync.payouts.matching import Credit, Payout, payouts_match
+from sync.engine.registry import bank_deposits_read, client_for
+from sync.models import ClioPayout, Connection, OperatingBankLine, Side, SyncSettings
+from sync.payouts.matching import WINDOW_DAYS, Credit, Payout, payouts_match
 from sync.providers.clio import mapping as m
+from sync.providers.errors import ProviderError
+from sync.selectors import connection_live
 from trust.statement_files import (
     MAX_UPLOAD_BYTES,
     ParsedLine,
@@ -34,6 +38,8 @@ from trust.statement_files import (
     read_csv,
 )
 from trust.statements import columns_from_mapping
+
+logger = logging.getLogger("firmsync.sync")
 
 # Clio Payments pays out money that has been taken; a payment still pending, failed or voided
 # is not in any payout.
@@ -67,10 +73,21 @@ def clio_payments_pull(*, connection_id: int) -> int:
     return written
 
 
-@transaction.atomic
 def payouts_refresh(*, firm: Firm) -> list[ClioPayout]:
-    """Payouts from the mirror's payments, then every unmatched one matched if a free bank
-    credit carries it. Returns the payouts newly matched."""
+    """Payouts from the mirror's payments, then every unmatched one matched if a free credit
+    carries it: an imported bank line, or a deposit already in the books. Returns the payouts
+    newly matched."""
+    _payouts_rebuild(firm)
+    open_ = list(ClioPayout.objects.filter(firm=firm, status=ClioPayout.Status.UNMATCHED))
+    if not open_:
+        return []
+    credits = _bank_credits(firm) + _books_credits(firm, open_)  # read outside a transaction
+    found = payouts_match([Payout(p.deposit_date, p.gross) for p in open_], credits)
+    return _matches_save(firm, open_, found)
+
+
+@transaction.atomic
+def _payouts_rebuild(firm: Firm) -> None:
     sums = (
         ClioPaymentsPayment.objects.filter(
             firm=firm, state__in=PAID_OUT, deposit_date__isnull=False
@@ -91,30 +108,62 @@ def payouts_refresh(*, firm: Firm) -> list[ClioPayout]:
             ClioPayout.objects.create(
                 firm=firm, deposit_date=day, gross=row["gross"], payments=row["n"]
             )
-    return _match_open(firm)
 
 
 def _unmatch(payout: ClioPayout, *, gross: Decimal, payments: int) -> None:
     payout.gross, payout.payments = gross, payments
     payout.status = ClioPayout.Status.UNMATCHED
     payout.net = payout.fee = payout.bank_line = payout.matched_at = None
+    payout.books_deposit_type = payout.books_deposit_id = ""
     payout.save()
 
 
-def _match_open(firm: Firm) -> list[ClioPayout]:
-    open_ = list(ClioPayout.objects.filter(firm=firm, status=ClioPayout.Status.UNMATCHED))
-    if not open_:
-        return []
+def _bank_credits(firm: Firm) -> list[Credit]:
+    # "bank:" sorts before "books:": a bank line wins a tie with the same money in the books.
     lines = OperatingBankLine.objects.filter(firm=firm, amount__gt=0, payout__isnull=True)
-    credits = [Credit(key=str(ln.pk), date=ln.date, amount=ln.amount) for ln in lines]
-    found = payouts_match([Payout(p.deposit_date, p.gross) for p in open_], credits)
+    return [Credit(key=f"bank:{ln.pk}", date=ln.date, amount=ln.amount) for ln in lines]
+
+
+def _books_credits(firm: Firm, open_: list[ClioPayout]) -> list[Credit]:
+    """Deposits into the mapped operating bank in the books, over the open payouts' days."""
+    books = connection_live(firm_id=firm.pk, side=Side.BOOKS)
+    cfg = SyncSettings.objects.filter(firm=firm).first()
+    bank = ((cfg.accounts or {}).get("operating_bank") or {}).get("id") if cfg else None
+    if books is None or not bank:
+        return []
+    start = min(p.deposit_date for p in open_)
+    end = max(p.deposit_date for p in open_) + timedelta(days=WINDOW_DAYS)
+    try:
+        deposits = bank_deposits_read(books, str(bank), start, end)
+    except ProviderError as exc:  # the bank lines still match; the next refresh reads again
+        logger.warning("Books deposits unreadable for firm %s: %s", firm.pk, exc)
+        return []
+    taken = set(
+        ClioPayout.objects.filter(firm=firm)
+        .exclude(books_deposit_id="")
+        .values_list("books_deposit_type", "books_deposit_id")
+    )
+    return [
+        Credit(key=f"books:{d.remote_type}:{d.remote_id}", date=d.date, amount=d.amount)
+        for d in deposits
+        if (d.remote_type, d.remote_id) not in taken
+    ]
+
+
+@transaction.atomic
+def _matches_save(firm: Firm, open_: list[ClioPayout], found: dict) -> list[ClioPayout]:
     matched = []
     for payout in open_:
         hit = found.get(payout.deposit_date)
         if hit is None:
             continue
         payout.status, payout.net, payout.fee = ClioPayout.Status.MATCHED, hit.net, hit.fee
-        payout.bank_line_id, payout.matched_at = int(hit.credit_key), timezone.now()
+        source, _, ref = hit.credit_key.partition(":")
+        if source == "bank":
+            payout.bank_line_id = int(ref)
+        else:
+            payout.books_deposit_type, _, payout.books_deposit_id = ref.partition(":")
+        payout.matched_at = timezone.now()
         payout.save()
         matched.append(payout)
     return matched

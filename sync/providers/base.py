@@ -241,6 +241,16 @@ class Explain(Protocol):
 
 
 @dataclass(frozen=True)
+class BankDeposit:
+    """Money into a bank account recorded in the books (QBO Deposit, Xero RECEIVE)."""
+
+    remote_type: str
+    remote_id: str
+    date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Provider:
     """One provider package, as the registry sees it. Clio fills only what applies to it."""
 
@@ -261,6 +271,8 @@ class Provider:
     invoice_statuses: Callable[[Any, list[str]], dict[str, str]] | None = None
     books_facts: Callable[[Any], BooksFacts] | None = None
     trust_liability: Callable[[Any, str, date], Any] | None = None
+    # Deposits into one bank account (mapped id or code) dated within [start, end].
+    bank_deposits: Callable[[Any, str, date, date], list[BankDeposit]] | None = None
     # Payments changed since a time (and where to read again from, if the answer was cut short).
     payments_changed: (
         Callable[[Any, datetime, datetime], tuple[list[PaymentSeen], datetime | None]] | None

@@ -4,13 +4,16 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from practice.models import ClioPaymentsPayment
-from sync.models import ClioPayout, OperatingBankLine
+from sync.models import ClioPayout, Connection, OperatingBankLine, Provider, Side, SyncSettings
+from sync.payouts import services
 from sync.payouts.services import payouts_refresh
+from sync.providers.base import BankDeposit
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +107,31 @@ def test_the_list_api_runs_a_fixed_number_of_queries(viewer, firm, payouts):
 
 
 def _file(content: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile("statement.csv", content, content_type="text/csv")
+
+
+def test_a_deposit_already_in_the_books_carries_a_payout(firm, payouts, monkeypatch):
+    Connection.objects.create(
+        firm=firm, provider=Provider.QUICKBOOKS, side=Side.BOOKS, external_id="r1"
+    )
+    SyncSettings.objects.update_or_create(
+        firm=firm,
+        defaults={"start_date": date(2026, 1, 1), "accounts": {"operating_bank": {"id": "35"}}},
+    )
+    asked = []
+
+    def read(connection, account, start, end):
+        asked.append((account, start, end))
+        return [
+            BankDeposit("Deposit", "77", date(2026, 3, 5), D("388.10")),
+            BankDeposit("Deposit", "78", date(2026, 3, 4), D("1213.13")),
+        ]
+
+    monkeypatch.setattr(services, "bank_deposits_read", read)
+    services.payouts_refresh(firm=firm)
+    assert asked == [("35", date(2026, 3, 2), date(2026, 3, 8))]
+    march_2, march_3 = (ClioPayout.objects.get(pk=payouts[d].pk) for d in (2, 3))
+    assert (march_2.books_deposit_id, march_2.fee) == ("78", D("36.87"))
+    assert (march_3.books_deposit_id, march_3.fee) == ("77", D("11.90"))
+    assert services.payouts_refresh(firm=firm) == []  # nothing open: no books read
+    assert len(asked) == 1
