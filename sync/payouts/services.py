@@ -44,6 +44,7 @@ logger = logging.getLogger("firmsync.sync")
 # Clio Payments pays out money that has been taken; a payment still pending, failed or voided
 # is not in any payout.
 PAID_OUT = ("completed", "completed_requiring_allocation")
+BOOKS_LOOKBACK = timedelta(days=120)
 
 
 def _row(p: m.ClioPaymentsPayment) -> dict:
@@ -131,8 +132,12 @@ def _books_credits(firm: Firm, open_: list[ClioPayout]) -> list[Credit]:
     bank = ((cfg.accounts or {}).get("operating_bank") or {}).get("id") if cfg else None
     if books is None or not bank:
         return []
-    start = min(p.deposit_date for p in open_)
-    end = max(p.deposit_date for p in open_) + timedelta(days=WINDOW_DAYS)
+    # Every poll asks again for the open payouts; an old one left unmatched for good must not
+    # make each read reach back further: the books are asked about BOOKS_LOOKBACK before the
+    # newest open payout at most.
+    newest = max(p.deposit_date for p in open_)
+    start = max(min(p.deposit_date for p in open_), newest - BOOKS_LOOKBACK)
+    end = newest + timedelta(days=WINDOW_DAYS)
     try:
         deposits = bank_deposits_read(books, str(bank), start, end)
     except ProviderError as exc:  # the bank lines still match; the next refresh reads again
@@ -178,13 +183,20 @@ def _read_statement(filename: str, content: bytes) -> list[ParsedLine]:
     return parse_csv(content, columns_from_mapping(None, headers))
 
 
-@transaction.atomic
 def operating_statement_import(*, member: Membership, filename: str, content: bytes) -> int:
     """The operating account's statement (CSV with date/amount/description headers, or OFX),
     read as trust statements are. Lines imported before (same bank id) are skipped; the payouts
-    are matched again. Returns how many lines were new."""
+    are matched again (after the lines are committed: matching may read the books). Returns how
+    many lines were new."""
     role_require(member, WRITE)
     lines = _read_statement(filename, content)
+    added = _lines_store(member, filename, content, lines)
+    payouts_refresh(firm=member.firm)
+    return added
+
+
+@transaction.atomic
+def _lines_store(member: Membership, filename: str, content: bytes, lines: list[ParsedLine]) -> int:
     sha = hashlib.sha256(content).hexdigest()
     rows = [
         OperatingBankLine(
@@ -208,5 +220,4 @@ def operating_statement_import(*, member: Membership, filename: str, content: by
         action="payouts.statement_import",
         after={"file": filename[:200], "lines": len(rows), "new": added},
     )
-    payouts_refresh(firm=member.firm)
     return added

@@ -14,6 +14,7 @@ from sync.models import ClioPayout, Connection, OperatingBankLine, Provider, Sid
 from sync.payouts import services
 from sync.payouts.services import payouts_refresh
 from sync.providers.base import BankDeposit
+from sync.providers.errors import ProviderError
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,25 @@ def test_a_deposit_already_in_the_books_carries_a_payout(firm, payouts, monkeypa
     assert (march_3.books_deposit_id, march_3.fee) == ("77", D("11.90"))
     assert services.payouts_refresh(firm=firm) == []  # nothing open: no books read
     assert len(asked) == 1
+
+
+def test_books_that_cannot_be_read_leave_the_bank_lines_to_match(firm, payouts, monkeypatch):
+    Connection.objects.create(firm=firm, provider=Provider.XERO, side=Side.BOOKS, external_id="t1")
+    SyncSettings.objects.update_or_create(
+        firm=firm,
+        defaults={"start_date": date(2026, 1, 1), "accounts": {"operating_bank": {"id": "090"}}},
+    )
+
+    def read(connection, account, start, end):
+        raise ProviderError("xero", "Service unavailable", status=503)
+
+    monkeypatch.setattr(services, "bank_deposits_read", read)
+    OperatingBankLine.objects.create(
+        firm=firm, date=date(2026, 3, 3), amount=D("1250.00"), bank_id="b1", file_sha256="s"
+    )
+    [matched] = services.payouts_refresh(firm=firm)
+    assert (matched.deposit_date, matched.fee, matched.bank_line.bank_id) == (
+        date(2026, 3, 2),
+        D("0.00"),
+        "b1",
+    )
