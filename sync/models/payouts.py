@@ -49,6 +49,7 @@ class ClioPayout(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNMATCHED)
     net = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     fee = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    arrived_on = models.DateField(null=True, blank=True, help_text="The matched credit's date.")
     bank_line = models.OneToOneField(
         OperatingBankLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout"
     )

@@ -1,6 +1,6 @@
 """REST API for Clio Payments payouts: list them, and read one with the payments it carries."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -23,12 +23,19 @@ class BankLineOutput(serializers.ModelSerializer):
         fields = ["id", "date", "amount", "description", "reference"]
 
 
+class FeePostingOutput(serializers.Serializer):
+    status = serializers.CharField()
+    remote_id = serializers.CharField()
+    error = serializers.CharField()
+
+
 class PayoutOutput(serializers.ModelSerializer):
     gross = serializers.DecimalField(**MONEY)
     net = serializers.DecimalField(**MONEY, allow_null=True)
     fee = serializers.DecimalField(**MONEY, allow_null=True)
     bank_line = BankLineOutput(read_only=True, allow_null=True)
     how_to_fix = serializers.SerializerMethodField()
+    fee_posting = serializers.SerializerMethodField()
 
     class Meta:
         model = ClioPayout
@@ -41,11 +48,18 @@ class PayoutOutput(serializers.ModelSerializer):
             "net",
             "fee",
             "bank_line",
+            "arrived_on",
             "books_deposit_type",
             "books_deposit_id",
             "matched_at",
             "how_to_fix",
+            "fee_posting",
         ]
+
+    @extend_schema_field(FeePostingOutput(allow_null=True))
+    def get_fee_posting(self, payout: ClioPayout) -> dict | None:
+        found = self.context.get("fees", {}).get(payout.pk)
+        return FeePostingOutput(found).data if found else None
 
     def get_how_to_fix(self, payout: ClioPayout) -> str | None:
         return sel.UNMATCHED_HELP if payout.status == ClioPayout.Status.UNMATCHED else None
@@ -86,7 +100,9 @@ class PayoutListApi(APIView):
         rows = sel.payouts_list(member=request.membership, status=status)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(PayoutOutput(page, many=True).data)
+        fees = sel.fee_postings(member=request.membership, payouts=page)
+        data = PayoutOutput(page, many=True, context={"fees": fees}).data
+        return paginator.get_paginated_response(data)
 
 
 class PayoutDetailApi(APIView):
@@ -95,4 +111,5 @@ class PayoutDetailApi(APIView):
     @extend_schema(responses=PayoutDetailOutput, summary="One payout and the payments it carries")
     def get(self, request, payout_id: int):
         payout = sel.payout_get_for_member(member=request.membership, payout_id=payout_id)
-        return Response(PayoutDetailOutput(payout).data)
+        fees = sel.fee_postings(member=request.membership, payouts=[payout])
+        return Response(PayoutDetailOutput(payout, context={"fees": fees}).data)

@@ -7,9 +7,11 @@ from django.http import Http404
 
 from accounts.models import Membership
 from practice.models import ClioPaymentsPayment
-from sync.models import ClioPayout
+from sync.models import ClioPayout, SyncOperation
+from sync.payouts.fees import fee_local_id
 from sync.payouts.matching import MAX_FEE_RATE, WINDOW_DAYS
 from sync.payouts.services import PAID_OUT
+from sync.providers.base import PAYOUT_FEE_ENTITY
 
 UNMATCHED_HELP = (
     "No credit in the imported operating-account statements, and no deposit into the mapped "
@@ -54,3 +56,29 @@ def payout_counts(*, member: Membership) -> PayoutCounts:
     rows = ClioPayout.objects.filter(firm_id=member.firm_id)
     matched = rows.filter(status=ClioPayout.Status.MATCHED).count()
     return PayoutCounts(matched=matched, unmatched=rows.count() - matched)
+
+
+@dataclass(frozen=True)
+class FeePosting:
+    status: str  # pending, in_flight, done, failed, skipped
+    label: str
+    remote_id: str
+    error: str
+
+
+def fee_postings(*, member: Membership, payouts) -> dict[int, FeePosting]:
+    """Each payout's fee write to the books, by payout id, in one query (the newest write of
+    the payout's day, should the books have been reconnected)."""
+    by_local = {fee_local_id(p): p.pk for p in payouts}
+    ops = SyncOperation.objects.filter(
+        firm_id=member.firm_id, entity=PAYOUT_FEE_ENTITY, local_id__in=list(by_local)
+    ).order_by("created_at", "pk")
+    found = {}
+    for op in ops:
+        found[by_local[op.local_id]] = FeePosting(
+            status=op.status,
+            label=op.get_status_display(),
+            remote_id=op.remote_id,
+            error=op.error_message,
+        )
+    return found

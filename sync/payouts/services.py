@@ -25,6 +25,7 @@ from practice.models import ClioPaymentsPayment
 from sync.engine.pull import chunks
 from sync.engine.registry import bank_deposits_read, client_for
 from sync.models import ClioPayout, Connection, OperatingBankLine, Side, SyncSettings
+from sync.payouts.fees import payout_fees_queue
 from sync.payouts.matching import WINDOW_DAYS, Credit, Payout, payouts_match
 from sync.providers.clio import mapping as m
 from sync.providers.errors import ProviderError
@@ -80,11 +81,16 @@ def payouts_refresh(*, firm: Firm) -> list[ClioPayout]:
     newly matched."""
     _payouts_rebuild(firm)
     open_ = list(ClioPayout.objects.filter(firm=firm, status=ClioPayout.Status.UNMATCHED))
-    if not open_:
-        return []
+    matched = _match(firm, open_) if open_ else []
+    payout_fees_queue(firm=firm)
+    return matched
+
+
+def _match(firm: Firm, open_: list[ClioPayout]) -> list[ClioPayout]:
     credits = _bank_credits(firm) + _books_credits(firm, open_)  # read outside a transaction
     found = payouts_match([Payout(p.deposit_date, p.gross) for p in open_], credits)
-    return _matches_save(firm, open_, found)
+    days = {c.key: c.date for c in credits}
+    return _matches_save(firm, open_, found, days)
 
 
 @transaction.atomic
@@ -114,7 +120,7 @@ def _payouts_rebuild(firm: Firm) -> None:
 def _unmatch(payout: ClioPayout, *, gross: Decimal, payments: int) -> None:
     payout.gross, payout.payments = gross, payments
     payout.status = ClioPayout.Status.UNMATCHED
-    payout.net = payout.fee = payout.bank_line = payout.matched_at = None
+    payout.net = payout.fee = payout.bank_line = payout.matched_at = payout.arrived_on = None
     payout.books_deposit_type = payout.books_deposit_id = ""
     payout.save()
 
@@ -156,13 +162,14 @@ def _books_credits(firm: Firm, open_: list[ClioPayout]) -> list[Credit]:
 
 
 @transaction.atomic
-def _matches_save(firm: Firm, open_: list[ClioPayout], found: dict) -> list[ClioPayout]:
+def _matches_save(firm: Firm, open_: list[ClioPayout], found: dict, days: dict) -> list[ClioPayout]:
     matched = []
     for payout in open_:
         hit = found.get(payout.deposit_date)
         if hit is None:
             continue
         payout.status, payout.net, payout.fee = ClioPayout.Status.MATCHED, hit.net, hit.fee
+        payout.arrived_on = days[hit.credit_key]
         source, _, ref = hit.credit_key.partition(":")
         if source == "bank":
             payout.bank_line_id = int(ref)

@@ -24,8 +24,10 @@ def payouts(request):
     page = Paginator(sel.payouts_list(member=member, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    fees = sel.fee_postings(member=member, payouts=page.object_list)
     context = {
         "page": page,
+        "rows": [(p, fees.get(p.pk)) for p in page],
         "status": status,
         "statuses": ClioPayout.Status.choices,
         "counts": sel.payout_counts(member=member),

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from sync.providers.documents import BooksInvoice
 
 TRUST_ENTITY = "trust_entry"  # the outbox entity of a trust leg (see sync.trust_books.plan)
+# A Clio Payments payout's processing fees (sync.payouts.fees): one bank_out leg from the
+# operating bank, written by the trust writers like any other leg.
+PAYOUT_FEE_ENTITY = "payout_fee"
+LEG_ENTITIES = (TRUST_ENTITY, PAYOUT_FEE_ENTITY)
 
 # The accounts a firm maps, by role: what the setup page calls each one.
 ACCOUNT_ROLE_NAMES = {

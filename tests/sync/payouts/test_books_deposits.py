@@ -1,5 +1,5 @@
 """Deposits already in the books, read from sandbox QuickBooks and Xero over HTTP, carry a
-Clio Payments payout net of fees."""
+Clio Payments payout net of fees; the fees are written to the books once, through the outbox."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -7,8 +7,9 @@ from decimal import Decimal as D
 import pytest
 
 from practice.models import ClioPaymentsPayment
+from sync.engine.push import push_pending
 from sync.engine.registry import bank_deposits_read, client_for
-from sync.models import ClioPayout, SyncSettings
+from sync.models import ClioPayout, SyncOperation, SyncSettings
 from sync.payouts.services import payouts_refresh
 from tests.sync.engine.conftest import connect_books
 
@@ -75,3 +76,45 @@ def test_a_books_deposit_into_the_operating_bank_carries_the_payout(
         str(remote_id),
         D("36.87"),
     )
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_the_fee_of_a_matched_payout_is_written_to_the_books_once(clio_account, settings, provider):
+    admin = clio_account.admin
+    conn = connect_books(clio_account.base, settings, admin, provider)
+    accounts = SyncSettings.objects.get(firm=admin.firm).accounts
+    assert accounts.get("bank_charges") and accounts.get("operating_bank")
+    _deposit(conn, accounts, "1213.13", "2026-03-04")
+    for n, amount in enumerate(("1000.00", "250.00"), start=1):
+        ClioPaymentsPayment.objects.create(
+            firm=admin.firm,
+            clio_id=n,
+            amount=D(amount),
+            state="completed",
+            deposit_date=date(2026, 3, 2),
+        )
+    payouts_refresh(firm=admin.firm)
+    [op] = SyncOperation.objects.filter(connection=conn, entity="payout_fee")
+    assert (op.local_id, op.payload["amount"], op.payload["date"]) == (
+        "payout:2026-03-02",
+        "36.87",
+        "2026-03-04",
+    )
+    totals = push_pending(connection=conn)
+    op.refresh_from_db()
+    assert (op.status, totals["done"]) == ("done", 1), op.error_message
+    written = client_for(conn).get(
+        "Purchase" if provider == "quickbooks" else "BankTransactions", op.remote_id
+    )
+    raw = written.raw if hasattr(written, "raw") else written
+    if provider == "quickbooks":
+        assert raw["AccountRef"]["value"] == str(accounts["operating_bank"]["id"])
+        line = raw["Line"][0]
+        assert D(str(line["Amount"])) == D("36.87")
+        detail = line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]
+        assert detail == str(accounts["bank_charges"]["id"])
+    else:
+        assert raw["Type"] == "SPEND" and D(str(raw["Total"])) == D("36.87")
+        assert raw["Contact"]["Name"] == "Clio Payments"
+    payouts_refresh(firm=admin.firm)  # again: nothing new is queued
+    assert SyncOperation.objects.filter(connection=conn, entity="payout_fee").count() == 1

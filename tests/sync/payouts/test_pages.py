@@ -10,7 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from practice.models import ClioPaymentsPayment
-from sync.models import ClioPayout, Connection, OperatingBankLine, Provider, Side, SyncSettings
+from sync.models import (
+    ClioPayout,
+    Connection,
+    OperatingBankLine,
+    Provider,
+    Side,
+    SyncOperation,
+    SyncSettings,
+)
 from sync.payouts import services
 from sync.payouts.services import payouts_refresh
 from sync.providers.base import BankDeposit
@@ -158,3 +166,34 @@ def test_books_that_cannot_be_read_leave_the_bank_lines_to_match(firm, payouts, 
         D("0.00"),
         "b1",
     )
+
+
+def test_fees_are_queued_once_from_the_start_date_and_only_with_books(admin, firm, payouts):
+    OperatingBankLine.objects.create(
+        firm=firm, date=date(2026, 3, 4), amount=D("1213.13"), bank_id="b1", file_sha256="s"
+    )
+    payouts_refresh(firm=firm)
+    assert not SyncOperation.objects.exists()  # no books yet
+    Connection.objects.create(
+        firm=firm, provider=Provider.QUICKBOOKS, side=Side.BOOKS, external_id="r1"
+    )
+    SyncSettings.objects.update_or_create(firm=firm, defaults={"start_date": date(2026, 3, 3)})
+    payouts_refresh(firm=firm)
+    assert not SyncOperation.objects.exists()  # the payout is before the start date
+    SyncSettings.objects.filter(firm=firm).update(start_date=date(2026, 1, 1))
+    payouts_refresh(firm=firm)
+    payouts_refresh(firm=firm)
+    [op] = SyncOperation.objects.all()
+    assert (op.entity, op.local_id, op.payload["lines"]) == (
+        "payout_fee",
+        "payout:2026-03-02",
+        [{"account": "bank_charges", "amount": "36.87", "matter": None}],
+    )
+    assert (op.payload["bank"], op.payload["date"], op.payload["payee"]) == (
+        "operating_bank",
+        "2026-03-04",
+        "Clio Payments",
+    )
+    body = client_for(admin).get(reverse("api_payouts")).json()
+    march_2 = next(r for r in body["results"] if r["deposit_date"] == "2026-03-02")
+    assert march_2["fee_posting"]["status"] == "pending"
