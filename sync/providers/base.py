@@ -31,7 +31,7 @@ ACCOUNT_ROLE_NAMES = {
     "trust_bank": "Trust bank (IOLTA)",
     "trust_liability": "Trust liability (client funds held)",
     "undeposited_funds": "Undeposited funds",
-    "bank_charges": "Bank charges (fees on the trust account)",
+    "bank_charges": "Bank charges (trust account fees, Clio Payments fees)",
 }
 
 
