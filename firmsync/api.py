@@ -38,6 +38,7 @@ from sync.drift.api import (
     FlagResolveApi,
 )
 from sync.drift.api_receivables import ArComparisonApi, ReconcileRunLatestApi, ReconcileRunListApi
+from sync.payouts.api import PayoutDetailApi, PayoutListApi
 from sync.trust_books.api import TrustRequestCancelApi, TrustRequestListApi
 from trust.api import (
     ClientLedgerDetailApi,
@@ -113,6 +114,8 @@ urlpatterns = [
         ApprovalRejectApi.as_view(),
         name="api_bill_approval_reject",
     ),
+    path("v1/sync/payouts", PayoutListApi.as_view(), name="api_payouts"),
+    path("v1/sync/payouts/<int:payout_id>", PayoutDetailApi.as_view(), name="api_payout"),
     path("v1/flagged-bills", FlagListApi.as_view(), name="api_flagged_bills"),
     path("v1/flagged-bills/<int:flag_id>", FlagDetailApi.as_view(), name="api_flagged_bill"),
     path(

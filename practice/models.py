@@ -126,3 +126,36 @@ class Allocation(ClioRecord):
 
     def __str__(self) -> str:
         return f"{self.parent_type} {self.amount}"
+
+
+class ClioPaymentsPayment(ClioRecord):
+    """A card or bank payment a client made through Clio Payments (`clio_payments/payments`).
+
+    Clio pays the day's completed payments out together, net of its processing fees, a few days
+    later; the API has neither the fee nor a payout id, so a payout is the payments sharing a
+    `deposit_date` (the date of the operating-account deposit Clio records for each payment).
+    The resource has no etag: `etag` holds its `updated_at`, so an unchanged row is skipped.
+    """
+
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    state = models.CharField(max_length=40)
+    deposit_date = models.DateField(null=True, blank=True)
+    confirmation_number = models.CharField(max_length=100, blank=True)
+    contact_clio_id = models.BigIntegerField(null=True, blank=True)
+    bill_clio_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["deposit_date", "clio_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "clio_id"], name="practice_cliopaymentspayment_clio_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0),
+                name="practice_cliopaymentspayment_amount_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "deposit_date"], name="practice_cpp_payout")]
+
+    def __str__(self) -> str:
+        return f"Clio Payments {self.amount} ({self.state})"

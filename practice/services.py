@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.bulk import bulk_upsert
 from accounts.models import Firm
-from practice.models import Allocation, Bill, BillLine, Contact, Matter
+from practice.models import Allocation, Bill, BillLine, ClioPaymentsPayment, Contact, Matter
 
 
 def _upsert(model, *, firm: Firm, rows: list[dict], returning: bool = False):
@@ -86,3 +86,9 @@ def allocations_upsert(*, firm: Firm, rows: list[dict]) -> int:
     for r in rows:
         r["bill_id"] = bills.get(r.pop("bill_clio_id", None))
     return _upsert(Allocation, firm=firm, rows=rows)
+
+
+@transaction.atomic
+def clio_payments_upsert(*, firm: Firm, rows: list[dict]) -> int:
+    """Clio Payments payments; `etag` is their updated_at (the resource has no etag)."""
+    return _upsert(ClioPaymentsPayment, firm=firm, rows=rows)

@@ -12,6 +12,7 @@ from sync import (
 from sync.books_payments import views as views_books
 from sync.console import views as views_console
 from sync.drift import views as views_drift
+from sync.payouts import views as views_payouts
 from sync.trust_books import views as views_trust
 
 urlpatterns = [
@@ -104,6 +105,12 @@ urlpatterns = [
         "sync/books-payments/<int:payment_id>/resolve/",
         views_books.books_payment_resolve,
         name="books_payment_resolve",
+    ),
+    path("payouts/", views_payouts.payouts, name="payouts"),
+    path(
+        "payouts/statement/",
+        views_payouts.payouts_statement_import,
+        name="payouts_statement_import",
     ),
     path("trust/requests/", views_trust.trust_requests, name="trust_requests"),
     path("trust/requests/new/", views_trust.trust_request_create, name="trust_request_create"),

@@ -26,6 +26,7 @@ from sync.models import (
     BillApproval,
     BooksOnlyInvoice,
     BooksOnlyPayment,
+    ClioPayout,
     Connection,
     Provider,
     Side,
@@ -136,6 +137,12 @@ def _contact(firm, member):
 def _matter(firm, member):
     matter = Matter.objects.create(firm=firm, clio_id=secrets.randbelow(10**9), display_number="1")
     return {"matter_id": matter.pk}
+
+
+def _payout(firm, member):
+    day = date(2026, 3, 2) + timedelta(days=ClioPayout.objects.filter(firm=firm).count())
+    payout = ClioPayout.objects.create(firm=firm, deposit_date=day, gross="120.00", payments=1)
+    return {"payout_id": payout.pk}
 
 
 def _books_payment(firm, member):
@@ -456,6 +463,10 @@ ROUTE_CASES: dict[str, Case] = {
     "api_matter": Case(api=True, setup=_matter),
     "api_bills": Case(api=True),
     "api_bill": Case(api=True, setup=_bill),
+    "payouts": Case(),
+    "payouts_statement_import": Case("post", WRITE),
+    "api_payouts": Case(api=True),
+    "api_payout": Case(api=True, setup=_payout),
     "api_books_payments": Case(api=True),
     "api_books_payment": Case(api=True, setup=_books_payment),
     "api_books_payment_resolve": Case(

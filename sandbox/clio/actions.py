@@ -6,7 +6,7 @@ etag and webhooks change exactly as an API write would change them.
 
 from datetime import date
 
-from sandbox.clio import billing, ledger, resources, store
+from sandbox.clio import billing, clio_payments, ledger, resources, store
 from sandbox.clio.models import Account, Record
 from sandbox.clio.store import ApiError
 
@@ -163,6 +163,17 @@ def record_payment(account, p):
     return bill
 
 
+def record_clio_payment(account, p):
+    """A client pays a bill by card or bank through Clio Payments (see clio_payments.py)."""
+    bill = store.get(account, "bill", _need(p, "bill_id"), lock=True)
+    return clio_payments.record_clio_payment(account, bill, _need(p, "amount"), day=p.get("date"))
+
+
+def void_clio_payment(account, p):
+    payment = store.get(account, "clio_payments_payment", _need(p, "payment_id"), lock=True)
+    return clio_payments.void_clio_payment(account, payment)
+
+
 def issue_credit_memo(account, p):
     bill = store.get(account, "bill", _need(p, "bill_id"), lock=True)
     _, memo, _ = ledger.issue_credit_memo(
@@ -238,6 +249,8 @@ ACTIONS = {
         bill_transition,
         edit_bill,
         record_payment,
+        record_clio_payment,
+        void_clio_payment,
         issue_credit_memo,
         void_payment,
         trust_deposit,

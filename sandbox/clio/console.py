@@ -24,13 +24,24 @@ ACTION_FORMS = {
     "bill_transition": ["bill_id", "to"],
     "edit_bill": ["bill_id", "memo", "subject", "purchase_order"],
     "record_payment": ["bill_id", "amount", "source", "date"],
+    "record_clio_payment": ["bill_id", "amount", "date"],
+    "void_clio_payment": ["payment_id"],
     "issue_credit_memo": ["bill_id", "amount", "description"],
     "void_payment": ["allocation_id", "date"],
     "trust_deposit": ["matter_id", "amount", "date"],
     "trust_disbursement": ["matter_id", "amount", "description"],
     "trust_transfer": ["from_matter_id", "to_matter_id", "amount"],
 }
-SHOWN = ["contact", "matter", "bill", "bank_account", "bank_transaction", "allocation", "webhook"]
+SHOWN = [
+    "contact",
+    "matter",
+    "bill",
+    "bank_account",
+    "bank_transaction",
+    "allocation",
+    "clio_payments_payment",
+    "webhook",
+]
 
 
 def index(request):

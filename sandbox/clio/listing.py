@@ -14,6 +14,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_date, parse_datetime
 
+from sandbox.clio.clio_payments import STATES
 from sandbox.clio.models import Record
 from sandbox.clio.spec import spec
 from sandbox.clio.store import ApiError
@@ -68,6 +69,11 @@ _FILTERS = {
     "contacts": [("type", "type", "enum:Person|Company")],
     "credit_memos": [("contact_id", "contact__id", "int")],
     "bank_accounts": [],
+    "clio_payments/payments": [
+        ("bill_id", "parent", "parent"),
+        ("contact_id", "contact__id", "int"),
+        ("state", "state", "enum:" + STATES),
+    ],
     "calendar_entries": [("matter_id", "matter__id", "int")],
     "tasks": [("matter_id", "matter__id", "int")],
     "notes": [("matter_id", "matter__id", "int")],

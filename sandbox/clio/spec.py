@@ -96,6 +96,13 @@ RESOURCES = {
         Resource("documents", "document", "Document", _ALL, "document"),
         Resource("folders", "folder", "Folder", _ALL, "folder"),
         Resource("task_template_lists", "task_template_list", "TaskTemplateList", _ALL),
+        Resource(
+            "clio_payments/payments",
+            "clio_payments_payment",
+            "ClioPaymentsPayment",
+            _READ,
+            "clio_payments_payment",
+        ),
     ]
 }
 BY_TYPE = {r.type: r for r in RESOURCES.values()}
@@ -111,6 +118,7 @@ NESTED_TYPES = {
     "Allocation_base": "allocation",
     "CreditMemo_base": "credit_memo",
     "Payment_base": "payment",
+    "BankTransaction_base": "bank_transaction",
 }
 # Polymorphic parents (an allocation's Payment or CreditMemo) name their type in the reference.
 POLYMORPHIC_TYPES = {"Payment": "payment", "CreditMemo": "credit_memo"}
@@ -141,6 +149,7 @@ PERMISSIONS = {
     "communications": "communications",
     "documents": "documents",
     "folders": "documents",
+    "clio_payments/payments": "clio_payments",
 }
 WEBHOOK_MODEL_PERMISSIONS = {
     "matter": "matters",

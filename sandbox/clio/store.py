@@ -57,12 +57,16 @@ PARENT_KEYS = {
     "allocation": "bill",
     "activity": "matter",
     "bank_transaction": "matter",
+    # A Clio Payments payment pays one bill here (the console takes one bill at a time).
+    "clio_payments_payment": "bills",
 }
 
 
 def parent_of(type_: str, data: dict) -> int | None:
     key = PARENT_KEYS.get(type_)
     value = data.get(key) if key else None
+    if isinstance(value, list):
+        value = value[0] if value else None
     return value.get("id") if isinstance(value, dict) else None
 
 
@@ -149,9 +153,9 @@ DEFAULT = (Sel("id"), Sel("etag"))
 
 def parse_fields(raw: str | None, schema: str, *, depth: int = 0) -> tuple:
     """Parse `id,etag,client{id,name}`; unknown field or second-level nesting → 400."""
-    if not raw:
-        return DEFAULT
     known = schema_fields(schema)
+    if not raw:  # ClioPaymentsPayment has no etag in the spec: its default is `id` alone
+        return tuple(s for s in DEFAULT if s.name in known)
     out = []
     for part in _split(raw):
         name, _, rest = part.partition("{")

@@ -29,6 +29,11 @@ urlpatterns = [
     re_path(REGION + r"oauth/deauthorize$", oauth.deauthorize),
     re_path(REGION + r"api/v4/users/who_am_i" + JSON, api_views.who_am_i),
     re_path(REGION + r"api/v4/webhooks/(?P<rid>\d+)/activate" + JSON, api_views.webhook_activate),
+    re_path(REGION + r"api/v4/(?P<resource>clio_payments/payments)" + JSON, api_views.collection),
+    re_path(
+        REGION + r"api/v4/(?P<resource>clio_payments/payments)/(?P<rid>[^/.]+)" + JSON,
+        api_views.member,
+    ),
     re_path(REGION + r"api/v4/(?P<resource>[a-z_]+)" + JSON, api_views.collection),
     re_path(REGION + r"api/v4/(?P<resource>[a-z_]+)/(?P<rid>[^/.]+)" + JSON, api_views.member),
 ]

@@ -26,13 +26,13 @@ from sync.engine.links import links_save, links_status_refresh
 from sync.engine.record import THROTTLED, record
 from sync.engine.registry import BOOKS, client_for, trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
+from sync.providers.base import LEG_ENTITIES, Item, Outcome, TrustWriter
 from sync.providers.base import BooksWriter as Writer
-from sync.providers.base import Item, Outcome, TrustWriter
 from sync.providers.errors import ProviderError
 
 logger = logging.getLogger("firmsync.sync")
 
-STAGES = ("contact", "bill", "payment", "credit", "trust_entry")
+STAGES = ("contact", "bill", "payment", "credit", "trust_entry", "payout_fee")
 # What each stage's writes point at.
 NEEDS = {
     "contact": ("contact",),
@@ -40,6 +40,7 @@ NEEDS = {
     "payment": ("contact", "bill", "payment"),
     "credit": ("contact", "bill", "credit", "credit_application"),
     "trust_entry": ("trust_entry",),
+    "payout_fee": ("payout_fee",),
 }
 S = SyncOperation.Status
 
@@ -106,7 +107,8 @@ class Lane:
                     time.sleep(LINGER_SECONDS)
 
     def _round(self, pool, threads: int, entity: str) -> bool:
-        w = self.trust if entity == "trust_entry" and self.trust is not None else self.writer
+        legs = entity in LEG_ENTITIES and self.trust is not None
+        w = self.trust if legs else self.writer
         args = (pool, threads, self.connection, self.run, entity, self.totals, self.paid)
         return _round(w, *args, guard=self.guard)
 

@@ -85,3 +85,10 @@ def trust_liability_read(connection: Connection, account: str, as_of):
     read = BOOKS[connection.provider].trust_liability
     assert read is not None
     return read(client_for(connection), account, as_of)
+
+
+def bank_deposits_read(connection: Connection, account: str, start, end) -> list:
+    """Deposits into the mapped bank account `account` dated start..end (BankDeposit rows)."""
+    read = BOOKS[connection.provider].bank_deposits
+    assert read is not None
+    return read(client_for(connection), account, start, end)

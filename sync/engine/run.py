@@ -21,6 +21,7 @@ from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync.engine import lease, pull, step
 from sync.models import Connection, Side, SyncOperation, SyncRun
+from sync.payouts import services as services_payouts
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers import pacing
 from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
@@ -272,6 +273,7 @@ def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
     active = SyncRun.objects.filter(firm_id=connection.firm_id, status__in=lease.ACTIVE).first()
     if active is not None:
         return active
+    _payouts_read(connection)
     books = connection_live(firm_id=connection.firm_id, side=Side.BOOKS)
     if books is not None:
         done = sync_incremental(firm_id=connection.firm_id)
@@ -281,6 +283,15 @@ def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
     pull_trust.pull_trust(connection_id=connection.pk)
     services_trust.trust_requests_settle(firm=connection.firm)
     return None
+
+
+def _payouts_read(connection: Connection) -> None:
+    """Clio Payments payments (no webhook feeds them to us, and the index has no
+    `updated_since`: one call per 200 payments). A failure here must not stop the poll."""
+    try:
+        services_payouts.clio_payments_pull(connection_id=connection.pk)
+    except ProviderError as exc:
+        logger.warning("Clio Payments read failed for firm %s: %s", connection.firm_id, exc)
 
 
 # -- failed records ------------------------------------------------------------------------------

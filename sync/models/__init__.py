@@ -471,3 +471,7 @@ from sync.models.drift import ReconcileRun as ReconcileRun  # noqa: E402
 from sync.models.limits import CallSlot as CallSlot  # noqa: E402
 from sync.models.limits import RateCall as RateCall  # noqa: E402
 from sync.models.limits import RateLane as RateLane  # noqa: E402
+
+# Clio Payments payouts are in sync/models/payouts.py.
+from sync.models.payouts import ClioPayout as ClioPayout  # noqa: E402
+from sync.models.payouts import OperatingBankLine as OperatingBankLine  # noqa: E402

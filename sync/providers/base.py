@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from sync.providers.documents import BooksInvoice
 
 TRUST_ENTITY = "trust_entry"  # the outbox entity of a trust leg (see sync.trust_books.plan)
+# A Clio Payments payout's processing fees (sync.payouts.fees): one bank_out leg from the
+# operating bank, written by the trust writers like any other leg.
+PAYOUT_FEE_ENTITY = "payout_fee"
+LEG_ENTITIES = (TRUST_ENTITY, PAYOUT_FEE_ENTITY)
 
 # The accounts a firm maps, by role: what the setup page calls each one.
 ACCOUNT_ROLE_NAMES = {
@@ -27,7 +31,7 @@ ACCOUNT_ROLE_NAMES = {
     "trust_bank": "Trust bank (IOLTA)",
     "trust_liability": "Trust liability (client funds held)",
     "undeposited_funds": "Undeposited funds",
-    "bank_charges": "Bank charges (fees on the trust account)",
+    "bank_charges": "Bank charges (trust account fees, Clio Payments fees)",
 }
 
 
@@ -241,6 +245,16 @@ class Explain(Protocol):
 
 
 @dataclass(frozen=True)
+class BankDeposit:
+    """Money into a bank account recorded in the books (QBO Deposit, Xero RECEIVE)."""
+
+    remote_type: str
+    remote_id: str
+    date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Provider:
     """One provider package, as the registry sees it. Clio fills only what applies to it."""
 
@@ -261,6 +275,8 @@ class Provider:
     invoice_statuses: Callable[[Any, list[str]], dict[str, str]] | None = None
     books_facts: Callable[[Any], BooksFacts] | None = None
     trust_liability: Callable[[Any, str, date], Any] | None = None
+    # Deposits into one bank account (mapped id or code) dated within [start, end].
+    bank_deposits: Callable[[Any, str, date, date], list[BankDeposit]] | None = None
     # Payments changed since a time (and where to read again from, if the answer was cut short).
     payments_changed: (
         Callable[[Any, datetime, datetime], tuple[list[PaymentSeen], datetime | None]] | None

@@ -20,7 +20,7 @@ after the firm maps it.
 from functools import cached_property
 
 from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
-from sync.providers.base import ACCOUNT_ROLE_NAMES, TRUST_ENTITY, Outcome
+from sync.providers.base import ACCOUNT_ROLE_NAMES, LEG_ENTITIES, Outcome
 from sync.providers.writing import Writer, failed
 from trust.models import TrustAccount
 
@@ -154,8 +154,8 @@ class TrustMixin(Writer):
         return self.recover_many([op], links)[op.pk]
 
     def recover_many(self, ops: list[SyncOperation], links: dict) -> dict[int, Outcome | None]:
-        legs = [op for op in ops if op.entity == TRUST_ENTITY]
-        found = super().recover_many([op for op in ops if op.entity != TRUST_ENTITY], links)
+        legs = [op for op in ops if op.entity in LEG_ENTITIES]
+        found = super().recover_many([op for op in ops if op.entity not in LEG_ENTITIES], links)
         if legs:
             found.update(self._find_legs(legs))
         return found

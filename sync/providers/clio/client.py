@@ -112,6 +112,7 @@ class ClioClient:
         query = (
             {} if start else {"fields": fields, "limit": PAGE_SIZE, "order": "id(asc)", **params}
         )
+        query = {k: v for k, v in query.items() if v is not None}  # order=None: not sent
         url: str | None = start or f"{resource}.json"
         while url:
             body = self.http.request("GET", url, params=query).json()
@@ -186,6 +187,14 @@ class ClioClient:
             "bank_transactions", fields=m.BANK_TRANSACTION_FIELDS, **params
         ):
             yield m.bank_transaction(row)
+
+    # https://docs.developers.clio.com/api-reference/#tag/Clio-Payments-Payments/operation/ClioPaymentsPayment#index
+    # The index lists neither `updated_since` nor `order` (its pages follow id): each call reads
+    # every payment, and the mirror skips those whose updated_at has not moved.
+    def clio_payments(self) -> Iterator[m.ClioPaymentsPayment]:
+        rows = self.iter_records("clio_payments/payments", fields=m.CLIO_PAYMENT_FIELDS, order=None)
+        for row in rows:
+            yield m.clio_payment(row)
 
     # https://docs.developers.clio.com/api-reference/#tag/Bills/operation/Bill#update
     # Approving = moving the bill to awaiting_payment; If-Match refuses it (412) if it changed.

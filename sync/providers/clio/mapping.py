@@ -26,6 +26,12 @@ BANK_TRANSACTION_FIELDS = (
     "confirmation,matter{id},client{id},bill{id},allocation{id},updated_at"
 )
 
+# The index's fields (spec ClioPaymentsPayment): no etag, no fee, no payout id.
+CLIO_PAYMENT_FIELDS = (
+    "id,amount,state,confirmation_number,created_at,updated_at,contact{id},bills{id},"
+    "bank_transaction{id,date}"
+)
+
 
 def _date(value) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
@@ -248,3 +254,29 @@ def trust_request_payload(
     if matter_id:
         data["matter"] = [{"id": matter_id, "trust_amount": wire_amount(amount), "note": note}]
     return data
+
+
+@dataclass(frozen=True)
+class ClioPaymentsPayment:
+    id: int
+    amount: Decimal
+    state: str
+    deposit_date: date | None  # the operating deposit's date; else the day it was taken
+    confirmation_number: str
+    contact_id: int | None
+    bill_ids: list[int]
+    updated_at: datetime | None
+
+
+def clio_payment(d: dict) -> ClioPaymentsPayment:
+    deposit = d.get("bank_transaction") or {}
+    return ClioPaymentsPayment(
+        id=d["id"],
+        amount=money(d.get("amount")),
+        state=d.get("state") or "",
+        deposit_date=_date(deposit.get("date")) or _date(d.get("created_at")),
+        confirmation_number=d.get("confirmation_number") or "",
+        contact_id=(d.get("contact") or {}).get("id"),
+        bill_ids=[b["id"] for b in d.get("bills") or [] if b.get("id") is not None],
+        updated_at=_dt(d.get("updated_at")),
+    )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import cast
 
 from sync.providers.amounts import money
-from sync.providers.base import PAYMENT_DELETED, PAYMENT_VOIDED, PaymentSeen
+from sync.providers.base import PAYMENT_DELETED, PAYMENT_VOIDED, BankDeposit, PaymentSeen
 from sync.providers.documents import BooksInvoice, Doc, Line, cents, day_of, lock_fields
 from sync.providers.quickbooks import mapping as qb
 from sync.providers.quickbooks.client import quote_list
@@ -101,6 +101,19 @@ def trust_liability(client, account_id: str, as_of: date) -> Decimal:
     """The mapped trust liability's credit balance at the end of `as_of`."""
     report = client.report("TrialBalance", end_date=as_of.isoformat(), accounting_method="Accrual")
     return credit_balance(report, account_id)
+
+
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/deposit#query-a-deposit
+def bank_deposits(client, account_id: str, start: date, end: date) -> list[BankDeposit]:
+    """Deposits into the bank account dated start..end. The query language cannot filter on
+    DepositToAccountRef, so the account is picked out here."""
+    where = f"WHERE TxnDate >= '{start.isoformat()}' AND TxnDate <= '{end.isoformat()}'"
+    return [
+        BankDeposit("Deposit", str(row["Id"]), day, money(row.get("TotalAmt")))
+        for row in client.query_all("Deposit", where)
+        if str((row.get("DepositToAccountRef") or {}).get("value")) == str(account_id)
+        and (day := day_of(row.get("TxnDate"))) is not None
+    ]
 
 
 # -- payments recorded in the books --------------------------------------------------------------

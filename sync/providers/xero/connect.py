@@ -145,6 +145,7 @@ PROVIDER = Provider(
     invoice_statuses=readback.invoice_statuses,
     books_facts=books_facts,
     trust_liability=readback.trust_liability,
+    bank_deposits=readback.bank_deposits,
     explain=explain.explain,
     payments_changed=readback.payments_changed,
     preflight_checks=preflight_checks,

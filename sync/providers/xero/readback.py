@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sync.providers.amounts import money
-from sync.providers.base import PAYMENT_DELETED, PaymentSeen
+from sync.providers.base import PAYMENT_DELETED, BankDeposit, PaymentSeen
 from sync.providers.documents import BooksInvoice, Doc, Line, cents, day_of, lock_fields
 from sync.providers.xero import mapping as xm
 
@@ -123,6 +123,28 @@ def trust_liability(client, account: str, as_of: date) -> Decimal:
         "GET", "Reports/TrialBalance", params={"date": as_of.isoformat()}
     ).json()
     return credit_balance(body["Reports"][0], account_id)
+
+
+# https://developer.xero.com/documentation/api/accounting/banktransactions#get-banktransactions
+def bank_deposits(client, account: str, start: date, end: date) -> list[BankDeposit]:
+    """RECEIVE bank transactions into the account (mapped by code, or id when it has none)
+    dated start..end, deleted and voided ones left out."""
+    where = (
+        f'Type=="RECEIVE" AND Date>=DateTime({start.year},{start.month},{start.day}) '
+        f"AND Date<=DateTime({end.year},{end.month},{end.day})"
+    )
+    out = []
+    for row in client.paged("BankTransactions", where=where):
+        bank = row.get("BankAccount") or {}
+        day = day_of(row.get("DateString"))
+        if account not in (bank.get("Code"), bank.get("AccountID")) or day is None:
+            continue
+        if row.get("Status") in ("DELETED", "VOIDED"):
+            continue
+        out.append(
+            BankDeposit("BankTransaction", row["BankTransactionID"], day, money(row.get("Total")))
+        )
+    return out
 
 
 # -- payments recorded in the books --------------------------------------------------------------

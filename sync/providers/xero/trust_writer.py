@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sync.models import ExternalLink, SyncOperation
 from sync.providers.amounts import money
-from sync.providers.base import TRUST_ENTITY, Item, Outcome
+from sync.providers.base import LEG_ENTITIES, Item, Outcome
 from sync.providers.http import idempotency_key
 from sync.providers.trust_writing import (
     BY,
@@ -119,7 +119,7 @@ class XeroTrustWriter(TrustMixin, XeroWriter):
         return self.contacts_by_client[str(client.get("clio_id") or f"payee:{name}")]
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
-        if op.entity != TRUST_ENTITY:
+        if op.entity not in LEG_ENTITIES:
             return super().build(op, links)
         link = links.get((op.entity, op.local_id))
         if link is not None:

@@ -349,6 +349,6 @@ def test_a_bank_fee_without_a_bank_charges_account_fails_alone_and_says_what_to_
     failed = SyncOperation.objects.get(entity=ENTITY, status="failed")
     assert failed.local_id == f"{fee.pk}:bank"
     assert failed.error_message == (
-        "Map these accounts in the sync settings first: Bank charges (fees on the trust account)."
+        "Map these accounts in the sync settings first: Bank charges (trust account fees, Clio Payments fees)."
     )
     assert trust_liability_in_books(synced, cfg) == D("40.00")
