@@ -356,6 +356,8 @@ SPECTACULAR_SETTINGS = {
         "DriftStatusEnum": "sync.models.Drift.Status",
         "FlaggedBillStatusEnum": "sync.models.FlaggedBill.Status",
         "ReconcileRunStatusEnum": "sync.models.ReconcileRun.Status",
+        "BillApprovalStatusEnum": "sync.models.approval.BillApproval.Status",
+        "ClioPayoutStatusEnum": "sync.models.payouts.ClioPayout.Status",
     },
 }
 
