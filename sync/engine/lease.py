@@ -8,14 +8,13 @@ again. Everything the dead step had claimed in the outbox is looked for in the b
 written again, so nothing lands twice.
 """
 
-import os
-import socket
 from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
 from sync.models import SyncRun
+from sync.providers.holders import holder_gone, holder_me
 from sync.providers.pacing import HEARTBEAT_SECONDS, scaled
 
 ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING, SyncRun.Status.WAITING)
@@ -27,34 +26,6 @@ TTL_SECONDS = 4.5 * HEARTBEAT_SECONDS
 
 def ttl() -> timedelta:
     return timedelta(seconds=scaled(TTL_SECONDS))
-
-
-def holder_me() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def holder_gone(holder: str) -> bool:
-    """True when `holder` was a process on this machine that has since ended."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return _zombie(int(pid))
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def free(run: SyncRun, now=None) -> bool:

@@ -32,10 +32,12 @@ class RateCall(models.Model):
 
 class CallSlot(models.Model):
     """A request in flight, holding one of a lane's concurrent slots until it answers. A worker
-    killed mid-request frees its slot when the lease runs out."""
+    killed mid-request frees its slot when the lease runs out, or at once for a claimant on the
+    same machine, which sees that the holder's process has ended."""
 
     lane = models.ForeignKey(RateLane, on_delete=models.CASCADE, related_name="slots")
     lease_until = models.FloatField()
+    holder = models.CharField(max_length=120, blank=True, default="")  # "host:pid"
 
     class Meta:
         indexes = [models.Index(fields=["lane", "lease_until"], name="sync_callslot_lane_lease")]

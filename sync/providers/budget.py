@@ -34,6 +34,7 @@ from django.db.models import Q, Sum
 from sync.models import CallSlot, RateCall, RateLane
 from sync.providers import pacing
 from sync.providers.errors import ProviderRateLimited
+from sync.providers.holders import holder_gone, holder_me
 from sync.providers.http import Budget, Throttle
 
 # A request holds its concurrency slot at most this long (provider seconds; QuickBooks times a
@@ -277,11 +278,16 @@ def slot_take(cap: Cap) -> tuple[int | None, float]:
     with transaction.atomic():
         lane = lanes_locked([cap.key])[cap.key]
         now = time.time()
-        held = CallSlot.objects.filter(lane_id=lane).values_list("lease_until", flat=True)
-        leases = sorted(lease for lease in held if lease > now)
-        if len(leases) < len(held):  # held by workers that never came back: free them
-            CallSlot.objects.filter(lane_id=lane, lease_until__lte=now).delete()
+        held = list(
+            CallSlot.objects.filter(lane_id=lane).values_list("pk", "lease_until", "holder")
+        )
+        gone = {h for h in {h for _, _, h in held} if h and holder_gone(h)}
+        dead = {pk for pk, lease, holder in held if lease <= now or holder in gone}
+        leases = sorted(lease for pk, lease, _ in held if pk not in dead)
+        if dead:  # held by workers that are gone (killed outright: they free nothing)
+            CallSlot.objects.filter(pk__in=dead).delete()
         if len(leases) < cap.limit:
-            slot = CallSlot.objects.create(lane_id=lane, lease_until=now + pacing.scaled(cap.lease))
+            until = now + pacing.scaled(cap.lease)
+            slot = CallSlot.objects.create(lane_id=lane, lease_until=until, holder=holder_me())
             return slot.pk, 0.0
         return None, min(leases[0] - now, SLOT_POLL_SECONDS)

@@ -209,3 +209,20 @@ def test_a_lifted_budget_does_not_read_the_providers_headers_as_calls_spent_else
     assert list(RateCall.objects.values_list("weight", flat=True)) == [1, 1, 1]
     budget.refused("minute", time.time() + 30)  # a refusal still holds it back
     assert RateCall.objects.filter(weight__gt=1).count() == 1
+
+
+def test_a_slot_held_by_a_worker_killed_on_this_machine_is_free_at_once(db):
+    """Killed outright, a worker frees nothing: its slots used to stay taken for their whole
+    lease (two provider minutes), and after the benchmark's kill, with every one of Xero's five
+    held, the fresh worker wrote nothing until they ran out."""
+    import socket
+    import subprocess
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    slot, _ = slot_take(Cap("x:killed", 1))
+    CallSlot.objects.filter(pk=slot).update(holder=f"{socket.gethostname()}:{ended.pid}")
+    waits: list = []
+    with DbBudget("xero", [], Cap("x:killed", 1), wait=recorder(waits)).call():
+        assert CallSlot.objects.count() == 1  # the dead worker's, freed; this one's, taken
+    assert waits == []
