@@ -105,14 +105,15 @@ def test_the_sliding_window_holds_across_two_processes(database):
     assert min(times[i + 4] - times[i] for i in range(len(times) - 4)) >= 0.5
 
 
-def test_a_slot_held_by_a_killed_process_is_free_after_its_lease(database):
+def test_a_slot_held_by_a_killed_process_is_free_at_once_on_the_same_machine(database):
     url, _ = database
-    scale = {"SANDBOX_TIME_SCALE": "40"}  # the 120 s lease lasts 3 s
+    scale = {"SANDBOX_TIME_SCALE": "4"}  # the 120 s lease lasts 30 s
     holder = start(url, "hold", "q:realm:concurrent", **scale)
     held = json.loads(holder.stdout.readline())
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=30)
     taker = start(url, "take", "q:realm:concurrent", **scale)
     (took,) = events(taker)
-    # Not before the lease ran out (the slot stayed taken), and soon after it.
-    assert held["taken_at"] + 3 <= took["got"] < held["taken_at"] + 15
+    # The holder's process is gone: its slot is free long before the lease would run out
+    # (a holder on another machine is waited for until its lease ends: test_budget.py).
+    assert took["got"] < held["taken_at"] + 15
