@@ -191,14 +191,12 @@ class DbBudget(Budget):
         short = min(self.windows, key=lambda w: w.seconds, default=None)
         if window is None or short is None or short.seconds >= window.seconds:
             return throttle
-        if calls_in_each(self._lanes([window]), [window], time.time())[0] > 0.9 * window.limit:
-            return throttle
-        return Throttle(short.scope, short.span)
-
-    def _lanes(self, windows: list[Window]) -> dict[str, int]:
         self.lanes_make()
-        keys = [w.key for w in windows]
-        return dict(RateLane.objects.filter(key__in=keys).values_list("key", "id"))
+        with transaction.atomic():
+            lane = lanes_locked([window.key])[window.key]
+            if calls_in(lane, window, time.time()) > 0.9 * window.limit:
+                return throttle
+        return Throttle(short.scope, short.span)
 
     def _spent_elsewhere(self, scope: str, remaining: int, reset: float | None) -> None:
         window = next((w for w in self.windows if w.scope == scope), None)
