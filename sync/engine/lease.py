@@ -87,9 +87,13 @@ def release(run_id: int, **fields) -> None:
 
 def resumable(now=None) -> list[int]:
     """Runs that should be making progress and have no live step: queued or running with a free
-    lease, or parked with their wait over."""
+    lease, or parked with their wait over. A running run's `waiting_until` only shows a wait its
+    step was in (for the next window of a rate limit); a step that died in it is resumed now,
+    and its successor waits out whatever is left of that window itself."""
     now = now or timezone.now()
     runs = SyncRun.objects.filter(status__in=ACTIVE).filter(
-        Q(waiting_until__isnull=True) | Q(waiting_until__lte=now)
+        ~Q(status=SyncRun.Status.WAITING)
+        | Q(waiting_until__isnull=True)
+        | Q(waiting_until__lte=now)
     )
     return [run.pk for run in runs.only("pk", "lease_holder", "lease_until") if free(run, now)]

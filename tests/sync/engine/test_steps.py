@@ -100,6 +100,24 @@ def test_a_step_that_died_with_its_worker_is_picked_up_and_a_live_one_is_left_al
     assert sync_watchdog() == 1 and queued == [("sync.tasks.sync_run", run.pk)]
 
 
+def test_a_step_killed_while_it_showed_a_rate_limit_wait_is_picked_up_at_once(synced):
+    """The wait a running step shows (the next window of Clio's 50 a minute) is not a parked
+    run's: a worker killed in it is replaced now, not when that window would have opened."""
+    run = sync_start(firm=synced.firm, check=False, queue=False)
+    host = lease.holder_me().rsplit(":", 1)[0]
+    later = timezone.now() + timedelta(minutes=5)
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncRun.Status.RUNNING,
+        lease_holder=f"{host}:{_ended_pid()}",
+        lease_until=later,
+        waiting_for="Clio's rate limit",
+        waiting_until=timezone.now() + timedelta(seconds=40),
+    )
+    assert lease.resumable() == [run.pk]
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.WAITING)
+    assert lease.resumable() == []  # a parked run waits for its time
+
+
 def _ended_pid() -> int:
     proc = subprocess.Popen(["true"])  # any process that has ended
     proc.wait()
