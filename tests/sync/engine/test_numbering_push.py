@@ -88,3 +88,24 @@ def test_the_preflight_reads_clios_numbers_before_the_first_sync(synced):
     check = next(c for c in checks if c.key == "clio_numbers")
     assert f"Clio's highest bill number is {number}" in check.detail
     assert not check.blocking
+
+
+def test_the_preflight_reads_one_page_of_clios_newest_bills_not_all_of_them(
+    synced, monkeypatch, caplog
+):
+    """Reading every bill would spend the first sync's Clio allowance (a call per 200 bills at
+    50 calls a minute) before the sync has read anything: one page of the newest is enough."""
+    import logging
+
+    from sync.preflight import preflight_run
+    from sync.providers.clio import client as clio_client
+
+    older, newer = synced.approved_bill(), synced.approved_bill()
+    monkeypatch.setattr(clio_client, "PAGE_SIZE", 1)  # two bills: two pages if read in full
+    with caplog.at_level(logging.INFO, logger="firmsync.providers"):
+        checks, _ = preflight_run(firm=synced.firm)
+    check = next(c for c in checks if c.key == "clio_numbers")
+    highest = max(int(b["bill"]["data"]["number"]) for b in (older, newer))
+    assert f"Clio's highest bill number is {highest}" in check.detail
+    bill_reads = [r for r in caplog.records if "bills.json" in r.getMessage()]
+    assert len(bill_reads) == 2  # the permission check's one bill and the newest page
