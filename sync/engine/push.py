@@ -61,7 +61,8 @@ def push_pending(
     lanes = [Lane(connection, run, writer, STAGES, trust=trust_writer_for(connection, cfg))]
     for _ in range(1, max(1, min(writer.lanes, settings.SYNC_PUSH_LANES))):
         side = writer_for(connection, cfg, client)
-        lanes.append(Lane(connection, run, side, SIDE_STAGES, guard=lanes[0].guard))
+        trust = trust_writer_for(connection, cfg)
+        lanes.append(Lane(connection, run, side, SIDE_STAGES, trust, guard=lanes[0].guard))
     lanes_run(lanes, stop)
     totals = {key: sum(lane.totals[key] for lane in lanes) for key in lanes[0].totals}
     paid = set().union(*(lane.paid for lane in lanes))  # invoices a payment or credit went to
@@ -72,8 +73,11 @@ def push_pending(
 
 TOTALS = ("done", "failed", "skipped")
 # The stages a second lane serves: their writes point only at records written before them
-# (an invoice at its customer, a payment at its invoice), and find or make nothing by name.
-SIDE_STAGES = ("bill", "payment", "credit")
+# (an invoice at its customer, a payment at its invoice, a trust leg at its client), and what
+# trust legs find or make by name (a matter's sub-customer) is made in `prepare`, one lane at
+# a time under the guard. Trust money is most of what a first sync writes while Clio's bill
+# lines are still being read: with one lane, QuickBooks' one-record channel stood half idle.
+SIDE_STAGES = ("bill", "payment", "credit", "trust_entry")
 
 
 @dataclass
