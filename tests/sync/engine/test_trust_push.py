@@ -5,6 +5,8 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from sync import books
 from sync.models import ExternalLink, SyncOperation, SyncRun, SyncSettings
 from sync.trust_books.plan import ENTITY, legs_for, reversed_legs
@@ -352,3 +354,35 @@ def test_a_bank_fee_without_a_bank_charges_account_fails_alone_and_says_what_to_
         "Map these accounts in the sync settings first: Bank charges (trust account fees, Clio Payments fees)."
     )
     assert trust_liability_in_books(synced, cfg) == D("40.00")
+
+
+@pytest.mark.parametrize("synced", ["quickbooks"], indirect=True)
+def test_rounds_of_trust_legs_read_the_customer_list_once(synced, settings, monkeypatch):
+    """Each round of a first sync's trust legs names matters without a sub-customer yet; the
+    writer reads the books' customer list once for all its rounds, not once a round."""
+    from sync.providers.quickbooks.client import QuickBooksClient
+    from sync.providers.quickbooks.writer import QuickBooksWriter
+
+    matters = _matters(synced)
+    _map_trust_accounts(synced)
+    journal = Journal(synced.firm, matters)
+    for ledger in journal.ledgers:
+        journal.post(EntryKind.DEPOSIT, IN, "250.00", ledger, payee="Client")
+    settings.SYNC_PUSH_LANES, settings.SYNC_PUSH_CONCURRENCY = 1, 1
+    monkeypatch.setattr(QuickBooksWriter, "batch_max", 1)  # a round for each matter's deposit
+    lists = []
+    real = QuickBooksClient.query_all
+
+    def counted(self, entity, *args, **kwargs):
+        if entity == "Customer" and not args and not kwargs.get("where"):
+            lists.append(entity)
+        return real(self, entity, *args, **kwargs)
+
+    monkeypatch.setattr(QuickBooksClient, "query_all", counted)
+    sync_now(synced.firm)
+
+    legs = SyncOperation.objects.filter(entity=ENTITY)
+    assert legs.count() == 2 and all(op.status == SyncOperation.Status.DONE for op in legs)
+    assert len(lists) == 1
+    subs = [c for c in synced.books_client().query_all("Customer") if c.get("Job")]
+    assert len(subs) == 2
