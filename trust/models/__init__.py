@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.limits import usd
 from accounts.models import Firm
 from practice.models import Bill, Matter
+from trust.duties.packs import jurisdiction_choices
 
 
 class TrustAccount(models.Model):
@@ -24,7 +25,17 @@ class TrustAccount(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     is_primary = models.BooleanField(default=False)
     jurisdiction = models.CharField(
-        max_length=40, blank=True, help_text="The state bar whose trust rules apply, e.g. US-CA."
+        max_length=40,
+        blank=True,
+        choices=jurisdiction_choices(),
+        help_text="The state bar whose trust rules apply (its rule pack, trust.duties.packs); "
+        "blank means the ABA Model Rules.",
+    )
+    duties_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The rule pack's duties are tracked from this day (blank: from the day the "
+        "account was added); earlier records are taken as handled outside FirmSync.",
     )
     institution = models.CharField(max_length=200, blank=True)
     account_number_last4 = models.CharField(max_length=4, blank=True)
@@ -490,5 +501,7 @@ class Reconciliation(models.Model):
 # Trust requests live in their own module (house limit of 500 lines a file); imported here so
 # that `trust.models` names every model of the app.
 from trust.models.clio import ClioConfirmation as ClioConfirmation  # noqa: E402
+from trust.models.duties import DutyRecord as DutyRecord  # noqa: E402
+from trust.models.duties import DutyReminder as DutyReminder  # noqa: E402
 from trust.models.trust_requests import TrustRequest as TrustRequest  # noqa: E402
 from trust.models.trust_requests import TrustRequestPayment as TrustRequestPayment  # noqa: E402
