@@ -125,14 +125,21 @@ LEDGER_FORMS = {
 
 
 class DepositNoticeForm(forms.Form):
-    noticed_on = forms.DateField(label="Notice sent on", widget=DATE, initial=timezone.localdate)
+    noticed_on = forms.DateField(
+        label="Notice sent on",
+        widget=DATE,
+        initial=timezone.localdate,
+        validators=limits.DATE_VALIDATORS,
+    )
     note = forms.CharField(label="How (letter, email)", required=False, max_length=500)
 
 
 class DutyFilingForm(forms.Form):
     rule_id = forms.CharField(max_length=60, widget=forms.HiddenInput)
-    period_end = forms.DateField(widget=forms.HiddenInput)
-    done_on = forms.DateField(label="Done on", widget=DATE, initial=timezone.localdate)
+    period_end = forms.DateField(widget=forms.HiddenInput, validators=limits.DATE_VALIDATORS)
+    done_on = forms.DateField(
+        label="Done on", widget=DATE, initial=timezone.localdate, validators=limits.DATE_VALIDATORS
+    )
     note = forms.CharField(label="Note", required=False, max_length=500)
 
 
@@ -143,4 +150,6 @@ class LedgerHoldForm(forms.Form):
 
 class JurisdictionForm(forms.Form):
     jurisdiction = forms.ChoiceField(label="Rule pack", choices=jurisdiction_choices)
-    duties_from = forms.DateField(label="Track duties from", widget=DATE, required=False)
+    duties_from = forms.DateField(
+        label="Track duties from", widget=DATE, required=False, validators=limits.DATE_VALIDATORS
+    )

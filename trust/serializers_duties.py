@@ -3,6 +3,7 @@ listed (not schema enums, whose generated names would clash with other `kind`/`s
 
 from rest_framework import serializers
 
+from accounts import limits
 from trust.duties.evaluate import Status
 from trust.duties.packs import RuleKind
 from trust.models import DutyRecord
@@ -46,7 +47,9 @@ class DutyQueryInput(serializers.Serializer):
 
 
 class DepositNoticeInput(serializers.Serializer):
-    noticed_on = serializers.DateField(help_text="The day the client was told of the deposit.")
+    noticed_on = serializers.DateField(
+        validators=limits.DATE_VALIDATORS, help_text="The day the client was told of the deposit."
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 

@@ -36,9 +36,7 @@ def _done(request, form, call, success: str):
     """Run the service with the form's data; its refusal, or the form's, goes to messages."""
     try:
         if not form.is_valid():
-            raise TrustError(
-                [f"{form.fields[f].label or f}: {e}" for f, es in form.errors.items() for e in es]
-            )
+            raise TrustError([e for errors in form.errors.values() for e in errors])
         call(form.cleaned_data)
     except TrustError as exc:
         for message in exc.messages:

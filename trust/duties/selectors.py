@@ -5,7 +5,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -26,7 +27,13 @@ from trust.models import (
     TrustAccount,
     TrustEntry,
 )
-from trust.selectors import _total
+from trust.selectors import MONEY, ZERO, signed
+
+
+def _balance() -> Round:
+    # Rounded to the cent in the query, as trust.selectors does: SQLite sums decimals as floats.
+    return Round(Coalesce(Sum(signed("entries__")), Value(ZERO)), 2, output_field=MONEY)
+
 
 # A deposit noticed more than this long ago is history: the calendar no longer lists it.
 NOTICED_SHOWN_DAYS = 90
@@ -94,7 +101,7 @@ def _ledgers(account_ids: list[int], held: set[int]) -> dict[int, list[LedgerFac
     out: dict[int, list[LedgerFact]] = defaultdict(list)
     rows = (
         ClientLedger.objects.filter(account_id__in=account_ids)
-        .annotate(balance=_total("entries__"), last=Max("entries__date"))
+        .annotate(balance=_balance(), last=Max("entries__date"))
         .filter(balance__gt=0)
         .values_list(
             "pk", "account_id", "matter__display_number", "matter__status", "balance", "last"

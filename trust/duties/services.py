@@ -4,9 +4,11 @@ records themselves are append-only."""
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import limits
 from accounts.models import Membership
 from accounts.roles import MANAGE_FIRM, TRUST_WRITE
 from accounts.selectors import role_require
@@ -18,7 +20,16 @@ from trust.errors import TrustError
 from trust.models import ClientLedger, DutyRecord, EntryKind, TrustAccount, TrustEntry
 
 
+def _in_window(day: date, what: str) -> date:
+    """Inside the dates FirmSync accepts (accounts.limits), or a refusal the forms show."""
+    try:
+        return limits.date_in_window(day, what=what)
+    except ValidationError as exc:
+        raise TrustError(exc.messages) from exc
+
+
 def _day_checked(day: date, *, not_before: date | None = None, what: str) -> date:
+    _in_window(day, f"The {what} date")
     if day > timezone.localdate():
         raise TrustError(f"The {what} date is in the future; record it once it is done.")
     if not_before is not None and day < not_before:
@@ -107,6 +118,7 @@ def duty_filing_record(
     rule = next((r for r in pack.rules if r.id == rule_id), None)
     if rule is None or rule.kind != RuleKind.FILING or rule.every is None:
         raise TrustError(f"{pack.name} has no periodic duty “{rule_id}” to record.")
+    _in_window(period_end, "The period's end")
     ends = {end for _, end in periods(rule.every, duties_from(account), period_end)}
     if period_end not in ends:
         raise TrustError(f"{period_end:%d %b %Y} does not end a period of “{rule.title}”.")
@@ -180,6 +192,8 @@ def trust_account_jurisdiction_set(
         raise TrustError("This trust account belongs to another firm.")
     if jurisdiction not in {j.value for j in PACKS} | {""}:
         raise TrustError("Choose one of the listed jurisdictions.")
+    if duties_from is not None:
+        _in_window(duties_from, "The day duties are tracked from")
     before = {"jurisdiction": account.jurisdiction, "duties_from": str(account.duties_from)}
     account = TrustAccount.objects.select_for_update().get(pk=account.pk)
     account.jurisdiction = jurisdiction or Jurisdiction.ABA.value

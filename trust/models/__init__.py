@@ -14,6 +14,7 @@ from accounts.limits import usd
 from accounts.models import Firm
 from practice.models import Bill, Matter
 from trust.duties.packs import jurisdiction_choices
+from trust.models.duties import DUTIES_FROM_HELP, JURISDICTION_HELP
 
 
 class TrustAccount(models.Model):
@@ -25,18 +26,9 @@ class TrustAccount(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     is_primary = models.BooleanField(default=False)
     jurisdiction = models.CharField(
-        max_length=40,
-        blank=True,
-        choices=jurisdiction_choices(),
-        help_text="The state bar whose trust rules apply (its rule pack, trust.duties.packs); "
-        "blank means the ABA Model Rules.",
+        max_length=40, blank=True, choices=jurisdiction_choices(), help_text=JURISDICTION_HELP
     )
-    duties_from = models.DateField(
-        null=True,
-        blank=True,
-        help_text="The rule pack's duties are tracked from this day (blank: from the day the "
-        "account was added); earlier records are taken as handled outside FirmSync.",
-    )
+    duties_from = models.DateField(null=True, blank=True, help_text=DUTIES_FROM_HELP)
     institution = models.CharField(max_length=200, blank=True)
     account_number_last4 = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

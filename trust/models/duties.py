@@ -9,6 +9,17 @@ from django.utils import timezone
 
 from accounts.models import Firm
 
+# TrustAccount's fields that choose and start its rule pack (here: trust/models/__init__.py is at
+# the house limit of 500 lines).
+JURISDICTION_HELP = (
+    "The state bar whose trust rules apply (its rule pack, trust.duties.packs); blank means the "
+    "ABA Model Rules."
+)
+DUTIES_FROM_HELP = (
+    "The rule pack's duties are tracked from this day (blank: from the day the account was "
+    "added); earlier records are taken as handled outside FirmSync."
+)
+
 
 class DutyRecord(models.Model):
     """One fact a trust rule asks the firm to be able to show. Append-only (on PostgreSQL a

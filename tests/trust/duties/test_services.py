@@ -1,7 +1,7 @@
 """Recording what trust rules ask for, end to end through the selectors: a deposit noticed, a
 filing, a dispute hold, an approved reconciliation, and the account's jurisdiction."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -185,3 +185,19 @@ def test_the_calendar_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         items = sel.duty_items_for_member(member=accountant, as_of=timezone.localdate())
     assert len([i for i in items if i.rule.id == "ca.deposit-notice"]) == 6
+
+
+def test_a_date_outside_firmsyncs_window_is_refused_in_words(firm, accountant, admin):
+    account = account_under(firm, "US-NY")
+    with pytest.raises(TrustError, match="outside the dates FirmSync accepts"):
+        services.duty_filing_record(
+            member=accountant,
+            account=account,
+            rule_id="ny.affirmation",
+            period_end=date(9999, 12, 31),
+            done_on=days_ago(1),
+        )
+    with pytest.raises(TrustError, match="outside the dates FirmSync accepts"):
+        services.trust_account_jurisdiction_set(
+            member=admin, account=account, jurisdiction="US-NY", duties_from=date(1900, 1, 1)
+        )
