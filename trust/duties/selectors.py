@@ -203,3 +203,14 @@ def duty_calendar_for_member(*, member: Membership, as_of: date) -> list[Account
             )
         )
     return out
+
+
+def duties_overdue_counts(*, accounts: list[TrustAccount], as_of: date) -> dict[int, int]:
+    """Overdue duty items per firm, for the dashboard and the console: the same fixed number of
+    queries however many firms and accounts."""
+    counts: dict[int, int] = defaultdict(int)
+    firm_of = {a.pk: a.firm_id for a in accounts}
+    for facts in account_facts_many(accounts=accounts, as_of=as_of):
+        overdue = [i for i in evaluate(facts, as_of=as_of) if i.status == Status.OVERDUE]
+        counts[firm_of[facts.account_id]] += len(overdue)
+    return counts
