@@ -9,6 +9,8 @@ and its tests read it without a database."""
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trust.reconcile import RECONCILE_WITHIN_DAYS
+
 
 class Jurisdiction(StrEnum):
     """The values stored in `TrustAccount.jurisdiction` (blank means the ABA model pack)."""
@@ -78,9 +80,10 @@ class Pack:
 
 
 COUNSEL = "Review with counsel: "
-# Monthly and quarterly reconciliations are due by the end of the following month: FIELD.md sets
-# the frequency, not the number of days after the period; 31 days is FirmSync's default.
-RECONCILE_GRACE_DAYS = 31
+# Monthly and quarterly reconciliations are due 30 days after the period ends: FIELD.md sets the
+# frequency, not the number of days after the period. The same 30 days as the reconciliation
+# pages (trust.reconcile.RECONCILE_WITHIN_DAYS), so a month is overdue on both on the same day.
+RECONCILE_GRACE_DAYS = RECONCILE_WITHIN_DAYS
 
 
 def _reconcile(prefix: str, every: Every, citation: str, counsel: str) -> Rule:
@@ -93,7 +96,7 @@ def _reconcile(prefix: str, every: Every, citation: str, counsel: str) -> Rule:
         due_after_days=RECONCILE_GRACE_DAYS,
         citation=citation,
         counsel=COUNSEL + counsel + " FirmSync counts it done when the period's reconciliation "
-        "is prepared and approved by a second person, and due 31 days after the period ends "
+        "is prepared and approved by a second person, and due 30 days after the period ends "
         "(a house default: the rule names the frequency, not the day).",
         watches=f"An approved reconciliation for each {every.value} since duties began.",
     )
@@ -341,7 +344,7 @@ NC_PACK = Pack(
             due_after_days=RECONCILE_GRACE_DAYS,
             citation="North Carolina Rule 1.15-3: a quarterly random review of at least 3 "
             "transactions [FIELD.md R23, T8].",
-            counsel=COUNSEL + "FIELD.md gives no day; FirmSync asks for it 31 days after the "
+            counsel=COUNSEL + "FIELD.md gives no day; FirmSync asks for it 30 days after the "
             "quarter ends, with the quarter's reconciliation.",
             watches="A recorded review for each quarter.",
         ),
@@ -354,7 +357,7 @@ NC_PACK = Pack(
             citation="North Carolina Rule 1.15-3: an annual accounting to each client "
             "[FIELD.md R23].",
             counsel=COUNSEL + "FIELD.md gives no day; FirmSync asks for the year's accountings "
-            "to be recorded by 31 January of the next year.",
+            "to be recorded by 30 January of the next year.",
             watches="A recorded annual accounting for each calendar year.",
         ),
         _prompt_notice("nc", ABA_NOTICE),

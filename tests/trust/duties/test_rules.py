@@ -9,6 +9,7 @@ import pytest
 
 from trust.duties.evaluate import AccountFacts, Deposit, LedgerFact, Status, evaluate, status_of
 from trust.duties.packs import PACKS, Jurisdiction, RuleKind, pack_for
+from trust.reconcile import month_standing
 
 ALL = [j.value for j in Jurisdiction]
 
@@ -98,45 +99,53 @@ MONTHLY = ["ABA", "US-CA", "US-FL", "US-NY", "US-TX"]
 
 
 @pytest.mark.parametrize("jurisdiction", MONTHLY)
-def test_march_reconciliation_is_due_by_1_may_and_overdue_on_2_may(jurisdiction):
+def test_march_reconciliation_is_due_by_30_april_and_overdue_on_1_may(jurisdiction):
     rule = f"{pack_for(jurisdiction).rules[0].id}"
     f = facts(jurisdiction)
     march = date(2026, 3, 31)
-    assert one(f, date(2026, 5, 1), rule, period_end=march).status == Status.DUE_SOON
-    assert one(f, date(2026, 5, 2), rule, period_end=march).status == Status.OVERDUE
-    assert one(f, date(2026, 5, 1), rule, period_end=march).due == date(2026, 5, 1)
+    assert one(f, date(2026, 4, 30), rule, period_end=march).status == Status.DUE_SOON
+    assert one(f, date(2026, 5, 1), rule, period_end=march).status == Status.OVERDUE
+    assert one(f, date(2026, 4, 30), rule, period_end=march).due == date(2026, 4, 30)
 
 
 @pytest.mark.parametrize("jurisdiction", MONTHLY)
-def test_march_reconciliation_approved_on_1_may_meets_it_on_2_may_is_late(jurisdiction):
+def test_march_reconciliation_approved_on_30_april_meets_it_on_1_may_is_late(jurisdiction):
     rule = pack_for(jurisdiction).rules[0].id
     march = date(2026, 3, 31)
-    met = facts(jurisdiction, reconciled={march: date(2026, 5, 1)})
-    late = facts(jurisdiction, reconciled={march: date(2026, 5, 2)})
+    met = facts(jurisdiction, reconciled={march: date(2026, 4, 30)})
+    late = facts(jurisdiction, reconciled={march: date(2026, 5, 1)})
     assert one(met, date(2026, 6, 1), rule, period_end=march).status == Status.DONE
     assert one(late, date(2026, 6, 1), rule, period_end=march).status == Status.LATE
 
 
 def test_north_carolina_reconciles_quarterly_so_february_is_not_a_period():
     f = facts("US-NC")
-    found = items(f, date(2026, 5, 2), "nc.reconciliation")
-    assert [i.subject for i in found] == ["Q1 2026"]  # Q2 is due 31 Jul, past the horizon
+    found = items(f, date(2026, 5, 1), "nc.reconciliation")
+    assert [i.subject for i in found] == ["Q1 2026"]  # Q2 is due 30 Jul, past the horizon
     q1 = found[0]
-    assert (q1.period_end, q1.due, q1.status) == (date(2026, 3, 31), date(2026, 5, 1), "overdue")
-    assert one(f, date(2026, 5, 1), "nc.reconciliation", period_end=date(2026, 3, 31)).status == (
+    assert (q1.period_end, q1.due, q1.status) == (date(2026, 3, 31), date(2026, 4, 30), "overdue")
+    assert one(f, date(2026, 4, 30), "nc.reconciliation", period_end=date(2026, 3, 31)).status == (
         Status.DUE_SOON
     )
 
 
 def test_north_carolina_quarter_is_done_by_the_approved_reconciliation_of_its_last_month():
     q1 = date(2026, 3, 31)
-    met = facts("US-NC", reconciled={q1: date(2026, 5, 1)})
-    late = facts("US-NC", reconciled={q1: date(2026, 5, 2)})
+    met = facts("US-NC", reconciled={q1: date(2026, 4, 30)})
+    late = facts("US-NC", reconciled={q1: date(2026, 5, 1)})
     only_feb = facts("US-NC", reconciled={date(2026, 2, 28): date(2026, 3, 10)})
     as_of = date(2026, 6, 1)
     assert one(met, as_of, "nc.reconciliation", period_end=q1).status == Status.DONE
     assert one(late, as_of, "nc.reconciliation", period_end=q1).status == Status.LATE
     assert one(only_feb, as_of, "nc.reconciliation", period_end=q1).status == Status.OVERDUE
+
+
+def test_a_month_is_overdue_here_on_the_day_the_reconciliation_pages_call_it_overdue():
+    march = date(2026, 3, 31)
+    item = one(facts("US-FL"), date(2026, 4, 30), "fl.reconciliation", period_end=march)
+    assert item.status == Status.DUE_SOON and month_standing(march, date(2026, 4, 30)) == "due"
+    item = one(facts("US-FL"), date(2026, 5, 1), "fl.reconciliation", period_end=march)
+    assert item.status == Status.OVERDUE and month_standing(march, date(2026, 5, 1)) == "overdue"
 
 
 def test_months_before_duties_began_are_not_asked_for():
@@ -152,8 +161,8 @@ FILINGS = [
     ("US-CA", "ca.ctapp", date(2025, 6, 1), date(2026, 12, 31), date(2026, 2, 1)),
     ("US-FL", "fl.certificate", date(2026, 1, 1), date(2026, 12, 31), date(2026, 8, 15)),
     ("US-NY", "ny.affirmation", date(2025, 3, 1), date(2026, 12, 31), date(2026, 12, 31)),
-    ("US-NC", "nc.quarterly-review", date(2026, 1, 1), date(2026, 3, 31), date(2026, 5, 1)),
-    ("US-NC", "nc.annual-accounting", date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 31)),
+    ("US-NC", "nc.quarterly-review", date(2026, 1, 1), date(2026, 3, 31), date(2026, 4, 30)),
+    ("US-NC", "nc.annual-accounting", date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 30)),
 ]
 
 
