@@ -151,3 +151,24 @@ def test_the_api_refuses_a_notice_from_a_viewer(firm, viewer):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_the_duties_api_costs_the_same_queries_for_more_deposits(
+    firm, viewer, django_assert_max_num_queries
+):
+    account = account_under(firm, "US-CA")
+    for n in range(5):
+        deposit(ledger_on(account, number=f"0003{n}-Client"), ago=20 + n)
+    client = client_for(viewer)
+    with django_assert_max_num_queries(12):
+        rows = client.get(reverse("api_trust_duties"), HTTP_ACCEPT="application/json").json()
+    notices = [r for r in rows["results"] if r["rule"]["id"] == "ca.deposit-notice"]
+    assert len(notices) == 5
+
+
+def test_a_reconciliation_item_links_to_its_month(firm, accountant):
+    account = account_under(firm, "US-FL", since_days=90)
+    body = client_for(accountant).get(reverse("trust_duties")).content.decode()
+    first = account.duties_from.replace(day=1)
+    url = reverse("trust_reconcile_month", args=[account.pk, first.year, first.month])
+    assert url in body
