@@ -48,6 +48,7 @@ from trust.api import (
     TrustEntryReverseApi,
     TrustExceptionListApi,
 )
+from trust.api_duties import DepositNoticeApi, TrustDutyListApi
 from trust.api_reconcile import (
     ApproveApi,
     AutoMatchApi,
@@ -167,6 +168,12 @@ urlpatterns = [
         name="api_trust_entry_reverse",
     ),
     path("v1/trust/exceptions", TrustExceptionListApi.as_view(), name="api_trust_exceptions"),
+    path("v1/trust/duties", TrustDutyListApi.as_view(), name="api_trust_duties"),
+    path(
+        "v1/trust/entries/<int:entry_id>/notice",
+        DepositNoticeApi.as_view(),
+        name="api_trust_deposit_notice",
+    ),
     path(
         "v1/trust/reconciliations",
         ReconciliationListApi.as_view(),

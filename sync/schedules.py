@@ -45,6 +45,13 @@ SCHEDULES = [
         "func": "sync.tasks.clio_webhooks_renew",
         "schedule_type": Schedule.HOURLY,
     },
+    {
+        # Trust duties from each account's rule pack: email what is newly due soon or overdue
+        # (each item once per stage: trust.duties.reminders).
+        "name": "firmsync:trust-duty-reminders",
+        "func": "trust.tasks.duty_reminders",
+        "schedule_type": Schedule.DAILY,
+    },
 ]
 
 

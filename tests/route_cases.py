@@ -271,6 +271,10 @@ def _ledger_with_deposit(firm, member):
     return {"ledger": ledger, "entry": entry}
 
 
+NOTICED = {"noticed_on": "2026-03-10", "note": "Letter."}
+FILED = {"rule_id": "aba.reconciliation", "period_end": "2026-03-31", "done_on": "2026-04-02"}
+
+
 def _ledger(firm, member):
     return {"ledger_id": _ledger_with_deposit(firm, member)["ledger"].pk}
 
@@ -520,6 +524,14 @@ ROUTE_CASES: dict[str, Case] = {
     "api_trust_entries": Case(api=True),
     "api_trust_entry_reverse": Case("post", TRUST_WRITE, _entry, api=True),
     "api_trust_exceptions": Case(api=True),
+    # Trust duties (rule packs): the calendar, and recording what was done.
+    "trust_duties": Case(),
+    "trust_duty_notice": Case("post", TRUST_WRITE, _entry, NOTICED),
+    "trust_duty_filing": Case("post", TRUST_WRITE, _trust_account, FILED),
+    "trust_duty_jurisdiction": Case("post", MANAGE_FIRM, _trust_account, {"jurisdiction": "US-CA"}),
+    "trust_duty_hold": Case("post", TRUST_WRITE, _ledger, {"action": "hold", "note": "Disputed."}),
+    "api_trust_duties": Case(api=True),
+    "api_trust_deposit_notice": Case("post", TRUST_WRITE, _entry, NOTICED, api=True),
 }
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.

@@ -19,3 +19,8 @@ class TrustAlreadyReversed(TrustError):
 class TrustPeriodLocked(TrustError):
     """The entry is dated inside a month whose reconciliation is approved and locked: its signed
     figures would no longer hold."""
+
+
+class TrustRecordRetained(TrustError):
+    """The record is inside its retention period (the account's rule pack): it is kept, not
+    deleted."""

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts import limits
+from trust.duties.packs import jurisdiction_choices
 from trust.models import ClientLedger, EntryKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -121,3 +122,34 @@ LEDGER_FORMS = {
     "transfer": (TransferForm, "Transfer to another matter"),
     "earned_fee": (EarnedFeeForm, "Move earned fees to operating"),
 }
+
+
+class DepositNoticeForm(forms.Form):
+    noticed_on = forms.DateField(
+        label="Notice sent on",
+        widget=DATE,
+        initial=timezone.localdate,
+        validators=limits.DATE_VALIDATORS,
+    )
+    note = forms.CharField(label="How (letter, email)", required=False, max_length=500)
+
+
+class DutyFilingForm(forms.Form):
+    rule_id = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    period_end = forms.DateField(widget=forms.HiddenInput, validators=limits.DATE_VALIDATORS)
+    done_on = forms.DateField(
+        label="Done on", widget=DATE, initial=timezone.localdate, validators=limits.DATE_VALIDATORS
+    )
+    note = forms.CharField(label="Note", required=False, max_length=500)
+
+
+class LedgerHoldForm(forms.Form):
+    action = forms.ChoiceField(choices=[("hold", "Hold"), ("release", "Release")])
+    note = forms.CharField(label="What is disputed, or how it was settled", max_length=500)
+
+
+class JurisdictionForm(forms.Form):
+    jurisdiction = forms.ChoiceField(label="Rule pack", choices=jurisdiction_choices)
+    duties_from = forms.DateField(
+        label="Track duties from", widget=DATE, required=False, validators=limits.DATE_VALIDATORS
+    )

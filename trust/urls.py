@@ -1,11 +1,32 @@
 from django.urls import path
 
-from trust import views, views_ledger, views_reconcile
+from trust import views, views_duties, views_ledger, views_reconcile
 
 MONTH = "trust/reconciliations/<int:account_id>/<int:year>/<int:month>/"
 
 urlpatterns = [
     path("trust/", views.overview, name="trust_overview"),
+    path("trust/duties/", views_duties.duties, name="trust_duties"),
+    path(
+        "trust/duties/deposits/<int:entry_id>/notice/",
+        views_duties.notice_record,
+        name="trust_duty_notice",
+    ),
+    path(
+        "trust/duties/accounts/<int:account_id>/filings/",
+        views_duties.filing_record,
+        name="trust_duty_filing",
+    ),
+    path(
+        "trust/duties/accounts/<int:account_id>/jurisdiction/",
+        views_duties.jurisdiction_set,
+        name="trust_duty_jurisdiction",
+    ),
+    path(
+        "trust/duties/ledgers/<int:ledger_id>/hold/",
+        views_duties.ledger_hold,
+        name="trust_duty_hold",
+    ),
     path("trust/ledgers/<int:ledger_id>/", views_ledger.ledger, name="trust_ledger"),
     path(
         "trust/ledgers/<int:ledger_id>/entries/new/",

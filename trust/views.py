@@ -1,5 +1,6 @@
 """The trust overview: each trust account's totals, its client ledgers, open compliance
-exceptions, months still to reconcile and the balance over the last year."""
+exceptions, overdue trust duties, months still to reconcile and the balance over the last
+year."""
 
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from trust import selectors_ledger as sel
+from trust.duties.selectors import duties_overdue
 from trust.forms import ExceptionResolveForm
 
 CENT = Decimal("0.01")
@@ -44,6 +46,7 @@ def overview(request):
         "search": search,
         "hide_zero": hide_zero,
         "exceptions": sel.trust_exceptions_open(member=member),
+        "duties_overdue": duties_overdue(member=member, as_of=timezone.localdate()),
         "can_write": member.role in TRUST_WRITE,
         "resolve_form": ExceptionResolveForm(),
         "chart": chart,

@@ -48,6 +48,9 @@ class ConsoleFirmOutput(serializers.Serializer):
     role = serializers.CharField(source="member.role")
     trust_balances = ConsoleBalanceOutput(source="balances", many=True)
     open_exceptions = serializers.IntegerField(source="exceptions_open")
+    overdue_trust_duties = serializers.IntegerField(
+        source="duties_overdue", help_text="Overdue items of the trust accounts' rule packs."
+    )
     reconciliations_due = serializers.SerializerMethodField()
     reconciliations_overdue = serializers.SerializerMethodField()
     flagged_bills = serializers.IntegerField(

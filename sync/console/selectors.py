@@ -18,6 +18,7 @@ from accounts.roles import SEE_FLAGS
 from sync.drift.selectors import ArPoint, ar_latest_many, flags_open_counts
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.selectors import WorkerStatus, connections_active_many
+from trust.duties.selectors import duties_overdue_counts
 from trust.models import TrustAccount
 from trust.selectors import trust_accounts_for_firms, trust_exceptions_open_counts
 from trust.selectors_ledger import account_totals_many
@@ -74,6 +75,7 @@ class FirmHealth:
     member: Membership
     balances: list[TrustBalance]
     exceptions_open: int
+    duties_overdue: int  # trust duties of the accounts' rule packs (trust.duties)
     # Months not yet approved, of every trust account, newest first.
     months: list[tuple[TrustAccount, MonthToApprove]]
     flags_open: int | None  # None: the member's role does not review flagged bills
@@ -93,6 +95,7 @@ class FirmHealth:
         """How many things ask for someone: sorts the console's busiest firms first."""
         return (
             self.exceptions_open
+            + self.duties_overdue
             + len(self.months_overdue)
             + (self.flags_open or 0)
             + len(self.sync.problems)
@@ -109,6 +112,7 @@ def firm_health_many(
     totals = account_totals_many(account_ids=account_ids)
     months = months_to_approve_many(account_ids=account_ids, today=today)
     exceptions = trust_exceptions_open_counts(firm_ids=firm_ids)
+    duties = duties_overdue_counts(accounts=accounts, as_of=today)
     flags = flags_open_counts(firm_ids=firm_ids)
     ar = ar_latest_many(firm_ids=firm_ids)
     conns = connections_active_many(firm_ids=firm_ids)
@@ -122,6 +126,7 @@ def firm_health_many(
                 member=m,
                 balances=[TrustBalance(a, totals[a.pk].journal) for a in mine],
                 exceptions_open=exceptions[m.firm_id],
+                duties_overdue=duties[m.firm_id],
                 months=sorted(
                     ((a, month) for a in mine for month in months[a.pk]),
                     key=lambda x: x[1].period_end,

@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts.limits import usd
 from accounts.models import Firm
 from practice.models import Bill, Matter
+from trust.duties.packs import jurisdiction_choices
+from trust.models.duties import DUTIES_FROM_HELP, JURISDICTION_HELP
 
 
 class TrustAccount(models.Model):
@@ -24,8 +26,9 @@ class TrustAccount(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     is_primary = models.BooleanField(default=False)
     jurisdiction = models.CharField(
-        max_length=40, blank=True, help_text="The state bar whose trust rules apply, e.g. US-CA."
+        max_length=40, blank=True, choices=jurisdiction_choices(), help_text=JURISDICTION_HELP
     )
+    duties_from = models.DateField(null=True, blank=True, help_text=DUTIES_FROM_HELP)
     institution = models.CharField(max_length=200, blank=True)
     account_number_last4 = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -490,5 +493,7 @@ class Reconciliation(models.Model):
 # Trust requests live in their own module (house limit of 500 lines a file); imported here so
 # that `trust.models` names every model of the app.
 from trust.models.clio import ClioConfirmation as ClioConfirmation  # noqa: E402
+from trust.models.duties import DutyRecord as DutyRecord  # noqa: E402
+from trust.models.duties import DutyReminder as DutyReminder  # noqa: E402
 from trust.models.trust_requests import TrustRequest as TrustRequest  # noqa: E402
 from trust.models.trust_requests import TrustRequestPayment as TrustRequestPayment  # noqa: E402
