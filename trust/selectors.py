@@ -11,8 +11,10 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -147,6 +149,23 @@ def trust_accounts_for_firms(*, firm_ids: list[int]) -> list[TrustAccount]:
     return list(
         TrustAccount.objects.filter(firm_id__in=firm_ids).order_by("firm_id", "-is_primary", "name")
     )
+
+
+# -- awaiting Clio ----------------------------------------------------------------------------
+
+
+def awaiting_clio_to_enter(
+    qs: QuerySet[TrustEntry], *, upto: date | None = None
+) -> QuerySet[TrustEntry]:
+    """`qs` less each entry made here and reversed here while neither it nor its reversal is in
+    Clio (the reversal dated by `upto`, when given): together they move no money, so Clio has
+    nothing to be told. Once Clio shows one of them, the other is Clio's to enter again."""
+    missing = Q(awaits_clio=True, clio_confirmation__isnull=True)
+    reversal = TrustEntry.objects.filter(missing, reverses=OuterRef("pk"))
+    if upto is not None:
+        reversal = reversal.filter(date__lte=upto)
+    reversed_one = TrustEntry.objects.filter(missing, pk=OuterRef("reverses_id"))
+    return qs.exclude(Exists(reversal)).exclude(Exists(reversed_one))
 
 
 # -- entries with a running balance ---------------------------------------------------------
