@@ -177,7 +177,8 @@ def ledger_view(
     per_page: int = 50,
 ) -> LedgerView:
     """A page of the ledger's entries with their running balance, the ledger's balance, its open
-    exceptions and which entries on the page are reversed: five queries."""
+    exceptions and which entries on the page are reversed: six queries (seven with a kind
+    filter), whatever the ledger holds."""
     entries = ledger_entries(
         ledger=ledger,
         date_from=date_from,
