@@ -11,6 +11,8 @@ from django.urls import reverse
 from sync.providers.quickbooks.readback import credit_balance as quickbooks_credit_balance
 from sync.providers.xero.readback import credit_balance as xero_credit_balance
 from sync.trust_books.services import books_trust_balance_read
+from tests.conftest import client_for
+from tests.factories import TrustAccountFactory
 from tests.sync.engine.conftest import synced  # noqa: F401 (the fixture)
 from tests.sync.engine.test_push_scenarios import sync_now
 from tests.sync.engine.test_trust_push import (
@@ -19,8 +21,6 @@ from tests.sync.engine.test_trust_push import (
     _map_trust_accounts,
     _matters,
 )
-from tests.conftest import client_for
-from tests.factories import TrustAccountFactory
 from trust.models import BankStatement, BooksTrustBalance
 
 
@@ -89,7 +89,8 @@ def test_the_months_reconciliation_reads_the_books_liability_and_shows_it(synced
     read = BooksTrustBalance.objects.get(account=journal.account)
     assert (read.as_of, read.amount) == (date(2026, 3, 31), Decimal("1350.00"))
     page = client.get(month)
-    assert "Read 1,350.00 from" in [str(m) for m in page.context["messages"]][0]
+    (said,) = [str(m) for m in page.context["messages"]]
+    assert said.startswith("Read 1,350.00 from ") and said.endswith(" as of 31 Mar 2026.")
     assert page.context["figures"]["books_balance"] == "1350.00"
     # The books agree with the journal; only the bank side waits for the statement's matching.
     assert "books_journal" not in {d["kind"] for d in page.context["figures"]["differences"]}
