@@ -200,7 +200,7 @@ def ledger_entries(
     # The page's ids stay a subquery (LIMIT/OFFSET inside IN): one query for the rows.
     rows = list(
         TrustEntry.objects.filter(id__in=numbered.object_list)
-        .select_related("created_by", "reverses", "clio_confirmation")
+        .select_related("created_by", "reverses__clio_confirmation", "clio_confirmation")
         .order_by("date", "id")
     )
     _running_balances(ledger, rows, gaps=bool(kinds))

@@ -229,6 +229,19 @@ def test_the_ledger_marks_an_entry_awaiting_clio_until_clio_has_it(ledger, viewe
     assert client_for(viewer).get(api).json()["entries"][0]["awaiting_clio"] is False
 
 
+def test_the_ledger_asks_for_neither_half_of_a_pair_clio_never_had(ledger, viewer):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    made = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    services.trust_entry_reverse(entry=made, date=DAY + timedelta(days=1))
+    services.trust_deposit_record(ledger=ledger, amount=D("40"), date=DAY)
+    html = client_for(viewer).get(reverse("trust_ledger", args=[ledger.pk])).content.decode()
+    assert html.count('data-testid="awaiting-clio-netted"') == 2
+    assert html.count('data-testid="awaiting-clio"') == 1  # the 40.00 deposit
+
+
 def test_the_three_way_report_says_which_record_the_account_keeps_and_what_clio_lacks():
     from trust.reconcile import Inputs, Item, reconcile
 
