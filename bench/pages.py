@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from bench import pages_seed
 from bench.report import p95
+from trust.views_ledger import PER_PAGE
 
 SAMPLES = 50
 WARM_UP = 5
@@ -70,8 +71,6 @@ def _ledger_urls(ledger_id: int, entries: int, per_page: int) -> dict[str, str]:
 
 
 def ledger(say, samples: int = SAMPLES) -> dict:
-    from trust.views_ledger import PER_PAGE
-
     started = time.perf_counter()
     big = pages_seed.long_matter(entries=LEDGER_ENTRIES)
     small = pages_seed.long_matter(entries=SMALL_LEDGER)
