@@ -274,3 +274,11 @@ def _sync_rows(firm: Firm) -> None:
         )
         for k in range(2)
     )
+
+
+def connections_retire(*, firms: list[Firm]) -> int:
+    """Mark the seeded firms' connections disconnected once measured. An update, not
+    connection_disconnect: there is no token to revoke at a provider."""
+    return Connection.objects.filter(firm__in=firms).update(
+        status=Connection.Status.DISCONNECTED, disconnected_at=timezone.now()
+    )

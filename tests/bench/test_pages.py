@@ -8,6 +8,7 @@ from django.db.models import Min
 from django.urls import reverse
 
 from bench import harness, pages, pages_seed
+from sync.models import Connection
 from trust.models import TrustEntry
 
 
@@ -62,3 +63,11 @@ def test_the_measurement_reports_p50_p95_and_queries(db):
     found = pages.timed(client, reverse("console"), samples=3)
     assert set(found) == {"p50_ms", "p95_ms", "queries"}
     assert found["queries"] > 0 and found["p95_ms"] >= found["p50_ms"] > 0
+
+
+def test_the_console_figure_leaves_no_seeded_firm_connected(db):
+    found = pages.console(lambda message: None, samples=2, firms=2)
+    assert found["firms"] == 2 and found["queries"] == found["queries_at_small"]
+    # The task worker the bench starts next polls every connected Clio account.
+    assert not Connection.objects.filter(status=Connection.Status.CONNECTED).exists()
+    assert Connection.objects.count() == 2 * (2 + pages.SMALL_CONSOLE)
