@@ -5,9 +5,9 @@ rule), reversals naming the entry they reverse.
 
 - `long_matter`: one matter of a long-running case with `entries` ledger entries over ten years.
 - `accountant_firms`: an accountant who belongs to `firms` firms, each with two trust accounts,
-  a dozen client ledgers with a year of entries, approved and unapproved months, open
-  exceptions, flagged bills, failed sync records, sync runs, both connections and a receivables
-  compare: every figure the console reads has rows behind it."""
+  40 client ledgers with a year of entries (about 2,000 a firm), approved and unapproved
+  months, open exceptions, flagged bills, failed sync records, sync runs, both connections and a
+  receivables compare: every figure the console reads has rows behind it."""
 
 import secrets
 from dataclasses import dataclass
@@ -33,6 +33,9 @@ from trust.models import TrustException as Exc
 
 IN, OUT = TrustEntry.Direction.IN, TrustEntry.Direction.OUT
 CENT = Decimal("0.01")
+# Each of the accountant's firms: a busy year of a small practice's trust money.
+FIRM_LEDGERS = 40
+LEDGER_ENTRIES = 50
 
 
 @dataclass(frozen=True)
@@ -194,10 +197,10 @@ def _firm_data(firm: Firm, admin: User, n: int) -> None:
         TrustAccount.objects.create(firm=firm, clio_id=1, name="IOLTA", is_primary=True),
         TrustAccount.objects.create(firm=firm, clio_id=2, name="Interest-bearing trust"),
     ]
-    ledgers = [_ledger(firm, accounts[k % 2], k, f"{n}") for k in range(12)]
+    ledgers = [_ledger(firm, accounts[k % 2], k, f"{n}") for k in range(FIRM_LEDGERS)]
     entries = []
     for k, ledger in enumerate(ledgers):
-        entries += _entries(ledger, 30, today - timedelta(days=400), 390, n * 100 + k)
+        entries += _entries(ledger, LEDGER_ENTRIES, today - timedelta(days=400), 390, n * 100 + k)
     _post(entries)
     _months_approved(firm, accounts[0], admin, today)
     for e in entries[:2]:
