@@ -38,6 +38,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="times the worker is killed during the run (default 2; fewer to look at one thing)",
     )
     parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only the page figures (a 10,000-entry client ledger, the console of 50 firms), "
+        "merged into the bench/results.json already there; no server, no sync",
+    )
+    parser.add_argument(
         "--setup-only",
         action="store_true",
         help="start the server, seed and connect the firms, then stop (no sync)",
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     scale = scale_from_env()
     db_url, sqlite_path = env.database_url()
-    if sqlite_path is not None:
+    if sqlite_path is not None and not args.pages_only:
         env.fresh_sqlite(sqlite_path)
     port = processes.free_port()
     child_env = env.apply(env.bench_environment(port=port, db_url=db_url))
@@ -71,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench import harness
 
     harness.prepare_database()
+    if args.pages_only:
+        harness.say(f"Pages only; database {db_url}")
+        return harness.run_pages_only()
     options = harness.Options(
         providers=args.provider or ["quickbooks", "xero"],
         scale=scale,

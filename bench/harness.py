@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-from bench import drift, firm, incremental, processes, report, trust, worker
+from bench import drift, firm, incremental, pages, processes, report, trust, worker
 from bench.control import Control, ControlError
 from bench.initial import (
     InitialResult,
@@ -133,9 +133,12 @@ def _incremental(
 
 
 def assemble(
-    per_provider: dict[str, dict], options: Options, trust_full: dict | None = None
+    per_provider: dict[str, dict],
+    options: Options,
+    trust_full: dict | None = None,
+    page_figures: dict | None = None,
 ) -> dict:
-    results: dict = {"scale": options.scale, **per_provider}
+    results: dict = {"scale": options.scale, **per_provider, "pages": page_figures or {}}
     # Trust figures do not depend on the books: the slower provider's run is the firm's.
     trusts = [r.pop("trust") for r in per_provider.values() if "trust" in r]
     results["trust"] = {
@@ -220,10 +223,31 @@ def run(options: Options) -> int:
     if options.setup_only:
         say(f"Setup only: {json.dumps(per_provider)}")
         return 0
+    page_figures = None
+    if not options.worker_only:
+        say("== pages: a client ledger of 10,000 entries, the console of 50 firms")
+        page_figures = pages.measure(say)
     for p in options.providers:
         per_provider[p] = _merge(per_provider[p], worker_section(options, p))
-    results = assemble(per_provider, options, trust_full)
+    results = assemble(per_provider, options, trust_full, page_figures)
     write_results(results)
     found = report.checks(results, options.providers)
     print(report.table(results, options.providers, found), flush=True)
+    return 0 if all(c.passed for c in found) else 1
+
+
+def run_pages_only(path: Path = RESULTS) -> int:
+    """`--pages-only`: the page figures alone, merged into the results already written (the
+    other sections are kept as they are; every check is worked out again from them)."""
+    say("== pages: a client ledger of 10,000 entries, the console of 50 firms")
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["pages"] = pages.measure(say)
+    providers = [p for p in firm.PROVIDERS if isinstance(results.get(p), dict)]
+    results["checks"] = [
+        {"name": c.name, "value": c.value, "target": c.target, "passed": c.passed}
+        for c in report.checks(results, providers)
+    ]
+    write_results(results, path)
+    found = report.page_checks(results)
+    print(report.verdicts(found), flush=True)
     return 0 if all(c.passed for c in found) else 1

@@ -27,6 +27,8 @@ THREE_WAY_SECONDS = 2.0
 LEDGER_PAGE_P95_MS = 150.0
 DRIFT_WALL_SECONDS = 120.0
 DRIFT_READS_PER_1000_BILLS = 25.0
+LEDGER_10K_P95_MS = 150.0
+CONSOLE_50_P95_MS = 300.0
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,28 @@ def checks(results: dict, providers: list[str]) -> list[Check]:
             DRIFT_READS_PER_1000_BILLS,
         )
     )
+    out.extend(page_checks(results))
     return out
+
+
+def page_checks(results: dict) -> list[Check]:
+    """bench/pages.py: each page under its target, its queries no more than on a small copy."""
+    pages = results.get("pages") or {}
+    ledger, console = pages.get("ledger_10k") or {}, pages.get("console_50") or {}
+    return [
+        _at_most("ledger_10k p95 <= 150", ledger.get("p95_ms"), LEDGER_10K_P95_MS),
+        _at_most(
+            "ledger_10k queries <= queries at 10 entries",
+            ledger.get("queries"),
+            ledger.get("queries_at_small"),
+        ),
+        _at_most("console_50 p95 <= 300", console.get("p95_ms"), CONSOLE_50_P95_MS),
+        _at_most(
+            "console_50 queries <= queries in 3 firms",
+            console.get("queries"),
+            console.get("queries_at_small"),
+        ),
+    ]
 
 
 ROWS = (
@@ -265,10 +288,14 @@ def table(results: dict, providers: list[str], found: list[Check]) -> str:
         cells = "".join(_cell((results.get(p) or {}).get(row)).rjust(14) for p in providers)
         lines.append(row.ljust(width) + cells)
     lines.append("")
-    for c in found:
-        verdict = "PASS" if c.passed else "FAIL"
-        lines.append(f"{verdict}  {c.name}: {_cell(c.value)} (target {_cell(c.target)})")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + verdicts(found)
+
+
+def verdicts(found: list[Check]) -> str:
+    return "\n".join(
+        f"{'PASS' if c.passed else 'FAIL'}  {c.name}: {_cell(c.value)} (target {_cell(c.target)})"
+        for c in found
+    )
 
 
 def _cell(value) -> str:

@@ -119,5 +119,10 @@ urlpatterns = [
         views_trust.trust_request_cancel,
         name="trust_request_cancel",
     ),
+    path(
+        "trust/reconciliations/<int:account_id>/<int:year>/<int:month>/books-balance/",
+        views_trust.books_balance_read,
+        name="trust_reconcile_books_read",
+    ),
     path("webhooks/clio/<str:token>/", views_webhooks.clio_webhook, name="clio_webhook"),
 ]

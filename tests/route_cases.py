@@ -494,6 +494,7 @@ ROUTE_CASES: dict[str, Case] = {
     "trust_reconcile_prepare": Case("post", TRUST_WRITE, _account_with_statement, kwargs=MARCH),
     "trust_reconcile_approve": Case("post", TRUST_WRITE, _prepared_march_month, kwargs=MARCH),
     "trust_reconcile_pdf": Case(setup=_prepared_march_month, kwargs=MARCH),
+    "trust_reconcile_books_read": Case("post", TRUST_WRITE, _trust_account, kwargs=MARCH),
     "trust_reconcile_csv": Case(setup=_trust_account, kwargs=MARCH),
     "api_trust_reconciliations": Case(api=True),
     "api_trust_reconciliation": Case(api=True, setup=_prepared_march_id),

@@ -2,6 +2,7 @@
 stored; every list here costs a fixed number of queries, however many entries it covers."""
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,14 +12,14 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
-    Max,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Coalesce, Round
 from django.http import Http404
@@ -149,6 +150,23 @@ def trust_accounts_for_firms(*, firm_ids: list[int]) -> list[TrustAccount]:
     )
 
 
+# -- awaiting Clio ----------------------------------------------------------------------------
+
+
+def awaiting_clio_to_enter(
+    qs: QuerySet[TrustEntry], *, upto: date | None = None
+) -> QuerySet[TrustEntry]:
+    """`qs` less each entry made here and reversed here while neither it nor its reversal is in
+    Clio (the reversal dated by `upto`, when given): together they move no money, so Clio has
+    nothing to be told. Once Clio shows one of them, the other is Clio's to enter again."""
+    missing = Q(awaits_clio=True, clio_confirmation__isnull=True)
+    reversal = TrustEntry.objects.filter(missing, reverses=OuterRef("pk"))
+    if upto is not None:
+        reversal = reversal.filter(date__lte=upto)
+    reversed_one = TrustEntry.objects.filter(missing, pk=OuterRef("reverses_id"))
+    return qs.exclude(Exists(reversal)).exclude(Exists(reversed_one))
+
+
 # -- entries with a running balance ---------------------------------------------------------
 
 
@@ -158,33 +176,62 @@ def ledger_entries(
     date_from: date | None = None,
     date_to: date | None = None,
     kinds: list[str] | None = None,
-    page: int = 1,
+    page: int | str = 1,
     per_page: int = 50,
 ) -> Page:
-    """The ledger's entries oldest first, each with `running_balance` = the ledger's balance
-    after it. Two queries (count, page), whatever the ledger holds.
+    """A page of the ledger's entries oldest first, each with `running_balance` = the ledger's
+    balance after it. The filters choose which entries are listed, never what the balance
+    counts. Three queries however long the ledger (the count, the page, the balance before it),
+    and with a kind filter a fourth: the amounts between the page's first and last rows, which
+    the filter leaves out but which still move the balance.
 
-    The running sum must cover every entry even when the list is filtered, so the filters
-    compare window values: Django applies filters on window expressions in an outer query,
-    after the sum is taken (a plain `.filter(date__gte=...)` would restart the sum)."""
-    ordering = [F("date").asc(), F("id").asc()]
-    qs = (
-        TrustEntry.objects.filter(ledger=ledger)
-        .select_related("created_by", "reverses", "clio_confirmation")
-        .annotate(
-            running_balance=_cents(Window(Sum(signed()), order_by=ordering)),
-            row_date=Window(Max("date"), partition_by=[F("id")]),
-            row_kind=Window(Max("kind"), partition_by=[F("id")]),
-        )
+    A long-running matter holds thousands of entries, so nothing sums the whole ledger row by
+    row (a running-sum window costs every entry on every page): the page is found on the
+    (ledger, date, id) index and its opening balance is one sum of the entries before it."""
+    listed = TrustEntry.objects.filter(ledger=ledger)
+    if date_from:
+        listed = listed.filter(date__gte=date_from)
+    if date_to:
+        listed = listed.filter(date__lte=date_to)
+    if kinds:
+        listed = listed.filter(kind__in=list(kinds))
+    found = Paginator(listed.order_by("date", "id").values_list("id", flat=True), per_page)
+    numbered = found.get_page(page)
+    # The page's ids stay a subquery (LIMIT/OFFSET inside IN): one query for the rows.
+    rows = list(
+        TrustEntry.objects.filter(id__in=numbered.object_list)
+        .select_related("created_by", "reverses__clio_confirmation", "clio_confirmation")
         .order_by("date", "id")
     )
-    if date_from:
-        qs = qs.filter(row_date__gte=date_from)
-    if date_to:
-        qs = qs.filter(row_date__lte=date_to)
-    if kinds:
-        qs = qs.filter(row_kind__in=list(kinds))
-    return Paginator(qs, per_page).get_page(page)
+    _running_balances(ledger, rows, gaps=bool(kinds))
+    return Page(rows, numbered.number, found)
+
+
+def _running_balances(ledger: ClientLedger, rows: list[TrustEntry], *, gaps: bool) -> None:
+    """Set each row's running balance: the sum of every entry before the first row, then each
+    entry up to the last. Without `gaps` the rows are every entry in between (a date range
+    keeps a run of the ledger's order whole)."""
+    if not rows:
+        return
+    first, last = rows[0], rows[-1]
+    everything = TrustEntry.objects.filter(ledger=ledger)
+    before = Q(date__lt=first.date) | Q(date=first.date, id__lt=first.pk)
+    balance = everything.filter(before).aggregate(balance=_total())["balance"]
+    moves: Iterable[tuple[int, Decimal]] = [(r.pk, r.signed_amount) for r in rows]
+    if gaps:
+        upto = Q(date__lt=last.date) | Q(date=last.date, id__lte=last.pk)
+        moves = (
+            everything.exclude(before)
+            .filter(upto)
+            .order_by("date", "id")
+            .values_list("id", signed())
+        )
+    after = {}
+    for pk, amount in moves:
+        balance += amount
+        after[pk] = balance
+    for row in rows:
+        row.running_balance = after[row.pk]
 
 
 # -- month ends for a chart -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from trust.models import (
     TrustAccount,
     TrustEntry,
 )
+from trust.selectors import awaiting_clio_to_enter
 
 SIGNED = Case(
     When(direction=TrustEntry.Direction.IN, then=F("amount")),
@@ -361,14 +362,13 @@ def reconciliation_inputs(
 
 
 def awaiting_clio(*, account: TrustAccount, period_end: date) -> list[TrustEntry]:
-    """The account's entries made in FirmSync up to `period_end` that Clio does not have yet."""
+    """The account's entries made in FirmSync up to `period_end` that Clio does not have yet
+    (an entry reversed by then, neither in Clio, is nothing to enter)."""
+    missing = TrustEntry.objects.filter(
+        account=account, date__lte=period_end, awaits_clio=True, clio_confirmation__isnull=True
+    )
     return list(
-        TrustEntry.objects.filter(
-            account=account,
-            date__lte=period_end,
-            awaits_clio=True,
-            clio_confirmation__isnull=True,
-        )
+        awaiting_clio_to_enter(missing, upto=period_end)
         .select_related("ledger__matter")
         .order_by("date", "id")
     )

@@ -32,6 +32,7 @@ from trust.models import (
     TrustEntry,
 )
 from trust.selectors import ledger_balances
+from trust.services_awaiting import awaiting_clio_reversed
 from trust.services_reconcile import period_assert_open
 
 logger = logging.getLogger("firmsync.trust")
@@ -450,6 +451,8 @@ def trust_entry_reverse(
             )
             for leg in legs
         }
+        for leg in legs:
+            awaiting_clio_reversed(entry=leg, reversal=made[leg.pk])
     return made[entry.pk]
 
 

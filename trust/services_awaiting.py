@@ -13,7 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from trust.models import ClioConfirmation, EntrySource, TrustAccount, TrustEntry, TrustException
+from trust.selectors import awaiting_clio_to_enter
 
+NETTED = (
+    "Reversed in FirmSync before it reached Clio: the entry and its reversal move no money, so "
+    "there is nothing to enter in Clio."
+)
 # How far apart the date typed into Clio may be from the entry's: a deposit is often entered
 # in Clio on the day the bank shows it, a few days after the cheque was recorded here.
 MATCH_DAYS = 7
@@ -122,6 +127,7 @@ def trust_awaiting_clio_flag(*, firm_id: int, days: int) -> list[TrustException]
         clio_confirmation__isnull=True,
         posted_at__lte=cutoff,
     ).exclude(exceptions__kind=X.NOT_IN_CLIO)
+    late = awaiting_clio_to_enter(late)
     raised = [
         TrustException(firm_id=firm_id, kind=X.NOT_IN_CLIO, entry=e, ledger_id=e.ledger_id)
         for e in late
@@ -131,4 +137,17 @@ def trust_awaiting_clio_flag(*, firm_id: int, days: int) -> list[TrustException]
         TrustException.objects.filter(
             entry__in=[x.entry_id for x in raised], kind=X.NOT_IN_CLIO
         ).select_related("entry__account", "ledger__matter")
+    )
+
+
+def awaiting_clio_reversed(*, entry: TrustEntry, reversal: TrustEntry) -> None:
+    """`entry` was just reversed by `reversal`. When neither is in Clio the two net to nothing:
+    a not-in-Clio exception already raised for `entry` no longer asks for anything, and is
+    closed saying why (the pair is never flagged again: trust_awaiting_clio_flag)."""
+    if not (entry.awaits_clio and reversal.awaits_clio):
+        return
+    if ClioConfirmation.objects.filter(entry=entry).exists():
+        return
+    TrustException.objects.filter(entry=entry, kind=X.NOT_IN_CLIO, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution=NETTED
     )

@@ -1,18 +1,26 @@
 """Trust requests: the list every member sees, the form that sends one through Clio, and the
-button that cancels one."""
+button that cancels one; and the button on a month's reconciliation that reads the books' trust
+liability for it (the trust app never calls a provider)."""
 
 import uuid
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import limits
 from accounts.decorators import member_required
 from accounts.roles import ANY_MEMBER, TRUST_WRITE
 from sync.forms import TrustRequestForm
+from sync.models import Provider
+from sync.providers.errors import ProviderAuthError, ProviderError
 from sync.trust_books import selectors
 from sync.trust_books import services as services_trust
+from trust.reconcile import month_end
+from trust.selectors import trust_account_get_for_member
 
 
 def _page(
@@ -91,3 +99,32 @@ def trust_request_cancel(request, request_id: int):
         "cancelled; a later deposit will not be applied to it.",
     )
     return redirect("trust_requests")
+
+
+@require_POST
+@member_required(TRUST_WRITE)
+def books_balance_read(request, account_id: int, year: int, month: int):
+    """Read the account's trust liability from the books as of the month's last day; the
+    month's three-way reconciliation sets it beside the journal and the client ledgers."""
+    account = trust_account_get_for_member(member=request.membership, account_id=account_id)
+    if not 1 <= month <= 12 or not limits.DATE_MIN.year <= year <= limits.date_max().year:
+        raise Http404("No such month.")
+    period_end = month_end(date(year, month, 1))
+    back = redirect("trust_reconcile_month", account_id=account.pk, year=year, month=month)
+    try:
+        read = services_trust.books_trust_balance_read(
+            firm=request.membership.firm, as_of=period_end, account=account
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ProviderError as exc:
+        auth = isinstance(exc, ProviderAuthError)
+        hint = " Reconnect them on the Bill Syncing page." if auth else " Try again in a minute."
+        messages.error(request, f"The books could not be read: {exc.message}.{hint}")
+    else:
+        messages.success(
+            request,
+            f"Read {read.amount:,} from {Provider(read.provider).label} ({read.books_account}) as "
+            f"of {period_end:%d %b %Y}.",
+        )
+    return back

@@ -209,3 +209,18 @@ def test_drift_targets_are_checked_per_1000_bills_and_in_seconds():
     assert found["drift wall_seconds <= 120"].passed
     assert not found["drift book_read_calls_per_1000_bills <= 25"].passed
     assert not {c.name: c for c in checks({}, [])}["drift wall_seconds <= 120"].passed
+
+
+def test_page_targets_are_p95_in_ms_and_queries_no_more_than_on_a_small_copy():
+    results = {
+        "pages": {
+            "ledger_10k": {"p95_ms": 149.0, "queries": 15, "queries_at_small": 15},
+            "console_50": {"p95_ms": 301.0, "queries": 21, "queries_at_small": 20},
+        }
+    }
+    found = {c.name: c for c in checks(results, [])}
+    assert found["ledger_10k p95 <= 150"].passed
+    assert found["ledger_10k queries <= queries at 10 entries"].passed
+    assert not found["console_50 p95 <= 300"].passed
+    assert not found["console_50 queries <= queries in 3 firms"].passed  # grew with firms
+    assert not {c.name: c for c in checks({}, [])}["ledger_10k p95 <= 150"].passed

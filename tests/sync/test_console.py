@@ -205,6 +205,24 @@ def test_the_console_lists_every_firm_of_the_person_and_no_other(admin, outsider
     assert "Not for your role" not in row
 
 
+def test_a_member_of_three_firms_sees_exactly_those_three(admin, outsider):
+    mine = {admin.firm_id}
+    for name in ("Second Firm LLP", "Third Firm LLP"):
+        mine.add(_firm_with_everything(admin.user, name, Role.VIEWER).firm_id)
+    theirs = {outsider.firm_id, _firm_with_everything(outsider.user, "Not Yours LLP").firm_id}
+    client = client_for(admin)
+    html = _page(client, "console")
+    api = client.get(reverse("api_console"), HTTP_ACCEPT="application/json").json()
+    shown = {f["firm_id"] for f in api}
+    assert shown == mine and len(mine) == 3
+    assert html.count('data-testid="console-firm"') == 3
+    for firm_id in mine:
+        assert f'id="firm-{firm_id}"' in html
+    for firm_id in theirs:
+        assert f'id="firm-{firm_id}"' not in html and f'value="{firm_id}"' not in html
+    assert "Not Yours LLP" not in html
+
+
 def test_the_console_link_switches_firm_and_opens_the_page(admin):
     second = _firm_with_everything(admin.user, "Second Firm LLP")
     client = client_for(admin)
@@ -257,6 +275,17 @@ def test_the_consoles_queries_do_not_grow_with_the_number_of_firms(admin):
     assert admin.user.memberships.count() == 10
     assert _queries(client, reverse("console")) == page_3
     assert _queries(client, reverse("api_console"), HTTP_ACCEPT="application/json") == api_3
+
+
+def test_the_consoles_queries_are_the_same_for_3_or_12_firms(admin):
+    client = client_for(admin)
+    for i in range(2):
+        _firm_with_everything(admin.user, f"Firm {i}", Role.ACCOUNTANT)
+    three = _queries(client, reverse("console"))
+    for i in range(2, 11):
+        _firm_with_everything(admin.user, f"Firm {i}", Role.ACCOUNTANT)
+    assert admin.user.memberships.count() == 12
+    assert _queries(client, reverse("console")) == three
 
 
 def test_the_dashboards_queries_do_not_grow_with_accounts_or_records(admin):

@@ -160,6 +160,56 @@ def test_an_account_of_firmsyncs_own_never_waits_for_clio(firm, monkeypatch):
     assert trust_awaiting_clio_flag(firm_id=firm.pk, days=5) == []
 
 
+def test_an_entry_reversed_before_clio_shows_it_raises_no_exception(firm, ledger, monkeypatch):
+    # The deposit and its reversal move no money together: there is nothing to enter in Clio.
+    made = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    services.trust_entry_reverse(entry=made, date=DAY + timedelta(days=1))
+    later = _age(10)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert trust_awaiting_clio_flag(firm_id=firm.pk, days=5) == []
+    assert not TrustException.objects.filter(firm=firm).exists()
+
+
+def test_reversing_an_entry_clio_never_showed_closes_its_not_in_clio_exception(
+    firm, ledger, monkeypatch
+):
+    made = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    later = _age(10)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    (raised,) = trust_awaiting_clio_flag(firm_id=firm.pk, days=5)
+
+    services.trust_entry_reverse(entry=made, date=DAY + timedelta(days=10))
+
+    raised.refresh_from_db()
+    assert raised.resolved_at is not None
+    assert raised.resolution == (
+        "Reversed in FirmSync before it reached Clio: the entry and its reversal move no money, "
+        "so there is nothing to enter in Clio."
+    )
+    assert trust_awaiting_clio_flag(firm_id=firm.pk, days=5) == []
+
+
+def test_reversing_an_entry_clio_has_asks_for_the_reversal_in_clio(firm, ledger, monkeypatch):
+    made = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    trust_entries_import(account=ledger.account, rows=[_clio("bank_transaction:5", ledger, "300")])
+    reversal = services.trust_entry_reverse(entry=made, date=DAY + timedelta(days=1))
+    later = _age(10)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    (raised,) = trust_awaiting_clio_flag(firm_id=firm.pk, days=5)
+    assert raised.entry == reversal
+
+
+def test_the_three_way_report_leaves_out_a_pair_neither_in_clio(ledger):
+    from trust.selectors_reconcile import awaiting_clio
+
+    paired = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    alone = services.trust_deposit_record(ledger=ledger, amount=D("40"), date=DAY)
+    services.trust_entry_reverse(entry=paired, date=date(2026, 4, 2))
+    # At the end of March the reversal had not happened: the deposit was still Clio's to enter.
+    assert awaiting_clio(account=ledger.account, period_end=date(2026, 3, 31)) == [paired, alone]
+    assert awaiting_clio(account=ledger.account, period_end=date(2026, 4, 30)) == [alone]
+
+
 # -- shown on the ledger and in the three-way report --------------------------------------------
 
 
@@ -177,6 +227,19 @@ def test_the_ledger_marks_an_entry_awaiting_clio_until_clio_has_it(ledger, viewe
 
     assert 'data-testid="awaiting-clio"' not in client_for(viewer).get(url).content.decode()
     assert client_for(viewer).get(api).json()["entries"][0]["awaiting_clio"] is False
+
+
+def test_the_ledger_asks_for_neither_half_of_a_pair_clio_never_had(ledger, viewer):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    made = services.trust_deposit_record(ledger=ledger, amount=D("300"), date=DAY)
+    services.trust_entry_reverse(entry=made, date=DAY + timedelta(days=1))
+    services.trust_deposit_record(ledger=ledger, amount=D("40"), date=DAY)
+    html = client_for(viewer).get(reverse("trust_ledger", args=[ledger.pk])).content.decode()
+    assert html.count('data-testid="awaiting-clio-netted"') == 2
+    assert html.count('data-testid="awaiting-clio"') == 1  # the 40.00 deposit
 
 
 def test_the_three_way_report_says_which_record_the_account_keeps_and_what_clio_lacks():

@@ -121,6 +121,55 @@ def test_the_ledger_pages_through_its_entries(ledger, viewer):
     assert "Page 2 of 2" in second.content.decode()
 
 
+def _bulk(ledger, n: int) -> list[D]:
+    """`n` entries from Clio, three a day, a deposit of 10.00 then two payments of 3.00 and
+    1.50 (the ledger never goes below zero); returns the balance after each, in ledger order."""
+    TrustEntry.objects.bulk_create(
+        TrustEntry(
+            firm=ledger.firm,
+            account=ledger.account,
+            ledger=ledger,
+            kind="deposit" if i % 3 == 0 else "disbursement",
+            direction="in" if i % 3 == 0 else "out",
+            amount=[D("10.00"), D("3.00"), D("1.50")][i % 3],
+            date=DAY + timedelta(days=i // 3),
+            source="clio",
+            source_id=f"bank_transaction:{uuid.uuid4().int % 10**12}",
+        )
+        for i in range(n)
+    )
+    balances, balance = [], D("0.00")
+    for i in range(n):
+        balance += [D("10.00"), D("-3.00"), D("-1.50")][i % 3]
+        balances.append(balance)
+    return balances
+
+
+def test_the_running_balance_carries_across_a_page_boundary(ledger, viewer):
+    # 50 a page: the boundary falls between two entries of the same day (entries 49 and 50).
+    expected = _bulk(ledger, 120)
+    client = client_for(viewer)
+    first, second, third = (client.get(_ledger_url(ledger, page=n)) for n in (1, 2, 3))
+    page_one = [e for e, _, _ in first.context["rows"]]
+    page_two = [e for e, _, _ in second.context["rows"]]
+    assert page_one[-1].date == page_two[0].date
+    assert page_two[0].running_balance == page_one[-1].running_balance + page_two[0].signed_amount
+    shown = [e.running_balance for r in (first, second, third) for e, _, _ in r.context["rows"]]
+    assert shown == expected
+    assert third.context["view"].balance == expected[-1] == D("220.00")
+
+
+def test_a_kind_filter_keeps_the_true_balance_across_a_page_boundary(ledger, viewer):
+    expected = _bulk(ledger, 240)  # 160 payments: a page of 50 and the next
+    client = client_for(viewer)
+    pages = [client.get(_ledger_url(ledger, kind="disbursement", page=n)) for n in (1, 2)]
+    shown = [e.running_balance for r in pages for e, _, _ in r.context["rows"]]
+    assert shown == [b for i, b in enumerate(expected) if i % 3][:100]
+    april = (DAY + timedelta(days=30)).isoformat()
+    dated = client.get(_ledger_url(ledger, date_from=april, page=2))
+    assert [e.running_balance for e, _, _ in dated.context["rows"]] == expected[90 + 50 : 90 + 100]
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -142,6 +191,17 @@ def test_the_ledger_page_costs_the_same_queries_for_5_or_50_entries(
     with django_assert_num_queries(few):
         response = client.get(_ledger_url(ledger))
     assert len(response.context["rows"]) == 50
+
+
+@pytest.mark.parametrize("kind", ["", "disbursement"])
+def test_the_ledger_page_costs_the_same_queries_for_10_or_200_entries(ledger, other, viewer, kind):
+    client = client_for(viewer)
+    _bulk(other, 200)  # another matter's entries are not this ledger's
+    _bulk(ledger, 10)
+    few = _queries(client, _ledger_url(ledger, kind=kind))
+    _bulk(ledger, 190)
+    assert _queries(client, _ledger_url(ledger, kind=kind)) == few
+    assert _queries(client, _ledger_url(ledger, kind=kind, page=3)) == few
 
 
 def test_an_open_exception_is_highlighted_on_its_ledger(ledger, viewer):
