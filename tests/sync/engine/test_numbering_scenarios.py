@@ -3,7 +3,7 @@ made by hand is known before the bill is sent, Clio's numbering restarted is cau
 FirmSync wrote, and a bill refused for its number goes by itself, without a Retry, once the old
 invoice is renumbered in the books."""
 
-from sync.models import ExternalLink, FlaggedBill, SyncOperation, SyncRun
+from sync.models import ExternalLink, FlaggedBill, SyncOperation, SyncRun, SyncSettings
 from sync.preflight import preflight_run
 from tests.sync.engine.test_numbering_push import _invoice_numbered
 from tests.sync.engine.test_push_scenarios import invoice_in_books, sync_now, writes
@@ -86,3 +86,24 @@ def test_a_bill_the_books_refused_goes_by_itself_once_the_old_invoice_is_renumbe
     assert refused.status == "done"  # the same write, sent again without a Retry
     assert invoice_in_books(synced, bill_id).number == number
     assert FlaggedBill.objects.get(bill_clio_id=bill_id).status == FlaggedBill.Status.CLEARED
+
+
+def test_with_a_prefix_on_an_invoice_holding_the_prefixed_number_holds_the_bill(synced):
+    SyncSettings.objects.filter(firm=synced.firm).update(invoice_number_prefix="C-")
+    made = synced.approved_bill()
+    bill_id, number = made["bill"]["id"], made["bill"]["data"]["number"]
+    _invoice_numbered(synced, number, "fs-pre-0")  # the bare number is no clash behind a prefix
+    _invoice_numbered(synced, f"C-{number}", "fs-pre-1")
+    preflight_run(firm=synced.firm)
+    run = sync_now(synced.firm)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    flag = FlaggedBill.objects.get(firm=synced.firm, bill_clio_id=bill_id)
+    assert flag.number == f"C-{number}"
+    assert f"already holds number C-{number}" in flag.reason
+    assert not SyncOperation.objects.filter(entity="bill").exists()
+    synced.act("edit_bill", bill_id=bill_id, number=f"{number}7")  # renumbered in Clio
+    run = sync_now(synced.firm)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert invoice_in_books(synced, bill_id).number == f"C-{number}7"
+    flag.refresh_from_db()
+    assert flag.status == FlaggedBill.Status.CLEARED
