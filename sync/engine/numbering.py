@@ -337,7 +337,8 @@ def refused_creates_settle(*, books: Connection, wanted: list[dict]) -> int:
         status=SyncOperation.Status.FAILED,
         local_id__in=list(creates),
     ).only("idempotency_key", "local_id", "error_code", "error_message")
-    again, retired = [], []
+    again: list[int] = []
+    retired: list[int] = []
     for op in failed:
         if number_refused(provider=books.provider, code=op.error_code, message=op.error_message):
             same = op.idempotency_key == creates[op.local_id]
