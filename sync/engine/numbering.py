@@ -18,15 +18,17 @@ is sent; a create the books refused for its number is sent again by itself (same
 retired (planned again under the new one), never left for a person to retry.
 """
 
+import logging
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from practice.models import Bill
-from sync.engine.registry import BOOKS
+from sync.engine.registry import BOOKS, client_for
 from sync.models import (
     BooksNumber,
     BooksOnlyInvoice,
@@ -37,6 +39,9 @@ from sync.models import (
     SyncOperation,
     SyncSettings,
 )
+from sync.providers.errors import ProviderError
+
+logger = logging.getLogger("firmsync.sync")
 
 HOLD = "number_hold"
 GONE = ("void", "deleted")
@@ -105,7 +110,7 @@ def numbers_taken(*, books: Connection, numbers: Iterable[str]) -> dict[str, str
     """Which of `numbers` another invoice in the books holds, as far as FirmSync knows, and what
     holds each. A bill that is not linked has no invoice of its own yet, so any holder is another
     invoice: the later sources below name it more precisely and win."""
-    keys = {_key(n) for n in numbers} - {""}
+    keys = {_key(n)[:50] for n in numbers} - {""}
     if not keys:
         return {}
     name = BOOKS[books.provider].label
@@ -138,19 +143,19 @@ def books_numbers_store(*, books: Connection, numbers: Iterable[str]) -> int:
     books use. A refusal's memory ends here: a number the read no longer finds (the old invoice
     was renumbered or deleted) is free, and the next plan sends the bill. Returns how many rows
     changed."""
-    wanted = {_key(n): n.strip()[:50] for n in numbers if _key(n)}
+    wanted = {_key(n)[:50]: n.strip()[:50] for n in numbers if _key(n)}
     with transaction.atomic():
         have = set(BooksNumber.objects.filter(connection=books).values_list("key", flat=True))
         gone = have - set(wanted)
         if gone:
             BooksNumber.objects.filter(connection=books, key__in=gone).delete()
         new = [
-            BooksNumber(firm_id=books.firm_id, connection=books, key=k[:50], number=wanted[k])
+            BooksNumber(firm_id=books.firm_id, connection=books, key=k, number=wanted[k])
             for k in sorted(set(wanted) - have)
         ]
         BooksNumber.objects.bulk_create(new, ignore_conflicts=True)
         for flag in holds_open(books=books).filter(planned_repair__refused=True):
-            if _key(flag.number) not in wanted:
+            if _key(flag.number)[:50] not in wanted:
                 flag.planned_repair = {**flag.planned_repair, "refused": False}
                 flag.save(update_fields=["planned_repair"])
     return len(gone) + len(new)
@@ -204,6 +209,12 @@ def hold_upsert(
         was = flag.planned_repair or {}
         if was.get("refused"):
             values["planned_repair"] = _planned(reason, True, was.get("holder", ""))
+    if flag is not None and flag.number == values["number"]:
+        # When the books were last asked about the number (holds_recheck): kept, or every plan
+        # would have the next run ask again.
+        checked = (flag.planned_repair or {}).get("checked_at")
+        if checked:
+            values["planned_repair"]["checked_at"] = checked
     if flag is None:
         return FlaggedBill.objects.create(
             connection=books, bill_clio_id=bill.clio_id, remote_id="", **values
@@ -355,3 +366,48 @@ def refused_creates_settle(*, books: Connection, wanted: list[dict]) -> int:
         error_message="Planned again under another number; this write is not sent.",
     )
     return len(again)
+
+
+# A sync run asks the books again about a few held numbers that only the books hold (a refusal,
+# or the last full read): at most this many per run, each at most once in this long, so runs
+# every five minutes cost Xero's daily allowance next to nothing.
+RECHECK_PER_RUN = 5
+RECHECK_EVERY = timedelta(hours=1)
+
+
+def holds_recheck(*, books: Connection) -> int:
+    """At the start of a sync run: is each held number the books hold still there? One the books
+    no longer have (the old invoice was renumbered or deleted) is forgotten, so this run's plan
+    sends the bill, no Retry and no wait for the next full read. A look-up that fails leaves
+    things as they are. Returns how many numbers were freed."""
+    due = timezone.now() - RECHECK_EVERY
+    flags = [
+        f
+        for f in holds_open(books=books).filter(remote_id="").order_by("flagged_at", "pk")
+        if (f.planned_repair or {}).get("checked_at", "") < due.isoformat()
+    ]
+    known = set(
+        BooksNumber.objects.filter(
+            connection=books, key__in=[_key(f.number)[:50] for f in flags]
+        ).values_list("key", flat=True)
+    )
+    flags = [f for f in flags if f.planned_repair.get("refused") or _key(f.number)[:50] in known]
+    if not flags:
+        return 0
+    freed = 0
+    client = client_for(books)
+    for flag in flags[:RECHECK_PER_RUN]:
+        try:
+            # QuickBooks: a query on DocNumber; Xero: GET Invoices?InvoiceNumbers= (client docs)
+            found = client.invoice_find(flag.number)
+        except ProviderError as exc:
+            logger.warning("hold_recheck_failed flag=%s error=%s", flag.pk, exc)
+            return freed
+        flag.planned_repair = {**flag.planned_repair, "checked_at": timezone.now().isoformat()}
+        # A deleted Xero invoice keeps its number in the API but no longer holds it.
+        if found is None or getattr(found, "status", "") == "DELETED":
+            flag.planned_repair["refused"] = False
+            BooksNumber.objects.filter(connection=books, key=_key(flag.number)[:50]).delete()
+            freed += 1
+        flag.save(update_fields=["planned_repair"])
+    return freed

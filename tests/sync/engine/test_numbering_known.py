@@ -3,6 +3,7 @@ the invoices FirmSync wrote), and a bill held or refused for its number goes by 
 number is free: no Retry."""
 
 from datetime import date
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -157,3 +158,57 @@ def test_the_reconciler_leaves_a_number_hold_open_and_clears_a_flag_with_no_drif
     hold.refresh_from_db()
     other.refresh_from_db()
     assert (hold.status, other.status) == (FlaggedBill.Status.OPEN, FlaggedBill.Status.CLEARED)
+
+
+def _held_in_books(firm, books, count: int) -> list[FlaggedBill]:
+    numbers = [str(1001 + n) for n in range(count)]
+    numbering.books_numbers_store(books=books, numbers=numbers)
+    for n, number in enumerate(numbers):
+        _bill(firm, number=number, clio_id=10 + n)
+    plan_firm(firm=firm)
+    return list(FlaggedBill.objects.order_by("pk"))
+
+
+def test_a_run_asks_the_books_about_a_few_held_numbers_and_frees_the_gone_ones(
+    firm, books, monkeypatch
+):
+    from sync.providers.quickbooks.client import QuickBooksClient
+
+    _held_in_books(firm, books, 7)
+    oldest = list(FlaggedBill.objects.order_by("flagged_at", "pk"))
+    gone = oldest[1]  # renumbered in the books since
+    client = mock.create_autospec(QuickBooksClient, instance=True)
+    client.invoice_find.side_effect = lambda number: None if number == gone.number else object()
+    monkeypatch.setattr(numbering, "client_for", lambda connection: client)
+    assert numbering.holds_recheck(books=books) == 1
+    asked = [c.args[0] for c in client.invoice_find.call_args_list]
+    assert asked == [f.number for f in oldest[:5]]  # the oldest five
+    assert not BooksNumber.objects.filter(key=gone.number).exists()
+    plan_firm(firm=firm)
+    assert _queued_bills() == {str(gone.bill_clio_id): gone.number}
+    assert FlaggedBill.objects.get(pk=gone.pk).status == FlaggedBill.Status.CLEARED
+    client.invoice_find.reset_mock()
+    numbering.holds_recheck(books=books)  # the next run: the two not asked yet, no more
+    asked = [c.args[0] for c in client.invoice_find.call_args_list]
+    assert asked == [f.number for f in oldest[5:]]
+
+
+def test_a_books_look_up_that_fails_leaves_the_holds_as_they_are(firm, books, monkeypatch):
+    from sync.providers.errors import ProviderUnavailable
+    from sync.providers.quickbooks.client import QuickBooksClient
+
+    _held_in_books(firm, books, 1)
+    client = mock.create_autospec(QuickBooksClient, instance=True)
+    client.invoice_find.side_effect = ProviderUnavailable("quickbooks", "down")
+    monkeypatch.setattr(numbering, "client_for", lambda connection: client)
+    assert numbering.holds_recheck(books=books) == 0
+    assert BooksNumber.objects.filter(key="1001").exists()
+    assert FlaggedBill.objects.get().status == FlaggedBill.Status.OPEN
+
+
+def test_a_hold_of_the_starting_number_alone_is_not_asked_about(firm, books, monkeypatch):
+    _settings(firm, starting_invoice_number=1100)
+    _bill(firm, number="1042")
+    plan_firm(firm=firm)
+    monkeypatch.setattr(numbering, "client_for", mock.Mock(side_effect=AssertionError))
+    assert numbering.holds_recheck(books=books) == 0
