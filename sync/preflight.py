@@ -187,6 +187,9 @@ def preflight_run(*, firm: Firm) -> tuple[list[Check], books.BooksFacts | None]:
         )
         return checks, None
     facts = books.books_facts(books_conn)
+    # Every invoice number the books use, read here before each sync starts: the engine holds a
+    # bill whose number one of them has before it is sent (sync.engine.numbering).
+    numbering.books_numbers_store(books=books_conn, numbers=facts.numbers)
     checks.append(Check("books_connected", "The books are connected", True, facts.name))
     books_checks = BOOKS[books_conn.provider].preflight_checks
     assert books_checks is not None

@@ -7,7 +7,7 @@ from django_q.tasks import async_task
 
 from sync import webhooks
 from sync.books_payments import watch as books_watch
-from sync.engine import lease, plan, pull, run
+from sync.engine import lease, plan, run
 from sync.models import Connection, Side
 from sync.providers.errors import ProviderRateLimited
 from sync.services import heartbeat_record
@@ -31,7 +31,7 @@ def clio_inbox_process(connection_id: int) -> int:
     """Webhook deliveries: once the burst has gathered, one pull of what they name, then a small
     run that plans and pushes it without reading Clio again."""
     webhooks.inbox_wait(connection_id=connection_id)
-    events = pull.inbox_process(connection_id=connection_id)
+    events = run.clio_inbox_read(connection_id=connection_id)
     if events:
         firm_id = Connection.objects.values_list("firm_id", flat=True).get(pk=connection_id)
         done = run.sync_incremental(firm_id=firm_id, kind="webhook")

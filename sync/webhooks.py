@@ -4,6 +4,9 @@ Clio's rules (https://docs.developers.clio.com/guides/clio-manage/webhooks/): a 
 pending until our URL answers the `X-Hook-Secret` handshake by echoing it; deliveries are signed in
 `X-Hook-Signature` (hex HMAC-SHA256 of the raw body with the shared secret); webhooks expire after
 at most 31 days. Bank transactions, allocations and credit memos have no webhooks: they are polled.
+Clio Payments payments have one (model `clio_payments_payment`, id 10, events created and updated
+only: the Webhooks tag's "Supported Models" table in Clio's API v4 spec); a delivery re-reads the
+payments and the payouts they make (sync.payouts).
 """
 
 import hashlib
@@ -26,12 +29,18 @@ from sync.providers.pacing import scaled
 
 logger = logging.getLogger("firmsync.sync")
 
+PAYMENTS_MODEL = "clio_payments_payment"
 CLIO_MODELS = {
     "contact": "id,etag,updated_at",
     "matter": "id,etag,updated_at",
     "bill": "id,etag,state,updated_at",
     "activity": "id,etag,updated_at",
+    # ClioPaymentsPayment has no etag (spec: ClioPaymentsPayment_base); a voided payment changes
+    # its state and updated_at.
+    PAYMENTS_MODEL: "id,state,updated_at",
 }
+# Clio sends no `deleted` event for a Clio Payments payment (a refund voids it: `updated`).
+EVENTS = {PAYMENTS_MODEL: ["created", "updated"]}
 LIFETIME = timedelta(days=31)
 RENEW_BEFORE = timedelta(days=7)
 
@@ -58,7 +67,7 @@ def clio_webhooks_ensure(*, connection_id: int) -> list[WebhookSubscription]:
             hook = client.webhook_create(
                 url=_url(sub.token),
                 model=model,
-                events=["created", "updated", "deleted"],
+                events=EVENTS.get(model, ["created", "updated", "deleted"]),
                 fields=fields,
                 expires_at=expires,
             )

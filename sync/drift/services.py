@@ -166,6 +166,7 @@ def _do(run: ReconcileRun) -> None:
     cfg = SyncSettings.objects.get(firm=run.firm)
     read = books_read(books)
     run.read_calls, run.invoices_read = read.read_calls, len(read.invoices)
+    numbering.books_numbers_store(books=books, numbers=[i.doc.number for i in read.invoices])
     busy = _busy_bills(books)
     bills, rows = clio_side(firm=run.firm, books=books, cfg=cfg, busy=busy)
     run.bills_checked = len(bills)
@@ -402,6 +403,9 @@ def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Dr
 
 def _flags_clear(books: Connection, now) -> None:
     still = Drift.objects.filter(connection=books, status=Drift.Status.FLAGGED).values("flag_id")
+    # A bill held for its number has no drift behind it: the plan, not the reconciler, clears it.
     FlaggedBill.objects.filter(connection=books, status=FlaggedBill.Status.OPEN).exclude(
         pk__in=still
-    ).update(status=FlaggedBill.Status.CLEARED, closed_at=now)
+    ).exclude(planned_repair__contains={"kind": numbering.HOLD}).update(
+        status=FlaggedBill.Status.CLEARED, closed_at=now
+    )

@@ -303,5 +303,8 @@ def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
             "fingerprint": print_,
         }
     queued += outbox.enqueue(list(wanted.values()))
+    if entity == "bill":
+        # A create the books refused for its number goes again once its number is free.
+        queued += numbering.refused_creates_settle(books=books, wanted=list(wanted.values()))
     plan.queued[entity] = queued
     plan.unchanged[entity] = unchanged

@@ -20,7 +20,7 @@ from django_q.tasks import async_task
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync.engine import lease, pull, step
-from sync.models import Connection, Side, SyncOperation, SyncRun
+from sync.models import Connection, Side, SyncOperation, SyncRun, WebhookEvent
 from sync.payouts import services as services_payouts
 from sync.preflight import Check, preflight_blocking, preflight_run
 from sync.providers import pacing
@@ -28,6 +28,7 @@ from sync.providers.errors import ProviderAuthError, ProviderError, ProviderUnav
 from sync.selectors import connection_live
 from sync.trust_books import pull as pull_trust
 from sync.trust_books import services as services_trust
+from sync.webhooks import PAYMENTS_MODEL
 
 logger = logging.getLogger("firmsync.sync")
 
@@ -273,7 +274,7 @@ def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
     active = SyncRun.objects.filter(firm_id=connection.firm_id, status__in=lease.ACTIVE).first()
     if active is not None:
         return active
-    _payouts_read(connection)
+    payouts_read(connection)
     books = connection_live(firm_id=connection.firm_id, side=Side.BOOKS)
     if books is not None:
         done = sync_incremental(firm_id=connection.firm_id)
@@ -285,13 +286,27 @@ def clio_poll_firm(*, connection: Connection) -> SyncRun | None:
     return None
 
 
-def _payouts_read(connection: Connection) -> None:
-    """Clio Payments payments (no webhook feeds them to us, and the index has no
-    `updated_since`: one call per 200 payments). A failure here must not stop the poll."""
+def payouts_read(connection: Connection) -> None:
+    """Clio Payments payments (the index has no `updated_since`: one call per 200 payments),
+    from the poll and from their webhook. A failure here must not stop the poll or the inbox."""
     try:
         services_payouts.clio_payments_pull(connection_id=connection.pk)
     except ProviderError as exc:
         logger.warning("Clio Payments read failed for firm %s: %s", connection.firm_id, exc)
+
+
+def clio_inbox_read(*, connection_id: int) -> int:
+    """The webhook inbox's deliveries read: Clio's records through the pull, and, when a Clio
+    Payments payment was announced, the payments and their payouts (their own read: the pull's
+    `updated_since` cursors do not cover them). Returns how many deliveries were read."""
+    conn = Connection.objects.get(pk=connection_id)
+    payments = WebhookEvent.objects.filter(
+        subscription__connection=conn, processed_at__isnull=True, model=PAYMENTS_MODEL
+    ).exists()
+    events = pull.inbox_process(connection_id=connection_id)
+    if payments:
+        payouts_read(conn)
+    return events
 
 
 # -- failed records ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from sync.engine import lease, plan, pull, push
+from sync.engine import lease, numbering, plan, pull, push
 from sync.models import Connection, SyncOperation, SyncRun
 from sync.providers import pacing
 from sync.providers.errors import ProviderRateLimited
@@ -271,6 +271,8 @@ def step_run(
 ) -> SyncRun:
     """Work on a claimed run for one step; then finish it, park it, or queue the next step."""
     if run.phase == SyncRun.Phase.QUEUED:
+        # Held numbers the books may have freed since (sync.engine.numbering): before the plan.
+        numbering.holds_recheck(books=books)
         _phase(run, SyncRun.Phase.PULLING if reads_for(run) else SyncRun.Phase.PUSHING)
     step = Step(run, clio, books, bounded=bounded)
     hard = time.time() + HARD_SECONDS

@@ -462,6 +462,7 @@ class BooksOnlyPayment(models.Model):
 
 # Drift's models are in sync/models/drift.py; every model of the app is importable from here.
 from sync.models.approval import BillApproval as BillApproval  # noqa: E402
+from sync.models.drift import BooksNumber as BooksNumber  # noqa: E402
 from sync.models.drift import BooksOnlyInvoice as BooksOnlyInvoice  # noqa: E402
 from sync.models.drift import Drift as Drift  # noqa: E402
 from sync.models.drift import FlaggedBill as FlaggedBill  # noqa: E402

@@ -253,3 +253,25 @@ class BooksOnlyInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"invoice {self.number or self.remote_id} made in the books"
+
+
+class BooksNumber(models.Model):
+    """An invoice number the books use, as the last full read of them had it (the preflight's
+    read of every invoice and credit number, and each reconcile's read-back): what the engine
+    checks a Clio bill's number against before it sends the bill (sync.engine.numbering)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        "sync.Connection", on_delete=models.CASCADE, related_name="books_numbers"
+    )
+    key = models.CharField(max_length=50, help_text="The number, trimmed and casefolded.")
+    number = models.CharField(max_length=50)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="sync_booksnumber_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"number {self.number} in the books"

@@ -8,7 +8,6 @@ from django.http import Http404
 from accounts.models import Membership
 from practice.models import ClioPaymentsPayment
 from sync.models import ClioPayout, SyncOperation
-from sync.payouts.fees import fee_local_id
 from sync.payouts.matching import MAX_FEE_RATE, WINDOW_DAYS
 from sync.payouts.services import PAID_OUT
 from sync.providers.base import PAYOUT_FEE_ENTITY
@@ -67,17 +66,21 @@ class FeePosting:
 
 
 def fee_postings(*, member: Membership, payouts) -> dict[int, FeePosting]:
-    """Each payout's fee write to the books, by payout id, in one query (the newest write of
-    the payout's day, should the books have been reconnected)."""
-    by_local = {fee_local_id(p): p.pk for p in payouts}
+    """Each payout's fee write to the books, by payout id, in one query: the newest write of the
+    payout's day (a correction, once the fee changed after it was posted; or the write of books
+    connected again)."""
+    by_day = {p.deposit_date.isoformat(): p.pk for p in payouts}
     ops = SyncOperation.objects.filter(
-        firm_id=member.firm_id, entity=PAYOUT_FEE_ENTITY, local_id__in=list(by_local)
+        firm_id=member.firm_id, entity=PAYOUT_FEE_ENTITY, payload__deposit_date__in=list(by_day)
     ).order_by("created_at", "pk")
     found = {}
     for op in ops:
-        found[by_local[op.local_id]] = FeePosting(
+        correction = ":correction-" in op.local_id
+        found[by_day[op.payload["deposit_date"]]] = FeePosting(
             status=op.status,
-            label=op.get_status_display(),
+            label=f"{op.get_status_display()} (corrected)"
+            if correction
+            else op.get_status_display(),
             remote_id=op.remote_id,
             error=op.error_message,
         )

@@ -10,7 +10,8 @@ CODES = {
         "number above the books' numbers (Clio: Settings → Billing) and renumber the bill, "
         "renumber the old document in QuickBooks, or set an invoice number prefix in the bill "
         "syncing settings (C- writes bill 1042 as C-1042). Raising the starting invoice number "
-        "does not renumber anything; it only holds back Clio bills below it.",
+        "does not renumber anything; it only holds back Clio bills below it. Once the number is "
+        "free, the next sync sends the bill by itself: no Retry is needed.",
         "Invoice number prefix",
         "settings",
     ),

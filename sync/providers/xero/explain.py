@@ -15,7 +15,8 @@ MESSAGES = [
             "above Xero's numbers (Clio: Settings → Billing) and renumber the bill, renumber the "
             "old invoice in Xero, or set an invoice number prefix in the bill syncing settings "
             "(C- writes bill 1042 as C-1042). Raising the starting invoice number does not "
-            "renumber anything; it only holds back Clio bills below it.",
+            "renumber anything; it only holds back Clio bills below it. Once the number is free, "
+            "the next sync sends the bill by itself: no Retry is needed.",
             "Invoice number prefix",
             "settings",
         ),

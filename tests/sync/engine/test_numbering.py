@@ -207,6 +207,7 @@ def test_a_duplicate_number_is_explained_by_what_actually_fixes_it(provider, cod
     found = explain(provider, code, message)
     assert "Settings → Billing" in found.text and "invoice number prefix" in found.text
     assert "does not renumber anything" in found.text
+    assert "no Retry is needed" in found.text
     assert (found.fix, found.fix_label) == ("settings", "Invoice number prefix")
 
 

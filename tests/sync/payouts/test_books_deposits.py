@@ -118,3 +118,46 @@ def test_the_fee_of_a_matched_payout_is_written_to_the_books_once(clio_account, 
         assert raw["Contact"]["Name"] == "Clio Payments"
     payouts_refresh(firm=admin.firm)  # again: nothing new is queued
     assert SyncOperation.objects.filter(connection=conn, entity="payout_fee").count() == 1
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_a_fee_corrected_after_it_was_written_is_put_right_beside_it(
+    clio_account, settings, provider
+):
+    admin = clio_account.admin
+    conn = connect_books(clio_account.base, settings, admin, provider)
+    accounts = SyncSettings.objects.get(firm=admin.firm).accounts
+    _deposit(conn, accounts, "1213.13", "2026-03-04")
+    for n, amount in enumerate(("1000.00", "250.00"), start=1):
+        ClioPaymentsPayment.objects.create(
+            firm=admin.firm,
+            clio_id=n,
+            amount=D(amount),
+            state="completed",
+            deposit_date=date(2026, 3, 2),
+        )
+    payouts_refresh(firm=admin.firm)
+    push_pending(connection=conn)
+    # The 250.00 is refunded; the books' deposit is corrected to the 970.50 that arrived.
+    ClioPaymentsPayment.objects.filter(firm=admin.firm, clio_id=2).update(state="voided")
+    _deposit(conn, accounts, "970.50", "2026-03-04")
+    payouts_refresh(firm=admin.firm)
+    fix = SyncOperation.objects.get(connection=conn, local_id="payout:2026-03-02:correction-1")
+    totals = push_pending(connection=conn)
+    fix.refresh_from_db()
+    assert (fix.status, totals["done"]) == ("done", 1), fix.error_message
+    written = client_for(conn).get(
+        "Deposit" if provider == "quickbooks" else "BankTransactions", fix.remote_id
+    )
+    raw = written.raw if hasattr(written, "raw") else written
+    if provider == "quickbooks":
+        assert raw["DepositToAccountRef"]["value"] == str(accounts["operating_bank"]["id"])
+        line = raw["Line"][0]
+        assert D(str(line["Amount"])) == D("7.37")
+        assert line["DepositLineDetail"]["AccountRef"]["value"] == str(
+            accounts["bank_charges"]["id"]
+        )
+    else:
+        assert raw["Type"] == "RECEIVE" and D(str(raw["Total"])) == D("7.37")
+        assert raw["Contact"]["Name"] == "Clio Payments"
+    assert SyncOperation.objects.filter(connection=conn, entity="payout_fee").count() == 2

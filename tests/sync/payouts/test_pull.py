@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from practice.models import ClioPaymentsPayment
+from sync.engine.registry import client_for
 from sync.models import ClioPayout, OperatingBankLine
 from sync.payouts.services import clio_payments_pull, operating_statement_import
 
@@ -72,3 +73,34 @@ def test_a_voided_payment_changes_the_gross_and_unmatches_the_payout(paid):
     march_2 = ClioPayout.objects.get(deposit_date=date(2026, 3, 2))
     assert (march_2.gross, march_2.payments, march_2.status) == (D("1000.00"), 1, "unmatched")
     assert march_2.bank_line is None and march_2.fee is None
+
+
+def test_a_clio_payments_webhook_brings_the_payment_and_its_payout_in(clio_account):
+    from sync.models import WebhookEvent, WebhookSubscription
+    from sync.webhooks import PAYMENTS_MODEL
+    from tests.support.sandboxes import control
+
+    act, base = clio_account.act, clio_account.base
+    sub = WebhookSubscription.objects.get(connection=clio_account.connection, model=PAYMENTS_MODEL)
+    remote = {w["model"]: w["events"] for w in client_for(clio_account.connection).webhooks()}
+    assert sorted(remote[PAYMENTS_MODEL]) == ["created", "updated"]  # no deleted: the spec's
+    control(base, "clio", "webhooks/flush")  # the handshakes
+    sub.refresh_from_db()
+    assert sub.status == "enabled"
+    ada = act("create_contact", first_name="Ada", last_name="Lovelace")
+    matter = act("create_matter", client_id=ada["id"], description="Estate")
+    act("create_time_entry", matter_id=matter["id"], hours=1, price=900, date="2026-02-20")
+    bill = act("generate_bill", matter_id=matter["id"], issued_at="2026-02-25")
+    act("bill_transition", bill_id=bill["id"], to="approve")
+    act("record_clio_payment", bill_id=bill["id"], amount=900, date="2026-03-02")
+    control(base, "clio", "webhooks/flush")  # the payment's delivery, read at once
+    event = WebhookEvent.objects.get(model=PAYMENTS_MODEL)
+    assert event.event == "created" and event.processed_at is not None
+    payment = ClioPaymentsPayment.objects.get(firm=clio_account.admin.firm)
+    assert (payment.amount, payment.state) == (D("900.00"), "completed")
+    payout = ClioPayout.objects.get(firm=clio_account.admin.firm)
+    assert (payout.deposit_date, payout.gross, payout.status) == (
+        date(2026, 3, 2),
+        D("900.00"),
+        "unmatched",
+    )
