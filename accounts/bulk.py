@@ -58,6 +58,8 @@ def bulk_upsert(
     if not rows:
         return [] if returning else 0
     columns = list(rows[0])
+    if db.vendor == "postgresql":
+        return _upsert_arrays(model, rows, columns, unique, update, unless_same, returning)
     sql, extra = _statement(model, columns, unique, update, unless_same, returning)
     convert = [_converter(model, c) for c in columns]
     placeholders = f"({', '.join(['%s'] * (len(columns) + len(extra)))})"
@@ -75,6 +77,47 @@ def bulk_upsert(
                 )
                 params.extend(extra)
             cursor.execute(sql.format(values=", ".join([placeholders] * len(batch))), params)
+            if returning:
+                written.extend(cursor.fetchall())
+            else:
+                written += cursor.rowcount
+    return written
+
+
+# PostgreSQL takes a batch as one array per column (`unnest`), so the statement has a
+# placeholder per column, not per value. With a placeholder per value the driver re-parsed a
+# statement of thousands of them on every batch (too long for its cache): a quarter of the
+# engine's CPU in a first sync.
+PG_BATCH = 2000
+
+
+def _upsert_arrays(model, rows, columns, unique, update, unless_same, returning):
+    sql, extra = _statement(model, columns, unique, update, unless_same, returning)
+    meta = model._meta
+    types = [meta.get_field(c).db_type(db) for c in columns]
+    defaults = "".join(", %s" for _ in extra)
+    convert = [_converter(model, c) for c in columns]
+    written = [] if returning else 0
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), PG_BATCH):
+            # The same key twice in one statement is an error on PostgreSQL; the later wins.
+            batch = list(
+                {tuple(r[k] for k in unique): r for r in rows[start : start + PG_BATCH]}.values()
+            )
+            arrays = [
+                [f(row[c]) for row in batch] if f else [row[c] for row in batch]
+                for f, c in zip(convert, columns, strict=True)
+            ]
+            casts = []
+            for n, (values, db_type) in enumerate(zip(arrays, types, strict=True)):
+                if len({type(v) for v in values} - {type(None)}) > 1:
+                    # The driver dumps a list of one type (an amount as 10 beside 12.50 is
+                    # two): such a column goes as text, which PostgreSQL reads as its type.
+                    arrays[n] = [None if v is None else str(v) for v in values]
+                    db_type = f"text[]::{db_type}"
+                casts.append(f"%s::{db_type}[]")
+            source = f"SELECT u.*{defaults} FROM unnest({', '.join(casts)}) AS u"  # noqa: S608 - types from the model, values bound
+            cursor.execute(sql.replace("VALUES {values}", source), [*extra, *arrays])
             if returning:
                 written.extend(cursor.fetchall())
             else:
