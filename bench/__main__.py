@@ -31,6 +31,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "trust, drift or incremental figures)",
     )
     parser.add_argument(
+        "--lifted-only",
+        action="store_true",
+        help="only the limits-lifted figures (engine CPU, trust, drift, incremental, pages), "
+        "with the worker figures of the bench/results.json already there kept",
+    )
+    parser.add_argument(
         "--kills",
         type=int,
         default=2,
@@ -64,6 +70,8 @@ def scale_from_env() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.worker_only and args.lifted_only:
+        sys.exit("--worker-only and --lifted-only measure different halves; choose one.")
     scale = scale_from_env()
     db_url, sqlite_path = env.database_url()
     if sqlite_path is not None and not args.pages_only:
@@ -88,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         port=port,
         env=child_env,
         worker_only=args.worker_only,
+        lifted_only=args.lifted_only,
         kills=args.kills,
     )
     harness.say(f"Scale {scale:g}; providers {', '.join(options.providers)}; database {db_url}")

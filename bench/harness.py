@@ -34,6 +34,7 @@ class Options:
     port: int
     env: dict[str, str]
     worker_only: bool = False
+    lifted_only: bool = False
     kills: int = 2
 
 
@@ -228,12 +229,23 @@ def run(options: Options) -> int:
         say("== pages: a client ledger of 10,000 entries, the console of 50 firms")
         page_figures = pages.measure(say)
     for p in options.providers:
-        per_provider[p] = _merge(per_provider[p], worker_section(options, p))
+        if options.lifted_only:
+            per_provider[p] = _worker_kept(per_provider[p], p)
+        else:
+            per_provider[p] = _merge(per_provider[p], worker_section(options, p))
     results = assemble(per_provider, options, trust_full, page_figures)
     write_results(results)
     found = report.checks(results, options.providers)
     print(report.table(results, options.providers, found), flush=True)
     return 0 if all(c.passed for c in found) else 1
+
+
+def _worker_kept(lifted: dict, provider: str, path: Path = RESULTS) -> dict:
+    """`--lifted-only`: the provider's worker figures as the last full run wrote them."""
+    before = json.loads(path.read_text()).get(provider, {}) if path.exists() else {}
+    kept = {k: v for k, v in before.items() if k in report.WORKER_KEYS}
+    worker = (before.get("details") or {}).get("worker", {})
+    return _merge(lifted, {**kept, "details": worker})
 
 
 def run_pages_only(path: Path = RESULTS) -> int:

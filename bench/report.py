@@ -143,6 +143,24 @@ class RealRun:
     duplicates: int
 
 
+# What a provider's worker run (and its burst) puts in its section of results.json.
+WORKER_KEYS = frozenset(
+    {
+        "real_minutes",
+        "floor_minutes",
+        "time_scale",
+        "throttled_429",
+        "records_failed",
+        "runs_failed",
+        "worker_kills_survived",
+        "duplicates",
+        "records_written",
+        "burst_seconds",
+        "clio_reads_per_bill",
+    }
+)
+
+
 def real_result(provider: str, r: RealRun) -> dict:
     # A run that stopped short is held to the whole firm's floor, not to what it managed.
     records = max(r.records_written, r.records_expected)
