@@ -81,6 +81,30 @@ def test_a_run_of_many_short_steps_reads_each_page_once_and_writes_each_record_o
     assert not SyncOperation.objects.exclude(status=SyncOperation.Status.DONE).exists()
 
 
+def test_the_clients_of_the_bills_read_so_far_are_planned_before_the_last_bill_page(
+    synced, monkeypatch
+):
+    """A big firm's bills take minutes of Clio's allowance to list: their clients' customers go
+    to the books while the rest is still read, not after the last page."""
+    bills(synced, 5)
+    monkeypatch.setattr(clio_client, "PAGE_SIZE", 2)  # three pages of bills
+    monkeypatch.setattr(step, "EARLY_PLAN_PAGES", 1)
+    seen: dict[str, int] = {}
+    real = step.Step._read_done
+
+    def done(self, resource):
+        if resource == "bills":
+            if self.planner is not None:
+                self.planner.join()
+            seen["contacts_planned"] = SyncOperation.objects.filter(entity="contact").count()
+        return real(self, resource)
+
+    monkeypatch.setattr(step.Step, "_read_done", done)
+    run = sync_execute(run_id=sync_start(firm=synced.firm, check=False, queue=False).pk)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert seen["contacts_planned"] == 1  # before the bills' own plan after their last page
+
+
 def test_a_step_that_died_with_its_worker_is_picked_up_and_a_live_one_is_left_alone(
     synced, monkeypatch
 ):
