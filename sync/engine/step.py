@@ -161,6 +161,9 @@ class Step:
         except BaseException as exc:  # handed to the step's thread, which decides
             self.read_error = exc
         finally:
+            # Reading is over once what it read is planned: the writer's last pass must see it.
+            if self.planner is not None:
+                self.planner.join()
             self.reading = False
             close_old_connections()
 
@@ -195,7 +198,26 @@ class Step:
         SyncRun.objects.filter(pk=self.run.pk).update(pulled_resources=self.run.pulled_resources)
         if resource in PLAN_AFTER and (self._full() or PLAN_AFTER[resource] is None):
             # A run that reads everything plans as it goes; a small one plans once, at the end.
-            self.plan(PLAN_AFTER[resource])
+            # In a thread of its own, after the plan before it: Clio is read on meanwhile (a
+            # firm's 30,000 trust entries take seconds to plan, and its reading is what binds
+            # a first sync into Xero).
+            self._plan_next(PLAN_AFTER[resource])
+
+    def _plan_next(self, entities: set[str] | None) -> None:
+        before = self.planner
+
+        def plan_after_before() -> None:
+            try:
+                if before is not None:
+                    before.join()
+                self.plan(entities)
+            except BaseException as exc:  # the step raises it, as it would a read's
+                self.read_error = exc
+            finally:
+                db_connection.close()  # this thread's own
+
+        self.planner = threading.Thread(target=plan_after_before)
+        self.planner.start()
 
     def plan(self, entities: set[str] | None) -> None:
         plan.plan_firm(firm=self.run.firm, run=self.run, entities=entities)

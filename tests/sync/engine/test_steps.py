@@ -105,6 +105,42 @@ def test_the_clients_of_the_bills_read_so_far_are_planned_before_the_last_bill_p
     assert seen["contacts_planned"] == 1  # before the bills' own plan after their last page
 
 
+def test_clio_is_read_on_while_what_was_read_is_planned(synced, monkeypatch):
+    """The plan after each resource runs beside the reading: Clio's next pages do not wait for
+    the trust entries (or anything else) to be planned, and the run still ends planned."""
+    import threading
+    import time
+
+    bills(synced, 2)
+    planning = threading.Event()
+    pages_while_planning = []
+    real_plan = step.plan.plan_firm
+
+    def slow_plan(**kwargs):
+        if kwargs.get("entities") == step.PLAN_AFTER["trust"]:
+            planning.set()
+            time.sleep(1.0)
+            result = real_plan(**kwargs)
+            planning.clear()
+            return result
+        return real_plan(**kwargs)
+
+    real_page = step.Step._read_page
+
+    def page(self, resource, records):
+        if planning.is_set():
+            pages_while_planning.append(resource)
+        return real_page(self, resource, records)
+
+    monkeypatch.setattr(step.plan, "plan_firm", slow_plan)
+    monkeypatch.setattr(step.Step, "_read_page", page)
+    run = sync_execute(run_id=sync_start(firm=synced.firm, check=False, queue=False).pk)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert pages_while_planning  # allocations and lines were read during the trust plan
+    assert not SyncOperation.objects.exclude(status=SyncOperation.Status.DONE).exists()
+    assert SyncOperation.objects.filter(entity="bill").count() == 2
+
+
 def test_a_step_that_died_with_its_worker_is_picked_up_and_a_live_one_is_left_alone(
     synced, monkeypatch
 ):
