@@ -8,6 +8,9 @@ than everything else the engine does. Only names from a model's metadata are for
 statement; every value is a bound parameter.
 """
 
+from collections.abc import Callable
+from functools import partial
+
 from django.db import connection as db
 from django.db.models import Model
 
@@ -58,30 +61,40 @@ def bulk_upsert(
     if not rows:
         return [] if returning else 0
     columns = list(rows[0])
-    if db.vendor == "postgresql":
-        return _upsert_arrays(model, rows, columns, unique, update, unless_same, returning)
     sql, extra = _statement(model, columns, unique, update, unless_same, returning)
     convert = [_converter(model, c) for c in columns]
-    placeholders = f"({', '.join(['%s'] * (len(columns) + len(extra)))})"
+    build: Callable[[str, list, list[list]], tuple[str, list]] = _as_rows
+    size = BATCH
+    if db.vendor == "postgresql":
+        types = [str(model._meta.get_field(c).db_type(db)) for c in columns]  # type: ignore[union-attr]
+        size, build = PG_BATCH, partial(_as_arrays, types=types)
     written = [] if returning else 0
     with db.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
+        for start in range(0, len(rows), size):
             # The same key twice in one statement is an error on PostgreSQL; the later wins.
             batch = list(
-                {tuple(r[k] for k in unique): r for r in rows[start : start + BATCH]}.values()
+                {tuple(r[k] for k in unique): r for r in rows[start : start + size]}.values()
             )
-            params = []
-            for row in batch:
-                params.extend(
-                    f(row[c]) if f else row[c] for f, c in zip(convert, columns, strict=True)
-                )
-                params.extend(extra)
-            cursor.execute(sql.format(values=", ".join([placeholders] * len(batch))), params)
+            values = [
+                [f(row[c]) for row in batch] if f else [row[c] for row in batch]
+                for f, c in zip(convert, columns, strict=True)
+            ]
+            cursor.execute(*build(sql, extra, values))
             if returning:
                 written.extend(cursor.fetchall())
             else:
                 written += cursor.rowcount
     return written
+
+
+def _as_rows(sql: str, extra: list, values: list[list]) -> tuple[str, list]:
+    """A placeholder per value, row after row (SQLite)."""
+    placeholders = f"({', '.join(['%s'] * (len(values) + len(extra)))})"
+    params: list = []
+    for row in zip(*values, strict=True):
+        params.extend(row)
+        params.extend(extra)
+    return sql.format(values=", ".join([placeholders] * len(values[0]))), params
 
 
 # PostgreSQL takes a batch as one array per column (`unnest`), so the statement has a
@@ -91,38 +104,18 @@ def bulk_upsert(
 PG_BATCH = 2000
 
 
-def _upsert_arrays(model, rows, columns, unique, update, unless_same, returning):
-    sql, extra = _statement(model, columns, unique, update, unless_same, returning)
-    meta = model._meta
-    types = [meta.get_field(c).db_type(db) for c in columns]
+def _as_arrays(sql: str, extra: list, values: list[list], types: list[str]) -> tuple[str, list]:
+    casts = []
+    for n, (column, db_type) in enumerate(zip(values, types, strict=True)):
+        if len({type(v) for v in column} - {type(None)}) > 1:
+            # The driver dumps a list of one type (an amount as 10 beside 12.50 is two): such a
+            # column goes as text, which PostgreSQL reads as its type.
+            values[n] = [None if v is None else str(v) for v in column]
+            db_type = f"text[]::{db_type}"
+        casts.append(f"%s::{db_type}[]")
     defaults = "".join(", %s" for _ in extra)
-    convert = [_converter(model, c) for c in columns]
-    written = [] if returning else 0
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), PG_BATCH):
-            # The same key twice in one statement is an error on PostgreSQL; the later wins.
-            batch = list(
-                {tuple(r[k] for k in unique): r for r in rows[start : start + PG_BATCH]}.values()
-            )
-            arrays = [
-                [f(row[c]) for row in batch] if f else [row[c] for row in batch]
-                for f, c in zip(convert, columns, strict=True)
-            ]
-            casts = []
-            for n, (values, db_type) in enumerate(zip(arrays, types, strict=True)):
-                if len({type(v) for v in values} - {type(None)}) > 1:
-                    # The driver dumps a list of one type (an amount as 10 beside 12.50 is
-                    # two): such a column goes as text, which PostgreSQL reads as its type.
-                    arrays[n] = [None if v is None else str(v) for v in values]
-                    db_type = f"text[]::{db_type}"
-                casts.append(f"%s::{db_type}[]")
-            source = f"SELECT u.*{defaults} FROM unnest({', '.join(casts)}) AS u"  # noqa: S608 - types from the model, values bound
-            cursor.execute(sql.replace("VALUES {values}", source), [*extra, *arrays])
-            if returning:
-                written.extend(cursor.fetchall())
-            else:
-                written += cursor.rowcount
-    return written
+    source = f"SELECT u.*{defaults} FROM unnest({', '.join(casts)}) AS u"  # noqa: S608 - types from the model, values bound
+    return sql.replace("VALUES {values}", source), [*extra, *values]
 
 
 def _statement(model, columns, unique, update, unless_same, returning) -> tuple[str, list]:
