@@ -40,6 +40,12 @@ ENTITY_LABELS = {
     "payment": "Payments",
     "credit": "Credit notes",
 }
+# Shown only when a firm has them: (many, one).
+MORE_LABELS = {
+    "trust_matter": ("Trust matters", "Trust matter"),
+    "trust_entry": ("Trust entries", "Trust entry"),
+    "payout_fee": ("Payout fees", "Payout fee"),
+}
 # The poll is what runs on a timer; webhooks bring changes sooner.
 CLIO_POLL = next(s["name"] for s in SCHEDULES if s["func"] == "sync.tasks.clio_poll")
 # Deliveries older than this still waiting in the inbox mean the worker is behind.
@@ -133,7 +139,8 @@ def operation_counts(*, firm_id: int) -> list[EntityCounts]:
         .order_by()
     )
     for g in grouped:
-        row = rows.setdefault(g["entity"], EntityCounts(g["entity"], g["entity"].title()))
+        label = MORE_LABELS.get(g["entity"], (g["entity"].title(),))[0]
+        row = rows.setdefault(g["entity"], EntityCounts(g["entity"], label))
         if g["status"] == S.DONE:
             row.synced += g["n"]
         elif g["status"] in (S.PENDING, S.IN_FLIGHT):
@@ -200,7 +207,11 @@ def _row(op: SyncOperation, bills: dict, contacts: dict) -> RecordRow:
         name = contacts.get(op.local_id, "")
         label = f"Contact {name}" if name else f"Contact (Clio id {op.local_id})"
         return RecordRow(op, label, None, name, explanation)
-    noun = ENTITY_LABELS.get(op.entity, op.entity.title()).rstrip("s")
+    noun = (
+        MORE_LABELS[op.entity][1]
+        if op.entity in MORE_LABELS
+        else ENTITY_LABELS.get(op.entity, op.entity.title()).rstrip("s")
+    )
     return RecordRow(op, f"{noun} (Clio id {op.local_id})", None, "", explanation)
 
 

@@ -66,8 +66,8 @@ def claim(
 ) -> list[SyncOperation]:
     """Up to `limit` operations of `entity`, oldest first, claimed for this worker: the
     conditional UPDATE takes only those still claimable, so two workers never share one.
-    `unready` maps a payload key to the ids it must not point at yet (records still waiting to
-    be written); such operations are left for a later round."""
+    `unready` maps a payload key (holding an id, or a list of ids) to the ids it must not point
+    at yet (records still waiting to be written); such operations are left for a later round."""
     for _ in range(CLAIM_TRIES):
         ops, raced = _claim_once(connection, entity, limit, unready)
         if not raced:
@@ -93,8 +93,10 @@ def _claim_once(connection, entity, limit, unready) -> tuple[list[SyncOperation]
             pk
             for pk, *refs in rows
             if not any(
-                ref is not None and str(ref) in unready[k]
+                str(one) in unready[k]
                 for k, ref in zip(keys, refs, strict=True)
+                for one in (ref if isinstance(ref, list) else [ref])
+                if one is not None
             )
         ][:limit]
     else:

@@ -26,20 +26,21 @@ from sync.engine.links import links_save, links_status_refresh
 from sync.engine.record import THROTTLED, record
 from sync.engine.registry import BOOKS, client_for, trust_writer_for, writer_for
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
-from sync.providers.base import LEG_ENTITIES, Item, Outcome, TrustWriter
+from sync.providers.base import TRUST_MATTER_ENTITY, TRUST_WRITES, Item, Outcome, TrustWriter
 from sync.providers.base import BooksWriter as Writer
 from sync.providers.errors import ProviderError
 
 logger = logging.getLogger("firmsync.sync")
 
-STAGES = ("contact", "bill", "payment", "credit", "trust_entry", "payout_fee")
+STAGES = ("contact", "trust_matter", "bill", "payment", "credit", "trust_entry", "payout_fee")
 # What each stage's writes point at.
 NEEDS = {
     "contact": ("contact",),
+    "trust_matter": ("contact", "trust_matter"),
     "bill": ("contact", "bill"),
     "payment": ("contact", "bill", "payment"),
     "credit": ("contact", "bill", "credit", "credit_application"),
-    "trust_entry": ("trust_entry",),
+    "trust_entry": ("trust_entry", "trust_matter"),
     "payout_fee": ("payout_fee",),
 }
 S = SyncOperation.Status
@@ -73,11 +74,14 @@ def push_pending(
 
 TOTALS = ("done", "failed", "skipped")
 # The stages a second lane serves: their writes point only at records written before them
-# (an invoice at its customer, a payment at its invoice, a trust leg at its client), and what
-# trust legs find or make by name (a matter's sub-customer) is made in `prepare`, one lane at
-# a time under the guard. Trust money is most of what a first sync writes while Clio's bill
-# lines are still being read: with one lane, QuickBooks' one-record channel stood half idle.
-SIDE_STAGES = ("bill", "payment", "credit", "trust_entry")
+# (an invoice at its customer, a payment at its invoice, a trust leg at its client and its
+# matter's sub-customer), and what trust legs still find or make by name is made in `prepare`,
+# one lane at a time under the guard. Trust money is most of what a first sync writes while
+# Clio's bill lines are still being read: with one lane, QuickBooks' one-record channel stood
+# half idle. Sub-customers are records of their own for the same reason: made in `prepare`,
+# 5,000 of them held the guard through 167 waits for the batch window, and the other lane
+# (and the one-record channel) waited with it.
+SIDE_STAGES = ("trust_matter", "bill", "payment", "credit", "trust_entry")
 
 
 @dataclass
@@ -111,7 +115,7 @@ class Lane:
                     time.sleep(LINGER_SECONDS)
 
     def _round(self, pool, threads: int, entity: str) -> bool:
-        legs = entity in LEG_ENTITIES and self.trust is not None
+        legs = entity in TRUST_WRITES and self.trust is not None
         w = self.trust if legs else self.writer
         args = (pool, threads, self.connection, self.run, entity, self.totals, self.paid)
         return _round(w, *args, guard=self.guard)
@@ -175,8 +179,9 @@ def _statuses_refresh(connection: Connection, client, invoice_ids: set[str]) -> 
     links_status_refresh(connection=connection, statuses=statuses)
 
 
-# The payload keys that point at other records, and the entity each points at.
-REFS = {"client_clio_id": "contact", "bill_clio_id": "bill"}
+# The payload keys that point at other records, and the entity each points at (a trust leg's
+# `matter_ids` lists the Clio ids of the matters it names).
+REFS = {"client_clio_id": "contact", "bill_clio_id": "bill", "matter_ids": TRUST_MATTER_ENTITY}
 
 
 def _contacts_waiting(connection: Connection) -> bool:
@@ -193,6 +198,8 @@ def _unready(connection: Connection, entity: str) -> dict[str, set[str]]:
         return {}
     waiting: dict[str, set[str]] = {}
     for ref_entity, local_id in outbox.creating(connection=connection, entities=needs):
+        if ref_entity == TRUST_MATTER_ENTITY:
+            local_id = local_id.rsplit(":", 1)[-1]  # "<way>:<Clio matter id>"
         waiting.setdefault(ref_entity, set()).add(local_id)
     return {key: waiting[e] for key, e in REFS.items() if e in waiting}
 

@@ -22,6 +22,11 @@ TRUST_ENTITY = "trust_entry"  # the outbox entity of a trust leg (see sync.trust
 # operating bank, written by the trust writers like any other leg.
 PAYOUT_FEE_ENTITY = "payout_fee"
 LEG_ENTITIES = (TRUST_ENTITY, PAYOUT_FEE_ENTITY)
+# A matter as the books carry it, made as a record of its own before the legs that name it
+# (a QuickBooks sub-customer): local id "<way>:<Clio matter id>", the same as its link.
+TRUST_MATTER_ENTITY = "trust_matter"
+# What the trust writers write.
+TRUST_WRITES = (*LEG_ENTITIES, TRUST_MATTER_ENTITY)
 
 # The accounts a firm maps, by role: what the setup page calls each one.
 ACCOUNT_ROLE_NAMES = {
@@ -292,6 +297,10 @@ class Provider:
     explain: Explain | None = None
     account_types: dict[str, set[str]] = field(default_factory=dict)
     matter_modes: tuple[str, ...] = ()  # how trust lines name a matter, the usual way first
+    # The ways among them whose matters are outbox records of their own (TRUST_MATTER_ENTITY),
+    # planned with the legs and written in batches before them, rather than made by the trust
+    # writer's `prepare` while a lane holds the guard.
+    matter_records: tuple[str, ...] = ()
     matter_modes_hint: str = ""  # what to choose instead of a way these books do not offer
     has_drafts: bool = False
     invoice_url: str = ""

@@ -20,12 +20,18 @@ after the firm maps it.
 from functools import cached_property
 
 from sync.models import Connection, ExternalLink, SyncOperation, SyncSettings
-from sync.providers.base import ACCOUNT_ROLE_NAMES, LEG_ENTITIES, Outcome
+from sync.providers.base import (
+    ACCOUNT_ROLE_NAMES,
+    LEG_ENTITIES,
+    TRUST_MATTER_ENTITY,
+    TRUST_WRITES,
+    Outcome,
+)
 from sync.providers.writing import Writer, failed
 from trust.models import TrustAccount
 
 BY = SyncSettings.TrustMatterBy
-MATTER_LINK = "trust_matter"
+MATTER_LINK = TRUST_MATTER_ENTITY
 # The roles each trust account has of its own; every other role (operating bank, fee income,
 # bank charges) is the firm's, one for all its trust accounts.
 PER_ACCOUNT = {"trust_bank": "bank", "trust_liability": "liability"}
@@ -63,6 +69,12 @@ def trust_account_books(
     if liability:
         found["trust_liability"] = liability
     return found
+
+
+def matter_mode(chosen: str, modes: tuple[str, ...]) -> str:
+    """The firm's way of carrying matters when these books offer it (a firm may have changed
+    books since), else the books' usual way."""
+    return chosen if chosen in modes else modes[0]
 
 
 def trust_marker(op: SyncOperation) -> str:
@@ -107,12 +119,7 @@ class TrustMixin(Writer):
     matter_modes: tuple[str, ...] = ()  # how these books can carry a matter, the usual way first
 
     def _matter_mode(self) -> str:
-        """The firm's choice when these books offer it (a firm may have changed books since),
-        else the books' usual way."""
-        chosen = self.cfg.trust_matter_by
-        if chosen in self.matter_modes:
-            return chosen
-        return self.matter_modes[0]
+        return matter_mode(self.cfg.trust_matter_by, self.matter_modes)
 
     def _matter_links(self, mode: str) -> dict[str, ExternalLink]:
         rows = ExternalLink.objects.filter(
@@ -155,10 +162,19 @@ class TrustMixin(Writer):
 
     def recover_many(self, ops: list[SyncOperation], links: dict) -> dict[int, Outcome | None]:
         legs = [op for op in ops if op.entity in LEG_ENTITIES]
-        found = super().recover_many([op for op in ops if op.entity not in LEG_ENTITIES], links)
+        matters = [op for op in ops if op.entity == TRUST_MATTER_ENTITY]
+        others = [op for op in ops if op.entity not in TRUST_WRITES]
+        found = super().recover_many(others, links)
         if legs:
             found.update(self._find_legs(legs))
+        if matters:
+            found.update(self._find_matters(matters))
         return found
+
+    def _find_matters(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
+        """Each matter record in the books by its name, or None (a writer whose books carry
+        matters as records of their own: `Provider.matter_records`)."""
+        return {op.pk: None for op in ops}
 
     def _find_legs(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
         """Each leg in the books by our marker, or None (each provider's trust writer)."""

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sync.engine import outbox
+from sync.engine.registry import BOOKS
 from sync.models import Connection, ExternalLink, SyncOperation, SyncRun, SyncSettings
-from sync.providers.base import TRUST_ENTITY
+from sync.providers.base import TRUST_ENTITY, TRUST_MATTER_ENTITY
 from sync.providers.http import idempotency_key
-from sync.providers.trust_writing import account_role
+from sync.providers.trust_writing import account_role, matter_mode
 from trust.models import EntryKind, TrustEntry
 
 ENTITY = TRUST_ENTITY
@@ -145,6 +146,8 @@ def entry_payloads(entry: TrustEntry, partner: TrustEntry | None) -> list[dict]:
     legs = [_in_account(leg, entry.account_id) for leg in legs]
     return [
         {
+            # The matters the leg names: it waits for their records (TRUST_MATTER_ENTITY).
+            "matter_ids": _matter_ids(leg),
             "entry_id": entry.pk,
             "kind": entry.kind,
             "reverses_kind": original.kind if entry.kind == EntryKind.REVERSAL else "",
@@ -164,6 +167,10 @@ def entry_payloads(entry: TrustEntry, partner: TrustEntry | None) -> list[dict]:
         }
         for leg in legs
     ]
+
+
+def _matter_ids(leg: Leg) -> list[str]:
+    return sorted({str(ln["matter"]["clio_id"]) for ln in leg.lines if ln["matter"]})
 
 
 def _in_account(leg: Leg, account_id: int) -> Leg:
@@ -252,20 +259,61 @@ def plan_trust(*, plan, books: Connection, cfg: SyncSettings, run: SyncRun | Non
             local_id = f"{entry.pk}:{payload['leg']}"
             if local_id not in known:
                 ops.append(_operation(books, run, local_id, payload))
+    matters = _matter_records(books, cfg, run, ops)
+    if matters:
+        plan.queued[TRUST_MATTER_ENTITY] = outbox.enqueue(matters)
     plan.queued[ENTITY] = outbox.enqueue(ops)
     plan.unchanged[ENTITY] = unchanged
 
 
-def _operation(books: Connection, run, local_id: str, payload: dict) -> SyncOperation:
+def _matter_records(books: Connection, cfg: SyncSettings, run, legs: list) -> list:
+    """A record for each matter the legs name that the books carry as a record of its own (a
+    QuickBooks sub-customer) and that is neither linked nor planned: written in batches, like
+    any record, before the legs that wait for it, instead of by the trust writer one round of
+    legs at a time."""
+    provider = BOOKS[books.provider]
+    mode = matter_mode(cfg.trust_matter_by, provider.matter_modes) if provider.matter_modes else ""
+    if mode not in provider.matter_records:
+        return []
+    wanted: dict[str, dict] = {}
+    for op in legs:
+        for line in op.payload["lines"]:
+            matter = line["matter"]
+            if matter and matter["client"]["clio_id"] is not None:
+                wanted[f"{mode}:{matter['clio_id']}"] = matter
+    if not wanted:
+        return []
+    ids = list(wanted)
+    for model in (ExternalLink, SyncOperation):
+        known = model.objects.filter(
+            connection=books, entity=TRUST_MATTER_ENTITY, local_id__in=ids
+        ).values_list("local_id", flat=True)
+        for local_id in known:
+            wanted.pop(local_id, None)
+    return [
+        _operation(
+            books,
+            run,
+            local_id,
+            {"matter": matter, "client_clio_id": matter["client"]["clio_id"]},
+            entity=TRUST_MATTER_ENTITY,
+        )
+        for local_id, matter in wanted.items()
+    ]
+
+
+def _operation(
+    books: Connection, run, local_id: str, payload: dict, entity: str = ENTITY
+) -> SyncOperation:
     key = idempotency_key(
-        books.firm_id, books.provider, books.external_id, ENTITY, local_id, VERSION
+        books.firm_id, books.provider, books.external_id, entity, local_id, VERSION
     )
     return SyncOperation(
         idempotency_key=key,
         firm_id=books.firm_id,
         connection=books,
         run=run,
-        entity=ENTITY,
+        entity=entity,
         action="create",
         local_id=local_id,
         source_version=VERSION,

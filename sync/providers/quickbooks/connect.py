@@ -179,6 +179,7 @@ PROVIDER = Provider(
     payment_type="Payment",
     account_types=ACCOUNT_TYPES,
     matter_modes=trust_writer.QuickBooksTrustWriter.matter_modes,
+    matter_records=(trust_writer.BY.SUB_CUSTOMER,),
     matter_modes_hint="Choose sub-customers or classes.",
     has_drafts=False,
     invoice_url="https://app.qbo.intuit.com/app/invoice?txnId={id}",

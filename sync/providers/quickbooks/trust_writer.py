@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sync.models import ExternalLink, SyncOperation
 from sync.providers.amounts import money
-from sync.providers.base import LEG_ENTITIES, Item, Outcome
+from sync.providers.base import LEG_ENTITIES, TRUST_MATTER_ENTITY, Item, Outcome
 from sync.providers.http import idempotency_key
 from sync.providers.quickbooks import mapping as qb
 from sync.providers.quickbooks.client import quote_list
@@ -19,7 +19,7 @@ from sync.providers.trust_writing import (
     matters_of,
     trust_marker,
 )
-from sync.providers.writing import in_chunks
+from sync.providers.writing import in_chunks, outcome_of
 
 QB_TYPES = {
     "bank_in": "Deposit",
@@ -34,6 +34,11 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
     names: dict[str, str] | None = None  # the customer list by name (`_customer_names`)
 
     def prepare(self, entity: str, ops: list[SyncOperation]) -> None:
+        if entity == TRUST_MATTER_ENTITY:
+            # Sub-customers as records of their own: only their parents are needed first.
+            matters = {op.local_id: op.payload["matter"] for op in ops}
+            self.parents = self._client_customers(matters, self._customer_names())
+            return
         self.matters: dict[str, str] = {}
         mode = self._matter_mode()
         known = self._matter_links(mode)
@@ -82,6 +87,34 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
             links.append((f"sub_customer:{cid}", "Customer", remote_id, name))
             self.matters[cid] = remote_id
         self._remember_many(MATTER_LINK, links)
+
+    def _sub_customer_item(self, op: SyncOperation, links: dict) -> Item | Outcome:
+        """A matter's sub-customer (planned by sync.trust_books.plan): linked already, found in
+        the customer list by its name, or created in a batch like any record."""
+        link = links.get((op.entity, op.local_id))
+        if link is not None:
+            return Outcome(ok=True, remote_type=link.remote_type, remote_id=link.remote_id)
+        matter = op.payload["matter"]
+        name = self._sub_customer_name(matter)
+        found = self._customer_names().get(name.casefold())
+        if found is not None:
+            return Outcome(ok=True, remote_type="Customer", remote_id=found)
+        return Item(op, "create", "Customer", self._sub_customer_payload(matter, name))
+
+    def _find_matters(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
+        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
+        by_name: dict[str, list[SyncOperation]] = {}
+        for op in ops:
+            by_name.setdefault(self._sub_customer_name(op.payload["matter"]), []).append(op)
+        for chunk in in_chunks(sorted(by_name)):
+            self.book_reads += 1
+            where = f"DisplayName IN {quote_list(chunk)} AND Active IN (true, false)"
+            keyed = {qb.name_key(name): by_name[name] for name in chunk}
+            rows = self.client.find_where("Customer", where)
+            for row in sorted(rows, key=lambda r: not r.active):
+                for op in keyed.get(qb.name_key(row.name), ()):
+                    found[op.pk] = found[op.pk] or outcome_of("Customer", row)
+        return found
 
     def _customer_names(self) -> dict[str, str]:
         """The books' customers by display name, read once for the writer's life (a lane's
@@ -189,6 +222,8 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
         return str(found.id)
 
     def build(self, op: SyncOperation, links: dict) -> Item | Outcome | None:
+        if op.entity == TRUST_MATTER_ENTITY:
+            return self._sub_customer_item(op, links)
         if op.entity not in LEG_ENTITIES:
             return super().build(op, links)
         link = links.get((op.entity, op.local_id))
