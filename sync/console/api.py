@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.roles import ANY_MEMBER
-from accounts.selectors import memberships_for_user
+from accounts.selectors import memberships_for_token, memberships_for_user
 from sync.console.selectors import FirmHealth, firm_health_many
 from sync.selectors import worker_status
 
@@ -77,13 +77,13 @@ class ConsoleApi(APIView):
         responses=ConsoleFirmOutput(many=True),
         summary="What needs attention in each of your firms",
         description=(
-            "Signed in through the site: every firm you belong to. With an API token, which acts "
-            "as you in one firm: that firm only."
+            "Signed in through the site: every firm you belong to. With an API token: the firms "
+            "the token reaches (its own and the others it was given) that you still belong to."
         ),
     )
     def get(self, request):
         if isinstance(request.auth, ApiToken):
-            memberships = [request.membership]
+            memberships = list(memberships_for_token(token=request.auth))
         else:
             memberships = list(memberships_for_user(user=request.user))
         firms = firm_health_many(
