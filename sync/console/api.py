@@ -11,6 +11,7 @@ from accounts.roles import ANY_MEMBER
 from accounts.selectors import memberships_for_token, memberships_for_user
 from sync.console.selectors import FirmHealth, firm_health_many
 from sync.selectors import worker_status
+from trust.duties.evaluate import SOON_DAYS
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -25,6 +26,16 @@ class ConsoleMonthOutput(serializers.Serializer):
     account_id = serializers.IntegerField()
     period_end = serializers.DateField()
     standing = serializers.ChoiceField(choices=["due", "overdue"])
+
+
+class ConsoleDutyOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="The item's key in /api/v1/trust/duties.")
+    due = serializers.DateField()
+    rule_id = serializers.CharField(source="rule.id")
+    rule = serializers.CharField(source="rule.title")
+    account_id = serializers.IntegerField()
+    account = serializers.CharField(source="account_name")
+    subject = serializers.CharField()
 
 
 class ConsoleArOutput(serializers.Serializer):
@@ -50,6 +61,12 @@ class ConsoleFirmOutput(serializers.Serializer):
     open_exceptions = serializers.IntegerField(source="exceptions_open")
     overdue_trust_duties = serializers.IntegerField(
         source="duties_overdue", help_text="Overdue items of the trust accounts' rule packs."
+    )
+    trust_duties_due_soon = ConsoleDutyOutput(
+        source="duties_due_soon",
+        many=True,
+        help_text=f"Open items of the rule packs due within the next {SOON_DAYS} days (the trust "
+        "duties page's due soon), earliest first; each is overdue from the day after its date.",
     )
     reconciliations_due = serializers.SerializerMethodField()
     reconciliations_overdue = serializers.SerializerMethodField()
