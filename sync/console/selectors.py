@@ -22,7 +22,7 @@ from trust.duties.evaluate import DutyItem
 from trust.duties.selectors import FirmDuties, duties_open_many
 from trust.models import TrustAccount
 from trust.selectors import trust_accounts_for_firms, trust_exceptions_open_counts
-from trust.selectors_ledger import account_totals_many
+from trust.selectors_ledger import account_journals_many
 from trust.selectors_reconcile import MonthToApprove, months_to_approve_many
 
 DUE_SOON_SHOWN = 3
@@ -124,7 +124,7 @@ def firm_health_many(
     firm_ids = [m.firm_id for m in memberships]
     accounts = trust_accounts_for_firms(firm_ids=firm_ids)
     account_ids = [a.pk for a in accounts]
-    totals = account_totals_many(account_ids=account_ids)
+    journals = account_journals_many(account_ids=account_ids)
     months = months_to_approve_many(account_ids=account_ids, today=today)
     exceptions = trust_exceptions_open_counts(firm_ids=firm_ids)
     duties = duties_open_many(accounts=accounts, as_of=today)
@@ -142,7 +142,7 @@ def firm_health_many(
         found.append(
             FirmHealth(
                 member=m,
-                balances=[TrustBalance(a, totals[a.pk].journal) for a in mine],
+                balances=[TrustBalance(a, journals[a.pk]) for a in mine],
                 exceptions_open=exceptions[m.firm_id],
                 duties_overdue=duties.get(m.firm_id, NO_DUTIES).overdue,
                 duties_due_soon=duties.get(m.firm_id, NO_DUTIES).due_soon,
