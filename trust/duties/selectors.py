@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q, Sum, Value
+from django.db.models import Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
@@ -119,10 +119,13 @@ def _ledgers(
     ledgers = ClientLedger.objects.filter(account_id__in=account_ids)
     if idle_by is not None:
         # A ledger that moved after `idle_by` falls due after the horizon under every watch:
-        # leaving it out before summing spares the console most of the firms' entries (the
-        # anti-join runs on trust_entry_ledger_date).
-        moved = TrustEntry.objects.filter(ledger_id=OuterRef("pk"), date__gt=idle_by)
-        ledgers = ledgers.filter(~Exists(moved))
+        # leaving it out before summing spares the console most of the firms' entries. Its
+        # last movement is a LIMIT 1 per ledger on trust_entry_ledger_date, which PostgreSQL
+        # cannot turn into a scan of every entry as it may an anti-join.
+        last = TrustEntry.objects.filter(ledger_id=OuterRef("pk")).order_by("-date")
+        ledgers = ledgers.annotate(moved=Subquery(last.values("date")[:1])).filter(
+            moved__lte=idle_by
+        )
     rows = (
         ledgers.annotate(balance=_balance(), last=Max("entries__date"))
         .filter(balance__gt=0)
