@@ -263,7 +263,7 @@ def _token_firms(*, member: Membership, firm_ids: list[int], scope: str) -> list
             raise ValidationError(
                 f"You are a viewer in {m.firm.name}: a token for it can only be read-only."
             )
-        if m.mfa_required and not selectors.user_has_totp(m.user):
+        if m.mfa_required and not selectors.user_has_totp(member.user):
             raise ValidationError(
                 f"{m.firm.name} requires two-factor authentication: set it up before giving "
                 "a token that firm."

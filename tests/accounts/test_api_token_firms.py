@@ -5,6 +5,7 @@ reaches any other firm."""
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -185,6 +186,11 @@ def test_a_firm_that_requires_mfa_is_given_only_once_it_is_set_up(admin):
         services.api_token_create(
             member=admin, name="x", scope=ApiToken.Scope.READ, firm_ids=[strict.firm_id]
         )
+    TOTP.activate(admin.user, generate_totp_secret())
+    token, _ = services.api_token_create(
+        member=admin, name="x", scope=ApiToken.Scope.READ, firm_ids=[strict.firm_id]
+    )
+    assert list(token.firms.all()) == [strict.firm]
 
 
 def test_each_firm_given_records_the_token_in_its_audit_log(token, firm, second, not_given):
