@@ -62,6 +62,17 @@ class ApiTokenAdmin(FirmScopedAdmin):
     list_display = ("name", "prefix", "user", "firm", "scope", "last_used_at", "revoked_at")
     exclude = ("token_hash",)
 
+    def get_exclude(self, request, obj=None):
+        # The other firms a token reaches are firms the admin of its home firm may not belong
+        # to: only superusers see them.
+        if request.user.is_superuser:
+            return self.exclude
+        return (*self.exclude, "firms")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Firms are given on the API tokens page, which checks the person's memberships.
+        return ("firms",) if request.user.is_superuser else ()
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(FirmScopedAdmin):

@@ -10,12 +10,22 @@ from accounts.serializers import FirmOutput, FirmUpdateInput, MemberOutput, MeOu
 
 
 class MeApi(APIView):
-    @extend_schema(responses=MeOutput, summary="Who am I, in which firm, with which role")
+    @extend_schema(
+        responses=MeOutput,
+        summary="Who am I, in which firm, with which role",
+        description=(
+            "`firms`: signed in, every firm you belong to; with an API token, the firms the token "
+            "reaches (its own and those it was given, while you still belong to them), any of "
+            "which the X-Firm header may name."
+        ),
+    )
     def get(self, request):
         member = request.membership
-        firms = [m.firm for m in selectors.memberships_for_user(user=request.user)]
         if isinstance(request.auth, ApiToken):
-            firms = [f for f in firms if f.pk == member.firm_id]
+            reach = selectors.memberships_for_token(token=request.auth)
+        else:
+            reach = selectors.memberships_for_user(user=request.user)
+        firms = [m.firm for m in reach]
         data = {
             "id": request.user.pk,
             "email": request.user.email,

@@ -1,4 +1,5 @@
-"""`Authorization: Bearer fs_…` API tokens: stored hashed, scoped to one user in one firm."""
+"""`Authorization: Bearer fs_…` API tokens: stored hashed, acting as one user in the token's
+firm, or in another of the token's firms named by the `X-Firm` header."""
 
 from datetime import timedelta
 
@@ -9,6 +10,15 @@ from rest_framework import authentication, exceptions
 from accounts.models import ApiToken, token_hash
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+# A token request names the firm it acts in, by slug or id; without it, the token's home firm.
+FIRM_HEADER = "X-Firm"
+FIRM_HEADER_HELP = (
+    "With an API token: the firm to act in, by its slug or id. Leave it out to act in the "
+    "token's own firm. It must be one of the firms the token was given and you still belong "
+    "to (GET /api/v1/me lists them); any other answers 403 `firm_not_in_token`. Your role is "
+    "the one you hold in that firm. Ignored when signed in through the site."
+)
 
 
 def bearer_token_valid(request) -> bool:
@@ -54,4 +64,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "ApiToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A FirmSync API token (fs_…)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": f"A FirmSync API token (fs_…). {FIRM_HEADER}: {FIRM_HEADER_HELP}",
+        }

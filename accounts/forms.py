@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
-from accounts.models import ApiToken, Firm, Role
+from accounts.models import ApiToken, Firm, Membership, Role
 
 
 class SignupFirmForm(forms.Form):
@@ -61,3 +61,19 @@ class InvitationSignupForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, initial="API token")
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
+    firms = forms.ModelMultipleChoiceField(
+        label="Also for",
+        queryset=Firm.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Other firms of yours the token may act in, chosen per request with X-Firm.",
+    )
+
+    def __init__(self, *args, member: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the person's own other firms are offered; the service checks again.
+        self.fields["firms"].queryset = (
+            Firm.objects.filter(memberships__user_id=member.user_id)
+            .exclude(pk=member.firm_id)
+            .order_by("name")
+        )

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
 from accounts.api_auth import bearer_token_valid
-from accounts.selectors import membership_get_for_user
+from accounts.selectors import membership_get_for_user, user_has_totp
 
 SESSION_FIRM_KEY = "current_firm_id"
 
@@ -37,12 +37,6 @@ class CurrentFirmMiddleware:
     def __call__(self, request):
         request.membership = SimpleLazyObject(lambda: _membership(request))
         return self.get_response(request)
-
-
-def user_has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class MfaPolicyMiddleware:

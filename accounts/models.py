@@ -138,8 +138,19 @@ class ApiToken(models.Model):
         READ = "read", "Read only"
         READ_WRITE = "read_write", "Read and write"
 
+    # The home firm: the token is listed, and revoked, on its API tokens page, and a request
+    # without an X-Firm header acts here.
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="api_tokens")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    # The other firms a request may choose with X-Firm. Granted only where the user is a member,
+    # and every request checks the membership again (accounts.selectors.memberships_for_token):
+    # a row here is never enough on its own.
+    firms = models.ManyToManyField(
+        Firm,
+        blank=True,
+        related_name="+",
+        help_text="Other firms of the user's that the token may act in.",
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(
         max_length=12, help_text="The first characters, to recognise a token."

@@ -2,19 +2,33 @@
 
 from rest_framework import exceptions, permissions
 
+from accounts.api_auth import FIRM_HEADER
 from accounts.models import ApiToken, Membership
 from accounts.roles import ANY_MEMBER
+from accounts.selectors import membership_for_token
+
+FIRM_NOT_IN_TOKEN = (
+    "This API token does not reach the firm named in X-Firm. Name one of the token's firms by "
+    "its slug or id (GET /api/v1/me lists them), leave X-Firm out to act in the token's own "
+    "firm, or create a token that includes that firm under Settings → API tokens."
+)
+HOME_FIRM_LEFT = (
+    "You are no longer a member of this API token's firm, so the token reaches no firm. "
+    "Create a new token under Settings → API tokens in a firm you belong to."
+)
 
 
 def api_membership(request) -> Membership | None:
-    """The membership an API request acts as: the token's firm, or the session's current firm."""
+    """The membership an API request acts as: with a token, the token's firm or the one its
+    X-Firm header names (if the token reaches it); signed in, the session's current firm."""
     if isinstance(request.auth, ApiToken):
-        token = request.auth
-        return (
-            Membership.objects.select_related("firm", "user")
-            .filter(user_id=token.user_id, firm_id=token.firm_id)
-            .first()
-        )
+        firm_ref = request.headers.get(FIRM_HEADER, "").strip()
+        member = membership_for_token(token=request.auth, firm_ref=firm_ref)
+        if member is None:
+            raise exceptions.PermissionDenied(
+                FIRM_NOT_IN_TOKEN if firm_ref else HOME_FIRM_LEFT, code="firm_not_in_token"
+            )
+        return member
     return request._request.membership or None
 
 
@@ -22,7 +36,7 @@ class IsFirmMember(permissions.BasePermission):
     """Signed in, a member of the firm, with a role the view allows.
 
     Views set `read_roles` (safe methods) and `write_roles` (others); both default to any member.
-    Read-only tokens may not use unsafe methods.
+    Read-only tokens may not use unsafe methods. The role is the one held in the firm acted in.
     """
 
     def has_permission(self, request, view):

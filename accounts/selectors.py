@@ -1,11 +1,22 @@
 """Reads scoped to the member's firm. 'Missing' and 'another firm's' give the same 404."""
 
+import re
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, User, token_hash
+from accounts.models import (
+    ApiToken,
+    AuditEvent,
+    Firm,
+    Invitation,
+    Membership,
+    Role,
+    User,
+    token_hash,
+)
 
 
 def role_require(member: Membership, roles: tuple[str, ...] | frozenset[str]) -> None:
@@ -20,6 +31,12 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
 def membership_get_for_user(*, user: User, firm_id: int | None) -> Membership | None:
     qs = memberships_for_user(user=user)
     return (qs.filter(firm_id=firm_id).first() if firm_id else None) or qs.first()
+
+
+def user_has_totp(user: User) -> bool:
+    from allauth.mfa.models import Authenticator  # needs the app registry
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def membership_list(*, member: Membership) -> QuerySet[Membership]:
@@ -60,7 +77,44 @@ def invitation_get_by_token(*, raw_token: str) -> Invitation:
 
 
 def api_token_list(*, member: Membership) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(firm_id=member.firm_id, user_id=member.user_id)
+    """The member's tokens whose home is this firm, each with the other firms it reaches that
+    the member still belongs to."""
+    still_mine = Firm.objects.filter(memberships__user_id=member.user_id).order_by("name")
+    return ApiToken.objects.filter(firm_id=member.firm_id, user_id=member.user_id).prefetch_related(
+        Prefetch("firms", queryset=still_mine)
+    )
+
+
+def memberships_for_token(*, token: ApiToken) -> QuerySet[Membership]:
+    """The memberships an API token acts through: its user's, in its home firm and in each other
+    firm it was given, while the user still belongs to the home firm and to that firm. Read on
+    every request, so a membership that ends takes its firm out of the token's reach at once."""
+    given = ApiToken.firms.through.objects.filter(apitoken_id=token.pk).values("firm_id")
+    home = Membership.objects.filter(user_id=token.user_id, firm_id=token.firm_id)
+    return (
+        Membership.objects.filter(user_id=token.user_id)
+        .filter(Q(firm_id=token.firm_id) | Q(firm_id__in=given))
+        .filter(Exists(home))
+        .select_related("firm", "user")
+        .order_by("firm__name")
+    )
+
+
+# A firm's id as the X-Firm header may give it (a bigint's digits), else it is read as a slug.
+_FIRM_ID = re.compile(r"[0-9]{1,18}")
+
+
+def membership_for_token(*, token: ApiToken, firm_ref: str = "") -> Membership | None:
+    """The membership a token request acts as: in the firm named by slug or id, or the token's
+    home firm when none is named. None when the token does not reach it: a firm that does not
+    exist, one the token was not given and one the user has left look the same."""
+    scoped = memberships_for_token(token=token)
+    if not firm_ref:
+        return scoped.filter(firm_id=token.firm_id).first()
+    found = None
+    if _FIRM_ID.fullmatch(firm_ref):  # an id first: a slug may be all digits too
+        found = scoped.filter(firm_id=int(firm_ref)).first()
+    return found or scoped.filter(firm__slug=firm_ref).first()
 
 
 def api_token_get_for_member(*, member: Membership, token_id: int) -> ApiToken:

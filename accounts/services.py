@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts import selectors
 from accounts.models import (
     ApiToken,
     AuditEvent,
@@ -134,6 +135,14 @@ def membership_remove(*, actor: Membership, membership: Membership, ip: str | No
         before={"email": membership.user.email, "role": membership.role},
         ip=ip,
     )
+    # Requests re-check the membership anyway; this keeps a later return to the firm from
+    # reviving the person's old tokens there.
+    ApiToken.objects.filter(
+        user_id=membership.user_id, firm_id=membership.firm_id, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    ApiToken.firms.through.objects.filter(
+        apitoken__user_id=membership.user_id, firm_id=membership.firm_id
+    ).delete()
     membership.delete()
 
 
@@ -240,13 +249,42 @@ def user_create_from_invitation(
     return user
 
 
+def _token_firms(*, member: Membership, firm_ids: list[int], scope: str) -> list[Membership]:
+    """The user's memberships in the other firms asked for, each checked as the home firm is:
+    a member there, read-only for a viewer, and the firm's MFA policy met."""
+    asked = set(firm_ids) - {member.firm_id}
+    found = list(
+        Membership.objects.select_related("firm").filter(user_id=member.user_id, firm_id__in=asked)
+    )
+    if len(found) != len(asked):
+        raise ValidationError("A token can only be given firms you belong to.")
+    for m in found:
+        if scope == ApiToken.Scope.READ_WRITE and m.role == Role.VIEWER:
+            raise ValidationError(
+                f"You are a viewer in {m.firm.name}: a token for it can only be read-only."
+            )
+        if m.mfa_required and not selectors.user_has_totp(member.user):
+            raise ValidationError(
+                f"{m.firm.name} requires two-factor authentication: set it up before giving "
+                "a token that firm."
+            )
+    return found
+
+
 @transaction.atomic
 def api_token_create(
-    *, member: Membership, name: str, scope: str, ip: str | None = None
+    *,
+    member: Membership,
+    name: str,
+    scope: str,
+    firm_ids: list[int] | None = None,
+    ip: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Returns the token row and the raw token, which is shown once and never stored."""
+    """Returns the token row and the raw token, which is shown once and never stored. The
+    token's home is the member's firm; `firm_ids` are other firms of theirs it may act in."""
     if scope == ApiToken.Scope.READ_WRITE and member.role == Role.VIEWER:
         raise ValidationError("Viewers can create read-only tokens only.")
+    others = _token_firms(member=member, firm_ids=firm_ids or [], scope=scope)
     raw = "fs_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         firm_id=member.firm_id,
@@ -256,14 +294,17 @@ def api_token_create(
         token_hash=token_hash(raw),
         scope=scope,
     )
-    audit_record(
-        firm=member.firm,
-        actor=member.user,
-        action="api_token.created",
-        obj=token,
-        after={"scope": scope},
-        ip=ip,
-    )
+    token.firms.set([m.firm for m in others])
+    # Each firm the token reaches keeps its own record of it.
+    for firm in [member.firm, *(m.firm for m in others)]:
+        audit_record(
+            firm=firm,
+            actor=member.user,
+            action="api_token.created",
+            obj=token,
+            after={"scope": scope, "firms": sorted([member.firm_id, *(m.firm_id for m in others)])},
+            ip=ip,
+        )
     return token, raw
 
 
@@ -271,5 +312,6 @@ def api_token_create(
 def api_token_revoke(*, member: Membership, token: ApiToken, ip: str | None = None) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(firm=member.firm, actor=member.user, action="api_token.revoked", obj=token, ip=ip)
+    for firm in [member.firm, *token.firms.all()]:
+        audit_record(firm=firm, actor=member.user, action="api_token.revoked", obj=token, ip=ip)
     return token

@@ -193,7 +193,7 @@ def firm_settings(request):
 @member_required(ANY_MEMBER)
 def api_tokens(request):
     member = request.membership
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST or None, member=member)
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,6 +201,7 @@ def api_tokens(request):
                 member=member,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
+                firm_ids=[f.pk for f in form.cleaned_data["firms"]],
                 ip=client_ip(request),
             )
         except ValidationError as exc:
@@ -209,7 +210,7 @@ def api_tokens(request):
         request,
         "accounts/api_tokens.html",
         {
-            "form": ApiTokenForm(),
+            "form": form if form.errors else ApiTokenForm(member=member),
             "tokens": selectors.api_token_list(member=member),
             "new_token": new_token,
         },

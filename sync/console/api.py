@@ -8,9 +8,10 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.roles import ANY_MEMBER
-from accounts.selectors import memberships_for_user
+from accounts.selectors import memberships_for_token, memberships_for_user
 from sync.console.selectors import FirmHealth, firm_health_many
 from sync.selectors import worker_status
+from trust.duties.evaluate import SOON_DAYS
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -25,6 +26,16 @@ class ConsoleMonthOutput(serializers.Serializer):
     account_id = serializers.IntegerField()
     period_end = serializers.DateField()
     standing = serializers.ChoiceField(choices=["due", "overdue"])
+
+
+class ConsoleDutyOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="The item's key in /api/v1/trust/duties.")
+    due = serializers.DateField()
+    rule_id = serializers.CharField(source="rule.id")
+    rule = serializers.CharField(source="rule.title")
+    account_id = serializers.IntegerField()
+    account = serializers.CharField(source="account_name")
+    subject = serializers.CharField()
 
 
 class ConsoleArOutput(serializers.Serializer):
@@ -50,6 +61,12 @@ class ConsoleFirmOutput(serializers.Serializer):
     open_exceptions = serializers.IntegerField(source="exceptions_open")
     overdue_trust_duties = serializers.IntegerField(
         source="duties_overdue", help_text="Overdue items of the trust accounts' rule packs."
+    )
+    trust_duties_due_soon = ConsoleDutyOutput(
+        source="duties_due_soon",
+        many=True,
+        help_text=f"Open items of the rule packs due within the next {SOON_DAYS} days (the trust "
+        "duties page's due soon), earliest first; each is overdue from the day after its date.",
     )
     reconciliations_due = serializers.SerializerMethodField()
     reconciliations_overdue = serializers.SerializerMethodField()
@@ -77,13 +94,13 @@ class ConsoleApi(APIView):
         responses=ConsoleFirmOutput(many=True),
         summary="What needs attention in each of your firms",
         description=(
-            "Signed in through the site: every firm you belong to. With an API token, which acts "
-            "as you in one firm: that firm only."
+            "Signed in through the site: every firm you belong to. With an API token: the firms "
+            "the token reaches (its own and the others it was given) that you still belong to."
         ),
     )
     def get(self, request):
         if isinstance(request.auth, ApiToken):
-            memberships = [request.membership]
+            memberships = list(memberships_for_token(token=request.auth))
         else:
             memberships = list(memberships_for_user(user=request.user))
         firms = firm_health_many(

@@ -18,11 +18,15 @@ from accounts.roles import SEE_FLAGS
 from sync.drift.selectors import ArPoint, ar_latest_many, flags_open_counts
 from sync.models import Connection, Side, SyncOperation, SyncRun
 from sync.selectors import WorkerStatus, connections_active_many
-from trust.duties.selectors import duties_overdue_counts
+from trust.duties.evaluate import DutyItem
+from trust.duties.selectors import FirmDuties, duties_open_many
 from trust.models import TrustAccount
 from trust.selectors import trust_accounts_for_firms, trust_exceptions_open_counts
-from trust.selectors_ledger import account_totals_many
+from trust.selectors_ledger import account_journals_many
 from trust.selectors_reconcile import MonthToApprove, months_to_approve_many
+
+DUE_SOON_SHOWN = 3
+NO_DUTIES = FirmDuties()  # a firm without trust accounts
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class FirmHealth:
     balances: list[TrustBalance]
     exceptions_open: int
     duties_overdue: int  # trust duties of the accounts' rule packs (trust.duties)
+    # Their open items due within the trust duties page's "due soon" window, earliest first.
+    duties_due_soon: tuple[DutyItem, ...]
     # Months not yet approved, of every trust account, newest first.
     months: list[tuple[TrustAccount, MonthToApprove]]
     flags_open: int | None  # None: the member's role does not review flagged bills
@@ -89,6 +95,15 @@ class FirmHealth:
     @property
     def months_overdue(self) -> list[tuple[TrustAccount, MonthToApprove]]:
         return [(a, m) for a, m in self.months if m.standing == "overdue"]
+
+    @property
+    def duties_due_soon_shown(self) -> tuple[DutyItem, ...]:
+        """The console's cell lists the first few; the rest are on the trust duties page."""
+        return self.duties_due_soon[:DUE_SOON_SHOWN]
+
+    @property
+    def duties_due_soon_more(self) -> int:
+        return max(0, len(self.duties_due_soon) - DUE_SOON_SHOWN)
 
     @property
     def attention(self) -> int:
@@ -109,24 +124,28 @@ def firm_health_many(
     firm_ids = [m.firm_id for m in memberships]
     accounts = trust_accounts_for_firms(firm_ids=firm_ids)
     account_ids = [a.pk for a in accounts]
-    totals = account_totals_many(account_ids=account_ids)
+    journals = account_journals_many(account_ids=account_ids)
     months = months_to_approve_many(account_ids=account_ids, today=today)
     exceptions = trust_exceptions_open_counts(firm_ids=firm_ids)
-    duties = duties_overdue_counts(accounts=accounts, as_of=today)
+    duties = duties_open_many(accounts=accounts, as_of=today)
     flags = flags_open_counts(firm_ids=firm_ids)
     ar = ar_latest_many(firm_ids=firm_ids)
     conns = connections_active_many(firm_ids=firm_ids)
     failed = _failed_counts(firm_ids=firm_ids)
     latest = _latest_runs(firm_ids=firm_ids)
+    by_firm: dict[int, list[TrustAccount]] = {firm_id: [] for firm_id in firm_ids}
+    for a in accounts:
+        by_firm[a.firm_id].append(a)
     found = []
     for m in memberships:
-        mine = [a for a in accounts if a.firm_id == m.firm_id]
+        mine = by_firm[m.firm_id]
         found.append(
             FirmHealth(
                 member=m,
-                balances=[TrustBalance(a, totals[a.pk].journal) for a in mine],
+                balances=[TrustBalance(a, journals[a.pk]) for a in mine],
                 exceptions_open=exceptions[m.firm_id],
-                duties_overdue=duties[m.firm_id],
+                duties_overdue=duties.get(m.firm_id, NO_DUTIES).overdue,
+                duties_due_soon=duties.get(m.firm_id, NO_DUTIES).due_soon,
                 months=sorted(
                     ((a, month) for a in mine for month in months[a.pk]),
                     key=lambda x: x[1].period_end,

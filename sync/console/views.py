@@ -8,6 +8,7 @@ from accounts.roles import ANY_MEMBER
 from accounts.selectors import memberships_for_user
 from sync.console.selectors import firm_health_many
 from sync.selectors import worker_status
+from trust.duties.evaluate import SOON_DAYS
 
 
 @member_required(ANY_MEMBER)
@@ -17,4 +18,7 @@ def console(request):
     firms = firm_health_many(
         memberships=memberships, today=timezone.localdate(), worker=worker_status()
     )
-    return render(request, "sync/console.html", {"firms": firms})
+    # my_memberships: the firm switcher's list, already read (the context processor's own
+    # query is then never run).
+    context = {"firms": firms, "my_memberships": memberships, "soon_days": SOON_DAYS}
+    return render(request, "sync/console.html", context)

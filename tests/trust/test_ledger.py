@@ -141,6 +141,26 @@ def test_a_bank_fee_is_covered_by_firm_funds_on_no_ledger(ledger):
     assert (totals.journal, totals.client_ledgers, totals.firm_funds) == (0, 0, 0)
 
 
+def test_the_consoles_journal_balances_are_the_totals_journals(ledger, other):
+    from tests.factories import TrustAccountFactory
+    from trust.selectors_ledger import account_journals_many, account_totals_many
+
+    _deposit(ledger, "100.00")
+    _deposit(other, "40.50")
+    services.trust_bank_fee_record(account=ledger.account, amount=D("15"), date=DAY)
+    services.trust_disbursement_record(
+        ledger=ledger, amount=D("30.25"), date=DAY, description="Filing fee", payee="Court"
+    )
+    empty = TrustAccountFactory(firm=ledger.firm)
+    ids = [ledger.account_id, empty.pk]
+    totals = account_totals_many(account_ids=ids)
+    assert account_journals_many(account_ids=ids) == {
+        ledger.account_id: totals[ledger.account_id].journal,
+        empty.pk: 0,
+    }
+    assert totals[ledger.account_id].journal == D("110.25")
+
+
 def test_a_reversal_names_its_entry_and_moves_the_money_back(ledger, admin):
     _deposit(ledger, "1000")
     paid = services.trust_disbursement_record(ledger=ledger, amount=D("300"), date=DAY)

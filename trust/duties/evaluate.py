@@ -24,6 +24,8 @@ class Status(StrEnum):
 
 
 OPEN = frozenset({Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING})
+# Rules that watch money sitting on a ledger (_ledger_watch): due N days after its last movement.
+LEDGER_WATCH_KINDS = frozenset({RuleKind.DISTRIBUTION, RuleKind.DORMANT_LEDGER})
 
 
 @dataclass(frozen=True)

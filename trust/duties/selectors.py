@@ -5,12 +5,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q, Sum, Value
+from django.db.models import Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import Membership
 from trust.duties.evaluate import (
+    HORIZON_DAYS,
+    LEDGER_WATCH_KINDS,
+    SOON_DAYS,
     AccountFacts,
     Deposit,
     DutyItem,
@@ -97,11 +100,34 @@ def _deposits(accounts: list[TrustAccount], notices: dict[int, date], as_of: dat
     return out
 
 
-def _ledgers(account_ids: list[int], held: set[int]) -> dict[int, list[LedgerFact]]:
+def _idle_by(accounts: list[TrustAccount], until: date) -> date | None:
+    """The latest last movement that can still bring a ledger watch due by `until` (the
+    shortest watch of the accounts' packs before it); None when no pack watches ledgers."""
+    days = [
+        r.days
+        for jurisdiction in {a.jurisdiction for a in accounts}
+        for r in pack_for(jurisdiction).rules
+        if r.kind in LEDGER_WATCH_KINDS and r.days is not None
+    ]
+    return until - timedelta(days=min(days)) if days else None
+
+
+def _ledgers(
+    account_ids: list[int], held: set[int], idle_by: date | None
+) -> dict[int, list[LedgerFact]]:
     out: dict[int, list[LedgerFact]] = defaultdict(list)
+    ledgers = ClientLedger.objects.filter(account_id__in=account_ids)
+    if idle_by is not None:
+        # A ledger that moved after `idle_by` falls due after the horizon under every watch:
+        # leaving it out before summing spares the console most of the firms' entries. Its
+        # last movement is a LIMIT 1 per ledger on trust_entry_ledger_date, which PostgreSQL
+        # cannot turn into a scan of every entry as it may an anti-join.
+        last = TrustEntry.objects.filter(ledger_id=OuterRef("pk")).order_by("-date")
+        ledgers = ledgers.annotate(moved=Subquery(last.values("date")[:1])).filter(
+            moved__lte=idle_by
+        )
     rows = (
-        ClientLedger.objects.filter(account_id__in=account_ids)
-        .annotate(balance=_balance(), last=Max("entries__date"))
+        ledgers.annotate(balance=_balance(), last=Max("entries__date"))
         .filter(balance__gt=0)
         .values_list(
             "pk", "account_id", "matter__display_number", "matter__status", "balance", "last"
@@ -113,15 +139,19 @@ def _ledgers(account_ids: list[int], held: set[int]) -> dict[int, list[LedgerFac
     return out
 
 
-def account_facts_many(*, accounts: list[TrustAccount], as_of: date) -> list[AccountFacts]:
-    """Five queries for any number of accounts."""
+def account_facts_many(
+    *, accounts: list[TrustAccount], as_of: date, horizon_days: int = HORIZON_DAYS
+) -> list[AccountFacts]:
+    """Four queries for any number of accounts: the facts `evaluate` needs with the same
+    `horizon_days`."""
     ids = [a.pk for a in accounts]
     if not ids:
         return []
     reconciled = _reconciled(ids)
     filings, notices, held = _records(ids)
     deposits = _deposits(accounts, notices, as_of)
-    ledgers = _ledgers(ids, held)
+    until = as_of + timedelta(days=horizon_days)
+    ledgers = _ledgers(ids, held, _idle_by(accounts, until))
     return [
         AccountFacts(
             account_id=a.pk,
@@ -205,12 +235,33 @@ def duty_calendar_for_member(*, member: Membership, as_of: date) -> list[Account
     return out
 
 
-def duties_overdue_counts(*, accounts: list[TrustAccount], as_of: date) -> dict[int, int]:
-    """Overdue duty items per firm, for the dashboard and the console: the same fixed number of
-    queries however many firms and accounts."""
-    counts: dict[int, int] = defaultdict(int)
+@dataclass(frozen=True)
+class FirmDuties:
+    """A firm's open duties, for the dashboard and the console."""
+
+    overdue: int = 0
+    # Open items due within SOON_DAYS (the trust duties page's "due soon"), earliest first.
+    due_soon: tuple[DutyItem, ...] = ()
+
+
+def duties_open_many(*, accounts: list[TrustAccount], as_of: date) -> dict[int, FirmDuties]:
+    """Per firm of the accounts, its overdue items counted and its items due soon: the same
+    fixed number of queries however many firms and accounts. Only the due-soon window is
+    evaluated: what falls due later is neither."""
     firm_of = {a.pk: a.firm_id for a in accounts}
-    for facts in account_facts_many(accounts=accounts, as_of=as_of):
-        overdue = [i for i in evaluate(facts, as_of=as_of) if i.status == Status.OVERDUE]
-        counts[firm_of[facts.account_id]] += len(overdue)
-    return counts
+    overdue: dict[int, int] = dict.fromkeys(firm_of.values(), 0)
+    soon: dict[int, list[DutyItem]] = {firm_id: [] for firm_id in firm_of.values()}
+    for facts in account_facts_many(accounts=accounts, as_of=as_of, horizon_days=SOON_DAYS):
+        firm_id = firm_of[facts.account_id]
+        for item in evaluate(facts, as_of=as_of, horizon_days=SOON_DAYS):
+            if item.status == Status.OVERDUE:
+                overdue[firm_id] += 1
+            elif item.status == Status.DUE_SOON:
+                soon[firm_id].append(item)
+    return {
+        firm_id: FirmDuties(
+            overdue[firm_id],
+            tuple(sorted(items, key=lambda i: (i.due, i.account_name, i.rule.id, i.key))),
+        )
+        for firm_id, items in soon.items()
+    }
