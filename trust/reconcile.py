@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -253,8 +255,10 @@ def _books_differences(journal: Decimal, books: Decimal):
 # Matching statement lines to journal entries.
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A statement line or a journal entry as matching sees it. A tuple, not a dataclass: a month
+    brings tens of thousands, built straight from database rows (`Candidate._make`)."""
+
     id: int
     date: date
     amount: Decimal  # signed, as the bank sees the account
@@ -276,14 +280,18 @@ CHEQUE_WINDOW_DAYS = 90
 BATCH_LIMIT = 12
 
 
+# Bank descriptions, payees and references repeat from line to line ("Reference transaction",
+# the same few payees), so each distinct text is read once.
+@lru_cache(maxsize=65536)
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit()).lstrip("0")
 
 
-def _words(text: str) -> set[str]:
-    return {
+@lru_cache(maxsize=65536)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(
         w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split() if len(w) > 2
-    }
+    )
 
 
 def _score(line: Candidate, entry: Candidate) -> tuple:

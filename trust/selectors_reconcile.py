@@ -392,13 +392,12 @@ def unmatched_entries(*, account: TrustAccount, upto: date) -> list[TrustEntry]:
 def unmatched_candidates(*, account: TrustAccount, upto: date) -> list[reconcile.Candidate]:
     """The same entries as matching candidates: rows, not model instances, for a month of tens
     of thousands."""
-    rows = _unmatched(account, upto).values_list(
-        "id", "date", "direction", "amount", "reference", "payee", "description"
+    rows = (
+        _unmatched(account, upto)
+        .annotate(signed=SIGNED)
+        .values_list("id", "date", "signed", "reference", "payee", "description")
     )
-    return [
-        reconcile.Candidate(pk, day, amount if direction == "in" else -amount, ref, payee, text)
-        for pk, day, direction, amount, ref, payee, text in rows
-    ]
+    return list(map(reconcile.Candidate._make, rows))
 
 
 def statement_lines(*, statements) -> QuerySet[StatementLine]:

@@ -182,12 +182,14 @@ def statement_auto_match(
     # unmatched in a fresh query, after any earlier holder has committed.
     month = StatementLine.objects.filter(statement__in=statements)
     list(month.select_for_update().values_list("id", flat=True))
-    lines = [
-        reconcile.Candidate(*row)
-        for row in month.filter(matches__isnull=True)
-        .order_by("date", "id")
-        .values_list("id", "date", "amount", "reference", "payee", "description")
-    ]
+    lines = list(
+        map(
+            reconcile.Candidate._make,
+            month.filter(matches__isnull=True)
+            .order_by("date", "id")
+            .values_list("id", "date", "amount", "reference", "payee", "description"),
+        )
+    )
     if not lines:
         return 0
     upto = max(ln.date for ln in lines) + timedelta(days=reconcile.DATE_WINDOW_DAYS)
