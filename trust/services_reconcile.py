@@ -208,22 +208,18 @@ def statement_auto_match(
 
 
 def _matches_create(account, member, proposals) -> None:
-    rows = [
-        {
-            "firm_id": account.firm_id,
-            "line_id": p.line_id,
-            "entry_id": entry_id,
-            "method": StatementMatch.Method.AUTO,
-            "matched_by_id": member.user.pk,
-        }
-        for p in proposals
-        for entry_id in p.entry_ids
-    ]
-    with transaction.atomic():
-        made = bulk_upsert(StatementMatch, rows, unique=("entry_id",), update=())
-        if made != len(rows):
-            # Someone matched one of these entries by hand meanwhile: the error undoes the rest.
-            raise ValidationError("Entries were matched by hand meanwhile; auto-match again.")
+    rows = [{"line_id": p.line_id, "entry_id": e} for p in proposals for e in p.entry_ids]
+    same = {
+        "firm_id": account.firm_id,
+        "method": StatementMatch.Method.AUTO,
+        "matched_by_id": member.user.pk,
+    }
+    try:
+        with transaction.atomic():
+            bulk_upsert(StatementMatch, rows, unique=(), same=same)
+    except IntegrityError as exc:
+        # Someone matched one of these entries by hand meanwhile: the error undoes the rest.
+        raise ValidationError("Entries were matched by hand meanwhile; auto-match again.") from exc
 
 
 # Prepare and approve
