@@ -243,11 +243,17 @@ def _items(items) -> list[dict]:
 
 def figures_compute(*, account: TrustAccount, period_end: date, statement: BankStatement) -> dict:
     """The month's three-way figures as a JSON snapshot (money as strings, never floats)."""
-    result = reconcile.reconcile(
-        sel.reconciliation_inputs(account=account, period_end=period_end, statement=statement)
-    )
     ledgers = sel.ledger_balances(account=account, period_end=period_end)
     books = sel.books_balance(account=account, period_end=period_end)
+    result = reconcile.reconcile(
+        sel.reconciliation_inputs(
+            account=account,
+            period_end=period_end,
+            statement=statement,
+            ledgers=ledgers,
+            books=books,
+        )
+    )
     return {
         "period_end": period_end.isoformat(),
         "statement": {
