@@ -315,15 +315,14 @@ def ledger_balances(*, account: TrustAccount, period_end: date) -> list[LedgerRo
     bank-fee money (entries on no ledger) is the row with ledger_id None, listed last."""
     # Summed by ledger alone, then named: grouping by the matter and client names sorted every
     # one of the account's entries (30,000 at the busiest firm) by those names first.
+    entries = TrustEntry.objects.filter(account=account, date__lte=period_end).order_by()
     sums = dict(
-        TrustEntry.objects.filter(account=account, date__lte=period_end)
-        .order_by()
-        .values("ledger_id")
+        entries.values("ledger_id")
         .annotate(balance=Sum(SIGNED))
         .values_list("ledger_id", "balance")
     )
     named = (
-        ClientLedger.objects.filter(pk__in=[pk for pk in sums if pk is not None])
+        ClientLedger.objects.filter(pk__in=entries.values("ledger_id"))
         .order_by("matter__display_number", "id")
         .values_list("id", "matter__display_number", "matter__description", "matter__client__name")
     )
