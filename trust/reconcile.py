@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
+from operator import attrgetter
 from typing import NamedTuple
 
 ZERO = Decimal("0.00")
@@ -310,7 +311,7 @@ def propose_matches(
     index = _SingleIndex(entries)
     proposals: list[Proposal] = []
     unmatched: list[Candidate] = []
-    for line in sorted(lines, key=lambda x: (x.date, x.id)):
+    for line in sorted(lines, key=attrgetter("date", "id")):
         best = index.best(line, window_days)
         if best is None:
             unmatched.append(line)
@@ -375,8 +376,8 @@ class _SingleIndex:
             if ref:
                 self.by_ref.setdefault((e.amount, ref), []).append(e)
             for word in _words(e.payee):
-                self.by_word.setdefault((e.amount, word), _Days()).add(e)
-            self.by_amount.setdefault(e.amount, _Days()).add(e)
+                _days_of(self.by_word, (e.amount, word)).add(e)
+            _days_of(self.by_amount, e.amount).add(e)
         for days in (*self.by_word.values(), *self.by_amount.values()):
             days.seal()
 
@@ -404,20 +405,29 @@ class _SingleIndex:
         return self._nearest(line, [same], window) if same else None
 
     def _nearest(self, line: Candidate, indexes: list[_Days], window: int) -> Candidate | None:
+        """The lowest-id free entry on the nearest day that has one."""
         for gap in range(window + 1):
-            days = {line.date} if gap == 0 else {line.date - _DAY * gap, line.date + _DAY * gap}
-            found = [
-                e
-                for idx in indexes
-                for day in days
-                if (e := idx.first(day, self.taken)) is not None
-            ]
-            if found:
-                return min(found, key=lambda e: e.id)
+            days = (line.date,) if gap == 0 else (line.date - _DAY * gap, line.date + _DAY * gap)
+            found = None
+            for idx in indexes:
+                for day in days:
+                    e = idx.first(day, self.taken)
+                    if e is not None and (found is None or e.id < found.id):
+                        found = e
+            if found is not None:
+                return found
         return None
 
 
 _DAY = timedelta(days=1)
+
+
+def _days_of(index: dict, key) -> _Days:
+    # Not setdefault(key, _Days()): that builds a _Days for every entry, kept or not.
+    days = index.get(key)
+    if days is None:
+        days = index[key] = _Days()
+    return days
 
 
 def _batch(
