@@ -268,10 +268,7 @@ def outstanding_entries(*, account: TrustAccount, period_end: date, cutoff: date
     start = bank_start(account=account)
     # NOT EXISTS, not the outer join `exclude()` makes of the reverse one-to-one: that joined
     # every entry of the month to its match, line, ledger and matter before dropping the cleared.
-    # The firm (every match is its entry's firm's) keeps other firms' matches out of the hash.
-    cleared = StatementMatch.objects.filter(
-        firm_id=account.firm_id, entry=OuterRef("pk"), line__date__lte=cutoff
-    )
+    cleared = StatementMatch.objects.filter(entry=OuterRef("pk"), line__date__lte=cutoff)
     qs = (
         TrustEntry.objects.filter(account=account, date__lte=period_end)
         .filter(~Exists(cleared))
@@ -285,10 +282,8 @@ def outstanding_entries(*, account: TrustAccount, period_end: date, cutoff: date
 
 def bank_only_lines(*, account: TrustAccount, period_end: date, cutoff: date) -> list:
     """Statement lines up to `cutoff` that no journal entry up to `period_end` clears."""
-    # NOT EXISTS of the firm's matches: `exclude()` read every firm's, and their entries.
-    cleared = StatementMatch.objects.filter(
-        firm_id=account.firm_id, line=OuterRef("pk"), entry__date__lte=period_end
-    )
+    # NOT EXISTS per line: `exclude()` read every match of every firm's entries up to the date.
+    cleared = StatementMatch.objects.filter(line=OuterRef("pk"), entry__date__lte=period_end)
     return list(
         StatementLine.objects.filter(statement__account=account, date__lte=cutoff)
         .filter(~Exists(cleared))
