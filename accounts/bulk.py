@@ -49,19 +49,24 @@ def bulk_upsert(
     update: tuple[str, ...] | None = None,
     unless_same: str | None = None,
     returning: tuple[str, ...] = (),
+    same: dict | None = None,
 ):
     """Insert `rows` (dicts of column attnames; every row has the same keys) and, on a clash
     with the `unique` columns, update the `update` columns (default: every given column but
     the unique ones; `()` leaves the stored row alone). With `unless_same`, a row whose value
-    in that column equals the stored one (and is not empty) is left alone. Columns the rows
-    omit take the model's defaults on insert.
+    in that column equals the stored one (and is not empty) is left alone. `same` holds the
+    values every row shares (the firm, who did it), bound once per statement. Columns neither
+    give take the model's defaults on insert.
+
+    With `unique=()` it is a plain INSERT: a clash raises IntegrityError for the caller to
+    explain, and no row pays for the conflict check.
 
     Returns how many rows were inserted or updated, or with `returning` those columns of them.
     """
     if not rows:
         return [] if returning else 0
     columns = list(rows[0])
-    sql, extra = _statement(model, columns, unique, update, unless_same, returning)
+    sql, extra = _statement(model, columns, unique, update, unless_same, returning, same or {})
     convert = [_converter(model, c) for c in columns]
     build: Callable[[str, list, list[list]], tuple[str, list]] = _as_rows
     size = BATCH
@@ -71,10 +76,10 @@ def bulk_upsert(
     written = [] if returning else 0
     with db.cursor() as cursor:
         for start in range(0, len(rows), size):
-            # The same key twice in one statement is an error on PostgreSQL; the later wins.
-            batch = list(
-                {tuple(r[k] for k in unique): r for r in rows[start : start + size]}.values()
-            )
+            batch = rows[start : start + size]
+            if unique:
+                # The same key twice in one statement is an error on PostgreSQL; the later wins.
+                batch = list({tuple(r[k] for k in unique): r for r in batch}.values())
             values = [
                 [f(row[c]) for row in batch] if f else [row[c] for row in batch]
                 for f, c in zip(convert, columns, strict=True)
@@ -118,10 +123,11 @@ def _as_arrays(sql: str, extra: list, values: list[list], types: list[str]) -> t
     return sql.replace("VALUES {values}", source), [*extra, *values]
 
 
-def _statement(model, columns, unique, update, unless_same, returning) -> tuple[str, list]:
+def _statement(model, columns, unique, update, unless_same, returning, same) -> tuple[str, list]:
     meta, q = model._meta, db.ops.quote_name
-    defaults = [f for f in meta.concrete_fields if f.attname not in columns and not f.primary_key]
-    names = [*columns, *(f.attname for f in defaults)]
+    given = {*columns, *same}
+    defaults = [f for f in meta.concrete_fields if f.attname not in given and not f.primary_key]
+    names = [*columns, *same, *(f.attname for f in defaults)]
     if update is None:
         update = tuple(c for c in columns if c not in unique)
     if update:
@@ -134,11 +140,14 @@ def _statement(model, columns, unique, update, unless_same, returning) -> tuple[
         action = "DO NOTHING"
     sql = (
         f"INSERT INTO {q(meta.db_table)} ({', '.join(q(n) for n in names)}) "  # noqa: S608
-        f"VALUES {{values}} ON CONFLICT ({', '.join(q(c) for c in unique)}) {action}"
+        "VALUES {values}"
     )
+    if unique:
+        sql += f" ON CONFLICT ({', '.join(q(c) for c in unique)}) {action}"
     if returning:
         sql += f" RETURNING {', '.join(q(c) for c in returning)}"
-    extra = [f.get_db_prep_save(f.get_default(), db) for f in defaults]
+    extra = [meta.get_field(c).get_db_prep_save(v, db) for c, v in same.items()]
+    extra += [f.get_db_prep_save(f.get_default(), db) for f in defaults]
     return sql, extra
 
 

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
+from operator import attrgetter
+from typing import NamedTuple
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -253,8 +256,10 @@ def _books_differences(journal: Decimal, books: Decimal):
 # Matching statement lines to journal entries.
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A statement line or a journal entry as matching sees it. A tuple, not a dataclass: a month
+    brings tens of thousands, built straight from database rows (`Candidate._make`)."""
+
     id: int
     date: date
     amount: Decimal  # signed, as the bank sees the account
@@ -276,14 +281,18 @@ CHEQUE_WINDOW_DAYS = 90
 BATCH_LIMIT = 12
 
 
+# Bank descriptions, payees and references repeat from line to line ("Reference transaction",
+# the same few payees), so each distinct text is read once.
+@lru_cache(maxsize=65536)
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit()).lstrip("0")
 
 
-def _words(text: str) -> set[str]:
-    return {
+@lru_cache(maxsize=65536)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(
         w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split() if len(w) > 2
-    }
+    )
 
 
 def _score(line: Candidate, entry: Candidate) -> tuple:
@@ -302,7 +311,7 @@ def propose_matches(
     index = _SingleIndex(entries)
     proposals: list[Proposal] = []
     unmatched: list[Candidate] = []
-    for line in sorted(lines, key=lambda x: (x.date, x.id)):
+    for line in sorted(lines, key=attrgetter("date", "id")):
         best = index.best(line, window_days)
         if best is None:
             unmatched.append(line)
@@ -367,8 +376,8 @@ class _SingleIndex:
             if ref:
                 self.by_ref.setdefault((e.amount, ref), []).append(e)
             for word in _words(e.payee):
-                self.by_word.setdefault((e.amount, word), _Days()).add(e)
-            self.by_amount.setdefault(e.amount, _Days()).add(e)
+                _days_of(self.by_word, (e.amount, word)).add(e)
+            _days_of(self.by_amount, e.amount).add(e)
         for days in (*self.by_word.values(), *self.by_amount.values()):
             days.seal()
 
@@ -396,20 +405,29 @@ class _SingleIndex:
         return self._nearest(line, [same], window) if same else None
 
     def _nearest(self, line: Candidate, indexes: list[_Days], window: int) -> Candidate | None:
+        """The lowest-id free entry on the nearest day that has one."""
         for gap in range(window + 1):
-            days = {line.date} if gap == 0 else {line.date - _DAY * gap, line.date + _DAY * gap}
-            found = [
-                e
-                for idx in indexes
-                for day in days
-                if (e := idx.first(day, self.taken)) is not None
-            ]
-            if found:
-                return min(found, key=lambda e: e.id)
+            days = (line.date,) if gap == 0 else (line.date - _DAY * gap, line.date + _DAY * gap)
+            found = None
+            for idx in indexes:
+                for day in days:
+                    e = idx.first(day, self.taken)
+                    if e is not None and (found is None or e.id < found.id):
+                        found = e
+            if found is not None:
+                return found
         return None
 
 
 _DAY = timedelta(days=1)
+
+
+def _days_of(index: dict, key) -> _Days:
+    # Not setdefault(key, _Days()): that builds a _Days for every entry, kept or not.
+    days = index.get(key)
+    if days is None:
+        days = index[key] = _Days()
+    return days
 
 
 def _batch(

@@ -9,6 +9,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     QuerySet,
@@ -25,8 +26,10 @@ from trust.models import (
     BankCsvMapping,
     BankStatement,
     BooksTrustBalance,
+    ClientLedger,
     Reconciliation,
     StatementLine,
+    StatementMatch,
     StatementUpload,
     TrustAccount,
     TrustEntry,
@@ -273,9 +276,12 @@ def outstanding_entries(*, account: TrustAccount, period_end: date, cutoff: date
     """Journal entries up to `period_end` that no statement line up to `cutoff` (the bank
     statement's own end) has cleared."""
     start = bank_start(account=account)
+    # NOT EXISTS, not the outer join `exclude()` makes of the reverse one-to-one: that joined
+    # every entry of the month to its match, line, ledger and matter before dropping the cleared.
+    cleared = StatementMatch.objects.filter(entry=OuterRef("pk"), line__date__lte=cutoff)
     qs = (
         TrustEntry.objects.filter(account=account, date__lte=period_end)
-        .exclude(statement_match__line__date__lte=cutoff)
+        .filter(~Exists(cleared))
         .exclude(id__in=_internal_transfer_ids(account))
         .select_related("ledger__matter")
     )
@@ -286,9 +292,11 @@ def outstanding_entries(*, account: TrustAccount, period_end: date, cutoff: date
 
 def bank_only_lines(*, account: TrustAccount, period_end: date, cutoff: date) -> list:
     """Statement lines up to `cutoff` that no journal entry up to `period_end` clears."""
+    # NOT EXISTS per line: `exclude()` read every match of every firm's entries up to the date.
+    cleared = StatementMatch.objects.filter(line=OuterRef("pk"), entry__date__lte=period_end)
     return list(
         StatementLine.objects.filter(statement__account=account, date__lte=cutoff)
-        .exclude(matches__entry__date__lte=period_end)
+        .filter(~Exists(cleared))
         .order_by("date", "id")
     )
 
@@ -308,30 +316,34 @@ class LedgerRow:
     balance: Decimal
 
 
-def _matter_label(row: dict) -> str:
-    number = row["ledger__matter__display_number"] or ""
-    return f"{number} {row['ledger__matter__description'] or ''}".strip()
+def _matter_label(number: str | None, description: str | None) -> str:
+    return f"{number or ''} {description or ''}".strip()
 
 
 def ledger_balances(*, account: TrustAccount, period_end: date) -> list[LedgerRow]:
-    """Each client ledger's balance at the end of `period_end`; the firm's own bank-fee money
-    (entries on no ledger) is the row with ledger_id None, listed last."""
-    rows = (
-        TrustEntry.objects.filter(account=account, date__lte=period_end)
-        .values("ledger_id", "ledger__matter__display_number", "ledger__matter__description")
-        .annotate(balance=Sum(SIGNED), client=F("ledger__matter__client__name"))
-        .order_by("ledger__matter__display_number", "ledger_id")
+    """Each client ledger's balance at the end of `period_end`, by matter number; the firm's own
+    bank-fee money (entries on no ledger) is the row with ledger_id None, listed last."""
+    # Summed by ledger alone, then named: grouping by the matter and client names sorted every
+    # one of the account's entries (30,000 at the busiest firm) by those names first.
+    entries = TrustEntry.objects.filter(account=account, date__lte=period_end).order_by()
+    sums = dict(
+        entries.values("ledger_id")
+        .annotate(balance=Sum(SIGNED))
+        .values_list("ledger_id", "balance")
+    )
+    named = (
+        ClientLedger.objects.filter(pk__in=entries.values("ledger_id"))
+        .order_by("matter__display_number", "id")
+        .values_list("id", "matter__display_number", "matter__description", "matter__client__name")
     )
     found = [
-        LedgerRow(
-            r["ledger_id"],
-            _matter_label(r) if r["ledger_id"] else "Firm funds for bank charges",
-            r["client"] or "",
-            reconcile.money(r["balance"] or 0),
-        )
-        for r in rows
+        LedgerRow(pk, _matter_label(number, text), client or "", reconcile.money(sums[pk] or 0))
+        for pk, number, text, client in named
     ]
-    return sorted(found, key=lambda r: r.ledger_id is None)
+    if None in sums:
+        firm_funds = reconcile.money(sums[None] or 0)
+        found.append(LedgerRow(None, "Firm funds for bank charges", "", firm_funds))
+    return found
 
 
 def books_balance(*, account: TrustAccount, period_end: date) -> BooksTrustBalance | None:
@@ -355,11 +367,16 @@ def _item(entry: TrustEntry) -> reconcile.Item:
 
 
 def reconciliation_inputs(
-    *, account: TrustAccount, period_end: date, statement: BankStatement
+    *,
+    account: TrustAccount,
+    period_end: date,
+    statement: BankStatement,
+    ledgers: list[LedgerRow],
+    books: BooksTrustBalance | None,
 ) -> reconcile.Inputs:
+    """The month's inputs; `ledgers` and `books` are `ledger_balances` and `books_balance` for
+    the same month, which the caller shows beside the figures and so reads only once."""
     cutoff = min(statement.period_end, period_end)
-    ledgers = ledger_balances(account=account, period_end=period_end)
-    books = books_balance(account=account, period_end=period_end)
     outstanding = outstanding_entries(account=account, period_end=period_end, cutoff=cutoff)
     lines = bank_only_lines(account=account, period_end=period_end, cutoff=cutoff)
     return reconcile.Inputs(
@@ -412,13 +429,12 @@ def unmatched_entries(*, account: TrustAccount, upto: date) -> list[TrustEntry]:
 def unmatched_candidates(*, account: TrustAccount, upto: date) -> list[reconcile.Candidate]:
     """The same entries as matching candidates: rows, not model instances, for a month of tens
     of thousands."""
-    rows = _unmatched(account, upto).values_list(
-        "id", "date", "direction", "amount", "reference", "payee", "description"
+    rows = (
+        _unmatched(account, upto)
+        .annotate(signed=SIGNED)
+        .values_list("id", "date", "signed", "reference", "payee", "description")
     )
-    return [
-        reconcile.Candidate(pk, day, amount if direction == "in" else -amount, ref, payee, text)
-        for pk, day, direction, amount, ref, payee, text in rows
-    ]
+    return list(map(reconcile.Candidate._make, rows))
 
 
 def statement_lines(*, statements) -> QuerySet[StatementLine]:

@@ -182,12 +182,14 @@ def statement_auto_match(
     # unmatched in a fresh query, after any earlier holder has committed.
     month = StatementLine.objects.filter(statement__in=statements)
     list(month.select_for_update().values_list("id", flat=True))
-    lines = [
-        reconcile.Candidate(*row)
-        for row in month.filter(matches__isnull=True)
-        .order_by("date", "id")
-        .values_list("id", "date", "amount", "reference", "payee", "description")
-    ]
+    lines = list(
+        map(
+            reconcile.Candidate._make,
+            month.filter(matches__isnull=True)
+            .order_by("date", "id")
+            .values_list("id", "date", "amount", "reference", "payee", "description"),
+        )
+    )
     if not lines:
         return 0
     upto = max(ln.date for ln in lines) + timedelta(days=reconcile.DATE_WINDOW_DAYS)
@@ -206,22 +208,18 @@ def statement_auto_match(
 
 
 def _matches_create(account, member, proposals) -> None:
-    rows = [
-        {
-            "firm_id": account.firm_id,
-            "line_id": p.line_id,
-            "entry_id": entry_id,
-            "method": StatementMatch.Method.AUTO,
-            "matched_by_id": member.user.pk,
-        }
-        for p in proposals
-        for entry_id in p.entry_ids
-    ]
-    with transaction.atomic():
-        made = bulk_upsert(StatementMatch, rows, unique=("entry_id",), update=())
-        if made != len(rows):
-            # Someone matched one of these entries by hand meanwhile: the error undoes the rest.
-            raise ValidationError("Entries were matched by hand meanwhile; auto-match again.")
+    rows = [{"line_id": p.line_id, "entry_id": e} for p in proposals for e in p.entry_ids]
+    same = {
+        "firm_id": account.firm_id,
+        "method": StatementMatch.Method.AUTO,
+        "matched_by_id": member.user.pk,
+    }
+    try:
+        with transaction.atomic():
+            bulk_upsert(StatementMatch, rows, unique=(), same=same)
+    except IntegrityError as exc:
+        # Someone matched one of these entries by hand meanwhile: the error undoes the rest.
+        raise ValidationError("Entries were matched by hand meanwhile; auto-match again.") from exc
 
 
 # Prepare and approve
@@ -245,11 +243,17 @@ def _items(items) -> list[dict]:
 
 def figures_compute(*, account: TrustAccount, period_end: date, statement: BankStatement) -> dict:
     """The month's three-way figures as a JSON snapshot (money as strings, never floats)."""
-    result = reconcile.reconcile(
-        sel.reconciliation_inputs(account=account, period_end=period_end, statement=statement)
-    )
     ledgers = sel.ledger_balances(account=account, period_end=period_end)
     books = sel.books_balance(account=account, period_end=period_end)
+    result = reconcile.reconcile(
+        sel.reconciliation_inputs(
+            account=account,
+            period_end=period_end,
+            statement=statement,
+            ledgers=ledgers,
+            books=books,
+        )
+    )
     return {
         "period_end": period_end.isoformat(),
         "statement": {

@@ -3,6 +3,9 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+from django.db import IntegrityError, transaction
+
 from accounts import bulk
 from practice.models import Bill, Contact
 from sync.models import Connection, SyncOperation
@@ -105,3 +108,24 @@ def test_it_binds_money_dates_json_and_nulls_as_they_are(firm):
         )
         == 0
     )  # already there: left alone
+
+
+def test_values_every_row_shares_are_given_once_and_a_plain_insert_raises_on_a_clash(firm):
+    books = Connection.objects.create(firm=firm, provider="quickbooks", side="books")
+    same = {
+        "firm_id": firm.pk,
+        "connection_id": books.pk,
+        "entity": "bill",
+        "action": "create",
+        "payload": {"total": "10.00"},
+    }
+    rows = [{"local_id": str(n), "idempotency_key": f"s{n}"} for n in range(3)]
+    assert bulk.bulk_upsert(SyncOperation, rows, unique=(), same=same) == 3
+    made = SyncOperation.objects.filter(firm=firm).order_by("local_id")
+    assert [(o.local_id, o.connection_id, o.payload, o.status) for o in made] == [
+        (str(n), books.pk, {"total": "10.00"}, "pending")  # status: the model's default
+        for n in range(3)
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.bulk_upsert(SyncOperation, rows[:1], unique=(), same=same)
+    assert SyncOperation.objects.filter(firm=firm).count() == 3

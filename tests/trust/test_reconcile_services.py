@@ -4,6 +4,7 @@ import threading
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -168,6 +169,27 @@ def test_the_database_refuses_an_entry_matched_twice(books, accountant):
         StatementMatch.objects.create(
             firm=account.firm, line=lines[1], entry=entry_, method="manual"
         )
+
+
+def test_an_auto_match_that_meets_an_entry_matched_meanwhile_keeps_nothing(books, accountant):
+    """The candidates were read before someone's match of one of them committed: the insert
+    clashes on the entry and the whole auto-match is undone, with a message to run it again."""
+    account, _, _ = books
+    statement = _import_csv(accountant, account)
+    read_before = sel.unmatched_candidates(account=account, upto=END)
+    smith = TrustEntry.objects.get(amount=D("5000.00"))
+    fee = statement.lines.get(amount=D("-15.00"))
+    StatementMatch.objects.create(firm=account.firm, line=fee, entry=smith, method="manual")
+    with (
+        mock.patch.object(
+            sel, "unmatched_candidates", autospec=True, return_value=read_before
+        ) as read,
+        pytest.raises(ValidationError, match="matched by hand meanwhile"),
+    ):
+        svc.statement_auto_match(member=accountant, account=account, period_end=END)
+    assert read.call_args.kwargs["account"] == account
+    assert list(StatementMatch.objects.values_list("entry_id", flat=True)) == [smith.pk]
+    assert not AuditEvent.objects.filter(action="trust.statement_auto_matched").exists()
 
 
 def _prepared(books, preparer):
