@@ -72,18 +72,7 @@ def test_it_binds_money_dates_json_and_nulls_as_they_are(firm):
     books = Connection.objects.create(firm=firm, provider="quickbooks", side="books")
     made = bulk.bulk_upsert(
         SyncOperation,
-        [
-            {
-                "firm_id": firm.pk,
-                "connection_id": books.pk,
-                "entity": "bill",
-                "local_id": "7",
-                "action": "create",
-                "idempotency_key": f"k{n}",
-                "payload": {"total": "1234.56", "lines": [{"n": n}]},
-            }
-            for n in range(3)
-        ],
+        [_op(books, f"k{n}", {"total": "1234.56", "lines": [{"n": n}]}) for n in range(3)],
         unique=("idempotency_key",),
         update=(),
     )
@@ -91,20 +80,7 @@ def test_it_binds_money_dates_json_and_nulls_as_they_are(firm):
     assert SyncOperation.objects.get(idempotency_key="k2").payload["lines"] == [{"n": 2}]
     assert (
         bulk.bulk_upsert(
-            SyncOperation,
-            [
-                {
-                    "firm_id": firm.pk,
-                    "connection_id": books.pk,
-                    "entity": "bill",
-                    "local_id": "7",
-                    "action": "create",
-                    "idempotency_key": "k0",
-                    "payload": {},
-                }
-            ],
-            unique=("idempotency_key",),
-            update=(),
+            SyncOperation, [_op(books, "k0", {})], unique=("idempotency_key",), update=()
         )
         == 0
     )  # already there: left alone
@@ -129,3 +105,16 @@ def test_values_every_row_shares_are_given_once_and_a_plain_insert_raises_on_a_c
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.bulk_upsert(SyncOperation, rows[:1], unique=(), same=same)
     assert SyncOperation.objects.filter(firm=firm).count() == 3
+
+
+def _op(books, key: str, payload: dict) -> dict:
+    """An outbox row for bill 7, as the planner writes one."""
+    return {
+        "firm_id": books.firm_id,
+        "connection_id": books.pk,
+        "entity": "bill",
+        "local_id": "7",
+        "action": "create",
+        "idempotency_key": key,
+        "payload": payload,
+    }

@@ -29,14 +29,7 @@ class Recovery(Writer):
         applies it)."""
         found: dict[int, Outcome | None] = {op.pk: None for op in ops}
         contacts = keyed(ops, "contact", ("create",), lambda p: qb.display_name(p["name"]))
-        for chunk in in_chunks(contacts):
-            self.book_reads += 1
-            where = f"DisplayName IN {quote_list(chunk)} AND Active IN (true, false)"
-            by_name = {qb.name_key(name): contacts[name] for name in chunk}
-            rows = self.client.find_where("Customer", where)
-            for row in sorted(rows, key=lambda r: not r.active):  # an active namesake first
-                for op in by_name.get(qb.name_key(row.name), ()):
-                    found[op.pk] = found[op.pk] or outcome_of("Customer", row)
+        found.update(self.customers_recover(contacts))
         bills = keyed(ops, "bill", ("create",), lambda p: p.get("number") or None)
         for chunk in in_chunks(bills):
             self.book_reads += 1
@@ -56,6 +49,20 @@ class Recovery(Writer):
         for op in ops:
             if op.entity == "credit" and op.action == "create":
                 found[op.pk] = self._credit_recover(op, links)
+        return found
+
+    def customers_recover(self, named: dict[str, list[SyncOperation]]) -> dict[int, Outcome]:
+        """Operations that create a customer, by its display name, found among the books'
+        customers: a query per 25 names, an active namesake first."""
+        found: dict[int, Outcome] = {}
+        for chunk in in_chunks(named):
+            self.book_reads += 1
+            where = f"DisplayName IN {quote_list(chunk)} AND Active IN (true, false)"
+            by_name = {qb.name_key(name): named[name] for name in chunk}
+            rows = self.client.find_where("Customer", where)
+            for row in sorted(rows, key=lambda r: not r.active):
+                for op in by_name.get(qb.name_key(row.name), ()):
+                    found.setdefault(op.pk, outcome_of("Customer", row))
         return found
 
     def _credit_recover(self, op: SyncOperation, links: dict) -> Outcome | None:

@@ -19,7 +19,7 @@ from sync.providers.trust_writing import (
     matters_of,
     trust_marker,
 )
-from sync.providers.writing import in_chunks, outcome_of
+from sync.providers.writing import in_chunks
 
 QB_TYPES = {
     "bank_in": "Deposit",
@@ -102,19 +102,10 @@ class QuickBooksTrustWriter(TrustMixin, QuickBooksWriter):
         return Item(op, "create", "Customer", self._sub_customer_payload(matter, name))
 
     def _find_matters(self, ops: list[SyncOperation]) -> dict[int, Outcome | None]:
-        found: dict[int, Outcome | None] = {op.pk: None for op in ops}
         by_name: dict[str, list[SyncOperation]] = {}
         for op in ops:
             by_name.setdefault(self._sub_customer_name(op.payload["matter"]), []).append(op)
-        for chunk in in_chunks(sorted(by_name)):
-            self.book_reads += 1
-            where = f"DisplayName IN {quote_list(chunk)} AND Active IN (true, false)"
-            keyed = {qb.name_key(name): by_name[name] for name in chunk}
-            rows = self.client.find_where("Customer", where)
-            for row in sorted(rows, key=lambda r: not r.active):
-                for op in keyed.get(qb.name_key(row.name), ()):
-                    found[op.pk] = found[op.pk] or outcome_of("Customer", row)
-        return found
+        return {op.pk: None for op in ops} | self.customers_recover(by_name)
 
     def _customer_names(self) -> dict[str, str]:
         """The books' customers by display name, read once for the writer's life (a lane's
