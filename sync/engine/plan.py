@@ -224,11 +224,13 @@ def plan_firm(
     (their lines add up to the bill's subtotal) and records not yet linked nor queued."""
     books = Connection.objects.get(firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED)
     cfg = SyncSettings.objects.get(firm=firm)
+    planned_links = ExternalLink.objects.filter(connection=books)
+    if entities is not None:
+        # Not every trust leg's link for a plan of contacts.
+        planned_links = planned_links.filter(entity__in=entities)
     links = {
         (link.entity, link.local_id): link
-        for link in ExternalLink.objects.filter(connection=books).only(
-            "entity", "local_id", "fingerprint", "remote_id"
-        )
+        for link in planned_links.only("entity", "local_id", "fingerprint", "remote_id")
     }
     plan = Plan()
     sources: list[tuple[str, Any, Callable[[Any], dict]]] = [

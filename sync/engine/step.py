@@ -57,12 +57,10 @@ PLAN_AFTER: dict[str, set[str] | None] = {
 # allowance to list them: its customers go to the books meanwhile, not after the last page.
 EARLY_PLANS = {
     "bills": {"contact"},
+    "trust": {"contact", "trust_entry"},
     "line_items": {"contact", "bill", "payment", "credit"},
 }
 EARLY_PLAN_PAGES = 20
-# Trust transactions are read whole (a transfer's two legs are paired across the list): such a
-# read starts only with this much of the step left.
-WHOLE_READ_SECONDS = 60.0
 # Waits shorter than this are not shown on the run (the 10-a-second window, a busy slot).
 SHOW_WAIT_SECONDS = 5.0
 PROVIDER_NAMES = {"clio": "Clio", "quickbooks": "QuickBooks", "xero": "Xero"}
@@ -142,11 +140,8 @@ class Step:
                 if n and self.over():  # every step reads something
                     return
                 if resource == "trust":
-                    late = self.elapsed() > STEP_SECONDS - WHOLE_READ_SECONDS
-                    if n and self.bounded and late:
-                        return  # the next step starts with it
-                    pull_trust.pull_trust(connection_id=self.clio.pk, full=self._full())
-                    services_trust.trust_requests_settle(firm=self.run.firm)
+                    if not self._read_trust():
+                        return
                 else:
                     done = pull.pull_clio(
                         connection_id=self.clio.pk,
@@ -166,6 +161,30 @@ class Step:
                 self.planner.join()
             self.reading = False
             close_old_connections()
+
+    def _read_trust(self) -> bool:
+        """Trust transactions, page by page; an account read to the end is remembered on the
+        run (`trust:<Clio id>`), so a later step does not read it again. True once all are."""
+        prefix = "trust:"
+        done = pull_trust.pull_trust(
+            connection_id=self.clio.pk,
+            full=self._full(),
+            stop=self.over,
+            on_page=partial(self._read_page, "trust"),
+            skip={int(r[len(prefix) :]) for r in self.run.pulled_resources if r.startswith(prefix)},
+        )
+        if done.finished:
+            self.run.pulled_resources = [
+                *self.run.pulled_resources,
+                *(f"{prefix}{clio_id}" for clio_id in done.finished),
+            ]
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                pulled_resources=self.run.pulled_resources
+            )
+        if done.stopped:
+            return False
+        services_trust.trust_requests_settle(firm=self.run.firm)
+        return True
 
     def _full(self) -> bool:
         return self.run.kind in ("initial", "full")

@@ -313,6 +313,9 @@ class PullCursor(models.Model):
     # A pull stopped between pages: Clio's next-page URL, and when that pull began.
     resume_url = models.TextField(blank=True)
     resume_started = models.DateTimeField(null=True, blank=True)
+    # What a pull stopped between pages carries to the page it starts from (trust transactions:
+    # the transfers whose deposit is on that page).
+    resume_state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

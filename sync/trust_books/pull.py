@@ -17,19 +17,28 @@ bill a payment from trust paid):
 - no matter → a bank fee (out) or the firm's own money covering it (in).
 A transaction whose matter is not in the mirror yet (even after pulling matters) is skipped, and
 the cursor stays before it, so the next poll tries again.
+
+Transactions are read and recorded a page at a time, so a first sync's 30,000 entries go to the
+books while Clio is still being read. Clio makes a transfer's two legs together, numbered one after
+the other; a page is recorded once the page after it is in, so a withdrawal is paired with a deposit
+up to a whole page (200 transactions) later, and entries are recorded in Clio's order. A pull asked
+to stop between pages keeps the URL of the page not yet recorded, and the pairs already found that
+end on it, in the cursor; the next pull starts there.
 """
 
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from practice.models import Bill, Matter
-from sync.engine.pull import SKEW, chunks, pull_clio
+from sync.engine.pull import SKEW, ahead, chunks, pull_clio
 from sync.engine.registry import client_for
 from sync.models import Connection, PullCursor, Side, SyncSettings
 from sync.providers.clio import mapping as m
@@ -51,15 +60,32 @@ class TrustPullResult:
     skipped: int = 0
     exceptions: int = 0
     skipped_reasons: list[str] = field(default_factory=list)
+    stopped: bool = False  # `stop` ended it between pages
+    finished: list[int] = field(default_factory=list)  # accounts read to the end (Clio ids)
 
 
-def pull_trust(*, connection_id: int, full: bool = False) -> TrustPullResult:
+def pull_trust(
+    *,
+    connection_id: int,
+    full: bool = False,
+    stop: Callable[[], bool] | None = None,
+    on_page: Callable[[int], None] | None = None,
+    skip: Collection[int] = (),
+) -> TrustPullResult:
+    """Read each trust account's transactions. `stop` is asked between pages: when it says so,
+    the pull ends there (`stopped`) and the next one carries on from that page; accounts read to
+    the end are in `finished`, and a pull given them as `skip` does not read them again."""
     conn = Connection.objects.select_related("firm").get(pk=connection_id, side=Side.PRACTICE)
     client = client_for(conn)
     result = TrustPullResult()
     for account in trust_accounts_sync(firm=conn.firm, rows=client.bank_accounts()):
         result.accounts += 1
-        _pull_account(conn, client, account, full, result)
+        if account.clio_id in skip:
+            continue
+        if not _pull_account(conn, client, account, full, result, stop, on_page):
+            result.stopped = True
+            return result
+        result.finished.append(account.clio_id)
     result.exceptions += len(_not_in_clio(conn.firm_id))
     return result
 
@@ -112,33 +138,117 @@ def _account_upsert(firm, row: dict) -> TrustAccount:
 # -- transactions ---------------------------------------------------------------------------
 
 
-def _pull_account(conn, client, account: TrustAccount, full: bool, result) -> None:
+def _pull_account(conn, client, account: TrustAccount, full, result, stop, on_page) -> bool:
     cursor, _ = PullCursor.objects.get_or_create(
         connection=conn, resource=f"bank_transactions:{account.clio_id}"
     )
-    started = timezone.now()
-    since = None if full or cursor.updated_since is None else cursor.updated_since - SKEW
-    txns = list(client.bank_transactions(bank_account_id=account.clio_id, updated_since=since))
-    matters = _matters(conn, txns)
-    rows, skipped = trust_entries_from_clio(
-        firm_id=conn.firm_id, account=account, txns=txns, matters=matters, bills=_bills(conn, txns)
-    )
-    created = 0
-    for chunk in chunks(rows):
-        done = trust.trust_entries_import(account=account, rows=chunk)
-        created += done.created
-        result.exceptions += len(done.exceptions)
-    for t in skipped:
-        reason = f"bank_transaction:{t.id} skipped: matter {t.matter_id} is not in the mirror yet"
-        logger.info("trust_pull_skip %s", reason)
-        result.skipped_reasons.append(reason)
+    if cursor.resume_url:
+        floor = cursor.resume_started or timezone.now()
+        pages = client.bank_transaction_pages(start=cursor.resume_url)
+        carried = {int(k): v for k, v in (cursor.resume_state.get("carried") or {}).items()}
+    else:
+        floor = timezone.now()
+        since = None if full or cursor.updated_since is None else cursor.updated_since - SKEW
+        pages = client.bank_transaction_pages(bank_account_id=account.clio_id, updated_since=since)
+        carried = {}
+    page = _Page(conn, account, result)
+    pending: list[m.ClioBankTransaction] | None = None
+    for txns, url, next_url in ahead(pages):
+        if pending is not None:
+            carried, floor = page.record(pending, txns, carried, floor)
+            if on_page is not None:
+                on_page(len(pending))
+        pending = txns
+        if next_url is None:
+            break
+        PullCursor.objects.filter(pk=cursor.pk).update(
+            resume_url=url,
+            resume_started=floor,
+            resume_state={"carried": carried},
+            records=F("records") + page.uncounted(),
+        )
+        # Asked once a page is recorded: each pull gets somewhere, however late it starts.
+        if stop is not None and page.pages and stop():
+            return False
+    if pending is not None:
+        _, floor = page.record(pending, [], carried, floor)
+        if on_page is not None:
+            on_page(len(pending))
     PullCursor.objects.filter(pk=cursor.pk).update(
-        updated_since=_cursor_after(started, skipped),
+        updated_since=floor,
         last_run_at=timezone.now(),
-        records=cursor.records + created,
+        records=F("records") + page.uncounted(),
+        resume_url="",
+        resume_started=None,
+        resume_state={},
     )
-    result.seen, result.created = result.seen + len(txns), result.created + created
-    result.skipped += len(skipped)
+    return True
+
+
+@dataclass
+class _Page:
+    """Records one page of an account's transactions, the page after it in view."""
+
+    conn: Connection
+    account: TrustAccount
+    result: TrustPullResult
+    created: int = 0
+    counted: int = 0
+    pages: int = 0
+
+    def uncounted(self) -> int:
+        """Entries made since the cursor last counted them."""
+        n, self.counted = self.created - self.counted, self.created
+        return n
+
+    def record(self, txns, after, carried: dict[int, int], floor: datetime):
+        """Record `txns`; `carried` pairs its deposits with withdrawals already recorded.
+        Returns the pairs that end on `after` (its deposits, their withdrawals in `txns`) and the
+        cursor's floor."""
+        legs, onward = _legs_of_page(txns, after, carried)
+        matters, bills = _matters(self.conn, txns), _bills(self.conn, txns)
+        rows, skipped = trust_entries_from_clio(
+            firm_id=self.conn.firm_id,
+            account=self.account,
+            txns=txns,
+            matters=matters,
+            bills=bills,
+            legs=legs,
+        )
+        for chunk in chunks(rows):
+            done = trust.trust_entries_import(account=self.account, rows=chunk)
+            self.created += done.created
+            self.result.created += done.created
+            self.result.exceptions += len(done.exceptions)
+        for t in skipped:
+            reason = (
+                f"bank_transaction:{t.id} skipped: matter {t.matter_id} is not in the mirror yet"
+            )
+            logger.info("trust_pull_skip %s", reason)
+            self.result.skipped_reasons.append(reason)
+        self.pages += 1
+        self.result.seen += len(txns)
+        self.result.skipped += len(skipped)
+        return onward, _cursor_after(floor, skipped)
+
+
+def _legs_of_page(
+    txns: list[m.ClioBankTransaction],
+    after: list[m.ClioBankTransaction],
+    carried: dict[int, int],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """(the transfer legs among `txns`: {leg id: withdrawal id}, the pairs whose deposit is in
+    `after`). Deposits already paired (`carried`) are not offered to another withdrawal, and
+    only pairs that start on this page are kept: the next page's own withdrawals are paired when
+    it is recorded, with its next page in view."""
+    mine = {t.id for t in txns}
+    window = [t for t in (*txns, *after) if t.id not in carried]
+    legs = dict(carried)
+    onward: dict[int, int] = {}
+    for leg, withdrawal in _transfer_legs(window).items():
+        if withdrawal in mine:
+            (legs if leg in mine else onward)[leg] = withdrawal
+    return legs, onward
 
 
 def _cursor_after(started: datetime, skipped: list[m.ClioBankTransaction]) -> datetime:
@@ -178,10 +288,13 @@ def trust_entries_from_clio(
     txns: list[m.ClioBankTransaction],
     matters: dict[int, int],
     bills: dict[int, int],
+    legs: dict[int, int] | None = None,
 ) -> tuple[list[trust.ClioEntry], list[m.ClioBankTransaction]]:
     """(entries to import, transactions skipped for a matter the mirror lacks). Zero-amount
-    transactions move no money and are left out."""
-    legs = _transfer_legs(txns)
+    transactions move no money and are left out. `legs`: the transfer legs, when they were paired
+    beyond `txns` (otherwise paired among them)."""
+    if legs is None:
+        legs = _transfer_legs(txns)
     rows, skipped = [], []
     for t in sorted(txns, key=lambda t: t.id):
         amount = _amount(t)

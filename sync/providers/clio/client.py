@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import requests
 
@@ -187,6 +188,33 @@ class ClioClient:
             "bank_transactions", fields=m.BANK_TRANSACTION_FIELDS, **params
         ):
             yield m.bank_transaction(row)
+
+    # Same index, a page at a time (https://docs.developers.clio.com/api-docs/paging).
+    def bank_transaction_pages(
+        self,
+        *,
+        bank_account_id: int | None = None,
+        updated_since: datetime | None = None,
+        start: str | None = None,
+    ) -> Iterator[tuple[list[m.ClioBankTransaction], str, str | None]]:
+        """Page by page: (transactions, the URL this page was read from, the next page's URL or
+        None). The first page's URL is built here, so a pull can read any page again."""
+        if start is None:
+            params = {
+                "fields": m.BANK_TRANSACTION_FIELDS,
+                "limit": PAGE_SIZE,
+                "order": "id(asc)",
+                **self._since(updated_since),
+            }
+            if bank_account_id:
+                params["bank_account_id"] = bank_account_id
+            start = f"bank_transactions.json?{urlencode(params)}"
+        url = start
+        for rows, next_url in self.pages(
+            "bank_transactions", fields=m.BANK_TRANSACTION_FIELDS, start=start
+        ):
+            yield [m.bank_transaction(r) for r in rows], url, next_url
+            url = next_url or ""
 
     # https://docs.developers.clio.com/api-reference/#tag/Clio-Payments-Payments/operation/ClioPaymentsPayment#index
     # The index lists neither `updated_since` nor `order` (its pages follow id): each call reads
