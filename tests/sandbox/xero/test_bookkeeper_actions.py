@@ -103,8 +103,14 @@ def test_an_account_an_item_a_credit_note_and_a_journal(xero):
         "Type": "ACCRECCREDIT", "Contact": {"Name": "Unhappy"}, "LineItems": [line(amount=5)],
     })["CreditNote"]  # fmt: skip
     assert cn["CreditNoteNumber"] == "CN-0001"
-    unbalanced = {"Narration": "x", "Status": "POSTED", "JournalLines": [
-        {"LineAmount": 10, "AccountCode": "610"}, {"LineAmount": -5, "AccountCode": "200"}]}
+    unbalanced = {
+        "Narration": "x",
+        "Status": "POSTED",
+        "JournalLines": [
+            {"LineAmount": 10, "AccountCode": "610"},
+            {"LineAmount": -5, "AccountCode": "200"},
+        ],
+    }
     assert refused(xero, "create_manual_journal", manual_journal=unbalanced) == (
         "The total debits (10.00) must equal total credits (5.00)"
     )  # fmt: skip

@@ -35,7 +35,9 @@ def test_paid_and_submitted_invoices_may_be_emailed_too(xero):
     paid = emailed_invoice(xero)
     xero.pay(paid["InvoiceID"], 100)
     assert send(xero, paid["InvoiceID"]).status_code == 204
-    submitted = xero.invoice(status="SUBMITTED", contact={"ContactID": paid["Contact"]["ContactID"]})
+    submitted = xero.invoice(
+        status="SUBMITTED", contact={"ContactID": paid["Contact"]["ContactID"]}
+    )
     assert send(xero, submitted["InvoiceID"]).status_code == 204
 
 
