@@ -170,3 +170,16 @@ def test_per_element_errors_for_quotes_with_summarize_errors_false(xero):
     assert out[1]["ValidationErrors"] == [
         {"Message": "Cannot create a quote with a status of INVOICED."}
     ]
+
+
+def test_purchase_orders_page_and_answer_xml_without_accept_json(xero):
+    made = [order(xero, name=f"Vendor {n}") for n in range(3)]
+    page = xero.get("PurchaseOrders", {"page": 2, "pageSize": 2}).json()
+    assert [p["PurchaseOrderID"] for p in page["PurchaseOrders"]] == [made[2]["PurchaseOrderID"]]
+    assert page["pagination"] == {"page": 2, "pageSize": 2, "pageCount": 2, "itemCount": 3}
+    headers = xero.headers()
+    del headers["HTTP_ACCEPT"]
+    resp = xero.client.get("/sandbox/xero/api/api.xro/2.0/PurchaseOrders", **headers)
+    body = resp.content.decode()
+    assert resp["Content-Type"].startswith("text/xml")
+    assert "<PurchaseOrders><PurchaseOrder>" in body and "<PurchaseOrderNumber>PO-0003<" in body
