@@ -12,6 +12,7 @@ help.xero.com "Quotes" and "Purchase orders"]
 
 from sandbox.xero import store
 from sandbox.xero.errors import ElementError
+from sandbox.xero.lines import same_lines
 from sandbox.xero.models import Organisation, Record
 from sandbox.xero.sales import _document_core, doc_date, set_date
 
@@ -34,7 +35,6 @@ PO_NEXT = {
     "DELETED": set(),
 }
 PO_EDITABLE = {"DRAFT", "SUBMITTED", "AUTHORISED"}
-CONTENT = ("Contact", "LineItems", "LineAmountTypes", "Date")
 
 
 def _status(payload: dict, old: dict, rules: dict, noun: str) -> str:
@@ -48,9 +48,18 @@ def _status(payload: dict, old: dict, rules: dict, noun: str) -> str:
     return status
 
 
-def _content_check(payload: dict, old: dict, editable: set, noun: str) -> None:
-    """Closed documents keep their contact, date and lines (a status change alone is allowed)."""
-    if old and old.get("Status") not in editable and any(k in payload for k in CONTENT):
+def _content_check(doc: dict, old: dict, editable: set, noun: str) -> None:
+    """Closed documents keep their contact, date and lines. Re-sending them unchanged (as SDKs do
+    when they post the whole object back with a new Status) is fine."""
+    if not old or old.get("Status") in editable:
+        return
+    same = (
+        same_lines(doc["LineItems"], old.get("LineItems", []))
+        and doc["Contact"].get("ContactID") == (old.get("Contact") or {}).get("ContactID")
+        and doc.get("Date") == old.get("Date")
+        and doc["LineAmountTypes"].upper() == str(old.get("LineAmountTypes", "")).upper()
+    )
+    if not same:
         raise ElementError(f"{noun.title()} not of valid status for modification")
 
 
@@ -88,8 +97,8 @@ def quote_build(org: Organisation, payload: dict, existing: Record | None):
     if not existing and not payload.get("Contact"):
         raise ElementError("A Contact must be specified for this type of transaction")
     status = _status(payload, old, QUOTE_NEXT, "quote")
-    _content_check(payload, old, QUOTE_EDITABLE, "quote")
     doc = _order_doc(org, payload, old, status, True)
+    _content_check(doc, old, QUOTE_EDITABLE, "quote")
     doc["QuoteID"] = old.get("QuoteID") or store.new_id()
     doc["QuoteNumber"] = _number(org, payload, old, "QuoteNumber", "QU", "quote_seq")
     for key in ("Reference", "Title", "Summary", "Terms", "BrandingThemeID"):
@@ -112,8 +121,8 @@ def purchase_order_build(org: Organisation, payload: dict, existing: Record | No
     if not existing and not payload.get("Contact"):
         raise ElementError("A Contact must be specified for this type of transaction")
     status = _status(payload, old, PO_NEXT, "purchase order")
-    _content_check(payload, old, PO_EDITABLE, "purchase order")
     doc = _order_doc(org, payload, old, status, False)
+    _content_check(doc, old, PO_EDITABLE, "purchase order")
     doc["PurchaseOrderID"] = old.get("PurchaseOrderID") or store.new_id()
     number = _number(org, payload, old, "PurchaseOrderNumber", "PO", "po_seq")
     doc["PurchaseOrderNumber"] = number

@@ -183,3 +183,14 @@ def test_purchase_orders_page_and_answer_xml_without_accept_json(xero):
     body = resp.content.decode()
     assert resp["Content-Type"].startswith("text/xml")
     assert "<PurchaseOrders><PurchaseOrder>" in body and "<PurchaseOrderNumber>PO-0003<" in body
+
+
+def test_the_whole_quote_sent_back_with_a_new_status_is_accepted(xero):
+    """SDKs post the object they read, changed only in Status."""
+    q = quote(xero)
+    for status in ("SENT", "ACCEPTED"):
+        move(xero, "Quotes", q["QuoteID"], status)
+    whole = xero.get(f"Quotes/{q['QuoteID']}").json()["Quotes"][0]
+    resp = xero.post(f"Quotes/{q['QuoteID']}", {"Quotes": [{**whole, "Status": "INVOICED"}]})
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["Quotes"][0]["Status"] == "INVOICED"
