@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 
-from sandbox.xero import bank, credit, reports, sales, settings_api, store
+from sandbox.xero import bank, credit, orders, pdf, reports, sales, settings_api, store
 from sandbox.xero.api_base import xero_api
 from sandbox.xero.collection import (
     Spec,
@@ -59,9 +59,11 @@ SPECS = {
             "PurchaseOrders",
             "PurchaseOrder",
             "PurchaseOrderID",
-            credit.purchase_order_build,
+            orders.purchase_order_build,
             "PurchaseOrderNumber",
             paged=True,
+            filters={"Status": "status"},
+            date_filters={"DateFrom": ("Date", ">="), "DateTo": ("Date", "<=")},
         ),
         (*TX, "accounting.invoices"),
     ),
@@ -70,13 +72,19 @@ SPECS = {
             "Quotes",
             "Quote",
             "QuoteID",
-            credit.quote_build,
+            orders.quote_build,
             "QuoteNumber",
             paged=True,
             filters={
                 "QuoteNumber": "number",
                 "Status": "status",
                 "ContactID": "data__Contact__ContactID",
+            },
+            date_filters={
+                "DateFrom": ("Date", ">="),
+                "DateTo": ("Date", "<="),
+                "ExpiryDateFrom": ("ExpiryDate", ">="),
+                "ExpiryDateTo": ("ExpiryDate", "<="),
             },
         ),
         (*TX, "accounting.invoices"),
@@ -200,6 +208,8 @@ def _item(spec: Spec, scopes):
     @xero_api(spec.plural + "/{id}", scopes)
     def view(ctx, key):
         method = ctx.request.method
+        if method == "GET" and spec.plural in pdf.PDF_KINDS and pdf.wants_pdf(ctx.request):
+            return pdf.response(ctx.org, spec.kind, find(ctx, spec, key).data)
         if method == "GET":
             return json_response(envelope(ctx, spec.plural, [find(ctx, spec, key).data]))
         rec = find(ctx, spec, key)

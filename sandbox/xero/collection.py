@@ -37,6 +37,7 @@ class Spec:
     category: str | None = None  # webhook event category
     after_save: Callable | None = None  # (org, record, created)
     filters: dict = field(default_factory=dict)  # query param -> column or JSON path
+    date_filters: dict = field(default_factory=dict)  # query param -> (date field, ">=" | "<=")
 
 
 def envelope(ctx, plural: str, items: list, extra: dict | None = None) -> dict:
@@ -82,8 +83,9 @@ def list_page(ctx, spec: Spec, extra_filter: Callable | None = None) -> tuple[li
     otherwise paging is a database slice (fast on the 20,000-invoice benchmark books)."""
     request = ctx.request
     qs = _filtered(ctx, spec, extra_filter)
-    if any(request.GET.get(k) for k in ("where", "order", "searchTerm")):
-        return page_of(request, spec, _where_order(request, [r.data for r in qs.iterator()]))
+    if any(request.GET.get(k) for k in ("where", "order", "searchTerm", *spec.date_filters)):
+        rows = _dated(request, spec, [r.data for r in qs.iterator()])
+        return page_of(request, spec, _where_order(request, rows))
     bounds = _page_bounds(request, spec)
     if bounds is None:
         return [r.data for r in qs.iterator()], {}
@@ -126,6 +128,25 @@ def _search(term: str, rows: list[dict]) -> list[dict]:
     """`searchTerm`: case-insensitive text search over the number/name fields [XERO-SPEC]."""
     term = term.lower()
     return [r for r in rows if any(term in str(r.get(k) or "").lower() for k in SEARCHED)]
+
+
+def _dated(request, spec: Spec, rows: list[dict]) -> list[dict]:
+    """`DateFrom`/`DateTo` (Quotes, PurchaseOrders): inclusive bounds on a document date."""
+    for param, (name, op) in spec.date_filters.items():
+        raw = request.GET.get(param)
+        if not raw:
+            continue
+        bound = store.parse_date(raw)
+        if bound is None:
+            raise validation(f"'{raw}' is not a valid date for {param}.")
+        rows = [r for r in rows if _within(store.parse_date(r.get(name)), bound, op)]
+    return rows
+
+
+def _within(day, bound, op: str) -> bool:
+    if day is None:
+        return False
+    return day >= bound if op == ">=" else day <= bound
 
 
 def _where_order(request, rows: list[dict]) -> list[dict]:

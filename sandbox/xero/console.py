@@ -18,6 +18,9 @@ TABS = (
     "Payment",
     "CreditNote",
     "BankTransaction",
+    "Quote",
+    "PurchaseOrder",
+    "Item",
     "Account",
     "ManualJournal",
 )
@@ -44,7 +47,8 @@ def books(request, tenant_id):
     return render(request, "sandbox_xero/books.html", ctx)
 
 
-LABELS = ("Name", "InvoiceNumber", "CreditNoteNumber", "Code", "Narration", "Reference")
+LABELS = ("Name", "InvoiceNumber", "CreditNoteNumber", "QuoteNumber", "PurchaseOrderNumber",
+          "Code", "Narration", "Reference")  # fmt: skip
 
 
 def _row(data: dict) -> dict:
@@ -55,7 +59,7 @@ def _row(data: dict) -> dict:
 
 
 ALLOWED = {"approve_invoice", "void_invoice", "pay_invoice", "reconcile_payment",
-           "delete_payment", "set_period_lock_date", "create_invoice"}  # fmt: skip
+           "delete_payment", "set_period_lock_date", "create_invoice", "email_invoice"}  # fmt: skip
 
 
 def _typed_invoice(form) -> dict:

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.core import counters_snapshot, faults_set
 from sandbox.xero import presets, store, tokens, webhooks
-from sandbox.xero.actions import ACTIONS, ActionError
+from sandbox.xero.actions import ACTIONS, ActionError, org_for
 from sandbox.xero.models import App, Knobs, Organisation
 
 
@@ -148,6 +148,21 @@ def clock(body):
         k.clock_offset_seconds = float(body["offset_seconds"])
     Knobs.objects.filter(pk=k.pk).update(clock_offset_seconds=k.clock_offset_seconds)
     return {"offset_seconds": k.clock_offset_seconds, "now": store.now().isoformat()}
+
+
+@csrf_exempt
+def emails(request):
+    """`GET _control/emails?tenant_id=…`: the invoice emails the organisation has sent (the
+    sandbox's outbox; Xero itself shows them in the invoice's history)."""
+    from sandbox.xero.doc_views import emails_sent
+
+    if request.method != "GET":
+        return JsonResponse({"error": "Use GET."}, status=405)
+    try:
+        org = org_for(dict(request.GET.items()))
+    except ActionError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"tenant_id": org.tenant_id, "Emails": emails_sent(org)})
 
 
 @control()

@@ -1,4 +1,4 @@
-"""Credit notes, their allocations to invoices, purchase orders and quotes."""
+"""Credit notes and their allocations to invoices (quotes and purchase orders: orders.py)."""
 
 from decimal import Decimal
 
@@ -147,45 +147,3 @@ def allocation_delete(org: Organisation, cn_rec: Record, allocation_id: str) -> 
         invoice_recalc(inv)
     credit_note_resave(org, cn_rec)
     return {**alloc, "IsDeleted": True}
-
-
-def _simple_doc(org, payload, old, id_field, number_field, prefix, seq_attr, statuses):
-    status = str(payload.get("Status") or old.get("Status") or "DRAFT").upper()
-    if status not in statuses:
-        raise ElementError(f"Status {status} is not valid.")
-    if old.get("Status") == "DELETED":
-        raise ElementError(f"{number_field[:-6]} not of valid status for modification")
-    doc = _document_core(org, payload, old, prefix != "PO", False, "DRAFT")
-    doc["Status"] = status
-    doc[id_field] = old.get(id_field) or store.new_id()
-    number = payload.get(number_field, old.get(number_field))
-    if not number:
-        setattr(org, seq_attr, getattr(org, seq_attr) + 1)
-        org.save(update_fields=[seq_attr])
-        number = f"{prefix}-{getattr(org, seq_attr):04d}"
-    doc[number_field] = number
-    for key in ("Reference", "DeliveryDate", "Title", "Summary", "Terms", "ExpiryDate"):
-        if key in payload:
-            doc[key] = payload[key]
-    return doc, {"number": number, "status": status}
-
-
-def purchase_order_build(org: Organisation, payload: dict, existing: Record | None):
-    statuses = {"DRAFT", "SUBMITTED", "AUTHORISED", "BILLED", "DELETED"}
-    old = existing.data if existing else {}
-    return _simple_doc(
-        org, payload, old, "PurchaseOrderID", "PurchaseOrderNumber", "PO", "po_seq", statuses
-    )
-
-
-def quote_build(org: Organisation, payload: dict, existing: Record | None):
-    statuses = {"DRAFT", "SENT", "DECLINED", "ACCEPTED", "INVOICED", "DELETED"}
-    old = existing.data if existing else {}
-    if not existing and not payload.get("Date"):
-        raise ElementError("Date must be specified.")
-    doc, cols = _simple_doc(
-        org, payload, old, "QuoteID", "QuoteNumber", "QU", "quote_seq", statuses
-    )
-    # Quotes spell their LineAmountTypes in capitals [XERO-SPEC QuoteLineAmountTypes]
-    doc["LineAmountTypes"] = doc["LineAmountTypes"].upper()
-    return doc, cols

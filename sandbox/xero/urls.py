@@ -3,7 +3,7 @@ Xero's resource paths are case-insensitive (`/api.xro/2.0/invoices` works), so a
 
 from django.urls import path, re_path
 
-from sandbox.xero import api_views, console, control, oauth
+from sandbox.xero import api_views, console, control, doc_views, oauth
 
 API = r"^api/api\.xro/2\.0/"
 
@@ -39,6 +39,9 @@ urlpatterns = [
         api_views.allocations,
     ),
     re_path(
+        API + ci("invoices") + r"/(?P<key>[^/]+)/" + ci("email") + r"$", doc_views.invoice_email
+    ),
+    re_path(
         API + ci("trackingcategories") + r"/(?P<key>[^/]+)/" + ci("options") + r"$",
         api_views.tracking_options,
     ),
@@ -50,6 +53,7 @@ urlpatterns = [
         + r"/(?P<option_id>[^/]+)$",
         api_views.tracking_options,
     ),
+    path("_control/emails", control.emails),
     path("_control/reset", control.reset),
     path("_control/seed", control.seed),
     path("_control/apps", control.apps),
@@ -67,3 +71,5 @@ for _name, _view in api_views.COLLECTIONS.items():
         re_path(API + ci(_name) + "$", _view),
         re_path(API + ci(_name) + r"/(?P<key>[^/]+)$", api_views.ITEMS[_name]),
     ]
+for _name, _view in doc_views.PDF_VIEWS.items():
+    urlpatterns.append(re_path(API + ci(_name) + r"/(?P<key>[^/]+)/" + ci("pdf") + "$", _view))

@@ -46,3 +46,22 @@ def test_the_console_creates_an_invoice_by_hand(client, db):
     inv = xero.get("Invoices/HAND-1").json()["Invoices"][0]
     assert (inv["Status"], inv["Total"], inv["Contact"]["Name"]) == ("AUTHORISED", 450.0, "Walk-in")
     assert "must be unique" in unquote_plus(client.post(url, form)["Location"])
+
+
+def test_the_console_shows_quotes_and_emails_an_invoice(client, db):
+    xero = Xero(client)
+    xero.put("Quotes", {"Quotes": [{"Contact": {"Name": "Prospect"}, "Date": "2026-03-01"}]})
+    quotes = client.get(f"/sandbox/xero/console/{xero.tenant}/", {"tab": "Quote"})
+    assert "QU-0001" in quotes.content.decode()
+    contact = xero.put(
+        "Contacts", {"Contacts": [{"Name": "Mailable", "EmailAddress": "m@client.example"}]}
+    ).json()["Contacts"][0]
+    inv = xero.invoice(contact=contact)
+    assert (
+        'value="email_invoice"'
+        in client.get(f"/sandbox/xero/console/{xero.tenant}/").content.decode()
+    )
+    url = f"/sandbox/xero/console/{xero.tenant}/act"
+    done = client.post(url, {"action": "email_invoice", "invoice_id": inv["InvoiceID"]})
+    assert "done" in done["Location"]
+    assert xero.get(f"Invoices/{inv['InvoiceID']}").json()["Invoices"][0]["SentToContact"] is True
