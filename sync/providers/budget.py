@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from sync.models import CallSlot, RateCall, RateLane
 from sync.providers import pacing
@@ -47,6 +48,8 @@ SLOT_POLL_SECONDS = 0.1
 JITTER_SECONDS = 0.25
 # Calls that have left every window are deleted now and then, not on every call.
 PRUNE_SHARE = 0.05
+# The tables the statements run before every request name (see DbBudget._take_call).
+LANES, CALLS, SLOTS = (m._meta.db_table for m in (RateLane, RateCall, CallSlot))
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class DbBudget(Budget):
         # saying as much or more teaches nothing, and costs no query.
         self.believed: dict[str, int] = {}
         self.lanes_made = False
+        self.lane_ids: dict[str, int] = {}
 
     def lanes_make(self) -> None:
         """Create the lanes once, outside any lock: two workers creating the same lane while
@@ -110,66 +114,120 @@ class DbBudget(Budget):
 
     @contextmanager
     def call(self, meter: str = "") -> Iterator[None]:
-        """The slot first, then the windows: a call is counted when it is about to be sent (a
-        count taken before a long wait for a slot would date the call too early, and the
-        window would let more through than the provider's); it keeps its slot while it waits
-        for a window."""
+        """A concurrency slot and a count in every window, taken together when all allow the
+        call (one transaction), just before it is sent: a count taken before a wait would date
+        the call too early, and the window would let more through than the provider's. The slot
+        is freed when the request is over."""
         self.lanes_make()
-        slot = self._slot_take() if self.cap is not None else None
+        windows = [w for w in self.windows if w.only in ("", meter)]
+        slot = None
+        while True:
+            slot, seconds, full = self._take_call(windows)
+            if full is None:
+                break
+            self._wait_for(full, seconds)
         try:
-            waited = self.acquire(meter)
-            if slot is not None and waited:
-                assert self.cap is not None
-                lease = time.time() + pacing.scaled(self.cap.lease)
-                CallSlot.objects.filter(pk=slot).update(lease_until=lease)
             yield
         finally:
             if slot is not None:
-                CallSlot.objects.filter(pk=slot).delete()
+                with db_connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {SLOTS} WHERE id = %s", [slot])  # noqa: S608
 
     def acquire(self, meter: str = "") -> bool:
-        """Count one call in every window it falls in, waiting until all of them allow it.
-        True when it had to wait."""
+        """Count one call in every window it falls in (no slot), waiting until all of them allow
+        it. True when it had to wait."""
         self.lanes_make()
         windows = [w for w in self.windows if w.only in ("", meter)]
         waited = False
         while windows:
-            seconds, full = self._take(windows)
+            _, seconds, full = self._take_call(windows, slot=False)
             if full is None:
                 return waited
-            if full.scope == "day":
-                raise ProviderRateLimited(
-                    self.provider,
-                    f"today's {full.limit} calls are spent",
-                    retry_after=seconds,
-                    scope="day",
-                )
-            wait = self.wait or pacing.wait
-            wait(self.provider, seconds, why=f"{full.scope} limit", scope=full.scope)
+            self._wait_for(full, seconds)
             waited = True
         return waited
 
-    def _take(self, windows: list[Window]) -> tuple[float, Window | None]:
-        """(0, None) when the call was counted in every window; otherwise how long until the
-        window that binds longest allows one more, and that window (nothing is counted)."""
-        with transaction.atomic():
-            lanes = lanes_locked([w.key for w in windows])
+    def _wait_for(self, full: "Window | Cap", seconds: float) -> None:
+        if isinstance(full, Cap):
+            why, scope = "concurrent requests", "concurrent"
+        elif full.scope == "day":
+            raise ProviderRateLimited(
+                self.provider,
+                f"today's {full.limit} calls are spent",
+                retry_after=seconds,
+                scope="day",
+            )
+        else:
+            why, scope = f"{full.scope} limit", full.scope
+        wait = self.wait or pacing.wait
+        wait(self.provider, seconds, why=why, scope=scope)
+
+    def _take_call(
+        self, windows: list[Window], *, slot: bool = True
+    ) -> tuple[int | None, float, "Window | Cap | None"]:
+        """(slot id or None, 0, None) when the call was counted in every window and given a
+        slot; otherwise (None, seconds until it may be, the window or cap that binds longest)
+        and nothing is taken. One transaction of a few plain statements: this runs before every
+        request, and the ORM's cost per statement was most of a first sync's engine time."""
+        cap = self.cap if slot else None
+        keys = [w.key for w in windows] + ([cap.key] if cap is not None else [])
+        if not keys:
+            return None, 0.0, None
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            lanes = self._lanes_locked(cursor, keys)
             now = time.time()
+            if cap is not None:
+                busy = _slots_busy(cursor, cap, lanes[cap.key], now)
+                if busy is not None:
+                    return None, busy, cap
             seconds, full = 0.0, None
-            for w, used in zip(windows, calls_in_each(lanes, windows, now), strict=True):
+            for w, used in zip(windows, _calls_in_each(cursor, lanes, windows, now), strict=True):
                 self.believed[w.scope] = w.limit - used - 1
                 if used >= w.limit:
                     free_in = _frees_in(lanes[w.key], w, now, used)
                     if full is None or free_in > seconds:
                         seconds, full = free_in, w
-            if full is None:
-                RateCall.objects.bulk_create(
-                    [RateCall(lane_id=lanes[w.key], at=now) for w in windows]
+            if full is not None:
+                return None, seconds, full
+            taken = None
+            if cap is not None:
+                until = now + pacing.scaled(cap.lease)
+                cursor.execute(
+                    f"INSERT INTO {SLOTS} (lane_id, lease_until, holder) VALUES (%s, %s, %s)"  # noqa: S608
+                    " RETURNING id",
+                    [lanes[cap.key], until, holder_me()],
                 )
-            if random.random() < PRUNE_SHARE:
-                for w in windows:
-                    RateCall.objects.filter(lane_id=lanes[w.key], at__lte=now - w.span).delete()
-            return seconds, full
+                taken = cursor.fetchone()[0]
+            if windows:
+                values = ", ".join(["(%s, %s, 1)"] * len(windows))
+                cursor.execute(
+                    f"INSERT INTO {CALLS} (lane_id, at, weight) VALUES {values}",  # noqa: S608
+                    [x for w in windows for x in (lanes[w.key], now)],
+                )
+                if random.random() < PRUNE_SHARE:
+                    for w in windows:
+                        cursor.execute(
+                            f"DELETE FROM {CALLS} WHERE lane_id = %s AND at <= %s",  # noqa: S608
+                            [lanes[w.key], now - w.span],
+                        )
+            return taken, 0.0, None
+
+    def _lanes_locked(self, cursor, keys: list[str]) -> dict[str, int]:
+        """The lanes' ids, locked until the transaction ends, in key order (two workers taking
+        overlapping lanes cannot deadlock). Their ids are kept: a lane is never renamed."""
+        ids = self.lane_ids
+        if any(k not in ids for k in keys):
+            ids.update(RateLane.objects.filter(key__in=keys).values_list("key", "id"))
+        wanted = sorted({ids[k] for k in keys if k in ids})
+        marks = ", ".join(["%s"] * len(wanted))
+        # SQLite has no FOR UPDATE; its IMMEDIATE transactions (settings.DATABASES) already let
+        # one writer in at a time.
+        lock = " FOR UPDATE" if db_connection.features.has_select_for_update else ""
+        cursor.execute(f"SELECT id FROM {LANES} WHERE id IN ({marks}) ORDER BY key{lock}", wanted)  # noqa: S608
+        if len(cursor.fetchall()) < len(set(keys)):  # a lane deleted under us: made again
+            self.lane_ids = {}
+            return lanes_locked(keys)
+        return {k: ids[k] for k in keys}
 
     def learn(self, scope: str, remaining: int, reset: float | None = None) -> None:
         """The provider says `remaining` calls are left in its `scope` window until `reset`
@@ -214,16 +272,6 @@ class DbBudget(Budget):
             leaves = min(reset, now + window.span) if reset is not None else now + window.span
             RateCall.objects.create(lane_id=lane, at=leaves - window.span, weight=extra)
 
-    def _slot_take(self) -> int:
-        cap = self.cap
-        assert cap is not None
-        while True:
-            slot, seconds = slot_take(cap)
-            if slot is not None:
-                return slot
-            wait = self.wait or pacing.wait
-            wait(self.provider, seconds, why="concurrent requests", scope="concurrent")
-
 
 def lanes_locked(keys: list[str]) -> dict[str, int]:
     """The lanes' ids, locked until the transaction ends (in key order, so two workers taking
@@ -242,17 +290,37 @@ def lanes_locked(keys: list[str]) -> dict[str, int]:
     return lanes
 
 
-def calls_in_each(lanes: dict[str, int], windows: list[Window], now: float) -> list[int]:
-    """The calls in each window, in one query."""
-    sums = {
-        f"w{i}": Sum("weight", filter=Q(lane_id=lanes[w.key], at__gt=now - w.span))
-        for i, w in enumerate(windows)
-    }
-    recent = RateCall.objects.filter(
-        lane_id__in=[lanes[w.key] for w in windows], at__gt=now - max(w.span for w in windows)
+def _calls_in_each(cursor, lanes: dict[str, int], windows: list[Window], now: float) -> list[int]:
+    """The calls in each window, in one statement."""
+    if not windows:
+        return []
+    sums = ", ".join(
+        ["COALESCE(SUM(CASE WHEN lane_id = %s AND at > %s THEN weight ELSE 0 END), 0)"]
+        * len(windows)
     )
-    counted = recent.aggregate(**sums)
-    return [counted[f"w{i}"] or 0 for i in range(len(windows))]
+    ids = sorted({lanes[w.key] for w in windows})
+    marks = ", ".join(["%s"] * len(ids))
+    params: list = [x for w in windows for x in (lanes[w.key], now - w.span)]
+    params += [*ids, now - max(w.span for w in windows)]
+    cursor.execute(f"SELECT {sums} FROM {CALLS} WHERE lane_id IN ({marks}) AND at > %s", params)  # noqa: S608
+    return [int(n) for n in cursor.fetchone()]
+
+
+def _slots_busy(cursor, cap: Cap, lane: int, now: float) -> float | None:
+    """None when one of the cap's slots is free (freeing those of workers that are gone);
+    otherwise how long until looking again."""
+    cursor.execute(f"SELECT id, lease_until, holder FROM {SLOTS} WHERE lane_id = %s", [lane])  # noqa: S608
+    held = cursor.fetchall()
+    if len(held) < cap.limit:
+        return None
+    gone = {h for h in {h for _, _, h in held} if h and holder_gone(h)}
+    dead = [pk for pk, lease, holder in held if lease <= now or holder in gone]
+    if dead:  # held by workers that are gone (killed outright: they free nothing)
+        CallSlot.objects.filter(pk__in=dead).delete()
+    leases = sorted(lease for pk, lease, _ in held if pk not in dead)
+    if len(leases) < cap.limit:
+        return None
+    return min(leases[0] - now, SLOT_POLL_SECONDS)
 
 
 def calls_in(lane: int, window: Window, now: float) -> int:
