@@ -81,7 +81,7 @@ def create_communication(account, p):
     data = {
         "type": p.get("type", "EmailCommunication"),
         "subject": _need(p, "subject"),
-        "body": p.get("body") or "",
+        "body": p.get("body") or p["subject"],
         "received_at": p.get("received_at") or datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
     if p.get("matter_id"):
