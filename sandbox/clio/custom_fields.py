@@ -35,7 +35,7 @@ FIELD_TYPES = [
 ORDERED = {"currency", "date", "time", "numeric"}
 PARENT_TYPES = ("Contact", "Matter")
 OPERATORS = ("<=", ">=", "<", ">", "=")
-PARAM = re.compile(r"^custom_field_values\[(\d+)\]$")
+PARAM = re.compile(r"^custom_field_values\[(\d{1,18})\]$")
 
 
 def _invalid(message: str) -> ApiError:
@@ -89,7 +89,7 @@ def _options(current: list[dict], edits) -> list[dict]:
             oid = next_seq("picklist_option", 100_000)
             by_id[oid] = {"id": oid, "option": edit["option"], "created_at": now}
             by_id[oid] |= {"updated_at": now, "deleted_at": None}
-        elif edit["id"] not in by_id:
+        elif not isinstance(edit["id"], int) or edit["id"] not in by_id:
             raise ApiError(404, "NotFound", f"Could not find picklist option {edit['id']}.")
         elif edit.get("_deleted") in (True, "true"):
             by_id[edit["id"]]["deleted_at"] = now
@@ -120,7 +120,7 @@ def values_apply(account: Account, parent_type: str, current: list, out: dict) -
 def _apply_one(account, parent_type, by_id: dict, edit: dict) -> None:
     vid = edit.get("id")
     if vid is not None:
-        if vid not in by_id:
+        if not isinstance(vid, str | int) or vid not in by_id:
             raise ApiError(404, "NotFound", f"Could not find custom field value {vid}.")
         if edit.get("_destroy") in (True, "true", "1"):
             del by_id[vid]

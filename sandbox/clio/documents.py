@@ -91,6 +91,8 @@ def folder_create(ctx, data: dict) -> Record:
     from sandbox.clio.resources import _missing
 
     _missing("folders", data)
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        raise _invalid("Name must be a non-empty string.")
     parent = parent_folder(ctx.account, data["parent"])
     _unique_name(ctx.account, parent, data["name"], "folder")
     out = _folder_data(data["name"], parent, _owners(parent), ctx.user_id)
@@ -118,7 +120,9 @@ def folder_update(ctx, record: Record, data: dict) -> Record:
 # -- documents ------------------------------------------------------------------------------
 
 
-def _content_type(name: str, given) -> str:
+def _content_type(name, given) -> str:
+    if not isinstance(name, str) or not name:
+        raise _invalid("Filename must be a non-empty string.")
     if given:
         if not isinstance(given, str) or given.split("/")[0] not in MEDIA_TOP_LEVELS:
             raise _invalid("Content type is not a valid media type.")

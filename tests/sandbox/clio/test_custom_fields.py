@@ -90,6 +90,8 @@ def test_value_validation(firm, client):
     assert patch([{"custom_field": {"id": 999999}, "value": "1"}]).status_code == 404
     assert patch([{"id": "numeric-1", "value": "1"}]).status_code == 404
     assert patch([{"value": "1"}]).status_code == 422
+    assert patch([{"id": [1], "value": "1"}]).status_code == 404
+    assert patch({"custom_field": {"id": amount["id"]}}).status_code == 422
     assert patch([{"custom_field": {"id": amount["id"]}, "value": "1250.50"}]).status_code == 200
     again = patch([{"custom_field": {"id": amount["id"]}, "value": "1"}])
     assert again.status_code == 422  # one value per field: change it by its id

@@ -176,6 +176,14 @@ def test_bad_document_input_is_422_and_unknown_parents_404(firm, matter):
     )
     assert gone.status_code == 404 and gone.json()["error"]["type"] == "NotFound"
     assert firm.get("documents/999999/download.json").status_code == 404
+    odd_name = {
+        "name": "x.pdf",
+        "filename": {"a": 1},
+        "parent": {"id": matter["id"], "type": "Matter"},
+    }
+    assert firm.post("documents.json", odd_name).status_code == 422
+    odd_folder = {"name": ["x"], "parent": {"id": matter["id"], "type": "Matter"}}
+    assert firm.post("folders.json", odd_folder).status_code == 422
 
 
 def test_another_accounts_document_is_404(firm, other_firm, matter):
