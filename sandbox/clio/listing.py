@@ -49,6 +49,11 @@ _FILTERS = {
         ("user_id", "user__id", "int"),
         ("start_date", "date", "from"),
         ("end_date", "date", "to"),
+        ("task_id", "task__id", "int"),
+        ("calendar_entry_id", "calendar_entry__id", "int"),
+        ("communication_id", "communication__id", "int"),
+        ("matter_note_id", "matter_note__id", "int"),
+        ("contact_note_id", "contact_note__id", "int"),
     ],
     "bank_transactions": [
         ("bank_account_id", "bank_account_id", "int"),

@@ -130,6 +130,11 @@ NESTED_TYPES = {
     "Folder_base": "folder",
     "LinkedFolder_base": "folder",
     "ClioCreator_base": "user",
+    # An activity's links to what it was recorded against (time on a task, a call, a note).
+    "Activity_Task_base": "task",
+    "Activity_CalendarEntry_base": "calendar_entry",
+    "Communication_base": "communication",
+    "Note_base": "note",
 }
 # Polymorphic parents (an allocation's Payment or CreditMemo) name their type in the reference.
 POLYMORPHIC_TYPES = {"Payment": "payment", "CreditMemo": "credit_memo"}

@@ -159,3 +159,23 @@ def test_another_accounts_tasks_are_404(firm, other_firm, matter):
         f"matters/{theirs['id']}.json", {"task_template_list_instances": [instance]}
     )
     assert response.status_code == 404
+
+
+def test_time_recorded_against_a_task_is_found_by_task_id(firm, matter):
+    task = _task(firm, matter["id"])
+    body = {
+        "type": "TimeEntry",
+        "date": "2026-03-02",
+        "quantity": 1800,
+        "price": 300,
+        "matter": {"id": matter["id"]},
+        "task": {"id": task["id"]},
+    }
+    made = firm.post("activities.json?fields=id,total,task{id,etag}", body)
+    assert made.status_code == 201, made.content
+    assert made.json()["data"]["task"]["id"] == task["id"]
+    firm.act("create_time_entry", matter_id=matter["id"], hours="1", price="100")
+    found = firm.get("activities.json", {"task_id": task["id"], "fields": "id,total"})
+    assert found.json()["data"] == [{"id": made.json()["data"]["id"], "total": 150.0}]
+    unknown = firm.post("activities.json", body | {"task": {"id": 999999}})
+    assert unknown.status_code == 404
