@@ -179,3 +179,14 @@ def test_time_recorded_against_a_task_is_found_by_task_id(firm, matter):
     assert found.json()["data"] == [{"id": made.json()["data"]["id"], "total": 150.0}]
     unknown = firm.post("activities.json", body | {"task": {"id": 999999}})
     assert unknown.status_code == 404
+
+
+def test_task_etag_if_match_and_if_none_match(firm, matter):
+    task = _task(firm, matter["id"])
+    shown = firm.get(f"tasks/{task['id']}.json")
+    etag = shown["ETag"]
+    assert firm.get(f"tasks/{task['id']}.json", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    stale = firm.patch(f"tasks/{task['id']}.json", {"name": "X"}, HTTP_IF_MATCH='"stale"')
+    assert stale.status_code == 412 and stale.json()["error"]["type"] == "PreconditionFailed"
+    fresh = firm.patch(f"tasks/{task['id']}.json", {"name": "X"}, HTTP_IF_MATCH=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
