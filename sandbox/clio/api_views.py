@@ -103,6 +103,8 @@ def _list(ctx, res):
         if res.path in ("contacts", "matters"):  # `custom_field_values[ID]`, when given
             qs = custom_fields.filter_by_values(qs, params, ctx.account.id, res.schema)
     page, next_query, total = _page(qs, params, field, desc, limit)
+    if res.path in ("contacts", "matters") and params.getlist("custom_field_ids[]"):
+        custom_fields.values_only(page, params.getlist("custom_field_ids[]"))
     renderer = Renderer(ctx.account)
     renderer.prefetch(page, res.schema, sels)
     meta = {"paging": {}, "records": total}

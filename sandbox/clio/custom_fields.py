@@ -228,6 +228,18 @@ def _picklist(field: Record, text: str) -> tuple[dict, str]:
 # -- index filter ---------------------------------------------------------------------------
 
 
+def values_only(page: list[Record], raw_ids: list[str]) -> None:
+    """`custom_field_ids[]`: serve only those fields' values (the records are not saved)."""
+    try:
+        wanted = {int(i) for i in raw_ids}
+    except ValueError:
+        raise ApiError(400, "InvalidParameter", "custom_field_ids[] must be integers.") from None
+    for record in page:
+        values = record.data.get("custom_field_values") or []
+        kept = [v for v in values if v["custom_field"]["id"] in wanted]
+        record.data = {**record.data, "custom_field_values": kept}
+
+
 def filter_by_values(qs, params, account_id: int, parent_type: str):
     """`custom_field_values[ID]=...` on contact/matter indexes; several keys all must match."""
     wanted = [(int(m.group(1)), params.getlist(key)) for key in params if (m := PARAM.match(key))]

@@ -125,6 +125,21 @@ def test_filter_contacts_and_matters_by_custom_field(firm, client):
     assert ids(">=105.4") == [big["id"]]
     assert ids("40") == [small["id"]]
     assert ids("[>=30, <=50]") == [small["id"]]
+    only = firm.get(
+        "matters.json",
+        {"ids[]": big["id"], "custom_field_ids[]": referral["id"], "fields": "custom_field_values"},
+    )
+    assert only.json()["data"] == [{"custom_field_values": []}]
+    kept = firm.get(
+        "matters.json",
+        {
+            "ids[]": big["id"],
+            "custom_field_ids[]": claim["id"],
+            "fields": "custom_field_values{value}",
+        },
+    )
+    assert kept.json()["data"] == [{"custom_field_values": [{"value": "105.4"}]}]
+    assert firm.get("matters.json", {"custom_field_ids[]": "x"}).status_code == 400
     wrong_op = firm.get("contacts.json", {f"custom_field_values[{referral['id']}]": ">Bar"})
     assert wrong_op.status_code == 400
     assert firm.get("matters.json", {"custom_field_values[999999]": "1"}).status_code == 400
