@@ -9,6 +9,7 @@ from datetime import date
 from sandbox.clio import billing, clio_payments, ledger, resources, store
 from sandbox.clio.models import Account, Record
 from sandbox.clio.store import ApiError
+from sandbox.clio.work_actions import WORK_ACTIONS
 
 BILL_MOVES = {
     "submit": "awaiting_approval",
@@ -256,5 +257,6 @@ ACTIONS = {
         trust_deposit,
         trust_disbursement,
         trust_transfer,
+        *WORK_ACTIONS,
     ]
 }

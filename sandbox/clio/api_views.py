@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 
-from sandbox.clio import listing, resources
+from sandbox.clio import custom_fields, documents, listing, resources, tasks
 from sandbox.clio.http import api_view, json_response, not_modified, read_body
 from sandbox.clio.spec import PERMISSIONS, RESOURCES
 from sandbox.clio.store import ApiError, Renderer, get, parse_fields
@@ -98,8 +98,13 @@ def _list(ctx, res):
     if res.path == "outstanding_client_balances":
         qs = resources.outstanding_balances(ctx.account, params)
     else:
-        qs = listing.apply_filters(listing.base_queryset(ctx.account, res), res, params)
+        qs = listing.base_queryset(ctx.account, res)
+        qs = listing.apply_filters(qs, res, params, ctx.account.id)
+        if res.path in ("contacts", "matters"):  # `custom_field_values[ID]`, when given
+            qs = custom_fields.filter_by_values(qs, params, ctx.account.id, res.schema)
     page, next_query, total = _page(qs, params, field, desc, limit)
+    if res.path in ("contacts", "matters") and params.getlist("custom_field_ids[]"):
+        custom_fields.values_only(page, params.getlist("custom_field_ids[]"))
     renderer = Renderer(ctx.account)
     renderer.prefetch(page, res.schema, sels)
     meta = {"paging": {}, "records": total}
@@ -161,3 +166,64 @@ def webhook_activate(request, ctx, rid):
     record = activate(record, request.headers.get("X-Hook-Secret", ""))
     sels = parse_fields(request.GET.get("fields"), "Webhook")
     return json_response({"data": Renderer(ctx.account).render(record, "Webhook", sels)})
+
+
+@api_view("/api/v4/documents/{id}/download")
+def document_download(request, ctx, rid):
+    """303 See Other to a signed URL of the version's bytes (the spec lists 303, 400, 404)."""
+    if request.method != "GET":
+        raise ApiError(404, "NotFound", "No route matches this method.")
+    ctx.require(PERMISSIONS["documents"], write=False)
+    document = get(ctx.account, "document", rid)
+    base = request.build_absolute_uri("/")
+    location = documents.download_location(
+        ctx.account, document, request.GET.get("document_version_id"), base
+    )
+    response = HttpResponse(status=303)
+    response["Location"] = location
+    return response
+
+
+@api_view("/api/v4/documents/{id}/versions")
+def document_versions(request, ctx, rid):
+    """Every version of one document (`fully_uploaded` filters), cursor paged."""
+    if request.method != "GET":
+        raise ApiError(404, "NotFound", "No route matches this method.")
+    ctx.require(PERMISSIONS["documents"], write=False)
+    document = get(ctx.account, "document", rid)
+    params = request.GET
+    sels = parse_fields(params.get("fields"), "DocumentVersion")
+    qs = listing.base_queryset(ctx.account, _VERSIONS).filter(data__document_id=document.id)
+    flag = params.get("fully_uploaded")
+    if flag not in (None, ""):
+        if flag not in ("true", "false"):
+            raise ApiError(400, "InvalidParameter", "fully_uploaded must be true or false.")
+        qs = qs.filter(data__fully_uploaded=flag == "true")
+    page, next_query, total = _page(qs, params, "id", False, listing.limit_of(params))
+    meta = {"paging": {}, "records": total}
+    if next_query is not None:
+        url = request.build_absolute_uri(request.path)
+        meta["paging"]["next"] = f"{url}?{urlencode(next_query, doseq=True)}"
+    renderer = Renderer(ctx.account)
+    data = [renderer.render(r, "DocumentVersion", sels) for r in page]
+    return json_response({"data": data, "meta": meta})
+
+
+class _Versions:
+    type = "document_version"
+
+
+_VERSIONS = _Versions()
+
+
+@api_view("/api/v4/task_template_lists/{id}/copy")
+def task_template_list_copy(request, ctx, rid):
+    if request.method != "POST":
+        raise ApiError(404, "NotFound", "No route matches this method.")
+    ctx.require(PERMISSIONS["task_template_lists"], write=True)
+    sels = parse_fields(request.GET.get("fields"), "TaskTemplateList")
+    source = get(ctx.account, "task_template_list", rid)
+    data = read_body(request) if request.body.strip() else {}
+    record = tasks.list_copy(ctx, source, data)
+    body = {"data": Renderer(ctx.account).render(record, "TaskTemplateList", sels)}
+    return json_response(body, 201)

@@ -31,6 +31,14 @@ ACTION_FORMS = {
     "trust_deposit": ["matter_id", "amount", "date"],
     "trust_disbursement": ["matter_id", "amount", "description"],
     "trust_transfer": ["from_matter_id", "to_matter_id", "amount"],
+    "create_task": ["matter_id", "name", "description", "due_at", "assignee_id"],
+    "complete_task": ["task_id", "status"],
+    "create_calendar_entry": ["matter_id", "summary", "start_at", "end_at", "location"],
+    "create_communication": ["matter_id", "type", "subject", "body"],
+    "create_note": ["matter_id", "contact_id", "subject", "detail"],
+    "upload_document": ["matter_id", "contact_id", "folder_id", "name", "content"],
+    "create_custom_field": ["name", "parent_type", "field_type", "options"],
+    "set_custom_field_value": ["custom_field_id", "matter_id", "contact_id", "value"],
 }
 SHOWN = [
     "contact",
@@ -40,6 +48,12 @@ SHOWN = [
     "bank_transaction",
     "allocation",
     "clio_payments_payment",
+    "task",
+    "calendar_entry",
+    "communication",
+    "note",
+    "document",
+    "custom_field",
     "webhook",
 ]
 

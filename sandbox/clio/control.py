@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sandbox.clio import presets, webhooks
 from sandbox.clio.actions import ACTIONS, describe
 from sandbox.clio.http import SETTINGS_DEFAULTS, setting
-from sandbox.clio.models import Account, App, Delivery, Sequence, Setting, Token
+from sandbox.clio.models import Account, App, Delivery, Sequence, Setting, Token, UploadPart
 from sandbox.clio.oauth import issue_token, token_body
 from sandbox.clio.store import ApiError, get
 from sandbox.core import counters_reset, counters_snapshot, faults_set, rate_windows_reset
@@ -69,6 +69,7 @@ def reset(request, payload):
         App.objects.all().delete()
         Setting.objects.all().delete()
         Sequence.objects.all().delete()
+        UploadPart.objects.all().delete()
     counters_reset("clio")
     rate_windows_reset("clio:")
     faults_set("clio", {})

@@ -14,7 +14,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_date, parse_datetime
 
+from sandbox.clio import documents, tasks
+from sandbox.clio import matter_records as mr
 from sandbox.clio.clio_payments import STATES
+from sandbox.clio.custom_fields import FIELD_TYPES
 from sandbox.clio.models import Record
 from sandbox.clio.spec import spec
 from sandbox.clio.store import ApiError
@@ -46,6 +49,11 @@ _FILTERS = {
         ("user_id", "user__id", "int"),
         ("start_date", "date", "from"),
         ("end_date", "date", "to"),
+        ("task_id", "task__id", "int"),
+        ("calendar_entry_id", "calendar_entry__id", "int"),
+        ("communication_id", "communication__id", "int"),
+        ("matter_note_id", "matter_note__id", "int"),
+        ("contact_note_id", "contact_note__id", "int"),
     ],
     "bank_transactions": [
         ("bank_account_id", "bank_account_id", "int"),
@@ -64,7 +72,8 @@ _FILTERS = {
     ],
     "matters": [
         ("client_id", "client__id", "int"),
-        ("status", "status", "enum:Open|Pending|Closed"),
+        ("responsible_attorney_id", "responsible_attorney__id", "int"),
+        ("originating_attorney_id", "originating_attorney__id", "int"),
     ],
     "contacts": [("type", "type", "enum:Person|Company")],
     "credit_memos": [("contact_id", "contact__id", "int")],
@@ -75,11 +84,39 @@ _FILTERS = {
         ("state", "state", "enum:" + STATES),
     ],
     "calendar_entries": [("matter_id", "matter__id", "int")],
-    "tasks": [("matter_id", "matter__id", "int")],
-    "notes": [("matter_id", "matter__id", "int")],
-    "communications": [("matter_id", "matter__id", "int")],
-    "documents": [("matter_id", "matter__id", "int")],
-    "folders": [("matter_id", "matter__id", "int")],
+    "tasks": [
+        ("matter_id", "matter__id", "int"),
+        ("status", "status", "enum:pending|in_progress|in_review|complete"),
+        ("assignee_id", "assignee__id", "int"),
+        ("assigner_id", "assigner__id", "int"),
+        ("due_at_from", "due_at", "from"),
+        ("due_at_to", "due_at", "to"),
+    ],
+    "notes": [
+        ("matter_id", "matter__id", "int"),
+        ("contact_id", "contact__id", "int"),
+        ("type", "type", "enum:Matter|Contact"),
+    ],
+    "communications": [
+        ("matter_id", "matter__id", "int"),
+        ("user_id", "user__id", "int"),
+        ("type", "type", "enum:EmailCommunication|PhoneCommunication"),
+    ],
+    "documents": [
+        ("matter_id", "matter__id", "int"),
+        ("contact_id", "contact__id", "int"),
+        ("parent_id", "parent", "parent"),
+    ],
+    "folders": [
+        ("matter_id", "matter__id", "int"),
+        ("contact_id", "contact__id", "int"),
+        ("parent_id", "parent", "parent"),
+    ],
+    "task_templates": [("task_template_list_id", "task_template_list__id", "int")],
+    "custom_fields": [
+        ("field_type", "field_type", "enum:" + "|".join(FIELD_TYPES)),
+    ],
+    "users": [("name", "name", "str")],
 }
 
 
@@ -87,7 +124,7 @@ def base_queryset(account, resource) -> "QuerySet":  # noqa: F821
     return Record.objects.filter(account=account, type=resource.type, deleted=False)
 
 
-def apply_filters(qs, resource, params):
+def apply_filters(qs, resource, params, account_id: int | None = None):
     qs = _timestamps(qs, params)
     if params.getlist("ids[]"):
         qs = qs.filter(pk__in=[_int("ids[]", v) for v in params.getlist("ids[]")])
@@ -99,6 +136,8 @@ def apply_filters(qs, resource, params):
         match = Q()
         for key in QUERY_KEYS[resource.path]:
             match |= Q(**{f"_q_{key}__icontains": params["query"]})
+        if resource.path == "matters" and account_id is not None:
+            match |= Q(data__client__id__in=matters_query_clients(params, account_id))
         aliases = {f"_q_{key}": text(f"data__{key}") for key in QUERY_KEYS[resource.path]}
         qs = qs.alias(**aliases).filter(match)
     special = _SPECIAL.get(resource.path)
@@ -108,7 +147,7 @@ def apply_filters(qs, resource, params):
 # `query`: the wildcard search each index's spec parameter text describes.
 QUERY_KEYS = {
     "contacts": ["name", "primary_email_address", "title"],
-    "matters": ["display_number", "description"],
+    "matters": ["display_number", "number", "description"],
     "activities": ["note"],
     "line_items": ["description", "note"],
     "calendar_entries": ["summary", "description"],
@@ -118,6 +157,8 @@ QUERY_KEYS = {
     "documents": ["name"],
     "folders": ["name"],
     "task_template_lists": ["name"],
+    "task_templates": ["name"],
+    "custom_fields": ["name"],
 }
 
 
@@ -231,7 +272,57 @@ def _bank_accounts_special(qs, params):
     return qs
 
 
+def _matters_special(qs, params):
+    """`status`: the spec's lowercase enum, comma-separated (`open,pending`); the capitalised
+    value a record carries is accepted too. `query` also matches the client's name."""
+    status = params.get("status")
+    if status not in (None, ""):
+        wanted = [s.strip().capitalize() for s in status.split(",")]
+        if any(s not in ("Open", "Pending", "Closed") for s in wanted):
+            raise ApiError(400, "InvalidParameter", f"status has an invalid value: {status}.")
+        qs = qs.filter(data__status__in=wanted)
+    return qs
+
+
+def matters_query_clients(params, account_id: int) -> list[int]:
+    """The matters whose client's name matches `query` (added to the display number and
+    description match by the caller)."""
+    clients = Record.objects.filter(account_id=account_id, type="contact", deleted=False)
+    clients = clients.alias(_n=text("data__name")).filter(_n__icontains=params["query"])
+    return list(clients.values_list("pk", flat=True)[:1000])
+
+
+def _contacts_special(qs, params):
+    for param, test in (
+        ("client_only", Q(data__is_client=True)),
+        ("email_only", ~Q(data__primary_email_address=None)),
+    ):
+        value = params.get(param)
+        if value not in (None, ""):
+            if value not in ("true", "false"):
+                raise ApiError(400, "InvalidParameter", f"{param} must be true or false.")
+            qs = qs.filter(test) if value == "true" else qs
+    return qs
+
+
+def _custom_fields_special(qs, params):
+    kind = params.get("parent_type")
+    if kind not in (None, ""):
+        if kind not in ("matter", "contact"):
+            raise ApiError(400, "InvalidParameter", f"parent_type has an invalid value: {kind}.")
+        qs = qs.filter(data__parent_type=kind.capitalize())
+    return qs
+
+
 _SPECIAL = {
+    "matters": _matters_special,
+    "contacts": _contacts_special,
+    "custom_fields": _custom_fields_special,
+    "tasks": tasks.tasks_special,
+    "task_templates": tasks.templates_special,
+    "documents": documents.documents_special,
+    "calendar_entries": mr.calendar_entries_special,
+    "communications": mr.communications_special,
     "bills": _bills_special,
     "activities": _activities_special,
     "allocations": _allocations_special,

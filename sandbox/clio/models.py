@@ -113,3 +113,20 @@ class Sequence(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     value = models.BigIntegerField(default=0)
+
+
+class UploadPart(models.Model):
+    """The bytes PUT to a document version's signed `put_url` (Clio's S3 bucket, played here).
+
+    A single upload is part 0; a multipart upload stores one row per `part_number`.
+    """
+
+    uuid = models.CharField(max_length=36)
+    part_number = models.PositiveIntegerField(default=0)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["uuid", "part_number"], name="sbclio_uploadpart_unique")
+        ]

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import F
 
-from sandbox.clio import store
+from sandbox.clio import custom_fields, documents, store, tasks
 from sandbox.clio.models import Account, Record, Sequence
 from sandbox.clio.spec import NESTED_TYPES, RESOURCES, schema_fields, spec
 from sandbox.clio.store import ApiError, money, num
@@ -101,7 +101,7 @@ class Hooks:
 def _contact_extra(ctx, out, data):
     if out.get("type") not in ("Person", "Company"):
         raise ApiError(422, "ValidationError", "Type must be Person or Company.")
-    return contact_fill(out)
+    return custom_fields.values_apply(ctx.account, "Contact", [], contact_fill(out))
 
 
 def contact_fill(out: dict) -> dict:
@@ -142,6 +142,8 @@ def _contact_update(ctx, record, changes, data):
     for key in ("email_addresses", "phone_numbers", "addresses"):
         if key in changes:
             changes[key] = _merge_collection(record.data.get(key) or [], changes[key])
+    current = record.data.get("custom_field_values") or []
+    changes = custom_fields.values_apply(ctx.account, "Contact", current, changes)
     return contact_fill({**record.data, **changes})
 
 
@@ -178,7 +180,34 @@ def _contact_delete(ctx, record):
 
 
 def _matter_extra(ctx, out, data):
+    out = custom_fields.values_apply(ctx.account, "Matter", [], out)
     return matter_fill(ctx.account, out)
+
+
+def _matter_create(ctx, data):
+    """A matter, and the tasks of each task template list assigned in the same request."""
+    plans = []
+    if "task_template_list_instances" in data:
+        instances, plans = tasks.instances_plan(ctx, data["task_template_list_instances"])
+        data = {**data, "task_template_list_instances": instances}
+    matter = generic_create("matters", _matter_extra)(ctx, data)
+    tasks.instances_create_tasks(ctx, matter, plans)
+    return matter
+
+
+def _matter_update(ctx, record, data):
+    plans = []
+    if "task_template_list_instances" in data:
+        added, plans = tasks.instances_plan(ctx, data["task_template_list_instances"])
+        current = record.data.get("task_template_list_instances") or []
+        data = {**data, "task_template_list_instances": current + added}
+    current = record.data.get("custom_field_values") or []
+    matter = generic_update(
+        "matters",
+        lambda c, r, changes, d: custom_fields.values_apply(c.account, "Matter", current, changes),
+    )(ctx, record, data)
+    tasks.instances_create_tasks(ctx, matter, plans)
+    return matter
 
 
 def matter_fill(account: Account, out: dict, *, number: int | None = None) -> dict:
@@ -275,12 +304,6 @@ def _trust_request_create(ctx, data):
     return store.create(ctx.account, "trust_request", {**kept, "_status": "open"})
 
 
-def _note_extra(ctx, out, data):
-    if not (out.get("matter") or out.get("contact")):
-        raise ApiError(422, "ValidationError", "A note needs a matter or a contact.")
-    return out
-
-
 def _folder_delete(ctx, record):
     """409 Conflict (listed for DELETE /folders in the spec) while the folder holds anything."""
     children = Record.objects.filter(
@@ -294,8 +317,13 @@ def _folder_delete(ctx, record):
     store.destroy(record)
 
 
+def _base_url(ctx) -> str:
+    return ctx.request.build_absolute_uri("/")
+
+
 def hooks(resource) -> Hooks:
     from sandbox.clio import billing, webhooks
+    from sandbox.clio import matter_records as mr
 
     special = {
         "contacts": Hooks(
@@ -303,7 +331,7 @@ def hooks(resource) -> Hooks:
             generic_update("contacts", _contact_update),
             _contact_delete,
         ),
-        "matters": Hooks(generic_create("matters", _matter_extra), generic_update("matters")),
+        "matters": Hooks(_matter_create, _matter_update),
         "activities": Hooks(
             generic_create("activities", _activity_extra),
             generic_update("activities", _activity_update),
@@ -315,8 +343,41 @@ def hooks(resource) -> Hooks:
             _bank_account_delete,
         ),
         "trust_requests": Hooks(_trust_request_create, None),
-        "notes": Hooks(generic_create("notes", _note_extra), generic_update("notes")),
-        "folders": Hooks(generic_create("folders"), generic_update("folders"), _folder_delete),
+        "notes": Hooks(
+            generic_create("notes", mr.note_extra), generic_update("notes", mr.note_update)
+        ),
+        "calendar_entries": Hooks(
+            generic_create("calendar_entries", mr.calendar_entry_extra),
+            generic_update("calendar_entries", mr.calendar_entry_update),
+        ),
+        "communications": Hooks(
+            generic_create("communications", mr.communication_extra),
+            generic_update("communications", mr.communication_update),
+        ),
+        "tasks": Hooks(
+            generic_create("tasks", tasks.task_extra), generic_update("tasks", tasks.task_update)
+        ),
+        "task_template_lists": Hooks(
+            generic_create("task_template_lists", tasks.list_extra),
+            generic_update("task_template_lists", tasks.list_update),
+            tasks.list_delete,
+        ),
+        "task_templates": Hooks(
+            tasks.template_create,
+            generic_update("task_templates", tasks.template_update),
+            tasks.template_delete,
+        ),
+        "custom_fields": Hooks(
+            generic_create("custom_fields", custom_fields.field_extra),
+            generic_update("custom_fields", custom_fields.field_update),
+        ),
+        "folders": Hooks(documents.folder_create, documents.folder_update, _folder_delete),
+        "documents": Hooks(
+            lambda ctx, data: documents.document_create(ctx, data, base_url=_base_url(ctx)),
+            lambda ctx, record, data: documents.document_update(
+                ctx, record, data, base_url=_base_url(ctx)
+            ),
+        ),
         "bills": Hooks(None, billing.bill_patch, billing.bill_delete),
         "line_items": Hooks(None, billing.line_patch, billing.line_delete),
         "webhooks": Hooks(webhooks.api_create, webhooks.api_update, webhooks.api_delete),

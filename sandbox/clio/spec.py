@@ -96,6 +96,8 @@ RESOURCES = {
         Resource("documents", "document", "Document", _ALL, "document"),
         Resource("folders", "folder", "Folder", _ALL, "folder"),
         Resource("task_template_lists", "task_template_list", "TaskTemplateList", _ALL),
+        Resource("task_templates", "task_template", "TaskTemplate", _ALL),
+        Resource("custom_fields", "custom_field", "CustomField", _ALL),
         Resource(
             "clio_payments/payments",
             "clio_payments_payment",
@@ -119,6 +121,20 @@ NESTED_TYPES = {
     "CreditMemo_base": "credit_memo",
     "Payment_base": "payment",
     "BankTransaction_base": "bank_transaction",
+    "Task_base": "task",
+    "TaskTemplateList_base": "task_template_list",
+    "CustomField": "custom_field",
+    "Document_base": "document",
+    "DocumentVersion": "document_version",
+    "DocumentVersion_base": "document_version",
+    "Folder_base": "folder",
+    "LinkedFolder_base": "folder",
+    "ClioCreator_base": "user",
+    # An activity's links to what it was recorded against (time on a task, a call, a note).
+    "Activity_Task_base": "task",
+    "Activity_CalendarEntry_base": "calendar_entry",
+    "Communication_base": "communication",
+    "Note_base": "note",
 }
 # Polymorphic parents (an allocation's Payment or CreditMemo) name their type in the reference.
 POLYMORPHIC_TYPES = {"Payment": "payment", "CreditMemo": "credit_memo"}
@@ -145,6 +161,8 @@ PERMISSIONS = {
     "calendar_entries": "calendars",
     "tasks": "tasks",
     "task_template_lists": "tasks",
+    "task_templates": "tasks",
+    "custom_fields": "custom_fields",
     "notes": "general",
     "communications": "communications",
     "documents": "documents",

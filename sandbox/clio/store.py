@@ -59,6 +59,9 @@ PARENT_KEYS = {
     "bank_transaction": "matter",
     # A Clio Payments payment pays one bill here (the console takes one bill at a time).
     "clio_payments_payment": "bills",
+    "task_template": "task_template_list",
+    "folder": "parent",
+    "document": "parent",
 }
 
 

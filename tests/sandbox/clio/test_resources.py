@@ -134,7 +134,7 @@ def test_bank_account_crud(firm):
             {
                 "name": "File motion",
                 "description": "By Friday",
-                "assignee": {"id": 1, "type": "User"},
+                "assignee": {"id": "USER", "type": "User"},
             },
             {"name": "File the motion"},
         ),
@@ -155,12 +155,12 @@ def test_bank_account_crud(firm):
         ),
         (
             "folders",
-            {"name": "Pleadings", "parent": {"id": 1, "type": "Folder"}},
+            {"name": "Pleadings", "parent": {"id": "MATTER", "type": "Matter"}},
             {"name": "Filings"},
         ),
         (
             "documents",
-            {"name": "Motion.pdf", "parent": {"id": 1, "type": "Folder"}},
+            {"name": "Motion.pdf", "parent": {"id": "MATTER", "type": "Matter"}},
             {"name": "Motion-v2.pdf"},
         ),
         (
@@ -171,22 +171,29 @@ def test_bank_account_crud(firm):
     ],
 )
 def test_simple_resources_create_list_update_delete(firm, path, body, change):
+    client = firm.act("create_contact", first_name="N", last_name="O")
+    matter_id = firm.act("create_matter", client_id=client["id"], description="M")["id"]
     if path == "notes":
-        client = firm.act("create_contact", first_name="N", last_name="O")
-        body = body | {
-            "matter": {
-                "id": firm.act("create_matter", client_id=client["id"], description="M")["id"]
-            }
-        }
+        body = body | {"matter": {"id": matter_id}}
+    ids = {"USER": firm.user_id, "MATTER": matter_id}
+    body = {k: _ids(v, ids) for k, v in body.items()}
     created = firm.post(f"{path}.json", body)
     assert created.status_code == 201, created.content
     rid = created.json()["data"]["id"]
-    assert firm.get(f"{path}.json").json()["meta"]["records"] == 1
+    listed = firm.get(f"{path}.json", {"show_uncompleted": "true"} if path == "documents" else {})
+    # Putting something in a matter makes the matter's own folder first, as Clio does.
+    assert listed.json()["meta"]["records"] == (2 if path == "folders" else 1)
     key = next(iter(change))
     assert firm.patch(f"{path}/{rid}.json", change).status_code == 200
     assert firm.get(f"{path}/{rid}.json", {"fields": key}).json()["data"][key] == change[key]
     assert firm.delete(f"{path}/{rid}.json").status_code == 204
     assert firm.post(f"{path}.json", {}).status_code == 422
+
+
+def _ids(value, ids):
+    if isinstance(value, dict):
+        return {k: ids.get(v, v) if k == "id" else v for k, v in value.items()}
+    return value
 
 
 def test_users_list_and_show(firm):
@@ -203,7 +210,11 @@ def test_users_list_and_show(firm):
 
 
 def test_a_folder_with_contents_cannot_be_deleted_409(firm):
-    folder = firm.post("folders.json", {"name": "Root", "parent": {"id": 1, "type": "Folder"}})
+    client = firm.act("create_contact", first_name="F", last_name="Older")
+    matter = firm.act("create_matter", client_id=client["id"], description="Files")
+    folder = firm.post(
+        "folders.json", {"name": "Root", "parent": {"id": matter["id"], "type": "Matter"}}
+    )
     folder_id = folder.json()["data"]["id"]
     doc = firm.post(
         "documents.json", {"name": "A.pdf", "parent": {"id": folder_id, "type": "Folder"}}
