@@ -97,3 +97,18 @@ def test_send_faults(qbo, books):
     assert missing.json()["Fault"]["Error"][0]["code"] == "610"
     other = _raw(qbo, "POST", f"creditmemo/{form['Id']}/send?sendTo=a@b.example")
     assert other.status_code == 400 and other.json()["Fault"]["Error"][0]["code"] == "10000"
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "pdf"), ("POST", "send?sendTo=a@b.ex")])
+def test_another_realms_token_or_none_is_refused(qbo, books, method, path):
+    form = _form(qbo, books, "Invoice")
+    other = qbo.control("seed", {"preset": "reference", "account": "Other LLP"})["realmId"]
+    token = qbo.control("tokens", {"client_id": qbo.app["client_id"], "account": other})
+    client = Client(raise_request_exception=False)
+    call = client.post if method == "POST" else client.get
+    url = qbo.url(f"invoice/{form['Id']}/{path}")
+    foreign = call(url, **qbo._headers(token["access_token"]))
+    assert foreign.status_code == 403
+    assert foreign.json()["Fault"]["Error"][0]["code"] == "3100"
+    assert call(url).status_code == 401
+    assert qbo.get(f"invoice/{form['Id']}").json()["Invoice"]["SyncToken"] == "0"
