@@ -37,6 +37,7 @@ def expense_form(company: Company, entity: str, data: dict) -> dict:
         raise faults.required(need)
     if entity == "Purchase":
         _purchase_payment(company, data)
+        _payee(company, data)
     if not data.get("Line"):
         raise faults.required("Line")
     for line in data["Line"]:
@@ -76,6 +77,22 @@ def _purchase_payment(company: Company, data: dict) -> None:
         raise faults.business(
             f"A {data['PaymentType']} expense must be paid from a {wanted[1]} account (AccountRef)."
         )
+
+
+def _payee(company: Company, data: dict) -> None:
+    """EntityRef names the payee by id and `type` (Vendor, Customer or Employee)."""
+    payee = data.get("EntityRef")
+    if not payee:
+        return
+    kinds = ("Vendor", "Customer", "Employee")
+    if payee.get("type"):  # without one, whichever name list holds the id
+        kinds = tuple(k for k in kinds if k.lower() == str(payee["type"]).lower())
+    for kind in kinds:
+        found = record_get(company, kind, payee.get("value"))
+        if found is not None and not found.deleted:
+            payee["name"] = found.data.get("DisplayName", "")
+            return
+    raise faults.invalid_reference("EntityRef", payee.get("value"))
 
 
 def time_activity(data: dict) -> dict:

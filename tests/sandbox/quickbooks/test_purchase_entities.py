@@ -177,6 +177,22 @@ def test_purchase_faults(qbo, books, change, code, element):
         assert error["element"] == element
 
 
+def test_purchase_payee_must_exist(qbo, books):
+    vendor = _vendor(qbo)
+    office = books["accounts"]["OfficeGeneralAdministrativeExpenses"]
+    body = {"PaymentType": "Cash", "AccountRef": {"value": books["accounts"]["Checking"]}}
+    body["Line"] = [_expense_line(office, 10)]
+    paid = qbo.create("Purchase", body | {"EntityRef": {"value": vendor["Id"], "type": "Vendor"}})
+    assert paid["EntityRef"]["name"] == "Process Server Co"
+    for payee in ({"value": "424242", "type": "Vendor"}, {"value": vendor["Id"], "type": "Robot"}):
+        error = _fault(_post(qbo, "purchase", body | {"EntityRef": payee}))
+        assert (error["code"], error["element"]) == ("2500", "EntityRef")
+    as_customer = {"value": books["customer"], "type": "Customer"}
+    assert qbo.create("Purchase", body | {"EntityRef": as_customer})["EntityRef"]["name"]
+    untyped = qbo.create("Purchase", body | {"EntityRef": {"value": books["customer"]}})
+    assert untyped["EntityRef"]["name"] == "Olivia Smith"
+
+
 def test_check_from_a_credit_card_account_is_refused(qbo, books):
     office = books["accounts"]["OfficeGeneralAdministrativeExpenses"]
     body = {"PaymentType": "Check", "AccountRef": {"value": _card(qbo)}}
