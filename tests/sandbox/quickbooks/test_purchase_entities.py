@@ -348,3 +348,21 @@ def test_empty_strings_for_unset_fields_on_a_bill(qbo, books):
     body |= {"TxnDate": "", "DueDate": "", "APAccountRef": {"value": ""}, "TotalAmt": ""}
     bill = qbo.create("Bill", body)
     assert bill["TxnDate"] and bill["TotalAmt"] == 10 and bill["APAccountRef"]["value"]
+
+
+def test_batch_writes_and_finds_purchase_forms(qbo, books):
+    vendor = _vendor(qbo)
+    office = books["accounts"]["OfficeGeneralAdministrativeExpenses"]
+    bill = {"VendorRef": {"value": vendor["Id"]}, "Line": [_expense_line(office, 15)]}
+    items = [
+        {"bId": "b1", "operation": "create", "Bill": bill},
+        {"bId": "b2", "operation": "create", "Bill": {"Line": bill["Line"]}},
+        {"bId": "b3", "operation": "create", "TimeActivity": {"NameOf": "Vendor", "Hours": 1}},
+        {"bId": "b4", "Query": "select * from Vendor where DisplayName = 'Process Server Co'"},
+    ]
+    answers = qbo.post("batch", {"BatchItemRequest": items}).json()["BatchItemResponse"]
+    out = {a["bId"]: a for a in answers}
+    assert out["b1"]["Bill"]["TotalAmt"] == 15 and out["b1"]["Bill"]["Balance"] == 15
+    assert out["b2"]["Fault"]["Error"][0]["element"] == "VendorRef"
+    assert out["b3"]["Fault"]["Error"][0]["element"] == "VendorRef"
+    assert out["b4"]["QueryResponse"]["Vendor"][0]["Id"] == vendor["Id"]
