@@ -6,7 +6,7 @@ the closing date only warns in the website, so actions may change closed periods
 
 from decimal import Decimal
 
-from sandbox.quickbooks import faults
+from sandbox.quickbooks import actions_books, faults
 from sandbox.quickbooks.entities import BY_NAME
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.services import (
@@ -145,6 +145,7 @@ ACTIONS = {
     "deposit_payment": deposit_payment,
     "create_invoice": create_invoice,
     "create_customer": create_customer,
+    **actions_books.ACTIONS,
 }
 
 

@@ -6,7 +6,7 @@ or later (blogs.intuit.com 2025-01-21). Answers are JSON (`Accept: application/j
 
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.quickbooks import clock, faults
+from sandbox.quickbooks import faults
 from sandbox.quickbooks.entities import BY_SEGMENT
 from sandbox.quickbooks.gate import api_call, envelope, read_json
 from sandbox.quickbooks.models import Company
@@ -19,7 +19,7 @@ from sandbox.quickbooks.services import (
     entity_update,
     entity_void,
 )
-from sandbox.quickbooks.store import record_get, record_save
+from sandbox.quickbooks.store import record_get
 
 
 def _spec(segment: str):
@@ -116,27 +116,6 @@ def _query(request, company: Company):
     if not text:
         raise faults.required("query")
     return 200, envelope("QueryResponse", run(company, parse(text)))
-
-
-@csrf_exempt
-def invoice_send(request, realm: str, rid: str):
-    return api_call(request, realm, "POST invoice/send", lambda c: _send(request, c, rid))
-
-
-def _send(request, company: Company, rid: str):
-    """POST /invoice/{id}/send[?sendTo=] marks the invoice emailed (Invoice doc: send)."""
-    rec = record_get(company, "Invoice", rid, lock=True)
-    if rec is None or rec.deleted:
-        raise faults.not_found("Invoice")
-    data = {k: v for k, v in rec.data.items() if k not in ("Id", "SyncToken", "MetaData")}
-    to = request.GET.get("sendTo")
-    if to:
-        data["BillEmail"] = {"Address": to}
-    if not (data.get("BillEmail") or {}).get("Address"):
-        raise faults.business("An email address is required to send this transaction.")
-    data["EmailStatus"] = "EmailSent"
-    data["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": clock.meta_time(clock.now())}
-    return 200, envelope("Invoice", record_save(rec, data, "Emailed").data)
 
 
 @csrf_exempt

@@ -174,6 +174,9 @@ def line_amount(line: dict, detail_key: str) -> Decimal:
         product = (dec(qty, "Qty") * dec(price, "UnitPrice")).quantize(CENT, ROUND_HALF_UP)
         if line.get("Amount") is not None and dec(line["Amount"]).quantize(CENT) != product:
             raise faults.amount_mismatch(line["Amount"])
+        for key, value in (("Qty", qty), ("UnitPrice", price)):
+            if isinstance(value, str):  # "99.99" is read as the number it names, and served so
+                detail[key] = num(dec(value, key))
         return product
     if line.get("Amount") is None:
         raise faults.required("Amount")
@@ -237,23 +240,6 @@ def sales_form(entity: str, data: dict) -> dict:
     return data
 
 
-def expense_form(entity: str, data: dict) -> dict:
-    """Bill, Purchase, PurchaseOrder: account- or item-based expense lines."""
-    need = {"Bill": "VendorRef", "PurchaseOrder": "VendorRef", "Purchase": "AccountRef"}[entity]
-    if not data.get(need):
-        raise faults.required(need)
-    if entity == "Purchase" and not data.get("PaymentType"):
-        raise faults.required("PaymentType")
-    txn_defaults(data)
-    details = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
-    data["TotalAmt"] = money(item_lines(data, details, subtotal=False))
-    if entity == "Bill":
-        data.setdefault("DueDate", data["TxnDate"])
-    if entity == "PurchaseOrder":
-        data.setdefault("POStatus", "Open")
-    return data
-
-
 def journal(data: dict) -> dict:
     txn_defaults(data)
     item_lines(data, ("JournalEntryLineDetail",), subtotal=False)
@@ -261,8 +247,16 @@ def journal(data: dict) -> dict:
     for line in data["Line"]:
         detail = line.get("JournalEntryLineDetail") or {}
         posting = detail.get("PostingType")
-        if posting not in ("Debit", "Credit"):
+        if posting is None:
             raise faults.required("PostingType")
+        if posting not in ("Debit", "Credit"):
+            raise faults.request_invalid(
+                f"Property Name:Can not construct instance of com.intuit.schema.finance.v3."
+                f"PostingTypeEnum from String value '{str(posting)[:40]}' specified is "
+                "unsupported or invalid"
+            )
+        if not detail.get("AccountRef"):
+            raise faults.required("AccountRef")
         if posting == "Debit":
             debit += dec(line["Amount"])
         else:
@@ -283,12 +277,4 @@ def transfer(data: dict) -> dict:
     txn_defaults(data)
     data.pop("LinkedTxn", None)
     data["Amount"] = money(dec(data["Amount"]))
-    return data
-
-
-def time_activity(data: dict) -> dict:
-    if not data.get("NameOf"):
-        raise faults.required("NameOf")
-    data.setdefault("TxnDate", clock.today().isoformat())
-    data.setdefault("BillableStatus", "NotBillable")
     return data

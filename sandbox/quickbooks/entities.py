@@ -60,6 +60,7 @@ REF_TARGETS = {
     "ExpenseAccountRef": "Account",
     "APAccountRef": "Account",
     "ARAccountRef": "Account",
+    "AssetAccountRef": "Account",
 }
 
 ACCOUNT_CLASSIFICATION = {

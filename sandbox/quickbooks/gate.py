@@ -124,6 +124,8 @@ def _answer(request, company: Company, handler, batch: bool = False):
     write = request.method == "POST"
     ids = unit.BATCH_IDS if batch else 1
     status, text = _run(company, handler, request_id, write=write, ids=ids)
+    if isinstance(text, bytes):  # a document as PDF (GET invoice/{id}/pdf)
+        return HttpResponse(text, status=status, content_type="application/pdf")
     return HttpResponse(text, status=status, content_type="application/json")
 
 
@@ -174,8 +176,8 @@ def _run(company: Company, handler, request_id: str | None, *, write: bool, ids:
             with transaction.atomic(), unit.scope(company) as work:
                 work.ids_give(block)
                 status, body = handler(company)
-                text = json.dumps(body)
-                if request_id and status < 500:
+                text = body if isinstance(body, bytes) else json.dumps(body)
+                if request_id and status < 500 and isinstance(text, str):
                     _remember(company, request_id, status, text)
                 return status, text
         except faults.QBOFault as exc:

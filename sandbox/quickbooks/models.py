@@ -136,6 +136,8 @@ class ChangeEvent(models.Model):
     entity_id = models.CharField(max_length=20)
     operation = models.CharField(max_length=20)
     at = models.DateTimeField()
+    # Merge: the entity merged into this one, which no longer exists (notification `deletedId`).
+    deleted_id = models.CharField(max_length=20, blank=True, default="")
 
 
 class WebhookDelivery(models.Model):

@@ -184,6 +184,8 @@ def lookup(data: dict, path: str):
         value = value.get(match) if match else None
     if isinstance(value, dict) and "value" in value:
         return value["value"]
+    if isinstance(value, dict) and "Address" in value:
+        return value["Address"]  # `WHERE PrimaryEmailAddr = 'a@b.example'` (EmailAddress)
     return value
 
 

@@ -26,6 +26,7 @@ class Shape:
         self.types: dict[str, ET.Element] = {}
         self.groups: dict[str, ET.Element] = {}
         self.simple: set[str] = set()
+        self.enums: dict[str, tuple[str, ...]] = {}
         for path in sorted(XSD_DIR.glob("*.xsd")):
             root = ET.parse(path).getroot()  # noqa: S314 - our own pinned schema files
             for node in root:
@@ -36,6 +37,9 @@ class Shape:
                     self.groups[name] = node
                 elif node.tag == XS + "simpleType":
                     self.simple.add(name)
+                    values = [e.get("value") for e in node.iter(XS + "enumeration")]
+                    if values:
+                        self.enums[name] = tuple(values)
 
     @cache  # noqa: B019 - one Shape per process
     def members(self, type_name: str) -> tuple[dict, bool]:
@@ -138,6 +142,11 @@ def _one(s, item, child_type, node, path) -> list[str]:
             return [f"{path}.{k}: unknown" for k in item if k not in members]
         return []
     return problems(item, child_type, path)
+
+
+def enum_values(type_name: str) -> tuple[str, ...]:
+    """The values an XSD enumeration (PaymentTypeEnum, TimeActivityTypeEnum ...) allows."""
+    return shape().enums.get(type_name, ())
 
 
 def entity_problems(entity: str, value: dict) -> list[str]:

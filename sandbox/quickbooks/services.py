@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sandbox.quickbooks import compute, faults, links, schema, unit
+from sandbox.quickbooks import compute, faults, links, purchases, schema, unit
 from sandbox.quickbooks.entities import Spec
 from sandbox.quickbooks.models import Company, Record
 from sandbox.quickbooks.prefs import book_close_date, doc_number_next, pref_value
@@ -106,9 +106,16 @@ def entity_update(company: Company, spec: Spec, body: dict, opts: WriteOptions) 
         _effects(company, spec, data, rec.remote_id, +1)
         old = rec.data
         rec.meta = {**rec.meta, **meta}
-        saved = record_save(rec, data).data
+        saved = record_save(rec, data, _operation(spec, old, data)).data
         _balances(company, spec, old, saved)
         return saved
+
+
+def _operation(spec: Spec, old: dict, new: dict) -> str:
+    """Name lists are never deleted, only made inactive: that is their Delete notification."""
+    if spec.kind == "name" and new.get("Active") is False and old.get("Active") is not False:
+        return "Delete"
+    return "Update"
 
 
 def entity_delete(company: Company, spec: Spec, body: dict, opts: WriteOptions) -> dict:
@@ -219,11 +226,9 @@ def prepare(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions):
     if name == "Account":
         return compute.account(company, data, own), meta
     if name in ("Item", "Class"):
-        return compute.named(company, name, data, own), meta
+        return _named(company, name, data, own), meta
     if spec.sales:
-        meta = _doc_number(company, spec, data, rec, opts)
-        compute.sales_form(name, data)
-        _sales_balance(name, data, rec)
+        meta = _sales(company, spec, data, rec, opts)
     elif name == "Payment":
         compute.txn_defaults(data)
         data.pop("LinkedTxn", None)
@@ -234,7 +239,7 @@ def prepare(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions):
         compute.txn_defaults(data)
         data.pop("LinkedTxn", None)
     elif name in ("Bill", "Purchase", "PurchaseOrder"):
-        compute.expense_form(name, data)
+        purchases.expense_form(company, name, data)
         _dup_check(company, spec, data, rec, opts)
         if name == "Bill":
             data["Balance"] = data["TotalAmt"]
@@ -244,10 +249,25 @@ def prepare(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions):
     elif name == "Transfer":
         compute.transfer(data)
     elif name == "TimeActivity":
-        compute.time_activity(data)
+        purchases.time_activity(data)
     if not opts.bookkeeper:
         _check_closed(company, data)
     return data, meta
+
+
+def _named(company: Company, name: str, data: dict, own) -> dict:
+    if name == "Item":
+        purchases.item_rules(data)
+    return compute.named(company, name, data, own)
+
+
+def _sales(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions) -> dict:
+    meta = _doc_number(company, spec, data, rec, opts)
+    compute.sales_form(spec.name, data)
+    _sales_balance(spec.name, data, rec)
+    if spec.name in ("SalesReceipt", "RefundReceipt"):
+        purchases.receipt_account(company, spec.name, data)
+    return meta
 
 
 def _undeposited_default(company: Company, data: dict) -> None:
@@ -325,7 +345,8 @@ def _dup_check(company: Company, spec: Spec, data: dict, rec, opts: WriteOptions
         return
     if len(str(doc)) > 21:
         raise faults.too_long("DocNumber", 21)
-    if pref_value(company, "OtherPrefs", DUP_PREFS[spec.name]) not in ("true", True):
+    warn = DUP_PREFS.get(spec.name)  # purchase orders are never checked
+    if warn is None or pref_value(company, "OtherPrefs", warn) not in ("true", True):
         return
     unit.key_lock(company, spec.name, str(doc))
     clash = Record.objects.filter(company=company, type=spec.name, key=str(doc), deleted=False)

@@ -108,7 +108,7 @@ def record_create(company: Company, entity: str, data: dict, *, meta=None, rid=N
     return rec
 
 
-def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
+def record_save(rec: Record, data: dict, operation: str = "Update", deleted_id: str = "") -> Record:
     """Store a new version: SyncToken + 1, LastUpdatedTime now."""
     at = clock.now()
     token = int(rec.data.get("SyncToken", "0")) + 1
@@ -124,7 +124,7 @@ def record_save(rec: Record, data: dict, operation: str = "Update") -> Record:
     else:
         rec.save(update_fields=unit.SAVED_FIELDS)
     _remember(rec)
-    event_add(rec.company_id, rec.type, rec.remote_id, operation, at)
+    event_add(rec.company_id, rec.type, rec.remote_id, operation, at, deleted_id)
     return rec
 
 
@@ -163,11 +163,14 @@ def deleted_stub(rec: Record) -> dict:
     }
 
 
-def event_add(company: Company | int, entity: str, rid, operation: str, at) -> None:
+def event_add(
+    company: Company | int, entity: str, rid, operation: str, at, deleted_id: str = ""
+) -> None:
     company_id = company if isinstance(company, int) else company.pk
     event = ChangeEvent(
         company_id=company_id, entity=entity, entity_id=str(rid), operation=operation, at=at
     )
+    event.deleted_id = deleted_id
     work = unit.current(company_id)
     if work is not None:
         work.events.append(event)

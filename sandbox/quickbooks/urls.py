@@ -4,7 +4,7 @@ developer.api.intuit.com -> developer/, quickbooks.api.intuit.com -> api/."""
 
 from django.urls import path, re_path
 
-from sandbox.quickbooks import api, api_bulk, console, control, oauth
+from sandbox.quickbooks import api, api_bulk, console, control, documents, oauth
 
 COMPANY = "api/v3/company/<str:realm>/"
 
@@ -23,7 +23,8 @@ urlpatterns = [
     path(COMPANY + "query", api.query_view),
     path(COMPANY + "batch", api_bulk.batch_view),
     path(COMPANY + "cdc", api_bulk.cdc_view),
-    path(COMPANY + "invoice/<str:rid>/send", api.invoice_send),
+    path(COMPANY + "<str:segment>/<str:rid>/send", documents.send_view),
+    path(COMPANY + "<str:segment>/<str:rid>/pdf", documents.pdf_view),
     path(COMPANY + "reports/<str:report>", api.report_view),
     path(COMPANY + "<str:segment>/<str:rid>", api.entity_detail),
     path(COMPANY + "<str:segment>", api.entity_collection),

@@ -29,6 +29,36 @@ logger = logging.getLogger(__name__)
 _sender: threading.Thread | None = None
 
 RETRY_SECONDS = [10, 20, 30, 300, 1200, 7200, 14400, 21600]
+# The entities and operations Intuit notifies ("Webhooks": supported API entities; C Create,
+# U Update, D Delete, M Merge, V Void, E Emailed). Changes to anything else send nothing.
+_OPS = {"C": "Create", "U": "Update", "D": "Delete", "M": "Merge", "V": "Void", "E": "Emailed"}
+SUPPORTED = {
+    name: {_OPS[c] for c in letters}
+    for name, letters in {
+        "Account": "CUDM",
+        "Bill": "CUD",
+        "BillPayment": "CUDV",
+        "Class": "CUDM",
+        "CreditMemo": "CUDVE",
+        "Customer": "CUDM",
+        "Deposit": "CUD",
+        "Employee": "CUDM",
+        "Estimate": "CUDE",
+        "Invoice": "CUDVE",
+        "Item": "CUDM",
+        "JournalEntry": "CUD",
+        "Payment": "CUDVE",
+        "Preferences": "U",
+        "Purchase": "CUDV",
+        "PurchaseOrder": "CUDE",
+        "RefundReceipt": "CUDVE",
+        "SalesReceipt": "CUDVE",
+        "TimeActivity": "CUD",
+        "Transfer": "CUDV",
+        "Vendor": "CUDM",
+        "VendorCredit": "CUD",
+    }.items()
+}
 CLOUD_TYPES = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
 CLOUD_TYPES.update(Emailed="emailed", Merge="merged")
 
@@ -97,7 +127,13 @@ def _collect(app: App) -> None:
         return
     App.objects.filter(pk=app.pk).update(webhook_cursor=events[-1].pk)
     wanted = set(setting_get(f"webhook_entities:{app.client_id}") or [])
-    mine = [e for e in events if e.company_id in realms and (not wanted or e.entity in wanted)]
+    mine = [
+        e
+        for e in events
+        if e.company_id in realms
+        and (not wanted or e.entity in wanted)
+        and e.operation in SUPPORTED.get(e.entity, ())
+    ]
     if not mine:
         return
     payload = _cloud(mine) if app.webhook_format == "cloudevents" else _legacy(mine)
@@ -113,14 +149,15 @@ def _collect(app: App) -> None:
 def _legacy(events) -> dict:
     by_realm: dict[str, list] = {}
     for e in events:
-        by_realm.setdefault(e.company.realm_id, []).append(
-            {
-                "name": e.entity,
-                "id": e.entity_id,
-                "operation": e.operation,
-                "lastUpdated": e.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            }
-        )
+        entity = {
+            "name": e.entity,
+            "id": e.entity_id,
+            "operation": e.operation,
+            "lastUpdated": e.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        if e.deleted_id:
+            entity["deletedId"] = e.deleted_id  # Merge: the record merged away
+        by_realm.setdefault(e.company.realm_id, []).append(entity)
     notes = [
         {"realmId": realm, "dataChangeEvent": {"entities": entities}}
         for realm, entities in by_realm.items()
@@ -139,7 +176,7 @@ def _cloud(events) -> list:
             "time": e.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "intuitentityid": e.entity_id,
             "intuitaccountid": e.company.realm_id,
-            "data": {},
+            "data": {"deletedId": e.deleted_id} if e.deleted_id else {},
         }
         for e in events
     ]

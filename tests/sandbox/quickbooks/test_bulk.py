@@ -153,8 +153,12 @@ def test_every_entity_can_be_created_and_read(qbo, books):
         },
         "TimeActivity": {"NameOf": "Vendor", "Hours": 2, "Minutes": 0, "Description": "Research"},
     }
+    made = {}
     for entity, body in bodies.items():
+        if entity == "TimeActivity":  # the worker is required (Finance.xsd)
+            body["VendorRef"] = {"value": made["Vendor"]}
         created = qbo.create(entity, body)
+        made[entity] = created["Id"]
         assert qbo.get(f"{entity.lower()}/{created['Id']}").json()[entity]["Id"] == created["Id"]
     vendor = qbo.query("SELECT * FROM Vendor").json()["QueryResponse"]["Vendor"][0]["Id"]
     expense = {

@@ -4,38 +4,11 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from sandbox.quickbooks.models import WebhookDelivery
-from tests.sandbox.quickbooks.conftest import control, invoice_body
-
-
-class Receiver(BaseHTTPRequestHandler):
-    received: list = []
-    status = 200
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Receiver.received.append((self.headers["intuit-signature"], body))
-        self.send_response(Receiver.status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver():
-    Receiver.received, Receiver.status = [], 200
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+from tests.sandbox.quickbooks.conftest import Receiver, control, invoice_body
 
 
 def _verify(signature: str, body: bytes) -> bool:
