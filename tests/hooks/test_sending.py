@@ -2,15 +2,20 @@
 
 import logging
 from datetime import timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection as db
 from django.utils import timezone
 
 from accounts.events import BILL_SYNCED, PING, SYNC_RUN_FINISHED, event_publish
 from hooks import sending, services
 from hooks.models import Delivery, Subscription
+from sync.crypto import _fernet
 from tests.hooks.conftest import Answer, independent_signature_ok, subscribe
 
 BILL = {"clio_id": "7", "number": "1042", "books_id": "130", "total": "495.50"}
@@ -240,3 +245,30 @@ def test_rolling_the_secret_signs_with_the_new_one(admin, subscribed, receiver):
     sending.delivery_send(delivery_id=_ping(admin, subscribed).pk)
     assert independent_signature_ok(new, receiver.received[0])
     assert not independent_signature_ok(subscribed.secret, receiver.received[0])
+
+
+def test_key_rotation_re_encrypts_webhook_secrets_too(subscribed, settings):
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *settings.FIELD_ENCRYPTION_KEYS]
+    _fernet.cache_clear()
+    call_command("rotate_encryption_keys", stdout=StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
+    _fernet.cache_clear()
+    try:
+        assert Subscription.objects.get().secret == subscribed.secret
+    finally:
+        _fernet.cache_clear()
+
+
+def test_the_readme_snippet_verifies_a_real_delivery(admin, subscribed, receiver):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Webhooks for your own systems", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(snippet, scope)  # the documented code, as a receiver would paste it
+    sending.delivery_send(delivery_id=_ping(admin, subscribed).pk)
+    [got] = receiver.received
+    header = got.headers["FirmSync-Signature"]
+    assert scope["verify"](subscribed.secret, got.body, header)
+    assert not scope["verify"](subscribed.secret, got.body + b" ", header)
+    assert not scope["verify"]("whsec_wrong", got.body, header)
