@@ -9,7 +9,11 @@ nothing.
 Publish once per batch, never once per record: the receiver costs one query per call.
 """
 
+import logging
+
 from django.dispatch import Signal
+
+logger = logging.getLogger("firmsync.events")
 
 SYNC_RUN_FINISHED = "sync.run.finished"
 BILL_SYNCED = "bill.synced"
@@ -38,4 +42,15 @@ def event_publish(*, firm_id: int, type: str, items: list[dict]) -> None:
     sent only once it commits."""
     if not items:
         return
-    event_published.send(sender=None, firm_id=firm_id, type=type, items=items)
+    # Robust: a webhook that cannot be recorded must not undo the sync, trust or drift work that
+    # raised it (the receiver records its rows in a savepoint of its own).
+    answers = event_published.send_robust(sender=None, firm_id=firm_id, type=type, items=items)
+    for receiver, answer in answers:
+        if isinstance(answer, Exception):
+            logger.error(
+                "event_publish_failed firm=%s type=%s receiver=%s error=%r",
+                firm_id,
+                type,
+                getattr(receiver, "__qualname__", receiver),
+                answer,
+            )

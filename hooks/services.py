@@ -77,7 +77,8 @@ def deliveries_record(sender=None, *, firm_id: int, type: str, items: list[dict]
             )
             for pk in wanted
         ]
-    made = Delivery.objects.bulk_create(rows)
+    with transaction.atomic():  # a savepoint: a failure here leaves the caller's work intact
+        made = Delivery.objects.bulk_create(rows)
     ids = [d.pk for d in made]
     transaction.on_commit(lambda: deliveries_queue(ids))
     return made

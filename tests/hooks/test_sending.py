@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection as db
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.events import BILL_SYNCED, PING, SYNC_RUN_FINISHED, event_publish
@@ -206,13 +207,14 @@ def test_nothing_to_publish_costs_no_query(firm, django_assert_num_queries):
         event_publish(firm_id=firm.pk, type=BILL_SYNCED, items=[])
 
 
-def test_a_batch_records_one_delivery_per_event_and_subscription_in_two_queries(
+def test_a_batch_records_one_delivery_per_event_and_subscription_in_one_insert(
     admin, receiver, django_assert_num_queries
 ):
     one = subscribe(admin, receiver.url, [BILL_SYNCED])
     two = subscribe(admin, receiver.url + "&two", [BILL_SYNCED, SYNC_RUN_FINISHED])
     subscribe(admin, receiver.url + "&three", [SYNC_RUN_FINISHED])  # not this type
-    with django_assert_num_queries(2):
+    # The look-up, and the INSERT inside its savepoint (SAVEPOINT, INSERT, RELEASE).
+    with django_assert_num_queries(4):
         event_publish(firm_id=admin.firm_id, type=BILL_SYNCED, items=[BILL, {**BILL, "clio_id": 8}])
     rows = list(Delivery.objects.order_by("id").values_list("subscription_id", "event_id"))
     assert sorted(s for s, _ in rows) == sorted([one.subscription.pk, two.subscription.pk] * 2)
@@ -272,3 +274,16 @@ def test_the_readme_snippet_verifies_a_real_delivery(admin, subscribed, receiver
     assert scope["verify"](subscribed.secret, got.body, header)
     assert not scope["verify"](subscribed.secret, got.body + b" ", header)
     assert not scope["verify"]("whsec_wrong", got.body, header)
+
+
+def test_an_event_that_cannot_be_recorded_leaves_the_publishers_work_intact(
+    admin, receiver, caplog
+):
+    too_long = "x" * 61  # longer than Delivery.type: the database refuses the row
+    made = subscribe(admin, receiver.url, [BILL_SYNCED])
+    Subscription.objects.filter(pk=made.subscription.pk).update(events=[too_long])
+    with transaction.atomic():
+        event_publish(firm_id=admin.firm_id, type=too_long, items=[BILL])
+        assert Subscription.objects.count() == 1  # the transaction still works
+    assert not Delivery.objects.exists()
+    assert "event_publish_failed" in caplog.text
