@@ -4,6 +4,16 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
+from hooks.api import (
+    DeliveryDetailApi,
+    DeliveryListApi,
+    DeliveryRedeliverApi,
+    EventTypeListApi,
+    SubscriptionDetailApi,
+    SubscriptionListApi,
+    SubscriptionRollSecretApi,
+    SubscriptionTestApi,
+)
 from practice.api import ContactDetailApi, ContactListApi, MatterDetailApi, MatterListApi
 from sync.api import ConnectionDisconnectApi, ConnectionListApi, PreflightApi, SyncSettingsApi
 from sync.api_approvals import (
@@ -208,6 +218,38 @@ urlpatterns = [
         "v1/trust/accounts/<int:account_id>/months/<int:year>/<int:month>/prepare",
         PrepareApi.as_view(),
         name="api_trust_prepare",
+    ),
+    path("v1/webhooks/event-types", EventTypeListApi.as_view(), name="api_webhook_event_types"),
+    path(
+        "v1/webhooks/subscriptions",
+        SubscriptionListApi.as_view(),
+        name="api_webhook_subscriptions",
+    ),
+    path(
+        "v1/webhooks/subscriptions/<int:subscription_id>",
+        SubscriptionDetailApi.as_view(),
+        name="api_webhook_subscription",
+    ),
+    path(
+        "v1/webhooks/subscriptions/<int:subscription_id>/roll-secret",
+        SubscriptionRollSecretApi.as_view(),
+        name="api_webhook_subscription_roll_secret",
+    ),
+    path(
+        "v1/webhooks/subscriptions/<int:subscription_id>/test",
+        SubscriptionTestApi.as_view(),
+        name="api_webhook_subscription_test",
+    ),
+    path("v1/webhooks/deliveries", DeliveryListApi.as_view(), name="api_webhook_deliveries"),
+    path(
+        "v1/webhooks/deliveries/<int:delivery_id>",
+        DeliveryDetailApi.as_view(),
+        name="api_webhook_delivery",
+    ),
+    path(
+        "v1/webhooks/deliveries/<int:delivery_id>/redeliver",
+        DeliveryRedeliverApi.as_view(),
+        name="api_webhook_delivery_redeliver",
     ),
     path(
         "schema/",

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "practice",
     "trust",
     "sync",
+    "hooks",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.clio", "sandbox.quickbooks", "sandbox.xero"]
@@ -358,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "ReconcileRunStatusEnum": "sync.models.ReconcileRun.Status",
         "BillApprovalStatusEnum": "sync.models.approval.BillApproval.Status",
         "ClioPayoutStatusEnum": "sync.models.payouts.ClioPayout.Status",
+        "WebhookDeliveryStatusEnum": "hooks.models.Delivery.Status",
     },
 }
 
@@ -366,6 +368,13 @@ SPECTACULAR_SETTINGS = {
 SYNC_PUSH_CONCURRENCY = _env("int", "SYNC_PUSH_CONCURRENCY", default=1 if TESTING else 4)
 # Loops of push rounds side by side, for a provider that asks for more than one (push.Lane).
 SYNC_PUSH_LANES = _env("int", "SYNC_PUSH_LANES", default=1 if TESTING else 2)
+
+# Outbound webhooks: endpoints on private, loopback or link-local addresses are refused (a firm's
+# API client cannot point FirmSync at the inside of its own network) unless this is on; it is on
+# in development and tests, where the receiver runs on this machine.
+HOOKS_ALLOW_PRIVATE_URLS = _env("bool", "HOOKS_ALLOW_PRIVATE_URLS", default=DEBUG or TESTING)
+# (connect, read) seconds for each delivery: a receiver should answer at once and work later.
+HOOKS_TIMEOUT = (3.05, _env("float", "HOOKS_READ_TIMEOUT", default=10.0))
 
 Q_CLUSTER = {
     "name": "firmsync",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("practice.urls")),
     path("", include("trust.urls")),
     path("", include("sync.urls")),
+    path("", include("hooks.urls")),
 ]
 
 if settings.ADMIN_ENABLED:

@@ -21,6 +21,7 @@ from accounts.roles import (
     TRUST_WRITE,
     WRITE,
 )
+from hooks.models import Delivery, Subscription
 from practice.models import Bill, Contact, Matter
 from sync.models import (
     BillApproval,
@@ -122,6 +123,26 @@ def _failed_operation(firm, member):
         error_code="6000",
     )
     return {"operation_id": op.pk}
+
+
+def _subscription(firm, member):
+    sub = Subscription.objects.create(
+        firm=firm, url="https://example.test/hook", events=["bill.synced"], secret="whsec_t"
+    )
+    return {"subscription_id": sub.pk}
+
+
+def _delivery(firm, member):
+    sub = Subscription.objects.create(
+        firm=firm, url="https://example.test/hook", events=["bill.synced"], secret="whsec_t"
+    )
+    d = Delivery.objects.create(
+        firm=firm, subscription=sub, type="bill.synced", payload={}, status="failed"
+    )
+    return {"delivery_id": d.pk}
+
+
+WEBHOOK = {"url": "https://example.test/new", "events": ["bill.synced"]}
 
 
 def _bill(firm, member):
@@ -533,6 +554,21 @@ ROUTE_CASES: dict[str, Case] = {
     "trust_duty_hold": Case("post", TRUST_WRITE, _ledger, {"action": "hold", "note": "Disputed."}),
     "api_trust_duties": Case(api=True),
     "api_trust_deposit_notice": Case("post", TRUST_WRITE, _entry, NOTICED, api=True),
+    # Outbound webhooks: admins alone (a subscription's URL may carry the receiver's credentials).
+    "webhooks": Case(roles=MANAGE_FIRM),
+    "webhook_detail": Case(roles=MANAGE_FIRM, setup=_subscription),
+    "webhook_roll_secret": Case("post", MANAGE_FIRM, _subscription),
+    "webhook_test": Case("post", MANAGE_FIRM, _subscription),
+    "webhook_delete": Case("post", MANAGE_FIRM, _subscription),
+    "webhook_redeliver": Case("post", MANAGE_FIRM, _delivery),
+    "api_webhook_event_types": Case(roles=MANAGE_FIRM, api=True),
+    "api_webhook_subscriptions": Case("post", MANAGE_FIRM, data=WEBHOOK, api=True),
+    "api_webhook_subscription": Case(roles=MANAGE_FIRM, api=True, setup=_subscription),
+    "api_webhook_subscription_roll_secret": Case("post", MANAGE_FIRM, _subscription, api=True),
+    "api_webhook_subscription_test": Case("post", MANAGE_FIRM, _subscription, api=True),
+    "api_webhook_deliveries": Case(roles=MANAGE_FIRM, api=True),
+    "api_webhook_delivery": Case(roles=MANAGE_FIRM, api=True, setup=_delivery),
+    "api_webhook_delivery_redeliver": Case("post", MANAGE_FIRM, _delivery, api=True),
 }
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from trust.events import trust_exceptions_publish
 from trust.models import ClioConfirmation, EntrySource, TrustAccount, TrustEntry, TrustException
 from trust.selectors import awaiting_clio_to_enter
 
@@ -133,11 +134,13 @@ def trust_awaiting_clio_flag(*, firm_id: int, days: int) -> list[TrustException]
         for e in late
     ]
     TrustException.objects.bulk_create(raised, ignore_conflicts=True)
-    return list(
+    made = list(
         TrustException.objects.filter(
             entry__in=[x.entry_id for x in raised], kind=X.NOT_IN_CLIO
         ).select_related("entry__account", "ledger__matter")
     )
+    trust_exceptions_publish(made)
+    return made
 
 
 def awaiting_clio_reversed(*, entry: TrustEntry, reversal: TrustEntry) -> None:

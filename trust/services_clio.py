@@ -23,6 +23,7 @@ from trust import reconcile
 from trust import services_awaiting as awaiting
 from trust.amounts import amount_valid
 from trust.errors import TrustError
+from trust.events import trust_exceptions_publish
 from trust.models import (
     KINDS_IN,
     KINDS_WITHOUT_MATTER,
@@ -99,6 +100,7 @@ def trust_entries_import(*, account: TrustAccount, rows: list[ClioEntry]) -> Imp
         if exceptions:
             ids = [x.pk for x in exceptions]
             transaction.on_commit(lambda: trust_exceptions_email(exception_ids=ids))
+            trust_exceptions_publish(exceptions)
     return ImportResult(entries, len(made), exceptions)
 
 

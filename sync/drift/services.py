@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accounts.events import DRIFT_FLAGGED, event_publish
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from practice.models import Allocation, Bill, BillLine, Contact
@@ -370,6 +371,7 @@ def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Dr
         .values_list("kind", "key", "differences")
     }
     kept: list[Drift] = []
+    raised: list[Drift] = []
     for f in findings:
         if (f.kind, f.key) not in open_ and dismissed.get((f.kind, f.key)) == f.differences:
             continue
@@ -390,6 +392,7 @@ def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Dr
             drift = Drift.objects.create(
                 firm=run.firm, connection=books, kind=f.kind, key=f.key, **values
             )
+            raised.append(drift)
         else:
             for name, value in values.items():
                 setattr(drift, name, value)
@@ -398,7 +401,25 @@ def drifts_upsert(*, run: ReconcileRun, findings: list[docs.Finding]) -> list[Dr
     gone = [d.pk for d in open_.values()]
     Drift.objects.filter(pk__in=gone).update(status=Drift.Status.CLEARED, closed_at=now)
     _flags_clear(books, now)
+    event_publish(firm_id=run.firm_id, type=DRIFT_FLAGGED, items=[drift_event(d) for d in raised])
     return kept
+
+
+def drift_event(d: Drift) -> dict:
+    """A newly raised drift as the `drift.flagged` webhook event tells it."""
+    return {
+        "id": d.pk,
+        "kind": d.kind,
+        "status": d.status,
+        "bill_clio_id": d.bill_clio_id,
+        "books_id": d.remote_id,
+        "number": d.number,
+        "client_name": d.client_name,
+        "summary": d.summary,
+        "amount": f"{d.amount:.2f}",
+        "differences": d.differences,
+        "reconcile_run": d.run_id,
+    }
 
 
 def _flags_clear(books: Connection, now) -> None:

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.bulk import bulk_upsert
+from accounts.events import BILL_FAILED, BILL_SYNCED, event_publish
 from sync.engine import numbering
 from sync.models import ExternalLink, SyncOperation, SyncRun
 from sync.providers.base import Outcome
@@ -74,6 +75,7 @@ def record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) -> 
             unique=("connection_id", "entity", "local_id"),
             update=LINK_UPDATES,
         )
+    _bills_publish(connection, changed)
     for key, value in counts.items():
         totals[key] += value
     if run is not None:
@@ -83,6 +85,30 @@ def record(connection, run, ops, outcomes: dict[int, Outcome], totals: dict) -> 
             skipped=F("skipped") + counts["skipped"],
             progress_at=now,
         )
+
+
+def _bills_publish(connection, ops: list[SyncOperation]) -> None:
+    """This round's bills written to the books, and those that failed, as webhook events: one
+    publish per outcome per round, read from the operations in hand (no query per record)."""
+    synced: list[dict] = []
+    failed: list[dict] = []
+    for op in ops:
+        if op.entity != "bill" or op.status not in (S.DONE, S.FAILED):
+            continue
+        payload = op.payload or {}
+        event = {"clio_id": op.local_id, "number": payload.get("number") or ""}
+        if op.status == S.DONE:
+            event |= {"books_id": op.remote_id, "total": payload.get("total"), "action": op.action}
+            synced.append(event)
+        else:
+            failed.append(event | {"error": op.error_message, "error_code": op.error_code})
+    provider = {"books_provider": connection.provider}
+    event_publish(
+        firm_id=connection.firm_id, type=BILL_SYNCED, items=[e | provider for e in synced]
+    )
+    event_publish(
+        firm_id=connection.firm_id, type=BILL_FAILED, items=[e | provider for e in failed]
+    )
 
 
 def _holds_settle(connection, ops: list[SyncOperation]) -> None:

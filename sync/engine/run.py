@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accounts.events import SYNC_RUN_FINISHED, event_publish
 from accounts.models import Firm, User
 from accounts.services import audit_record
 from sync.engine import lease, pull, step
@@ -228,10 +229,31 @@ def _finish(run: SyncRun, error: str = "") -> SyncRun:
         waiting_for="",
         waiting_until=None,
     )
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
     for name, value in fields.items():
         setattr(run, name, value)
+    with transaction.atomic():  # the finish and its webhook events are recorded together
+        SyncRun.objects.filter(pk=run.pk).update(**fields)
+        event_publish(firm_id=run.firm_id, type=SYNC_RUN_FINISHED, items=[run_event(run)])
     return run
+
+
+def run_event(run: SyncRun) -> dict:
+    """A finished run as the `sync.run.finished` webhook event tells it."""
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "error": run.error,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "counts": {
+            "pulled": run.pulled,
+            "planned": run.planned,
+            "done": run.done,
+            "failed": run.failed,
+            "skipped": run.skipped,
+        },
+    }
 
 
 def run_sync_now(*, firm: Firm, actor: User | None = None, full: bool = False) -> SyncRun:

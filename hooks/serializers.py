@@ -1,0 +1,92 @@
+"""The webhook API's explicit input and output shapes."""
+
+from rest_framework import serializers
+
+from accounts.events import EVENT_TYPES
+from hooks.models import Delivery, Subscription
+from hooks.services import SUBSCRIBABLE
+
+
+class EventTypeOutput(serializers.Serializer):
+    type = serializers.CharField()
+    description = serializers.CharField()
+
+
+class SubscriptionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "url",
+            "description",
+            "events",
+            "active",
+            "failures_in_row",
+            "disabled_reason",
+            "created_at",
+        ]
+
+
+class SubscriptionSecretOutput(SubscriptionOutput):
+    secret = serializers.CharField(
+        help_text="Signs every delivery (FirmSync-Signature). Shown now only; store it."
+    )
+
+    class Meta(SubscriptionOutput.Meta):
+        fields = [*SubscriptionOutput.Meta.fields, "secret"]
+
+
+def _events_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE),
+        allow_empty=False,
+        max_length=len(SUBSCRIBABLE),
+        help_text="Event types to send: " + ", ".join(SUBSCRIBABLE) + ".",
+        **kwargs,
+    )
+
+
+class SubscriptionCreateInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500, help_text="An http(s) URL on a public host.")
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    events = _events_field()
+
+
+class SubscriptionUpdateInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500, required=False)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    events = _events_field(required=False)
+    active = serializers.BooleanField(
+        required=False, help_text="Turning it back on forgets the failures that turned it off."
+    )
+
+
+class DeliveryOutput(serializers.ModelSerializer):
+    subscription = serializers.IntegerField(source="subscription_id")
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "subscription",
+            "event_id",
+            "type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+        ]
+
+
+class DeliveryDetailOutput(DeliveryOutput):
+    data = serializers.JSONField(source="payload", help_text="The event's `data`, as sent.")
+
+    class Meta(DeliveryOutput.Meta):
+        fields = [*DeliveryOutput.Meta.fields, "data", "response_excerpt"]
+
+
+EVENT_TYPE_ROWS = [{"type": t, "description": d} for t, d in EVENT_TYPES.items()]
