@@ -8,7 +8,7 @@ STATIC_STAMP := var/staticfiles/staticfiles.json
 # collectstatic builds the production files (hashed names, whitenoise manifest) for gunicorn.
 STATIC_ENV := DEBUG=False SECRET_KEY=collectstatic-only-0123456789abcdefghijklmnopqrstuvwxyz FIELD_ENCRYPTION_KEYS=Zmlyc3luYy1kZXYtb25seS1rZXktMDEyMzQ1Njc4OTA=
 
-.PHONY: install run test test-fast lint format bench vendor clean
+.PHONY: install browser run test test-fast lint format bench vendor clean
 
 install: $(STAMP) $(STATIC_STAMP)
 
@@ -33,7 +33,16 @@ run: install
 # Tests run on TEST_WORKERS processes (pytest-xdist), each with its own test database.
 TEST_WORKERS ?= 2
 
-test: install
+# The browser tests drive Debian's chromium (never a downloaded browser): installed here when
+# missing and this user may, otherwise the one command to run is named.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; \
+	  else echo "The browser tests need Debian's chromium. Install it, then run make test again:" >&2; \
+	    echo "    sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+test: install browser
 	FIRMSYNC_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: install
