@@ -61,6 +61,9 @@ EARLY_PLANS = {
     "line_items": {"contact", "bill", "payment", "credit"},
 }
 EARLY_PLAN_PAGES = 20
+# How long past STEP_SECONDS a step writes on while a plan it waits for is being made (well
+# inside HARD_SECONDS).
+PLAN_GRACE_SECONDS = 60.0
 # Waits shorter than this are not shown on the run (the 10-a-second window, a busy slot).
 SHOW_WAIT_SECONDS = 5.0
 PROVIDER_NAMES = {"clio": "Clio", "quickbooks": "QuickBooks", "xero": "Xero"}
@@ -276,17 +279,28 @@ class Step:
             _phase(self.run, SyncRun.Phase.PUSHING)
         return pulled and not outstanding(self.books).exists() and not self.lost
 
+    def _writing_over(self) -> bool:
+        """Past the step's time the writer goes on while a plan is still being made (the step
+        waits for it anyway, and the books would sit idle: a plan of thousands of bills takes
+        most of a Clio window at four times real speed), up to PLAN_GRACE_SECONDS more."""
+        if not self.over():
+            return False
+        if self.lost:
+            return True
+        planning = self.planner is not None and self.planner.is_alive()
+        return not planning or self.elapsed() > STEP_SECONDS + PLAN_GRACE_SECONDS
+
     def _write(self) -> None:
         first = True
-        while first or not self.over():
+        while first or not self._writing_over():
             first = False  # every step writes a round, however late it started
-            push.push_pending(connection=self.books, run=self.run, stop=self.over)
+            push.push_pending(connection=self.books, run=self.run, stop=self._writing_over)
             if self.read_error is not None:
                 return
             if not self.reading:
                 # Reading is over: one more pass for what the last plan queued, then stop
                 # unless something is still claimed elsewhere (a dead worker's lease).
-                push.push_pending(connection=self.books, run=self.run, stop=self.over)
+                push.push_pending(connection=self.books, run=self.run, stop=self._writing_over)
                 if not outstanding(self.books).exists() or not self.bounded:
                     return
             time.sleep(max(pacing.scaled(1.0), 0.05))

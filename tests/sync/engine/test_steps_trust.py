@@ -76,3 +76,46 @@ def test_a_run_whose_steps_stop_after_each_page_writes_each_trust_leg_once(
     assert len(keys) == len(set(keys))
     links = ExternalLink.objects.filter(connection=synced.books, entity=ENTITY)
     assert links.count() == len(keys)
+
+
+def test_a_step_past_its_time_writes_on_while_a_plan_is_being_made(monkeypatch):
+    """The step waits for its plan before it ends; the books must not sit idle meanwhile (a
+    plan of thousands of bills stopped every write for 50 wall seconds in the benchmark)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(step.Step, "beat", lambda self, **kw: None)
+    monkeypatch.setattr(step.pacing, "scaled", lambda seconds: seconds / 50)  # rounds 20 ms apart
+    monkeypatch.setattr(step, "outstanding", lambda books: SyncOperation.objects.none())
+    planning = threading.Event()
+    rounds: list[bool] = []  # for each round of writes: was the plan still being made?
+
+    def push_pending(**kwargs):
+        rounds.append(planning.is_set())
+
+    monkeypatch.setattr(step.push, "push_pending", push_pending)
+    books = SimpleNamespace(pk=1)
+    s = step.Step(run=SimpleNamespace(pk=1), clio=books, books=books)
+    s.started -= step.STEP_SECONDS + 1  # its time is up
+    s.reading = True
+
+    def plan() -> None:
+        planning.set()
+        time.sleep(0.5)
+        planning.clear()
+        s.reading = False
+
+    s.planner = threading.Thread(target=plan)
+    s.planner.start()
+    planning.wait()
+    s._write()
+
+    assert rounds.count(True) >= 2  # it wrote on while the plan was made
+    s.lost = True
+    s.planner = threading.Thread(target=time.sleep, args=(0.5,))
+    s.planner.start()
+    assert s._writing_over()  # but not once the run is someone else's
+    s.lost = False
+    s.started -= step.PLAN_GRACE_SECONDS
+    assert s._writing_over()  # nor past the grace
