@@ -341,19 +341,12 @@ def _frees_in(lane: int, window: Window, now: float, used: int) -> float:
 
 def slot_take(cap: Cap) -> tuple[int | None, float]:
     """(slot id, 0) when one of the cap's slots was free; else (None, seconds to look again)."""
-    with transaction.atomic():
+    with transaction.atomic(), db_connection.cursor() as cursor:
         lane = lanes_locked([cap.key])[cap.key]
         now = time.time()
-        held = list(
-            CallSlot.objects.filter(lane_id=lane).values_list("pk", "lease_until", "holder")
-        )
-        gone = {h for h in {h for _, _, h in held} if h and holder_gone(h)}
-        dead = {pk for pk, lease, holder in held if lease <= now or holder in gone}
-        leases = sorted(lease for pk, lease, _ in held if pk not in dead)
-        if dead:  # held by workers that are gone (killed outright: they free nothing)
-            CallSlot.objects.filter(pk__in=dead).delete()
-        if len(leases) < cap.limit:
-            until = now + pacing.scaled(cap.lease)
-            slot = CallSlot.objects.create(lane_id=lane, lease_until=until, holder=holder_me())
-            return slot.pk, 0.0
-        return None, min(leases[0] - now, SLOT_POLL_SECONDS)
+        busy = _slots_busy(cursor, cap, lane, now)
+        if busy is not None:
+            return None, busy
+        until = now + pacing.scaled(cap.lease)
+        slot = CallSlot.objects.create(lane_id=lane, lease_until=until, holder=holder_me())
+        return slot.pk, 0.0
