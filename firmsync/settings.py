@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "trust",
     "sync",
     "hooks",
+    "automations",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["sandbox", "sandbox.clio", "sandbox.quickbooks", "sandbox.xero"]
