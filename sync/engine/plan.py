@@ -224,18 +224,15 @@ def plan_firm(
     (their lines add up to the bill's subtotal) and records not yet linked nor queued."""
     books = Connection.objects.get(firm=firm, side=Side.BOOKS, status=Connection.Status.CONNECTED)
     cfg = SyncSettings.objects.get(firm=firm)
-    planned_links = ExternalLink.objects.filter(connection=books)
-    if entities is not None:
-        # Not every trust leg's link for a plan of contacts.
-        planned_links = planned_links.filter(entity__in=entities)
-    links = {
-        (link.entity, link.local_id): link
-        for link in planned_links.only("entity", "local_id", "fingerprint", "remote_id")
-    }
+    # An early plan takes only records neither linked nor queued (each source below is narrowed
+    # to those in SQL), so it needs no link: it costs what is new since the last one, not the
+    # whole firm. A run's plans every 20 pages would otherwise each read every link.
+    links = {} if early else _links(books, entities)
     plan = Plan()
-    sources: list[tuple[str, Any, Callable[[Any], dict]]] = [
-        ("contact", _contacts(firm, cfg), contact_payload)
-    ]
+    contacts = _contacts(firm, cfg)
+    if early:
+        contacts = _unknown(contacts, books, "contact")
+    sources: list[tuple[str, Any, Callable[[Any], dict]]] = [("contact", contacts, contact_payload)]
     prefix = cfg.invoice_number_prefix
     if entities is None or "bill" in entities:
         bills = _bills(firm, cfg)
@@ -262,18 +259,32 @@ def plan_firm(
         sources.append(("credit", credits, partial(payment_payload, prefix=prefix)))
     for entity, rows, to_payload in sources:
         if entities is None or entity in entities:
-            _plan_entity(plan, books, run, entity, rows, to_payload, links)
+            _plan_entity(plan, books, run, entity, rows, to_payload, links, early=early)
     if cfg.sync_trust and (entities is None or "trust_entry" in entities):
         plan_trust.plan_trust(plan=plan, books=books, cfg=cfg, run=run)
     return plan
 
 
-def _plan_entity(plan, books, run, entity, rows, to_payload, links) -> None:
+def _links(books: Connection, entities: set[str] | None) -> dict[tuple[str, str], ExternalLink]:
+    planned_links = ExternalLink.objects.filter(connection=books)
+    if entities is not None:
+        # Not every trust leg's link for a plan of contacts.
+        planned_links = planned_links.filter(entity__in=entities)
+    return {
+        (link.entity, link.local_id): link
+        for link in planned_links.only("entity", "local_id", "fingerprint", "remote_id")
+    }
+
+
+def _plan_entity(plan, books, run, entity, rows, to_payload, links, *, early=False) -> None:
     queued = unchanged = 0
     # One create per record. While one is on its way (queued, or claimed by a worker that may have
     # died after the books saved it), a newer version waits for the next plan, which finds the
     # link and queues an edit: a second create beside the first would make a second record.
-    creating = {local_id for _, local_id in outbox.creating(connection=books, entities=[entity])}
+    # (An early plan's rows are none of those: nothing queued is among them.)
+    creating: set[str] = set()
+    if not early:
+        creating = {l_id for _, l_id in outbox.creating(connection=books, entities=[entity])}
     wanted: dict[str, dict] = {}
     for row in rows:
         payload = to_payload(row)
