@@ -376,6 +376,8 @@ SYNC_PUSH_LANES = _env("int", "SYNC_PUSH_LANES", default=1 if TESTING else 2)
 HOOKS_ALLOW_PRIVATE_URLS = _env("bool", "HOOKS_ALLOW_PRIVATE_URLS", default=DEBUG or TESTING)
 # (connect, read) seconds for each delivery: a receiver should answer at once and work later.
 HOOKS_TIMEOUT = (3.05, _env("float", "HOOKS_READ_TIMEOUT", default=10.0))
+# Delivered and failed events stay in the delivery log (and can be redelivered) this long.
+HOOKS_DELIVERY_RETENTION_DAYS = _env("int", "HOOKS_DELIVERY_RETENTION_DAYS", default=30)
 
 Q_CLUSTER = {
     "name": "firmsync",

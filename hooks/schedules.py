@@ -13,6 +13,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        # Finished deliveries past settings.HOOKS_DELIVERY_RETENTION_DAYS (hooks.retention).
+        "name": f"{PREFIX}deliveries-prune",
+        "func": "hooks.tasks.deliveries_prune",
+        "schedule_type": Schedule.DAILY,
+    },
 ]
 
 

@@ -1,6 +1,6 @@
 """django-q2 tasks: take ids, load, call one service, return."""
 
-from hooks import sending
+from hooks import retention, sending
 
 
 def deliveries_send(delivery_ids: list[int]) -> int:
@@ -11,3 +11,8 @@ def deliveries_send(delivery_ids: list[int]) -> int:
 def deliveries_drain() -> int:
     """Every minute: the retries that are due."""
     return sending.deliveries_drain()
+
+
+def deliveries_prune() -> int:
+    """Every night: the delivery log forgets finished events past the retention."""
+    return retention.deliveries_prune()
