@@ -1,8 +1,10 @@
 """Name-list actions: customers (and sub-customers), vendors; finding accounts and
 products/services; find-or-create of customers and vendors."""
 
+from dataclasses import replace
+
 from automations.catalog.base import Action, ActionError, Ctx, Field, Result
-from automations.catalog.quickbooks import calls
+from automations.catalog.quickbooks import calls, records
 from automations.catalog.quickbooks.build import PERSON_INPUTS, person_body
 from automations.catalog.quickbooks.outputs import outputs
 from automations.catalog.quickbooks.wire import need, put, quote, ref, text
@@ -66,8 +68,10 @@ def customer_update(ctx: Ctx, inputs: dict) -> Result:
     return calls.made(ctx, "Customer", raw, f"customer {current['DisplayName']}", verb="update")
 
 
-def _by_name_or_email(ctx: Ctx, entity: str, name: str, email: str) -> dict | None:
-    found = calls.find_name(ctx, entity, "DisplayName", name) if name else None
+def _by_name_or_email(
+    ctx: Ctx, entity: str, name: str, email: str, *, inactive: bool = False
+) -> dict | None:
+    found = calls.find_name(ctx, entity, "DisplayName", name, inactive=inactive) if name else None
     if found is None and email:
         # The query compares PrimaryEmailAddr's address (Customer page, "Query a customer").
         rows = calls.query(ctx, entity, f"PrimaryEmailAddr = {quote(email)}", limit=10)
@@ -97,18 +101,26 @@ def name_find(entity: str):
 
 
 def name_find_or_create(entity: str):
-    """Find by display name, then by email; create when neither matches."""
+    """Find by display name (an inactive namesake too: it holds the name), then by email;
+    create when neither matches. A create that loses a race to the same name (6240) finds the
+    winner."""
 
     def run(ctx: Ctx, inputs: dict) -> Result:
-        name = need(inputs, "display_name", "Display name")
-        raw = _by_name_or_email(ctx, entity, name, text(inputs, "email"))
-        if raw is not None:
-            result = calls.found(ctx, entity, raw, entity.lower(), "")
-            return Result(**{**result.__dict__, "output": {**result.output, "created": False}})
-        result = name_create(entity)(ctx, inputs)
-        if not result.output:
-            return result
-        return Result(**{**result.__dict__, "output": {**result.output, "created": True}})
+        name, email = need(inputs, "display_name", "Display name"), text(inputs, "email")
+        raw = _by_name_or_email(ctx, entity, name, email, inactive=True)
+        if raw is None:
+            try:
+                result = name_create(entity)(ctx, inputs)
+            except ActionError:
+                raw = calls.find_name(ctx, entity, "DisplayName", name, inactive=True)
+                if raw is None:
+                    raise
+            else:
+                if not result.output:  # a dry run
+                    return result
+                return replace(result, output={**result.output, "created": True})
+        result = calls.found(ctx, entity, raw, entity.lower(), "")
+        return replace(result, output={**result.output, "created": False})
 
     return run
 
@@ -155,13 +167,12 @@ def products_find(ctx: Ctx, inputs: dict) -> Result:
         {
             "item_id": str(r["Id"]),
             "description": str(r.get("Description") or r.get("Name") or ""),
-            "unit_price": calls.records.flat("Item", r)["unit_price"],
+            "unit_price": records.item(r)["unit_price"],
             "qty": qty,
         }
         for r in rows
     ]
-    output = {**result.output, "lines": lines, "count": len(rows)}
-    return Result(**{**result.__dict__, "output": output})
+    return replace(result, output={**result.output, "lines": lines, "count": len(rows)})
 
 
 def _person_action(entity: str, key: str, name: str, description: str, kind: str, run) -> Action:

@@ -92,11 +92,24 @@ def write(ctx: Ctx, entity: str, body: dict, *, part: str = "", **params) -> dic
     return None if answer is None else answer[entity]
 
 
-def find_name(ctx: Ctx, entity: str, field: str, value: str) -> dict | None:
-    """The active record whose `field` is `value`, ignoring case (QuickBooks compares names so)."""
-    rows = query(ctx, entity, f"{field} = {quote(value)}", limit=10)
-    wanted = value.strip().casefold()
-    return next((r for r in rows if str(r.get(field, "")).strip().casefold() == wanted), None)
+def _name_key(value: str) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def find_name(
+    ctx: Ctx, entity: str, field: str, value: str, *, inactive: bool = False
+) -> dict | None:
+    """The record whose `field` is `value` ignoring case and spacing ("anna  SMITH" finds
+    "Anna Smith"): one LIKE query on the words, then an exact look. With `inactive`, an
+    inactive namesake is found too (it still holds the name: 6240), an active one first."""
+    words = [w.replace("%", "") for w in str(value).split()]
+    where = f"{field} LIKE {quote('%'.join(w for w in words if w) or value)}"
+    if inactive:
+        where += " AND Active IN (true, false)"
+    rows = query(ctx, entity, where, limit=50)
+    wanted = _name_key(value)
+    matches = [r for r in rows if _name_key(r.get(field, "")) == wanted]
+    return next((r for r in matches if r.get("Active", True)), matches[0] if matches else None)
 
 
 PAST = {"create": "Created", "update": "Updated", "send": "Sent"}

@@ -161,60 +161,60 @@ def test_find_or_create_customer_matches_by_email_when_the_name_differs(books):
     assert (result.record_id, result.output["created"], ctx.sent) == (cid, False, [])
 
 
-@pytest.mark.parametrize(
-    ("key", "inputs", "words"),
-    [
-        ("create_invoice", {"lines": [{"amount": "5"}]}, "Customer id is empty"),
-        ("create_invoice", {"customer_id": "1"}, "no lines"),
-        ("create_invoice", {"customer_id": "1", "amount": "ten"}, "not a number"),
-        (
-            "create_invoice",
-            {"customer_id": "1", "lines": [{"qty": "2", "unit_price": "10", "amount": "25"}]},
-            "not quantity",
-        ),
-        ("create_invoice", {"customer_id": "1", "amount": "5", "date": "31/12/2026"}, "not a date"),
-        ("create_invoice", {"customer_id": "99999", "amount": "5"}, "QuickBooks refused"),
-        ("create_payment", {"customer_id": "1", "amount": "-5"}, "not above zero"),
-        (
-            "create_journal_entry",
-            {
-                "lines": [
-                    {"posting_type": "Debit", "account_id": "1", "amount": "10"},
-                    {"posting_type": "Credit", "account_id": "2", "amount": "9"},
-                ]
-            },
-            "do not equal",
-        ),
-        ("create_journal_entry", {"amount": "10"}, "no journal lines"),
-        ("create_expense", {"payment_type": "Barter", "account_id": "1"}, "not a payment type"),
-        (
-            "create_expense",
-            {"payment_type": "Cash", "account_id": "1", "amount": "5"},
-            "no category",
-        ),
-        ("create_bill_item_based", {"vendor_id": "1", "amount": "5"}, "no product/service"),
-        ("create_time_activity", {"employee_id": "1"}, "time is zero"),
-        ("create_time_activity", {"hours": "1"}, "Employee id is empty"),
-        ("create_customer", {"display_name": "X", "email": "not-an-email"}, "not an email"),
-        (
-            "create_product_service",
-            {"name": "X", "income_account_id": "1", "type": "Gadget"},
-            "not Service",
-        ),
-        ("update_customer", {"customer_id": "1"}, "Nothing to change"),
-        ("update_customer", {"customer_id": "99999", "phone": "1"}, "No customer 99999"),
-        ("update_invoice", {"invoice_id": "abc", "due_date": "2027-01-01"}, "not a QuickBooks id"),
-        ("send_invoice", {"id": "99999"}, "No invoice 99999"),
-        ("find_customer", {}, "Neither a name nor an email"),
-        ("find_invoice", {}, "Invoice number is empty"),
-    ],
-)
-def test_inputs_a_firm_can_fix_are_action_errors_with_a_fix(books, key, inputs, words):
+FIXABLE = [
+    ("create_invoice", {"lines": [{"amount": "5"}]}, "Customer id is empty"),
+    ("create_invoice", {"customer_id": "1"}, "no lines"),
+    ("create_invoice", {"customer_id": "1", "amount": "ten"}, "not a number"),
+    (
+        "create_invoice",
+        {"customer_id": "1", "lines": [{"qty": "2", "unit_price": "10", "amount": "25"}]},
+        "not quantity",
+    ),
+    ("create_invoice", {"customer_id": "1", "amount": "5", "date": "31/12/2026"}, "not a date"),
+    ("create_invoice", {"customer_id": "99999", "amount": "5"}, "QuickBooks refused"),
+    ("create_payment", {"customer_id": "1", "amount": "-5"}, "not above zero"),
+    (
+        "create_journal_entry",
+        {
+            "lines": [
+                {"posting_type": "Debit", "account_id": "1", "amount": "10"},
+                {"posting_type": "Credit", "account_id": "2", "amount": "9"},
+            ]
+        },
+        "do not equal",
+    ),
+    ("create_journal_entry", {"amount": "10"}, "no journal lines"),
+    ("create_expense", {"payment_type": "Barter", "account_id": "1"}, "not a payment type"),
+    (
+        "create_expense",
+        {"payment_type": "Cash", "account_id": "1", "amount": "5"},
+        "no category",
+    ),
+    ("create_bill_item_based", {"vendor_id": "1", "amount": "5"}, "no product/service"),
+    ("create_time_activity", {"employee_id": "1"}, "time is zero"),
+    ("create_time_activity", {"hours": "1"}, "Employee id is empty"),
+    ("create_customer", {"display_name": "X", "email": "not-an-email"}, "not an email"),
+    (
+        "create_product_service",
+        {"name": "X", "income_account_id": "1", "type": "Gadget"},
+        "not Service",
+    ),
+    ("update_customer", {"customer_id": "1"}, "Nothing to change"),
+    ("update_customer", {"customer_id": "99999", "phone": "1"}, "No customer 99999"),
+    ("update_invoice", {"invoice_id": "abc", "due_date": "2027-01-01"}, "not a QuickBooks id"),
+    ("send_invoice", {"id": "99999"}, "No invoice 99999"),
+    ("find_customer", {}, "Neither a name nor an email"),
+    ("find_invoice", {}, "Invoice number is empty"),
+]
+
+
+def test_inputs_a_firm_can_fix_are_action_errors_with_a_fix(books):
     before = books.count("Invoice")
-    with pytest.raises(ActionError) as error:
-        books.run(f"quickbooks.{key}", inputs)
-    assert words in error.value.message
-    assert error.value.fix
+    for key, inputs, words in FIXABLE:
+        with pytest.raises(ActionError) as error:
+            books.run(f"quickbooks.{key}", inputs)
+        assert words in error.value.message, (key, error.value.message)
+        assert error.value.fix, key
     assert books.count("Invoice") == before
 
 
@@ -223,3 +223,18 @@ def test_a_name_already_taken_is_an_action_error_that_says_so(books):
     with pytest.raises(ActionError) as error:
         books.run("quickbooks.create_customer", {"display_name": "Olivia Smith"})
     assert "6240" not in error.value.fix and "name" in error.value.fix
+
+
+def test_an_inactive_customer_is_not_found_but_still_holds_its_name(books):
+    cid = s.customer_id(books)
+    books.act("update_customer", customer_id=cid, active=False)
+    missing, _ = books.run("quickbooks.find_customer", {"name": "Olivia   Smith"})
+    assert missing.found is False
+    before = books.count("Customer")
+    result, ctx = books.run("quickbooks.find_or_create_customer", {"display_name": "olivia smith"})
+    assert (result.record_id, result.output["created"], result.output["active"]) == (
+        cid,
+        False,
+        False,
+    )
+    assert ctx.sent == [] and books.count("Customer") == before
