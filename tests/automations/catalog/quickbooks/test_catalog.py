@@ -151,3 +151,12 @@ def test_records_turn_numbers_into_decimal_strings_and_refs_into_ids():
     assert flat["created_at"] == "2026-03-01T18:00:00+00:00"
     assert len(flat["lines"]) == 1  # the subtotal line is QuickBooks' own
     assert Decimal(flat["lines"][0]["amount"]) == Decimal("250.10")
+
+
+def test_triggers_wake_on_entities_quickbooks_sends_webhooks_for():
+    from sandbox.quickbooks.webhooks import SUPPORTED
+
+    for trigger in TRIGGERS:
+        wanted = "Update" if trigger.key.startswith("updated_") else "Create"
+        for entity in trigger.wakes_on:
+            assert wanted in SUPPORTED[entity], trigger.id
