@@ -5,6 +5,7 @@ computed from Decimals, and a line's Amount is Qty x UnitPrice rounded to the ce
 checks it (6070 otherwise).
 """
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from automations.catalog.base import ActionError, Field
@@ -51,6 +52,11 @@ JOURNAL_LINE_INPUTS = (
 def lines_of(inputs: dict, single: tuple[str, ...]) -> list[dict]:
     """The `lines` input, or one line from the action's own line fields when it is empty."""
     lines = inputs.get("lines") or []
+    if isinstance(lines, str):  # a list mapped as its JSON text
+        try:
+            lines = json.loads(lines)
+        except ValueError as exc:
+            raise ActionError("Lines are not a list of lines.", "Map a list field.") from exc
     if not isinstance(lines, list) or not all(isinstance(ln, dict) for ln in lines):
         raise ActionError("Lines are not a list of lines.", "Map the lines from a list field.")
     if lines:
@@ -133,7 +139,7 @@ def expense_lines(inputs: dict, *, items: bool) -> list[dict]:
 
 def journal_lines(inputs: dict) -> list[dict]:
     """JournalEntryLineDetail lines; debits must equal credits (QuickBooks: 6000)."""
-    lines = inputs.get("lines") or _two_sided(inputs)
+    lines = lines_of(inputs, ()) if inputs.get("lines") else _two_sided(inputs)
     out, totals = [], {"Debit": Decimal(0), "Credit": Decimal(0)}
     for n, line in enumerate(lines, start=1):
         side = text(line, "posting_type").capitalize()

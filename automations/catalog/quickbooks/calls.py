@@ -143,8 +143,14 @@ def found(ctx: Ctx, entity: str, raw: dict | None, what: str, missing: str) -> R
 
 # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#send-an-invoice
 def send(ctx: Ctx, path: str, params: dict) -> dict | None:
-    """POST …/<form>/<id>/send[?sendTo=]: no body; the form comes back marked EmailSent."""
+    """POST …/<form>/<id>/send[?sendTo=]: no body, sent as application/octet-stream (the
+    Invoice page's "Send an invoice"); the form comes back marked EmailSent."""
     try:
-        return ctx.write("POST", path, params={"minorversion": MINOR_VERSION, **params})
+        return ctx.write(
+            "POST",
+            path,
+            params={"minorversion": MINOR_VERSION, **params},
+            headers={"Content-Type": "application/octet-stream"},
+        )
     except ProviderError as exc:
         raise _fault(exc) from exc

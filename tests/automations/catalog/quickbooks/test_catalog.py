@@ -160,3 +160,12 @@ def test_triggers_wake_on_entities_quickbooks_sends_webhooks_for():
         wanted = "Update" if trigger.key.startswith("updated_") else "Create"
         for entity in trigger.wakes_on:
             assert wanted in SUPPORTED[entity], trigger.id
+
+
+def test_lines_mapped_as_json_text_are_read_as_a_list():
+    text = '[{"posting_type": "Debit", "account_id": "1", "amount": "5"},'
+    text += ' {"posting_type": "Credit", "account_id": "2", "amount": "5"}]'
+    assert len(build.journal_lines({"lines": text})) == 2
+    assert build.sales_lines({"lines": '[{"amount": "7.25"}]'})[0]["Amount"] == 7.25
+    with pytest.raises(ActionError):
+        build.sales_lines({"lines": "[not json"})
