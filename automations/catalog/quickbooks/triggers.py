@@ -6,6 +6,12 @@ Every event's data has one shape: `id`, `type` (the QuickBooks entity), `url`, `
 `updated_at`, the record under its own name (`invoice`, `bill`, `customer`, ...), and the
 `customer` and `vendor` it belongs to ({"id", "name"}; the whole record for customer and vendor
 triggers).
+
+QuickBooks keeps MetaData times to the second, so `since` is cut down to its second and compared
+with `>=`: a record made in the same second as the last one read is never missed, and the ones
+read before come again with the same keys (the engine records each key once). More than `limit`
+records made in one second would come back as the same page each time: a limit of at least 100
+(three batches of 30) keeps clear of it.
 """
 
 from datetime import datetime
