@@ -74,7 +74,10 @@ def test_update_invoice_is_sparse_and_mapped_lines_replace_the_lines(books):
         "due_date": "2027-05-01",
         "lines": [{"description": "Advice (revised)", "qty": 3, "unit_price": "100"}],
     }
+    dry, _ = books.run("quickbooks.update_invoice", inputs, dry_run=True)
+    assert dry.output == {} and books.read("Invoice", inv["Id"])["SyncToken"] == "0"
     result, ctx = books.run("quickbooks.update_invoice", inputs)
+    books.run("quickbooks.update_invoice", inputs)  # the same step again: replayed
     raw = books.read("Invoice", inv["Id"])
     assert (raw["DueDate"], raw["TotalAmt"], raw["SyncToken"]) == ("2027-05-01", 300, "1")
     assert [ln["Description"] for ln in raw["Line"] if ln.get("Description")] == [
