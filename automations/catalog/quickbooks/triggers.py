@@ -69,6 +69,8 @@ def event_data(ctx: Ctx, entity: str, raw: dict) -> dict:
         "customer": {"id": flat.get("customer_id", ""), "name": flat.get("customer_name", "")},
         "vendor": {"id": flat.get("vendor_id", ""), "name": flat.get("vendor_name", "")},
     }
+    if flat.get("payee_type") == "Customer":  # an expense paid to (or refunded to) a customer
+        data["customer"] = {"id": flat["payee_id"], "name": flat["payee_name"]}
     data[noun] = flat
     return data
 

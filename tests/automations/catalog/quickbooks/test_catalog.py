@@ -169,3 +169,20 @@ def test_lines_mapped_as_json_text_are_read_as_a_list():
     assert build.sales_lines({"lines": '[{"amount": "7.25"}]'})[0]["Amount"] == 7.25
     with pytest.raises(ActionError):
         build.sales_lines({"lines": "[not json"})
+
+
+def test_an_expense_paid_to_a_customer_names_them_as_its_customer():
+    from automations.catalog.base import Ctx
+    from automations.catalog.quickbooks.triggers import event_data
+
+    raw = {
+        "Id": "7",
+        "PaymentType": "Cash",
+        "TotalAmt": 12,
+        "EntityRef": {"value": "58", "name": "Olivia Smith", "type": "Customer"},
+        "MetaData": {"CreateTime": "2026-03-01T10:00:00-08:00"},
+    }
+    data = event_data(Ctx(firm_id=1, app="quickbooks", client=None), "Purchase", raw)
+    assert data["customer"] == {"id": "58", "name": "Olivia Smith"}
+    assert data["vendor"] == {"id": "", "name": ""}
+    assert data["url"] == "https://app.qbo.intuit.com/app/expense?txnId=7"
