@@ -133,7 +133,7 @@ def line(row: dict) -> dict:
     return {
         "description": row.get("Description") or "",
         "quantity": str(Decimal(str(row.get("Quantity") or 0)).normalize()),
-        "unit_amount": str(Decimal(str(row.get("UnitAmount") or 0))),
+        "unit_amount": amount(row.get("UnitAmount")),
         "line_amount": amount(row.get("LineAmount")),
         "account_code": row.get("AccountCode") or "",
         "item_code": row.get("ItemCode") or "",
