@@ -104,3 +104,12 @@ def xero(live_server, settings) -> XeroOrg:
         admin=admin,
         connection=conn,
     )
+
+
+def value_at(data: dict, dotted: str):
+    """The value at a field's dotted key ("invoice.contact.name"); fails when it is missing."""
+    value = data
+    for part in dotted.split("."):
+        assert isinstance(value, dict) and part in value, f"{dotted} is not there"
+        value = value[part]
+    return value

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from automations.catalog import registry
-from tests.automations.catalog.xero.conftest import XeroOrg
+from tests.automations.catalog.xero.conftest import XeroOrg, value_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,14 +122,6 @@ CASES = {
 }
 
 
-def _value(data: dict, dotted: str):
-    value = data
-    for part in dotted.split("."):
-        assert isinstance(value, dict) and part in value, f"{dotted} is not in the event"
-        value = value[part]
-    return value
-
-
 def test_every_trigger_the_brief_names_is_in_the_catalog():
     wanted = {*CASES, "xero.updated_contact"}
     assert wanted == {t for t in registry.TRIGGERS if t.startswith("xero.")}
@@ -153,7 +145,7 @@ def test_a_new_record_is_polled_once_with_its_fields_and_link(xero, trigger_id):
     assert event.record_url.startswith("https://go.xero.com/") and case.url in event.record_url
     assert first_id in event.record_url or case.noun == "tracking"
     for field in trigger.fields:
-        value = _value(event.data, field.key)
+        value = value_at(event.data, field.key)
         if field.type == "money":
             assert isinstance(value, str) and value == f"{float(value):.2f}"
     assert events[0].occurred_at < events[1].occurred_at
