@@ -85,10 +85,12 @@ def contact_search(ctx: Ctx, inputs: dict) -> tuple[dict | None, str]:
             "Nothing to look for was given.", "Map a name, an email or a contact number."
         )
     for wire_key, value, _ in wanted:
+        # A name is searched by its longest word: the contact may be typed with other spacing.
+        term = max(value.split(), key=len) if wire_key == "Name" else value
         # https://developer.xero.com/documentation/api/accounting/contacts#get-contacts
         # (searchTerm: case-insensitive, across Name, FirstName, LastName, ContactNumber,
         # CompanyNumber and EmailAddress)
-        rows = common.read(ctx, "Contacts", {"searchTerm": value}).get("Contacts") or []
+        rows = common.read(ctx, "Contacts", {"searchTerm": term}).get("Contacts") or []
         found = next((r for r in rows if _norm(str(r.get(wire_key) or "")) == _norm(value)), None)
         if found:
             return found, ""

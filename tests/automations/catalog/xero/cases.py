@@ -23,7 +23,8 @@ def contact(org: XeroOrg, name: str = "Rivera Holdings", email: str = "ap@rivera
 
 
 def invoice(org: XeroOrg, status: str = "AUTHORISED", number: str = "") -> dict:
-    contact(org)
+    if not org.get("Contacts", where='Name=="Rivera Holdings"')["Contacts"]:
+        contact(org)
     doc = {
         "Type": "ACCREC",
         "Contact": {"Name": "Rivera Holdings"},
