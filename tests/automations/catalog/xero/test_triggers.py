@@ -122,6 +122,15 @@ CASES = {
 }
 
 
+def _leaves(data: dict, prefix: str = ""):
+    """Every dotted key of an event's data (a list of lines is one field)."""
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
 def test_every_trigger_the_brief_names_is_in_the_catalog():
     wanted = {*CASES, "xero.updated_contact"}
     assert wanted == {t for t in registry.TRIGGERS if t.startswith("xero.")}
@@ -144,6 +153,7 @@ def test_a_new_record_is_polled_once_with_its_fields_and_link(xero, trigger_id):
     assert first_label in event.summary and second_label in events[1].summary
     assert event.record_url.startswith("https://go.xero.com/") and case.url in event.record_url
     assert first_id in event.record_url or case.noun == "tracking"
+    assert set(_leaves(event.data)) == {f.key for f in trigger.fields}
     for field in trigger.fields:
         value = value_at(event.data, field.key)
         if field.type == "money":
