@@ -196,7 +196,7 @@ TRIGGERS = [
             _contact_summary("is a supplier"),
         ),
         _CONTACT_FIELDS,
-        ("CONTACT",),
+        ("CONTACT", "INVOICE"),  # the first bill (an INVOICE event) makes a supplier
     ),
     _trigger(
         "new_invoice",
@@ -252,6 +252,8 @@ TRIGGERS = [
         "A payment is applied to an invoice, a bill or a credit note.",
         Kind(PAYMENTS, lambda r: "payment", _payment_summary),
         wire.event_fields("payment", wire.PAYMENT, extra=(("invoice", wire.PAYMENT_INVOICE),)),
+        # A payment changes what its invoice or credit note owes: Xero sends their update.
+        ("INVOICE", "CREDITNOTE"),
     ),
     _trigger(
         "new_account",

@@ -41,7 +41,9 @@ def test_an_action_is_tried_dry_then_written_once_and_read_back(xero, action_id)
     case.check(row, result)
     assert result.record_id and result.output["id"] == result.record_id
     assert result.record_url.startswith("https://go.xero.com/") and result.summary
-    assert [(s.method, s.path) for s in ctx.sent] == [(s.method, s.path) for s in dry.sent]
+    assert [(s.method, s.path, s.body) for s in ctx.sent] == [
+        (s.method, s.path, s.body) for s in dry.sent
+    ]
     for field in action.outputs:
         value_at(result.output, field.key)
 

@@ -240,8 +240,10 @@ def test_an_invoice_event_carries_its_lines_contact_and_money_as_decimal_strings
 def test_webhook_categories_wake_only_the_triggers_xero_sends_them_for():
     woken = {t.key: t.wakes_on for t in registry.TRIGGERS.values() if t.app == "xero"}
     assert woken["new_invoice"] == woken["new_bill"] == ("INVOICE",)
-    assert woken["new_contact"] == woken["updated_contact"] == woken["new_supplier"] == ("CONTACT",)
+    assert woken["new_contact"] == woken["updated_contact"] == ("CONTACT",)
+    assert woken["new_supplier"] == ("CONTACT", "INVOICE")
+    assert woken["new_payment"] == ("INVOICE", "CREDITNOTE")
     assert woken["new_credit_note"] == ("CREDITNOTE",)
     polled_only = ("new_quote", "new_purchase_order", "new_spend_money", "new_receive_money",
-                   "new_payment", "new_account")  # fmt: skip
+                   "new_account")  # fmt: skip
     assert all(woken[k] == () for k in polled_only)
