@@ -267,7 +267,7 @@ def tracking_option_create(ctx: Ctx, inputs: dict) -> Result:
     path = f"TrackingCategories/{category['TrackingCategoryID']}/Options"
     try:
         # https://developer.xero.com/documentation/api/accounting/trackingcategories#put-trackingoptions
-        body = ctx.write("PUT", path, json={"Options": [{"Name": name}]})
+        body = ctx.write("PUT", path, json={"Name": name})
     except ProviderError as exc:
         if exc.status == 400:
             raise common.refused(exc, "add the tracking option") from exc
