@@ -79,6 +79,8 @@ def _credit_note_payload(inputs: dict) -> dict:
 
 def _quote_payload(inputs: dict) -> dict:
     payload = _document(inputs, statuses=("DRAFT", "SENT"), default_date=True)
+    if "LineAmountTypes" in payload:  # quotes spell it in capitals [XERO-SPEC QuoteLineAmountTypes]
+        payload["LineAmountTypes"] = payload["LineAmountTypes"].upper()
     fields = {
         "quote_number": "QuoteNumber",
         "reference": "Reference",

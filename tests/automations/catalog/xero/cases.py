@@ -95,7 +95,12 @@ def _check_credit_note(row: dict, result: Result) -> None:
 
 
 def _check_quote(row: dict, result: Result) -> None:
-    assert (row["Title"], row["Status"]) == ("Estate plan", "DRAFT")
+    assert (row["Title"], row["Status"], row["LineAmountTypes"]) == (
+        "Estate plan",
+        "DRAFT",
+        "NOTAX",
+    )
+    assert Decimal(str(row["Total"])) == Decimal("385.25")
     assert row["ExpiryDateString"].startswith("2026-12-31") and len(row["LineItems"]) == 2
     assert result.output["quote_number"] == row["QuoteNumber"]
 
@@ -199,7 +204,7 @@ CASES = {
     ),
     "xero.create_quote": Case(
         lambda org: {"contact_name": "Rivera Holdings", "expiry_date": "2026-12-31",
-                     "title": "Estate plan", "lines": LINES},
+                     "title": "Estate plan", "line_amount_types": "notax", "lines": LINES},
         "Quotes", _check_quote, counting("Quotes"),
     ),
     "xero.create_purchase_order": Case(
