@@ -1,7 +1,6 @@
 """What every Xero action shares: reading inputs, one write with per-element errors, results."""
 
 import json
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -288,6 +287,3 @@ def doc_outputs(specs: tuple) -> tuple[Field, ...]:
         Field("contact_id", "Contact ID", "id"),
         Field("contact_name", "Contact name"),
     )
-
-
-Run = Callable[[Ctx, dict], Result]

@@ -75,9 +75,9 @@ def event_of(ctx: Ctx, kind: Kind, row: dict) -> Event:
     if kind.source.noun == "contact":
         data["contact"] = record
     elif kind.with_contact:
-        data["contact"] = wire.contact(
-            row.get("Contact") or (row.get("Invoice") or {}).get("Contact")
-        )
+        # A payment names its contact on the invoice or credit note it pays.
+        paid = row.get("Invoice") or row.get("CreditNote") or {}
+        data["contact"] = wire.contact(row.get("Contact") or paid.get("Contact"))
     if kind.source.noun == "payment":
         data["invoice"] = wire.payment_invoice(row)
     occurred = wire.ms_datetime(row.get("UpdatedDateUTC"))
