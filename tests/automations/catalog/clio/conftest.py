@@ -92,3 +92,11 @@ def clio(live_server, settings) -> ClioFirm:
 
 def a_while_ago() -> datetime:
     return datetime.now(UTC) - timedelta(seconds=2)
+
+
+def run(c: ClioFirm, action: str, inputs: dict, *, dry_run: bool = False):
+    """Run one Clio action as a step would; (result, the context it was given)."""
+    found = registry.action(f"clio.{action}")
+    assert found is not None
+    ctx = c.ctx(dry_run=dry_run)
+    return found.run(ctx, inputs), ctx
