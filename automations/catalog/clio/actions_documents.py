@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import mimetypes
+from urllib.parse import urljoin
 
 import requests
 from django.core.exceptions import ValidationError
@@ -53,18 +54,22 @@ def _named(value: dict, content: bytes, fallback: str = "document") -> tuple[str
 
 
 def _fetch(url: str, value: dict) -> tuple[str, str, bytes]:
-    try:
-        url_check(url)  # no fetching from inside our own network
-    except ValidationError as exc:
-        reason = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-        raise ActionError(f"The file's URL cannot be used: {reason}", "Map a public URL.") from None
-    try:
-        response = requests.get(url, timeout=FETCH_TIMEOUT, stream=True, allow_redirects=False)
-        content = response.raw.read(MAX_BYTES + 1, decode_content=True)
-    except requests.RequestException as exc:
-        raise ActionError(
-            f"The file could not be fetched ({type(exc).__name__}).", "Check the URL."
-        ) from None
+    """GET the file, following up to 3 redirects, each checked: never into our own network."""
+    for _ in range(4):
+        _check(url)
+        try:
+            response = requests.get(url, timeout=FETCH_TIMEOUT, stream=True, allow_redirects=False)
+            if response.is_redirect and response.headers.get("Location"):
+                url = urljoin(url, response.headers["Location"])
+                continue
+            content = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        except requests.RequestException as exc:
+            raise ActionError(
+                f"The file could not be fetched ({type(exc).__name__}).", "Check the URL."
+            ) from None
+        break
+    else:
+        raise ActionError("The file's URL redirects too often.", "Map the file's final URL.")
     if response.status_code != 200:
         raise ActionError(
             f"The file's URL answered {response.status_code}.", "Check the URL is reachable."
@@ -72,6 +77,14 @@ def _fetch(url: str, value: dict) -> tuple[str, str, bytes]:
     fallback = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "document"
     value = {"content_type": response.headers.get("Content-Type", "").split(";")[0], **value}
     return _named({k: v for k, v in value.items() if v}, content, fallback)
+
+
+def _check(url: str) -> None:
+    try:
+        url_check(url)
+    except ValidationError as exc:
+        reason = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+        raise ActionError(f"The file's URL cannot be used: {reason}", "Map a public URL.") from None
 
 
 def _parent(inputs: dict) -> dict:

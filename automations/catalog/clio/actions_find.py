@@ -103,7 +103,7 @@ def find_or_create_matter(ctx: Ctx, inputs: dict) -> Result:
         return made(ctx, "matters", matter, output, summary, found=True)
     made_ = matter_create(ctx, inputs)
     output = made_.output | {"created": True} if made_.output else {}
-    return Result(output, made_.record_id, made_.record_url, made_.summary, True)
+    return Result(output, made_.record_id, made_.record_url, made_.summary, None)
 
 
 # -- custom fields --------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def _find_or_create_contact(kind: str):
             return made(ctx, "contacts", contact, output, summary, found=True)
         result = contact_create(ctx, kind, inputs)
         output = result.output | {"created": True} if result.output else {}
-        return Result(output, result.record_id, result.record_url, result.summary, True)
+        return Result(output, result.record_id, result.record_url, result.summary, None)
 
     return run
 

@@ -141,7 +141,7 @@ def test_find_or_create_contact_creates_once_then_finds(clio, action, inputs, ki
     assert dry.output == {} and dry.summary.startswith("Would create") and ctx.sent
     assert clio.get("contacts.json", fields="id") == []
     made, _ = run(clio, action, inputs)
-    assert made.output["created"] is True and made.found is True
+    assert made.output["created"] is True and made.found is None
     found, ctx = run(clio, action, inputs)
     assert found.output["created"] is False and found.output["id"] == made.output["id"]
     assert ctx.sent == []  # found: nothing written
