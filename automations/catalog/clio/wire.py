@@ -263,9 +263,12 @@ MAPPERS = {
 # -- the fields of every event (the picker's list) ------------------------------------------
 
 
+NESTED_TYPES = {"id": "id", "number": "number", "email": "email"}
+
+
 def _nested(prefix: str, label: str, keys: list[tuple[str, str]]) -> tuple[Field, ...]:
     return tuple(
-        Field(f"{prefix}.{k}", f"{label} {lbl}", "id" if k == "id" else "string") for k, lbl in keys
+        Field(f"{prefix}.{k}", f"{label} {lbl}", NESTED_TYPES.get(k, "string")) for k, lbl in keys
     )
 
 

@@ -149,6 +149,9 @@ def test_find_or_create_contact_creates_once_then_finds(clio, action, inputs, ki
     assert contacts == [
         {"id": made.output["id"], "type": kind, "primary_email_address": inputs["email"]}
     ]
+    with pytest.raises(ActionError) as error:
+        run(clio, action, {"phone": "555-0100"})
+    assert error.value.message == "Nothing to find the contact by."
 
 
 def test_find_or_create_matter_creates_once_then_finds(clio):
