@@ -1,7 +1,7 @@
 """Clio's twelve triggers: each reads what happened after `since` in one call where Clio allows.
 
 "New X" triggers ask the index for `created_since` in id order (ids grow with creation, so the
-page is oldest first) with `limit`; "X updated" triggers ask for `updated_since` and keep the
+page is oldest first; one call reads up to 200); "X updated" triggers ask for `updated_since` and keep the
 records whose state is new. Records that name a matter get the matter's client in one more call
 for the whole page (Clio selects fields one level deep only).
 Indexes and filters: https://docs.developers.clio.com/api-docs/paging ,
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from automations.catalog.base import Ctx, Event, Field, Trigger
 from automations.catalog.clio import wire
-from automations.catalog.clio.common import PAGE, first, rows
+from automations.catalog.clio.common import first, rows
 
 
 def _moment(value: str) -> datetime:
@@ -60,18 +60,21 @@ def _events(
     ]
 
 
+def _oldest(ctx: Ctx, kind: str, limit: int, **params) -> list[dict]:
+    """The first `limit` records of an index in its order (200 a page: one call up to 200)."""
+    found: list[dict] = []
+    for page, _ in ctx.client.pages(kind, fields=wire.FIELDS[kind], **params):
+        found.extend(page)
+        if len(found) >= limit:
+            break
+    return found[: max(limit, 1)]
+
+
 def _new(kind: str, summary: Callable[[dict], str], **filters):
     # https://docs.developers.clio.com/api-reference/ (every index: created_since, order, limit)
     def poll(ctx: Ctx, since: datetime, limit: int) -> list[Event]:
-        raws = first(
-            ctx,
-            kind,
-            fields=wire.FIELDS[kind],
-            created_since=since.isoformat(),
-            order="id(asc)",
-            limit=max(1, min(limit, PAGE)),
-            **filters,
-        )
+        params = {"created_since": since.isoformat(), **filters}
+        raws = _oldest(ctx, kind, limit, **params)
         return _events(ctx, kind, raws, lambda d: str(d["id"]), summary)
 
     return poll
@@ -96,14 +99,8 @@ def _new_document(ctx: Ctx, since: datetime, limit: int) -> list[Event]:
     """A document is new once its upload is complete: Clio's index hides it until then, and the
     completion moves its updated_at, so changes are read in updated_at order; the key (the id)
     makes a later edit of the same document a repeat, not a new event."""
-    raws = first(
-        ctx,
-        "documents",
-        fields=wire.FIELDS["documents"],
-        updated_since=since.isoformat(),
-        order="updated_at(asc)",
-        limit=max(1, min(limit, PAGE)),
-    )
+    params = {"updated_since": since.isoformat(), "order": "updated_at(asc)"}
+    raws = _oldest(ctx, "documents", limit, **params)
     return _events(
         ctx,
         "documents",
