@@ -61,7 +61,9 @@ def find_matter(ctx: Ctx, inputs: dict) -> Result:
         )
     need(inputs, "value")
     value = wire.text(inputs["value"]).strip()
-    matter = matter_find(ctx, by, value, status=inputs.get("status") or None)
+    # The index filter takes the spec's lower-case statuses (open, pending, closed).
+    status = wire.text(inputs.get("status")).lower() or None
+    matter = matter_find(ctx, by, value, status=status)
     if matter is None:
         return _none(f"No matter with {by.replace('_', ' ')} {value}")
     summary = f"Found matter {matter['display_number']}"

@@ -1,9 +1,9 @@
 """Clio's twelve triggers: each reads what happened after `since` in one call where Clio allows.
 
 "New X" triggers ask the index for `created_since` in id order (ids grow with creation, so the
-page is oldest first; one call reads up to 200); "X updated" triggers ask for `updated_since` and keep the
-records whose state is new. Records that name a matter get the matter's client in one more call
-for the whole page (Clio selects fields one level deep only).
+page is oldest first; one call reads up to 200); "X updated" triggers ask for `updated_since`
+and keep the records whose state is new. Records that name a matter get the matter's client in
+one more call for the whole page (Clio selects fields one level deep only).
 Indexes and filters: https://docs.developers.clio.com/api-docs/paging ,
 https://docs.developers.clio.com/api-docs/fields .
 """

@@ -25,6 +25,15 @@ def test_find_matter_by_each_of_its_keys(clio, by, value):
     assert missing.found is False and missing.output == {} and "No matter" in missing.summary
 
 
+def test_find_matter_only_with_a_status(clio):
+    _, matter = clio.seed()
+    inputs = {"by": "description", "value": "Estate plan"}
+    found, ctx = run(clio, "find_matter", inputs | {"status": "Open"})
+    assert found.found and found.output["id"] == matter["id"] and ctx.sent == []
+    closed, _ = run(clio, "find_matter", inputs | {"status": "Closed"})
+    assert closed.found is False
+
+
 def test_find_matter_refuses_an_unknown_key_and_an_empty_value(clio):
     with pytest.raises(ActionError):
         run(clio, "find_matter", {"by": "colour", "value": "x"})
