@@ -4,7 +4,8 @@ A document version's `put_url` is a pre-signed URL: `X-Amz-Date`, `X-Amz-Expires
 8 hours, as the Documents tag says) and `X-Amz-Signature` over the method, the key, the part and
 the expiry. PUT stores the bytes; the `put_headers` Clio returned must be sent (a missing or
 different signed header is 403 `SignatureDoesNotMatch`, a wrong `Content-MD5` is 400 `BadDigest`,
-as S3 answers, in S3's XML error shape). GET on a signed download URL returns the bytes.
+as S3 answers, in S3's XML error shape; an Authorization header beside the signature is 400
+`InvalidArgument`, S3's "only one auth mechanism"). GET on a signed download URL returns the bytes.
 """
 
 import base64
@@ -87,6 +88,16 @@ def _put(request, version: Record, key: str) -> HttpResponse:
         part = int(request.GET.get("partNumber") or 0)
     except ValueError:
         return _error(400, "InvalidArgument", "partNumber must be an integer.")
+    if request.headers.get("Authorization"):
+        # S3 takes one way of signing a request: a pre-signed URL with an Authorization header
+        # too is refused. (GET is spared: here the bucket shares the API's host, so a client
+        # following Clio's 303 keeps the header it would drop for S3's own host.)
+        return _error(
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            "Signature query string parameter or the Authorization header should be specified",
+        )
     refused = _check_signature(request, "PUT", key, part)
     if refused:
         return refused

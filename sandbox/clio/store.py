@@ -189,6 +189,11 @@ def _split(raw: str) -> list[str]:
     return [p for p in [*parts, cur.strip()] if p]
 
 
+# Fields the spec serves that are another stored field seen differently: a matter's
+# `client_id` (Matter_base) is its client's id.
+DERIVED = {("matter", "client_id"): lambda data: (data.get("client") or {}).get("id")}
+
+
 class Renderer:
     """Renders records for one request, loading referenced records once each."""
 
@@ -229,6 +234,8 @@ class Renderer:
                 out[sel.name] = self._column(record, sel.name)
                 continue
             value = record.data.get(sel.name)
+            if value is None and (record.type, sel.name) in DERIVED:
+                value = DERIVED[(record.type, sel.name)](record.data)
             nested = fields[sel.name].nested if sel.name in fields else None
             out[sel.name] = self._nested(value, nested, sel.sub) if nested else value
         return out

@@ -31,6 +31,16 @@ def _put(firm, url, content, headers):
     return firm.client.put(url, content, content_type=content_type, **extra)
 
 
+def test_a_put_with_clios_token_beside_the_signature_is_refused_as_s3_does(firm):
+    contact = firm.act("create_contact", name="Token Co", type="Company")
+    matter = firm.act("create_matter", client_id=contact["id"], description="Upload")
+    version = _create(firm, matter["id"], name="a.txt")["latest_document_version"]
+    headers = [*version["put_headers"], {"name": "Authorization", "value": "Bearer x"}]
+    refused = _put(firm, version["put_url"], b"hello", headers)
+    assert refused.status_code == 400 and b"<Code>InvalidArgument</Code>" in refused.content
+    assert _put(firm, version["put_url"], b"hello", version["put_headers"]).status_code == 200
+
+
 def _complete(firm, doc, **headers):
     key = doc["latest_document_version"]["uuid"]
     return firm.patch(

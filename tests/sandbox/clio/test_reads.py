@@ -37,6 +37,16 @@ def test_nested_fields_resolve_live_records(firm):
     assert data["client"] == {"id": contact["id"], "name": "Ada Lovelace"}
 
 
+def test_a_matter_serves_its_client_id_alone_and_nested(firm):
+    contact = firm.act("create_contact", first_name="Ada", last_name="Byron")
+    matter = firm.act("create_matter", client_id=contact["id"], description="Will")
+    note = firm.act("create_note", matter_id=matter["id"], detail="Met")
+    data = firm.get(f"matters/{matter['id']}", {"fields": "id,client_id"}).json()["data"]
+    assert data == {"id": matter["id"], "client_id": contact["id"]}
+    data = firm.get(f"notes/{note['id']}", {"fields": "matter{id,client_id}"}).json()["data"]
+    assert data["matter"] == {"id": matter["id"], "client_id": contact["id"]}
+
+
 def test_unknown_field_is_400(firm):
     response = firm.get("contacts.json", {"fields": "id,nope"})
     assert response.status_code == 400
