@@ -71,7 +71,7 @@ def draft_edit(draft: Draft, command: str, post) -> Draft:
     if verb == "add_step" and len(draft.steps) < MAX_STEPS:
         draft.steps.append({"action": "", "inputs": {}})
     elif verb == "remove_step" and arg.isdigit() and 0 < int(arg) <= len(draft.steps):
-        del draft.steps[int(arg) - 1]
+        _step_remove(draft, int(arg))
     elif verb == "add_condition" and len(draft.conditions) < MAX_CONDITIONS:
         draft.conditions.append({"field": "", "op": "equals", "value": ""})
     elif verb == "remove_condition" and arg.isdigit() and 0 < int(arg) <= len(draft.conditions):
@@ -79,6 +79,24 @@ def draft_edit(draft: Draft, command: str, post) -> Draft:
     elif verb == "insert":
         _insert(draft, arg, post)
     return draft
+
+
+_STEP_REF = re.compile(r"\{\{\s*steps\.(\d+)\.")
+
+
+def _step_remove(draft: Draft, n: int) -> None:
+    """Remove step n; later steps' references to the steps after it follow them down, and
+    references to it are marked removed, for the check to point at."""
+
+    def renumber(match: re.Match) -> str:
+        k = int(match.group(1))
+        to = "removed" if k == n else str(k - 1 if k > n else k)
+        return "{{steps." + to + "."
+
+    del draft.steps[n - 1]
+    for step in draft.steps[n - 1 :]:
+        inputs = step.get("inputs", {})
+        step["inputs"] = {key: _STEP_REF.sub(renumber, str(v)) for key, v in inputs.items()}
 
 
 def _insert(draft: Draft, arg: str, post) -> None:

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEvent
 from automations import recipes, services
-from automations.models import Automation
-from tests.automations.page_support import STEPS, connect
+from automations.models import Automation, Run
+from tests.automations.page_support import STEPS, connect, event_for
 
 
 @pytest.fixture
@@ -201,3 +201,9 @@ def test_there_are_recipes_for_each_of_the_issues_six():
         "clio.new_document",
     } <= triggers
     assert len({r.key for r in recipes.RECIPES}) == len(recipes.RECIPES)
+
+
+def test_retrying_a_run_that_is_still_waiting_changes_nothing(firm, admin, connected):
+    a = _create(admin)
+    run = Run.objects.create(firm=firm, automation=a, event=event_for(firm), status="pending")
+    assert services.run_retry(member=admin, run=run) == run and connected.retries == []
