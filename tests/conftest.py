@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.models import Role
 from tests.automations.page_support import engine  # noqa: F401 (a fixture route cases name)
 from tests.factories import FirmFactory, MembershipFactory
+from tests.support import fast_flush
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -15,6 +16,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
 def pytest_configure(config):
+    fast_flush.install()
     config.addinivalue_line(
         "markers", "worker: starts a real task worker (manage.py qcluster) on the test database"
     )
