@@ -76,3 +76,22 @@ def test_an_admin_starts_a_recipe_maps_a_field_with_the_picker_and_saves(
         "PrimaryEmailAddr": "{{client.email}}",
     }
     assert page.url.endswith(reverse("automation_detail", args=[draft.pk]))
+
+    dry_run(page)
+    screenshot("3-dry-run")
+    page.get_by_role("link", name="Automations").first.click()
+    expect(page.get_by_test_id(f"automation-{draft.pk}")).to_contain_text(
+        "When New matter in Clio: Find or create customer in QuickBooks Online, then Create "
+        "customer in QuickBooks Online."
+    )
+    screenshot("4-list")
+
+
+def dry_run(page) -> None:
+    """Test the saved automation against the latest event, as a dry run."""
+    page.get_by_role("link", name="Test").click()
+    expect(page.get_by_label("Matter 00012-Smith opened")).to_be_checked()
+    page.get_by_test_id("dry-run").click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("Dry run: Dry run")
+    expect(result.get_by_test_id("sent-request").first).to_have_text("POST /customer")
