@@ -5,6 +5,8 @@ Problems come back keyed by where they are, so the page shows each beside its in
 returns them as `details`: "name", "trigger", "conditions", "conditions.1", "steps",
 "steps.1.action", "steps.1.inputs.DisplayName". Each says what is wrong and how to fix it."""
 
+import json
+
 from automations import mapping
 from automations.catalog import registry
 from automations.catalog.base import Action, Field, Trigger
@@ -161,6 +163,11 @@ def automation_problems(
     """Everything wrong with the automation, by where it is. `complete=False` (a draft from a
     recipe) lets required inputs wait to be mapped and apps wait to be connected."""
     problems: Problems = {}
+    for where, value in (("name", name), ("conditions", conditions), ("steps", steps)):
+        if "\\u0000" in json.dumps(value, default=str):
+            _add(problems, where, "Remove the NUL character (\\0): it cannot be stored.")
+    if problems:
+        return problems
     if not name.strip():
         _add(problems, "name", "Give the automation a name, e.g. “New matter → sub-customer”.")
     found = registry.trigger(trigger)

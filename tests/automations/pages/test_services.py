@@ -207,3 +207,9 @@ def test_retrying_a_run_that_is_still_waiting_changes_nothing(firm, admin, conne
     a = _create(admin)
     run = Run.objects.create(firm=firm, automation=a, event=event_for(firm), status="pending")
     assert services.run_retry(member=admin, run=run) == run and connected.retries == []
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(admin, connected):
+    steps = [{"action": "quickbooks.create_customer", "inputs": {"DisplayName": "A\x00B"}}]
+    problems = _problems(admin, steps=steps)
+    assert problems == {"steps": ["Remove the NUL character (\\0): it cannot be stored."]}
