@@ -4,6 +4,7 @@ off, the test panel, the run log, and what each role sees."""
 import pytest
 from django.urls import reverse
 
+from automations import polling
 from automations.models import Automation, Run, RunStep
 from tests.automations.page_support import STEPS, connect, event_for
 from tests.conftest import client_for
@@ -277,3 +278,16 @@ def test_deleting_from_the_page(admin_client, automation):
     response = admin_client.post(reverse("automation_delete", args=[automation.pk]), follow=True)
     assert "Deleted “Matters to QuickBooks” and its runs." in response.content.decode()
     assert not Automation.objects.exists()
+
+
+def test_when_the_app_cannot_be_read_the_test_panel_says_so_and_offers_recorded_events(
+    firm, admin_client, automation, connected, monkeypatch
+):
+    def refused(**kwargs):
+        raise RuntimeError("Clio answered 401: the connection needs reconnecting")
+
+    monkeypatch.setattr(polling, "samples_fetch", refused)
+    event_for(firm, number="00099-Old")
+    page = admin_client.get(reverse("automation_test", args=[automation.pk])).content.decode()
+    assert "Could not read recent events from the app: Clio answered 401" in page
+    assert "Matter 00099-Old opened" in page
