@@ -25,6 +25,9 @@ class Recipe:
     description: str
     trigger: str
     steps: tuple[dict, ...]
+    conditions: tuple[dict, ...] = ()
+    # Required inputs a template cannot fill today, which the firm maps when it starts it.
+    left_to_map: tuple[str, ...] = ()
 
     @property
     def ids(self) -> list[str]:
@@ -35,25 +38,52 @@ class Recipe:
         return list(dict.fromkeys(i.split(".", 1)[0] for i in self.ids))
 
 
+def _payment_to_matter(app: str, client: str, amount: str, when: str) -> tuple:
+    """Find the client's open matter in Clio, note the payment on it, and make a task."""
+    return (
+        {
+            "action": "clio.find_matter",
+            "inputs": {"by": "client_name", "value": client, "status": "Open"},
+        },
+        {
+            "action": "clio.create_matter_note",
+            "inputs": {
+                "matter_id": "{{steps.1.id}}",
+                "subject": "Payment received",
+                "detail": f"{amount} received in {app} on {when} from {client}.",
+            },
+        },
+        {
+            "action": "clio.create_task",
+            "inputs": {
+                "matter_id": "{{steps.1.id}}",
+                "name": f"Payment received: {amount} from {client}",
+                "description": f"Recorded in {app} on {when}. Check the matter's balance.",
+            },
+        },
+    )
+
+
+# Clio's state for a bill once it is approved (it waits for payment from then on).
+BILL_APPROVED = ({"field": "state", "op": "equals", "value": "awaiting_payment"},)
+
 RECIPES: list[Recipe] = [
     Recipe(
         "matter_to_quickbooks_sub_customer",
         "New Clio matter → QuickBooks sub-customer",
-        "Each new matter becomes a sub-customer (a job) under its client's customer.",
+        "Each new matter becomes a sub-customer (a job) under its client's customer, made when "
+        "the client has none yet.",
         "clio.new_matter",
         (
             {
                 "action": "quickbooks.find_or_create_customer",
-                "inputs": {
-                    "DisplayName": "{{client.name}}",
-                    "PrimaryEmailAddr": "{{client.email}}",
-                },
+                "inputs": {"display_name": "{{client.name}}", "email": "{{client.email}}"},
             },
             {
                 "action": "quickbooks.create_customer",
                 "inputs": {
-                    "DisplayName": "{{matter.display_number}} - {{client.name}}",
-                    "ParentRef": "{{steps.1.id}}",
+                    "display_name": "{{matter.display_number}} - {{client.name}}",
+                    "parent_id": "{{steps.1.id}}",
                 },
             },
         ),
@@ -61,129 +91,118 @@ RECIPES: list[Recipe] = [
     Recipe(
         "matter_to_xero_tracking_option",
         "New Clio matter → Xero tracking option",
-        "Each new matter becomes an option of a Xero tracking category, to track by matter.",
+        "Each new matter becomes an option of the Xero tracking category “Matter”, to track "
+        "income and costs by matter.",
         "clio.new_matter",
         (
             {
                 "action": "xero.create_tracking_option",
-                "inputs": {"Name": "{{matter.display_number}}"},
+                "inputs": {"tracking_category": "Matter", "name": "{{matter.display_number}}"},
             },
         ),
     ),
     Recipe(
         "quickbooks_payment_to_clio_note_and_task",
         "QuickBooks payment → note and task on the Clio matter",
-        "When a payment is received in QuickBooks, note it on the Clio matter of the invoice paid "
-        "and give its responsible attorney a task.",
+        "When a payment is received in QuickBooks, note it on the client's open Clio matter and "
+        "make a task on it (assign it to the responsible attorney in the editor).",
         "quickbooks.new_payment",
-        (
-            {"action": "clio.find_matter", "inputs": {"display_number": "{{invoice.DocNumber}}"}},
-            {
-                "action": "clio.create_matter_note",
-                "inputs": {
-                    "matter_id": "{{steps.1.id}}",
-                    "subject": "Payment received",
-                    "detail": "{{TotalAmt}} received in QuickBooks on {{TxnDate}}.",
-                },
-            },
-            {
-                "action": "clio.create_task",
-                "inputs": {
-                    "matter_id": "{{steps.1.id}}",
-                    "assignee_id": "{{steps.1.responsible_attorney.id}}",
-                    "name": "Payment received: {{TotalAmt}}",
-                },
-            },
+        _payment_to_matter(
+            "QuickBooks",
+            "{{customer.name}}",
+            "{{payment.total}}",
+            "{{payment.date}}",
         ),
     ),
     Recipe(
         "xero_payment_to_clio_note_and_task",
         "Xero payment → note and task on the Clio matter",
-        "When a payment is received in Xero, note it on the Clio matter of the invoice paid and "
-        "give its responsible attorney a task.",
+        "When a payment is received in Xero, note it on the client's open Clio matter and make "
+        "a task on it (assign it to the responsible attorney in the editor).",
         "xero.new_payment",
-        (
-            {
-                "action": "clio.find_matter",
-                "inputs": {"display_number": "{{Invoice.InvoiceNumber}}"},
-            },
-            {
-                "action": "clio.create_matter_note",
-                "inputs": {
-                    "matter_id": "{{steps.1.id}}",
-                    "subject": "Payment received",
-                    "detail": "{{Amount}} received in Xero on {{Date}}.",
-                },
-            },
-            {
-                "action": "clio.create_task",
-                "inputs": {
-                    "matter_id": "{{steps.1.id}}",
-                    "assignee_id": "{{steps.1.responsible_attorney.id}}",
-                    "name": "Payment received: {{Amount}}",
-                },
-            },
-        ),
+        _payment_to_matter("Xero", "{{contact.name}}", "{{payment.amount}}", "{{payment.date}}"),
     ),
     Recipe(
         "quickbooks_vendor_to_clio_company",
         "New QuickBooks vendor → Clio company contact",
-        "Each new vendor in QuickBooks becomes a company contact in Clio.",
+        "Each new vendor in QuickBooks becomes a company contact in Clio, with its email, phone "
+        "and address.",
         "quickbooks.new_vendor",
         (
             {
                 "action": "clio.create_company_contact",
-                "inputs": {"name": "{{DisplayName}}", "email": "{{PrimaryEmailAddr.Address}}"},
+                "inputs": {
+                    "name": "{{vendor.name}}",
+                    "email": "{{vendor.email}}",
+                    "phone": "{{vendor.phone}}",
+                    "street": "{{vendor.address.line1}}",
+                    "city": "{{vendor.address.city}}",
+                    "province": "{{vendor.address.region}}",
+                    "postal_code": "{{vendor.address.postal_code}}",
+                    "country": "{{vendor.address.country}}",
+                },
             },
         ),
     ),
     Recipe(
         "approved_bill_to_quickbooks_invoice_sent",
         "Bill approved in Clio → send the QuickBooks invoice",
-        "When a Clio bill is approved, find its invoice in QuickBooks and email it to the client.",
+        "When a Clio bill is approved, find its invoice in QuickBooks by number and email it to "
+        "the client. (With an invoice number prefix on Bill Syncing, add it to the number.)",
         "clio.bill_state_updated",
         (
-            {"action": "quickbooks.find_invoice", "inputs": {"DocNumber": "{{bill.number}}"}},
-            {"action": "quickbooks.send_invoice", "inputs": {"invoice_id": "{{steps.1.id}}"}},
+            {"action": "quickbooks.find_invoice", "inputs": {"number": "{{number}}"}},
+            {
+                "action": "quickbooks.send_invoice",
+                "inputs": {"id": "{{steps.1.id}}", "email": "{{client.email}}"},
+            },
         ),
+        conditions=BILL_APPROVED,
     ),
     Recipe(
         "approved_bill_to_xero_invoice_emailed",
         "Bill approved in Clio → email the Xero invoice",
-        "When a Clio bill is approved, find its invoice in Xero and email it to the client.",
+        "When a Clio bill is approved, find its invoice in Xero by number and email it to the "
+        "client from Xero. (With an invoice number prefix on Bill Syncing, add it to the number.)",
         "clio.bill_state_updated",
         (
-            {"action": "xero.find_invoice", "inputs": {"InvoiceNumber": "{{bill.number}}"}},
-            {"action": "xero.email_invoice", "inputs": {"InvoiceID": "{{steps.1.id}}"}},
+            {"action": "xero.find_invoice", "inputs": {"invoice_number": "{{number}}"}},
+            {"action": "xero.email_invoice", "inputs": {"invoice_id": "{{steps.1.id}}"}},
         ),
+        conditions=BILL_APPROVED,
     ),
     Recipe(
         "clio_activity_to_quickbooks_time",
         "New Clio time entry → QuickBooks time activity",
-        "Each time entry recorded in Clio becomes a time activity in QuickBooks.",
+        "Each time entry recorded in Clio becomes a time activity in QuickBooks for the client "
+        "(choose the employee or vendor who did the work in the editor).",
         "clio.new_activity",
         (
             {
+                "action": "quickbooks.find_or_create_customer",
+                "inputs": {"display_name": "{{client.name}}", "email": "{{client.email}}"},
+            },
+            {
                 "action": "quickbooks.create_time_activity",
                 "inputs": {
-                    "TxnDate": "{{date}}",
-                    "Hours": "{{quantity_in_hours}}",
-                    "Description": "{{matter.display_number}}: {{note}}",
+                    "customer_id": "{{steps.1.id}}",
+                    "date": "{{date}}",
+                    "hours": "{{quantity_in_hours}}",
+                    "hourly_rate": "{{price}}",
+                    "description": "{{matter.display_number}}: {{note}}",
                 },
             },
         ),
+        conditions=({"field": "type", "op": "equals", "value": "TimeEntry"},),
     ),
     Recipe(
         "document_to_month_folder",
         "New document in a matter → folder per month",
-        "Each new document's matter gets a folder for the month it arrived in.",
+        "Each new document's matter gets a folder for the month it arrived in. Name the folder "
+        "in the editor: templates cannot yet turn a date into its month.",
         "clio.new_document",
-        (
-            {
-                "action": "clio.create_matter_folder",
-                "inputs": {"matter_id": "{{matter.id}}", "name": "{{created_month}}"},
-            },
-        ),
+        ({"action": "clio.create_matter_folder", "inputs": {"matter_id": "{{matter.id}}"}},),
+        left_to_map=("name",),
     ),
 ]
 
@@ -236,7 +255,7 @@ def _fitting_steps(recipe: Recipe, firm_id: int) -> list[dict]:
             firm_id=firm_id,
             name=recipe.name,
             trigger=recipe.trigger,
-            conditions=[],
+            conditions=[dict(c) for c in recipe.conditions],
             steps=steps,
             complete=False,
         )
@@ -244,6 +263,20 @@ def _fitting_steps(recipe: Recipe, firm_id: int) -> list[dict]:
             if f"steps.{len(steps)}.inputs.{key}" in problems:
                 del kept[key]
     return steps
+
+
+def _fitting_conditions(recipe: Recipe, firm_id: int) -> list[dict]:
+    """The recipe's conditions on fields its trigger has."""
+    conditions = [dict(c) for c in recipe.conditions]
+    problems = automation_problems(
+        firm_id=firm_id,
+        name=recipe.name,
+        trigger=recipe.trigger,
+        conditions=conditions,
+        steps=[],
+        complete=False,
+    )
+    return [c for n, c in enumerate(conditions, start=1) if f"conditions.{n}" not in problems]
 
 
 @transaction.atomic
@@ -261,6 +294,7 @@ def recipe_start(*, member: Membership, key: str, ip: str | None = None) -> Auto
         name=recipe.name,
         trigger=recipe.trigger,
         steps=_fitting_steps(recipe, member.firm_id),
+        conditions=_fitting_conditions(recipe, member.firm_id),
         recipe=recipe.key,
         complete=False,
         ip=ip,

@@ -17,7 +17,7 @@ class StepSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True),
         required=False,
         default=dict,
-        help_text='Field key → template or literal: `{"DisplayName": "{{client.name}}"}`; '
+        help_text='Field key → template or literal: `{"display_name": "{{client.name}}"}`; '
         "earlier steps' outputs as `{{steps.1.id}}`.",
     )
     on_not_found = serializers.ChoiceField(
@@ -126,6 +126,12 @@ class RecipeOutput(serializers.Serializer):
     description = serializers.CharField(source="recipe.description")
     trigger = serializers.CharField(source="recipe.trigger")
     steps = RecipeStepOutput(source="recipe.steps", many=True)
+    conditions = ConditionSerializer(source="recipe.conditions", many=True)
+    left_to_map = serializers.ListField(
+        source="recipe.left_to_map",
+        child=serializers.CharField(),
+        help_text="Required inputs the firm maps itself once the draft is made.",
+    )
     available = serializers.BooleanField()
     needs = serializers.ListField(
         child=serializers.CharField(),

@@ -3,7 +3,7 @@ connected, its templates and conditions are sound and name fields that will be t
 
 Problems come back keyed by where they are, so the page shows each beside its input and the API
 returns them as `details`: "name", "trigger", "conditions", "conditions.1", "steps",
-"steps.1.action", "steps.1.inputs.DisplayName". Each says what is wrong and how to fix it."""
+"steps.1.action", "steps.1.inputs.display_name". Each says what is wrong and how to fix it."""
 
 import json
 

@@ -44,11 +44,11 @@ CREATE_CUSTOMER = Action(
     description="A customer, or a sub-customer under a parent.",
     kind="create",
     fields=(
-        Field("DisplayName", "Display name", required=True),
-        Field("ParentRef", "Parent customer id", "id", help="Makes it a sub-customer."),
-        Field("PrimaryEmailAddr", "Email", "email"),
+        Field("display_name", "Display name", required=True),
+        Field("parent_id", "Parent customer id", "id", help="Makes it a sub-customer."),
+        Field("email", "Email", "email"),
     ),
-    outputs=(Field("id", "Customer id", "id"), Field("DisplayName", "Display name")),
+    outputs=(Field("id", "Customer id", "id"), Field("name", "Display name")),
     run=_made,
 )
 FIND_OR_CREATE_CUSTOMER = Action(
@@ -58,8 +58,8 @@ FIND_OR_CREATE_CUSTOMER = Action(
     description="The customer of this name, made when there is none.",
     kind="find_or_create",
     fields=(
-        Field("DisplayName", "Display name", required=True),
-        Field("PrimaryEmailAddr", "Email"),
+        Field("display_name", "Display name", required=True),
+        Field("email", "Email"),
     ),
     outputs=(Field("id", "Customer id", "id"),),
     run=_made,
@@ -72,8 +72,8 @@ CREATE_NOTE = Action(
     kind="create",
     fields=(
         Field("matter_id", "Matter id", "id", required=True),
-        Field("subject", "Subject", required=True),
-        Field("detail", "Detail", "text"),
+        Field("subject", "Subject"),
+        Field("detail", "Detail", "text", required=True),
     ),
     outputs=(Field("id", "Note id", "id"),),
     run=_made,
@@ -84,7 +84,10 @@ FIND_MATTER = Action(
     name="Find matter",
     description="A matter by its number.",
     kind="find",
-    fields=(Field("display_number", "Matter number", required=True),),
+    fields=(
+        Field("by", "Find by", "choice", choices=("display_number", "client_name")),
+        Field("value", "Value", required=True),
+    ),
     outputs=(Field("id", "Matter id", "id"),),
     run=_made,
 )
@@ -216,7 +219,7 @@ def connect(firm, *apps: str) -> None:
 STEPS = [
     {
         "action": "quickbooks.create_customer",
-        "inputs": {"DisplayName": "{{matter.display_number}} - {{client.name}}"},
+        "inputs": {"display_name": "{{matter.display_number}} - {{client.name}}"},
     }
 ]
 

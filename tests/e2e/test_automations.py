@@ -56,13 +56,13 @@ def test_an_admin_starts_a_recipe_maps_a_field_with_the_picker_and_saves(
     page, live_server, screenshot, admin
 ):
     draft = start_recipe(page, live_server, admin)
-    expect(page.locator("#step-2-in-ParentRef")).to_have_value("{{steps.1.id}}")
+    expect(page.locator("#step-2-in-parent_id")).to_have_value("{{steps.1.id}}")
     step2 = page.get_by_test_id("step-2")
     expect(step2.locator("optgroup[label='Step 1: Find or create customer']")).to_have_count(3)
     expect(step2.get_by_text("Matter number — 00012-Smith").first).to_be_attached()
     screenshot("1-draft")
 
-    map_with_picker(page, 2, "PrimaryEmailAddr", "Email", "Client email")
+    map_with_picker(page, 2, "email", "Email", "Client email")
     page.locator("#name").fill("Matters become sub-customers")
     page.locator("#name").press("Enter")  # Enter saves
     expect(page.get_by_text("Saved “Matters become sub-customers”.")).to_be_visible()
@@ -71,9 +71,9 @@ def test_an_admin_starts_a_recipe_maps_a_field_with_the_picker_and_saves(
     draft.refresh_from_db()
     assert draft.name == "Matters become sub-customers" and not draft.enabled
     assert draft.steps[1]["inputs"] == {
-        "DisplayName": "{{matter.display_number}} - {{client.name}}",
-        "ParentRef": "{{steps.1.id}}",
-        "PrimaryEmailAddr": "{{client.email}}",
+        "display_name": "{{matter.display_number}} - {{client.name}}",
+        "parent_id": "{{steps.1.id}}",
+        "email": "{{client.email}}",
     }
     assert page.url.endswith(reverse("automation_detail", args=[draft.pk]))
 

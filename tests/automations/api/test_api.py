@@ -56,7 +56,7 @@ def test_a_problem_is_a_400_that_names_where_and_how_to_fix(api, connected):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
-    assert error["details"]["steps.1.inputs.DisplayName"] == [
+    assert error["details"]["steps.1.inputs.display_name"] == [
         "Display name is required: type a value or pick a field."
     ]
 
@@ -127,7 +127,7 @@ def test_the_catalog_lists_each_app_with_its_triggers_and_actions(firm, api, eng
     )
     create = next(a for a in apps["quickbooks"]["actions"] if a["key"] == "create_customer")
     assert create["kind"] == "create" and create["fields"][0]["required"] is True
-    assert [o["key"] for o in create["outputs"]] == ["id", "DisplayName"]
+    assert [o["key"] for o in create["outputs"]] == ["id", "name"]
 
 
 def test_staff_read_but_do_not_write(firm, connected):

@@ -79,7 +79,7 @@ def test_choosing_an_action_shows_its_fields_with_required_marked(admin_client, 
         reverse("automation_new"), _form(_action="refresh"), **HX
     ).content.decode()
     assert '<form id="editor"' in part and "<html" not in part  # the form alone, for htmx
-    assert 'name="step-1-in-DisplayName"' in part and 'aria-required="true"' in part
+    assert 'name="step-1-in-display_name"' in part and 'aria-required="true"' in part
     assert "(required)" in part and "Makes it a sub-customer." in part
     assert '<optgroup label="Trigger: New matter"><option value="matter.id">' in part
 
@@ -104,9 +104,9 @@ def test_the_picker_inserts_a_field_and_shows_the_latest_events_values(
     event_for(firm, number="00012-Smith")
     form = _form(
         **{
-            "step-1-in-DisplayName": "Matter",
-            "step-1-pick-DisplayName": "matter.display_number",
-            "_action": "insert:1:DisplayName",
+            "step-1-in-display_name": "Matter",
+            "step-1-pick-display_name": "matter.display_number",
+            "_action": "insert:1:display_name",
         }
     )
     part = admin_client.post(reverse("automation_new"), form, **HX).content.decode()
@@ -132,11 +132,11 @@ def test_saving_with_problems_shows_each_beside_its_input(admin_client, connecte
     page = response.content.decode()
     assert response.status_code == 400 and not Automation.objects.exists()
     assert "Display name is required: type a value or pick a field." in page
-    assert 'id="step-1-in-DisplayName-errors"' in page and "Give the automation a name" in page
+    assert 'id="step-1-in-display_name-errors"' in page and "Give the automation a name" in page
 
 
 def test_saving_makes_the_automation_and_opens_it(admin_client, connected):
-    form = _form(**{"step-1-in-DisplayName": "{{client.name}}", "cond-1-field": "matter.status"})
+    form = _form(**{"step-1-in-display_name": "{{client.name}}", "cond-1-field": "matter.status"})
     form |= {"cond-1-op": "equals", "cond-1-value": "Open"}
     response = admin_client.post(reverse("automation_new"), form)
     a = Automation.objects.get()
@@ -144,7 +144,7 @@ def test_saving_makes_the_automation_and_opens_it(admin_client, connected):
         "automation_detail", args=[a.pk]
     )
     assert a.steps == [
-        {"action": "quickbooks.create_customer", "inputs": {"DisplayName": "{{client.name}}"}}
+        {"action": "quickbooks.create_customer", "inputs": {"display_name": "{{client.name}}"}}
     ]
     assert a.conditions == [{"field": "matter.status", "op": "equals", "value": "Open"}]
 
@@ -235,7 +235,7 @@ def _failed_run(firm, automation) -> Run:
         action="quickbooks.create_customer",
         idempotency_key="k1",
         status=RunStep.Status.FAILED,
-        inputs={"DisplayName": "Ada"},
+        inputs={"display_name": "Ada"},
         error="Duplicate Name Exists Error",
         fix="Map a different Display name.",
     )

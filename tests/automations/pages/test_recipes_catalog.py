@@ -22,7 +22,7 @@ def test_a_recipe_the_catalog_can_run_fits_it_whole(key, db, firm):
         firm_id=firm.pk,
         name=recipe.name,
         trigger=recipe.trigger,
-        conditions=[],
+        conditions=[dict(c) for c in recipe.conditions],
         steps=[dict(s) for s in recipe.steps],
         complete=False,
     )
@@ -30,4 +30,5 @@ def test_a_recipe_the_catalog_can_run_fits_it_whole(key, db, firm):
     for step in recipe.steps:
         action = registry.action(step["action"])
         required = {f.key for f in action.fields if f.required}
-        assert required <= set(step["inputs"]), (key, step["action"], required)
+        mapped = set(step["inputs"]) | set(recipe.left_to_map)
+        assert required <= mapped, (key, step["action"], required - mapped)

@@ -49,7 +49,7 @@ def test_an_app_not_connected_says_where_to_connect_it(firm, admin, engine):
 
 def test_a_required_input_left_empty_is_named_with_the_fix(admin, connected):
     problems = _problems(admin, steps=[{"action": "quickbooks.create_customer", "inputs": {}}])
-    assert problems["steps.1.inputs.DisplayName"] == [
+    assert problems["steps.1.inputs.display_name"] == [
         "Display name is required: type a value or pick a field."
     ]
 
@@ -63,8 +63,8 @@ def test_a_required_input_left_empty_is_named_with_the_fix(admin, connected):
     ],
 )
 def test_a_bad_template_is_named_with_the_fix(admin, connected, template, said):
-    steps = [{"action": "quickbooks.create_customer", "inputs": {"DisplayName": template}}]
-    (message,) = _problems(admin, steps=steps)["steps.1.inputs.DisplayName"]
+    steps = [{"action": "quickbooks.create_customer", "inputs": {"display_name": template}}]
+    (message,) = _problems(admin, steps=steps)["steps.1.inputs.display_name"]
     assert said in message
 
 
@@ -72,18 +72,18 @@ def test_a_later_step_maps_an_earlier_steps_output_and_the_event(admin, connecte
     steps = [
         {
             "action": "quickbooks.find_or_create_customer",
-            "inputs": {"DisplayName": "{{client.name}}"},
+            "inputs": {"display_name": "{{client.name}}"},
         },
         {
             "action": "quickbooks.create_customer",
-            "inputs": {"DisplayName": "{{event.summary}}", "ParentRef": "{{steps.1.id}}"},
+            "inputs": {"display_name": "{{event.summary}}", "parent_id": "{{steps.1.id}}"},
         },
     ]
-    assert _create(admin, steps=steps).steps[1]["inputs"]["ParentRef"] == "{{steps.1.id}}"
+    assert _create(admin, steps=steps).steps[1]["inputs"]["parent_id"] == "{{steps.1.id}}"
 
 
 def test_an_input_the_action_does_not_have_is_refused(admin, connected):
-    steps = [{"action": "quickbooks.create_customer", "inputs": {"DisplayName": "A", "Nope": "x"}}]
+    steps = [{"action": "quickbooks.create_customer", "inputs": {"display_name": "A", "Nope": "x"}}]
     assert _problems(admin, steps=steps)["steps.1.inputs.Nope"] == [
         "Create customer has no field “Nope”."
     ]
@@ -125,7 +125,7 @@ def test_a_draft_with_unmapped_inputs_cannot_be_turned_on(firm, admin, connected
     Automation.objects.filter(pk=draft.pk).update(steps=draft.steps)
     with pytest.raises(ValidationError) as caught:
         services.automation_enable(member=admin, automation=draft)
-    assert "steps.1.inputs.DisplayName" in caught.value.message_dict
+    assert "steps.1.inputs.display_name" in caught.value.message_dict
     assert connected.cursors == [] and not Automation.objects.get(pk=draft.pk).enabled
 
 
@@ -158,7 +158,7 @@ def test_a_recipe_starts_a_draft_that_is_off_with_its_mappings(admin, engine):
         "quickbooks.find_or_create_customer",
         "quickbooks.create_customer",
     ]
-    assert a.steps[1]["inputs"]["ParentRef"] == "{{steps.1.id}}"
+    assert a.steps[1]["inputs"]["parent_id"] == "{{steps.1.id}}"
 
 
 def test_a_recipes_mapping_that_does_not_fit_the_catalog_is_left_to_map(admin, engine, monkeypatch):
@@ -210,6 +210,6 @@ def test_retrying_a_run_that_is_still_waiting_changes_nothing(firm, admin, conne
 
 
 def test_a_nul_character_is_refused_before_it_reaches_the_database(admin, connected):
-    steps = [{"action": "quickbooks.create_customer", "inputs": {"DisplayName": "A\x00B"}}]
+    steps = [{"action": "quickbooks.create_customer", "inputs": {"display_name": "A\x00B"}}]
     problems = _problems(admin, steps=steps)
     assert problems == {"steps": ["Remove the NUL character (\\0): it cannot be stored."]}
