@@ -4,6 +4,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import FirmApi, MeApi, MemberListApi
+from automations.api import (
+    AutomationDetailApi,
+    AutomationDisableApi,
+    AutomationEnableApi,
+    AutomationListApi,
+    AutomationRunListApi,
+    CatalogApi,
+    RecipeListApi,
+    RecipeStartApi,
+    RunDetailApi,
+    RunRetryApi,
+)
 from hooks.api import (
     DeliveryDetailApi,
     DeliveryListApi,
@@ -250,6 +262,40 @@ urlpatterns = [
         "v1/webhooks/deliveries/<int:delivery_id>/redeliver",
         DeliveryRedeliverApi.as_view(),
         name="api_webhook_delivery_redeliver",
+    ),
+    path("v1/automations", AutomationListApi.as_view(), name="api_automations"),
+    path("v1/automations/catalog", CatalogApi.as_view(), name="api_automation_catalog"),
+    path("v1/automations/recipes", RecipeListApi.as_view(), name="api_automation_recipes"),
+    path(
+        "v1/automations/recipes/<slug:key>/start",
+        RecipeStartApi.as_view(),
+        name="api_automation_recipe_start",
+    ),
+    path(
+        "v1/automations/<int:automation_id>",
+        AutomationDetailApi.as_view(),
+        name="api_automation",
+    ),
+    path(
+        "v1/automations/<int:automation_id>/enable",
+        AutomationEnableApi.as_view(),
+        name="api_automation_enable",
+    ),
+    path(
+        "v1/automations/<int:automation_id>/disable",
+        AutomationDisableApi.as_view(),
+        name="api_automation_disable",
+    ),
+    path(
+        "v1/automations/<int:automation_id>/runs",
+        AutomationRunListApi.as_view(),
+        name="api_automation_runs",
+    ),
+    path("v1/automations/runs/<int:run_id>", RunDetailApi.as_view(), name="api_automation_run"),
+    path(
+        "v1/automations/runs/<int:run_id>/retry",
+        RunRetryApi.as_view(),
+        name="api_automation_run_retry",
     ),
     path(
         "schema/",

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
+from tests.automations.page_support import engine  # noqa: F401 (a fixture route cases name)
 from tests.factories import FirmFactory, MembershipFactory
 from tests.support import fast_flush
 

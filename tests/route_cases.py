@@ -35,6 +35,7 @@ from sync.models import (
     SyncRun,
     SyncSettings,
 )
+from tests.automations.route_cases_page import automation_cases
 from tests.factories import (
     ClientLedgerFactory,
     DriftFactory,
@@ -63,6 +64,7 @@ class Case:
     data: dict = field(default_factory=dict)
     api: bool = False
     kwargs: dict = field(default_factory=dict)  # fixed URL kwargs that name no firm object
+    fixtures: tuple[str, ...] = ()  # pytest fixtures the route needs (requested before the call)
 
 
 def _membership(firm, member):
@@ -570,6 +572,8 @@ ROUTE_CASES: dict[str, Case] = {
     "api_webhook_delivery": Case(roles=MANAGE_FIRM, api=True, setup=_delivery),
     "api_webhook_delivery_redeliver": Case("post", MANAGE_FIRM, _delivery, api=True),
 }
+
+ROUTE_CASES.update(automation_cases(Case))
 
 # Routes that are not firm-scoped, each with the reason and the test that covers it.
 UNSCOPED_ROUTES = {

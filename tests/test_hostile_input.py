@@ -55,7 +55,7 @@ LEFT_OUT = {
     "api_preflight",
     "bill_syncing",
 }
-PRODUCT_MODULES = ("accounts.", "practice.", "trust.", "sync.")
+PRODUCT_MODULES = ("accounts.", "practice.", "trust.", "sync.", "automations.")
 TODAY = timezone.localdate()
 
 
@@ -86,6 +86,8 @@ FORM_PAGES = {
     "api_tokens",
     "sync_setup",
     "connect_xero_choose",
+    "automation_new",
+    "automation_detail",
 }
 
 
@@ -328,6 +330,8 @@ def world(request, firm, admin, other_firm):
     # Only the objects of the route under test: a fresh world per route keeps routes apart.
     name = request.node.callspec.params["name"]
     case = ROUTE_CASES[name]
+    for fixture in case.fixtures:
+        request.getfixturevalue(fixture)
     kwargs = {name: {**case.kwargs, **((case.setup(firm, admin) if case.setup else None) or {})}}
     return {
         "firm": firm,

@@ -1,5 +1,7 @@
 """Every product route has a tenant-isolation case: outsiders get 404, wrong roles get 403."""
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -51,20 +53,28 @@ def _call(client, name, case, kwargs):
     return getattr(client, case.method)(url, case.data)
 
 
+def _fixtures(case, request) -> None:
+    """The fixtures a case names (a test catalog in the registry, say), set up for this call."""
+    for name in case.fixtures:
+        request.getfixturevalue(name)
+
+
 ID_ROUTES = sorted(name for name, case in ROUTE_CASES.items() if case.setup)
 
 
 @pytest.mark.parametrize("name", ID_ROUTES)
-def test_outsider_gets_404_for_another_firms_object(name, firm, admin, outsider):
+def test_outsider_gets_404_for_another_firms_object(name, firm, admin, outsider, request):
     case = ROUTE_CASES[name]
+    _fixtures(case, request)
     kwargs = case.setup(firm, admin)
     response = _call(client_for(outsider), name, case, kwargs)
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(ROUTE_CASES))
-def test_wrong_roles_get_403_and_right_roles_get_through(name, firm, admin):
+def test_wrong_roles_get_403_and_right_roles_get_through(name, firm, admin, request):
     case = ROUTE_CASES[name]
+    _fixtures(case, request)
     for role in Role.values:
         member = admin if role == Role.ADMIN else MembershipFactory(firm=firm, role=role)
         kwargs = case.setup(firm, member) if case.setup else None
@@ -76,8 +86,9 @@ def test_wrong_roles_get_403_and_right_roles_get_through(name, firm, admin):
 
 
 @pytest.mark.parametrize("name", sorted(ROUTE_CASES))
-def test_anonymous_is_sent_to_sign_in(name, client, firm, admin):
+def test_anonymous_is_sent_to_sign_in(name, client, firm, admin, request):
     case = ROUTE_CASES[name]
+    _fixtures(case, request)
     kwargs = case.setup(firm, admin) if case.setup else None
     response = _call(client, name, case, kwargs)
     if case.api:
@@ -91,7 +102,7 @@ def test_anonymous_is_sent_to_sign_in(name, client, firm, admin):
 def test_every_api_route_is_in_the_openapi_schema(client, db):
     documented = set(client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"])
     api_routes = {
-        "/" + route.replace("<int:", "{").replace(">", "}")
+        "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
         for route, name in _walk(get_resolver().url_patterns)
         if route.startswith("api/v1/") and name in ROUTE_CASES
     }
