@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("trust.urls")),
     path("", include("sync.urls")),
     path("", include("hooks.urls")),
+    path("", include("automations.urls_inbound")),
 ]
 
 if settings.ADMIN_ENABLED:

@@ -124,3 +124,30 @@ def event(key: str, minutes_ago: float = 0.0, **data) -> Event:
 def ok(ctx, inputs) -> Result:
     ctx.write("POST", "things", json={"name": inputs["name"]})
     return Result(output={"id": "77", "name": inputs["name"]}, record_id="77", summary="Made 77")
+
+
+def books_connect(base: str, settings, admin, provider: str) -> Connection:
+    """The admin's firm connected to a fresh demo QuickBooks company or Xero organisation."""
+    from sync import services
+    from sync.providers import oauth
+    from tests.support.sandboxes import control
+
+    client_id = settings.PROVIDERS[provider]["client_id"]
+    if provider == "quickbooks":
+        company = control(base, "quickbooks", "seed", {"preset": "demo", "account": "Books LLP"})
+        raw = control(
+            base, provider, "tokens", {"client_id": client_id, "account": company["realmId"]}
+        )
+        external_id = company["realmId"]
+    else:
+        control(base, "xero", "seed", {"preset": "demo", "account": "Books LLP"})
+        raw = control(base, provider, "tokens", {"client_id": client_id, "account": "Books LLP"})
+        external_id = raw["tenantId"]
+    return services.connection_connect(
+        firm=admin.firm,
+        actor=admin.user,
+        provider=provider,
+        external_id=external_id,
+        external_name="Books LLP",
+        tokens=oauth.tokens_from(raw),
+    )
