@@ -257,3 +257,22 @@ def test_every_trigger_is_an_outbound_event_type(catalog, event_types):
     assert "automation.failed" in event_types
     # The webhooks page and API accept it.
     assert f"trigger.{TRIGGER}" in hooks_services.subscribable()
+
+
+def test_a_poll_queues_its_runs_and_they_run(
+    firm, connected, catalog, fake_client, django_capture_on_commit_callbacks
+):
+    from tests.automations.engine.conftest import ok
+
+    catalog.trigger(poll=lambda ctx, since, limit: [event("m1", 1, matter={"number": "7"})])
+    catalog.action(ok)
+    step = {"action": "quickbooks.test_action", "inputs": {"name": "Matter {{matter.number}}"}}
+    automation = automation_make(firm, [step])
+    _cursor(firm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER)
+
+    run = Run.objects.get(automation=automation)
+    assert run.status == "succeeded"
+    assert fake_client.http.calls[0]["json"] == {"name": "Matter 7"}
