@@ -7,6 +7,7 @@ from django.test import Client
 
 from accounts.models import Role
 from tests.factories import FirmFactory, MembershipFactory
+from tests.support import fast_flush
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -14,6 +15,7 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 
 def pytest_configure(config):
+    fast_flush.install()
     config.addinivalue_line(
         "markers", "worker: starts a real task worker (manage.py qcluster) on the test database"
     )
