@@ -31,7 +31,7 @@ def _sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=Fals
     # execute_sql_flush runs these in one transaction: LOCAL ends with it.
     return [
         "SET LOCAL session_replication_role = replica",
-        *(f"DELETE FROM {self.quote_name(table)}" for table in tables),  # noqa: S608
+        *(f"DELETE FROM {self.quote_name(table)}" for table in tables),
     ]
 
 
