@@ -4,7 +4,10 @@ The client is the sync's own (sync.engine.registry.client_for): the same rate bu
 token refresh and error types, so automations and the sync share each provider's limits.
 """
 
+import json
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 
 from automations.catalog.base import Ctx
 from sync.engine.errors import explain
@@ -67,3 +70,8 @@ def error_words(exc: ProviderError) -> tuple[str, str]:
     name = APP_NAMES.get(exc.provider, exc.provider)
     explanation = explain(exc.provider, exc.code or str(exc.status or ""), exc.message)
     return f"{name} said: {exc.message}", explanation.text
+
+
+def json_safe(value):
+    """`value` as the JSON columns keep it: a Decimal, a date or a UUID becomes a string."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.events import AUTOMATION_FAILED, event_publish
@@ -85,6 +86,14 @@ def automation_pause(automation: Automation, *, error: str) -> None:
     transaction.on_commit(lambda: _email_owner_paused(automation.pk))
 
 
+def _page(automation: Automation) -> str:
+    try:
+        path = reverse("automation_detail", args=[automation.pk])
+    except NoReverseMatch:
+        path = "/automations/"
+    return f"{settings.SITE_URL}{path}"
+
+
 def _email_owner_paused(automation_id: int) -> None:
     """To the owner, or, without one (or without an email address), to the firm's admins."""
     automation = Automation.objects.select_related("firm", "owner").get(pk=automation_id)
@@ -100,8 +109,7 @@ def _email_owner_paused(automation_id: int) -> None:
         message=(
             f"FirmSync turned off the automation “{automation.name}” for "
             f"{automation.firm.name}.\n\n{automation.paused_reason}\n\n"
-            "Fix the cause, then turn it back on and retry its failed runs: "
-            f"{settings.SITE_URL}/automations/{automation.pk}/"
+            f"Fix the cause, then turn it back on and retry its failed runs: {_page(automation)}"
         ),
         from_email=None,
         recipient_list=recipients,

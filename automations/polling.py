@@ -22,7 +22,7 @@ from accounts.models import Firm
 from automations import mapping
 from automations.catalog import registry
 from automations.catalog.base import Event, Trigger
-from automations.context import NotConnected, ctx_build, error_words
+from automations.context import NotConnected, ctx_build, error_words, json_safe
 from automations.models import Automation, Run, TriggerCursor, TriggerEvent
 from sync.providers.errors import ProviderError, ProviderRateLimited
 
@@ -51,6 +51,8 @@ INTERVALS = {
     "xero": timedelta(minutes=15),
 }
 DEFAULT_INTERVAL = timedelta(minutes=15)
+# A cursor not polled for this many intervals was idle (nothing used its trigger).
+IDLE_INTERVALS = 3
 # Samples for the field picker and the Test button: how far back, and how much to read.
 SAMPLE_DAYS = 30
 SAMPLE_PAGES = 3
@@ -59,13 +61,21 @@ DUE_BATCH = 200
 
 
 def cursor_ensure(*, firm: Firm, trigger_id: str) -> TriggerCursor:
-    """The firm's cursor for the trigger, made now if it has none (so nothing older fires). For a
-    Clio trigger, the webhooks it wakes on are registered once the transaction commits."""
+    """The firm's cursor for the trigger, made now if it has none (so nothing older fires). A
+    cursor left idle (no automation used the trigger for a while) starts again now too: turning
+    an automation back on must not fire what happened while nothing listened. For a Clio
+    trigger, the webhooks it wakes on are registered once the transaction commits."""
+    now = timezone.now()
     cursor, made = TriggerCursor.objects.get_or_create(
-        firm=firm, trigger=trigger_id, defaults={"since": timezone.now()}
+        firm=firm, trigger=trigger_id, defaults={"since": now, "created_at": now}
     )
     trigger = registry.trigger(trigger_id)
-    if made and trigger is not None and trigger.app == "clio" and trigger.wakes_on:
+    interval = INTERVALS.get(trigger.app, DEFAULT_INTERVAL) if trigger else DEFAULT_INTERVAL
+    if not made and (cursor.polled_at or cursor.created_at) < now - IDLE_INTERVALS * interval:
+        TriggerCursor.objects.filter(pk=cursor.pk).update(since=now, created_at=now, last_error="")
+        cursor.refresh_from_db()
+    if trigger is not None and trigger.app == "clio" and trigger.wakes_on:
+        # Idempotent: a webhook already registered costs no call.
         transaction.on_commit(lambda: async_task("automations.tasks.clio_webhooks_ensure", firm.pk))
     return cursor
 
@@ -133,6 +143,7 @@ def trigger_poll(*, firm_id: int, trigger_id: str) -> int:
     try:
         ctx = ctx_build(firm_id=firm_id, app=trigger.app)
         events = trigger.poll(ctx, cursor.since - OVERLAP, POLL_LIMIT)
+        fresh = [e for e in events if e.occurred_at >= cursor.created_at]
     except ProviderRateLimited as exc:
         # Not an error: the provider's window reopens; poll then (or at the next tick after).
         wake = timezone.now() + timedelta(seconds=exc.retry_after)
@@ -149,7 +160,6 @@ def trigger_poll(*, firm_id: int, trigger_id: str) -> int:
         logger.exception("trigger poll failed firm=%s trigger=%s", firm_id, trigger_id)
         _release(cursor, last_error=f"Reading the trigger failed: {exc}", polled_at=started)
         return 0
-    fresh = [e for e in events if e.occurred_at >= cursor.created_at]
     with transaction.atomic():
         recorded = events_record(firm_id=firm_id, trigger_id=trigger_id, events=fresh)
         made = runs_make(firm_id=firm_id, trigger_id=trigger_id, events=recorded)
@@ -179,7 +189,7 @@ def events_record(
             trigger=trigger_id,
             key=e.key[:200],
             event_id=uuid.uuid4(),
-            data=e.data,
+            data=json_safe(e.data),  # a Decimal or a date from a trigger becomes a string
             summary=e.summary[:300],
             record_id=str(e.record_id)[:80],
             record_url=e.record_url[:500],

@@ -5,20 +5,18 @@ DONE with the result after, so a worker that dies between the two leaves the evi
 provider error means for the run is decided here and acted on by automations.execute.
 """
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 from django.utils import timezone
 
 from automations import mapping
 from automations.catalog import registry
 from automations.catalog.base import Action, ActionError, Ctx, Result
-from automations.context import APP_NAMES, NotConnected, ctx_build, error_words
+from automations.context import APP_NAMES, NotConnected, ctx_build, error_words, json_safe
 from automations.models import Run, RunStep
 from sync.providers import pacing
 from sync.providers.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
@@ -62,10 +60,6 @@ def event_meta(run: Run) -> dict:
         "record_id": event.record_id,
         "record_url": event.record_url,
     }
-
-
-def json_safe(value):
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def _sent(ctx: Ctx | None) -> list[dict]:

@@ -276,3 +276,47 @@ def test_a_poll_queues_its_runs_and_they_run(
     run = Run.objects.get(automation=automation)
     assert run.status == "succeeded"
     assert fake_client.http.calls[0]["json"] == {"name": "Matter 7"}
+
+
+def test_an_idle_cursor_starts_again_when_an_automation_is_turned_on(firm, catalog):
+    catalog.trigger(wakes_on=())
+    cursor = _cursor(firm, minutes_ago=60 * 24)
+    TriggerCursor.objects.filter(pk=cursor.pk).update(polled_at=cursor.since)
+
+    again = polling.cursor_ensure(firm=firm, trigger_id=TRIGGER)
+
+    assert again.pk == cursor.pk
+    assert again.since > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_cursor_in_use_keeps_its_place(firm, catalog):
+    catalog.trigger(wakes_on=())
+    cursor = _cursor(firm, minutes_ago=3)
+    TriggerCursor.objects.filter(pk=cursor.pk).update(polled_at=timezone.now())
+
+    assert polling.cursor_ensure(firm=firm, trigger_id=TRIGGER).since == cursor.since
+
+
+def test_a_trigger_that_breaks_is_kept_on_the_cursor_and_releases_it(
+    firm, connected, catalog, fake_client
+):
+    catalog.trigger(poll=lambda ctx, since, limit: [1 / 0])
+    cursor = _cursor(firm)
+
+    assert polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER) == 0
+
+    cursor.refresh_from_db()
+    assert "Reading the trigger failed" in cursor.last_error
+    assert cursor.claimed_until is None
+
+
+def test_money_in_an_event_is_kept_as_a_string(firm, connected, catalog, fake_client):
+    from decimal import Decimal
+
+    catalog.trigger(poll=lambda ctx, since, limit: [event("m1", 1, total=Decimal("1250.00"))])
+    automation_make(firm, [])
+    _cursor(firm)
+
+    polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER)
+
+    assert TriggerEvent.objects.get().data == {"total": "1250.00"}
