@@ -90,6 +90,8 @@ def run_execute(run: Run) -> Run:
     steps = list(run.automation.steps or [])
     outputs = _outputs(run)
     for index, spec in enumerate(steps, 1):
+        # The lease covers one step at a time: a long run keeps its claim while it works.
+        Run.objects.filter(pk=run.pk).update(claimed_until=timezone.now() + LEASE)
         outcome = step_run(run, index, spec, outputs)
         if outcome.kind == "done":
             outputs[str(index)] = outcome.output
@@ -158,12 +160,8 @@ def run_test(*, automation, event, dry_run: bool, user) -> Run:
 def run_retry(*, run: Run, user) -> Run:
     """A FAILED or STOPPED run goes back to PENDING (its steps not done with it) and is queued.
     A step whose answer was lost (UNKNOWN) is sent again: the person checked and chose to."""
-    if run.status not in (R.FAILED, R.STOPPED):
-        return run
-    run.run_steps.exclude(status=S.DONE).update(
-        status=S.PENDING, error="", fix="", claimed_until=None
-    )
-    Run.objects.filter(pk=run.pk, status__in=(R.FAILED, R.STOPPED)).update(
+    # Conditional: of two presses, one retries.
+    retried = Run.objects.filter(pk=run.pk, status__in=(R.FAILED, R.STOPPED)).update(
         status=R.PENDING,
         attempts=0,
         next_attempt_at=timezone.now(),
@@ -172,6 +170,11 @@ def run_retry(*, run: Run, user) -> Run:
         fix="",
         finished_at=None,
         started_by=user if run.started_by_id is None else run.started_by,
+    )
+    if not retried:
+        return _fresh(run)
+    run.run_steps.exclude(status__in=(S.DONE, S.PLANNED)).update(
+        status=S.PENDING, error="", fix="", claimed_until=None
     )
     run.refresh_from_db()
     if run.test:
