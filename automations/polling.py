@@ -34,6 +34,8 @@ POLL_LIMIT = 100
 # Read again before the cursor: records saved while the last poll ran (their updated_at is
 # earlier than the moment that poll began) and clock skew between us and the provider.
 OVERLAP = timedelta(minutes=2)
+# A poll that goes on from a full read overlaps only by this much (events of the same instant).
+CONTINUE_OVERLAP = timedelta(seconds=1)
 # A poll holds its cursor this long; a worker that dies leaves it to expire.
 LEASE = timedelta(minutes=5)
 # The safety-net interval per app: how long a cursor may go unpolled without a webhook.
@@ -115,8 +117,8 @@ def _queue_polls(firm_id: int, trigger_ids: list[str]) -> None:
         _queue_poll(firm_id, trigger_id)
 
 
-def _queue_poll(firm_id: int, trigger_id: str) -> None:
-    async_task("automations.tasks.trigger_poll", firm_id, trigger_id)
+def _queue_poll(firm_id: int, trigger_id: str, overlap_seconds: float | None = None) -> None:
+    async_task("automations.tasks.trigger_poll", firm_id, trigger_id, overlap_seconds)
 
 
 def _claim(firm_id: int, trigger_id: str) -> TriggerCursor | None:
@@ -132,9 +134,11 @@ def _release(cursor: TriggerCursor, **values) -> None:
     TriggerCursor.objects.filter(pk=cursor.pk).update(claimed_until=None, **values)
 
 
-def trigger_poll(*, firm_id: int, trigger_id: str) -> int:
+def trigger_poll(*, firm_id: int, trigger_id: str, overlap_seconds: float | None = None) -> int:
     """One bounded poll of a firm's trigger; returns how many new events it recorded. Queues the
-    runs it made and, when the read was full, the next poll."""
+    runs it made and, when the read was full, the next poll: that one reads on from the last
+    event with only CONTINUE_OVERLAP, or a burst of more than POLL_LIMIT events within OVERLAP
+    would be read again and again."""
     trigger = registry.trigger(trigger_id)
     cursor = _claim(firm_id, trigger_id) if trigger is not None else None
     if trigger is None or cursor is None:
@@ -142,7 +146,8 @@ def trigger_poll(*, firm_id: int, trigger_id: str) -> int:
     started = timezone.now()
     try:
         ctx = ctx_build(firm_id=firm_id, app=trigger.app)
-        events = trigger.poll(ctx, cursor.since - OVERLAP, POLL_LIMIT)
+        overlap = OVERLAP if overlap_seconds is None else timedelta(seconds=overlap_seconds)
+        events = trigger.poll(ctx, cursor.since - overlap, POLL_LIMIT)
         fresh = [e for e in events if e.occurred_at >= cursor.created_at]
     except ProviderRateLimited as exc:
         # Not an error: the provider's window reopens; poll then (or at the next tick after).
@@ -169,10 +174,10 @@ def trigger_poll(*, firm_id: int, trigger_id: str) -> int:
         _release(cursor, since=max(since, cursor.since), polled_at=started, last_error="")
         if made:
             transaction.on_commit(lambda: async_task("automations.tasks.runs_drain"))
-        if full and recorded:
-            # More to read: a new task (each is bounded), only while this one found new events
-            # (a page of old ones re-read through the overlap would otherwise loop).
-            transaction.on_commit(lambda: _queue_poll(firm_id, trigger_id))
+        if full and (recorded or since > cursor.since):
+            # More to read: a new task (each is bounded), while the cursor moves on.
+            more = CONTINUE_OVERLAP.total_seconds()
+            transaction.on_commit(lambda: _queue_poll(firm_id, trigger_id, more))
     return len(recorded)
 
 

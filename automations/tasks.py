@@ -7,9 +7,11 @@ from sync import webhooks
 from sync.models import Connection
 
 
-def trigger_poll(firm_id: int, trigger_id: str) -> int:
+def trigger_poll(firm_id: int, trigger_id: str, overlap_seconds: float | None = None) -> int:
     """One bounded poll of a firm's trigger (it queues the next when there is more)."""
-    return polling.trigger_poll(firm_id=firm_id, trigger_id=trigger_id)
+    return polling.trigger_poll(
+        firm_id=firm_id, trigger_id=trigger_id, overlap_seconds=overlap_seconds
+    )
 
 
 def polls_due() -> int:

@@ -320,3 +320,26 @@ def test_money_in_an_event_is_kept_as_a_string(firm, connected, catalog, fake_cl
     polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER)
 
     assert TriggerEvent.objects.get().data == {"total": "1250.00"}
+
+
+def test_a_burst_bigger_than_a_read_within_the_overlap_is_read_to_its_end(
+    firm, connected, catalog, fake_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(polling, "POLL_LIMIT", 3)
+    burst = [event(f"e{n}", 1 - n / 10) for n in range(8)]  # within a minute, oldest first
+    reads = []
+
+    def poll(ctx, since, limit):
+        reads.append(since)
+        return [e for e in burst if e.occurred_at > since][:limit]
+
+    catalog.trigger(poll=poll)
+    automation_make(firm, [])
+    _cursor(firm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER)
+
+    assert TriggerEvent.objects.count() == 8
+    assert Run.objects.count() == 8
+    assert len(reads) <= 5
