@@ -142,6 +142,8 @@ def run_test(*, automation, event, dry_run: bool, user) -> Run:
     """Run the automation now against `event`, as a test (the Test button). A dry run sends no
     write: each step is PLANNED with exactly what it would send (finds read for real). A real
     test sends, with keys of its own, so the event's real run is still made and sent once."""
+    if event.firm_id != automation.firm_id or event.trigger != automation.trigger:
+        raise ValueError("The event is not one of this automation's trigger in its firm.")
     run = Run.objects.create(
         firm_id=automation.firm_id,
         automation=automation,

@@ -63,7 +63,7 @@ def webhooks_configure(base: str, providers: dict) -> None:
             "format": "legacy",
         },
     )
-    check = control(
+    control(
         base,
         "xero",
         "webhooks",
@@ -73,7 +73,6 @@ def webhooks_configure(base: str, providers: dict) -> None:
             "key": XERO_WEBHOOK_KEY,
         },
     )
-    assert check["status"] == "OK", check
 
 
 def signed_in_session(live_server_url: str, user) -> requests.Session:

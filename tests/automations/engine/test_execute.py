@@ -387,3 +387,11 @@ def test_a_field_of_a_line_is_converted(firm, connected, catalog, fake_client):
     _drain()
 
     assert seen == [{"lines": [{"amount": "12.50"}]}]
+
+
+def test_a_test_run_refuses_another_firms_event(firm, other_firm, admin, catalog):
+    automation = automation_make(firm, [STEP])
+    theirs = event_make(other_firm)
+    with pytest.raises(ValueError):
+        execute.run_test(automation=automation, event=theirs, dry_run=True, user=admin.user)
+    assert not Run.objects.exists()
