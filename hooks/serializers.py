@@ -36,14 +36,24 @@ class SubscriptionSecretOutput(SubscriptionOutput):
         fields = [*SubscriptionOutput.Meta.fields, "secret"]
 
 
+MAX_EVENTS = 500  # more than there are types: a list is bounded whatever registers
+
+
+class EventTypeField(serializers.ChoiceField):
+    """An event type, checked against the types known when the request comes: apps above this
+    one (automations) register theirs in their AppConfig.ready()."""
+
+    def to_internal_value(self, data):
+        self.choices = subscribable()
+        return super().to_internal_value(data)
+
+
 def _events_field(**kwargs) -> serializers.ListField:
-    # Built when the serializer classes are (first use of the API, after every app's ready()).
-    # The validation that counts reads the types when asked (hooks.services._events_clean).
-    known = subscribable()
+    known = subscribable()  # for the schema; the check reads them again (EventTypeField)
     return serializers.ListField(
-        child=serializers.ChoiceField(choices=known),
+        child=EventTypeField(choices=known),
         allow_empty=False,
-        max_length=len(known),
+        max_length=MAX_EVENTS,
         help_text="Event types to send: " + ", ".join(known) + ".",
         **kwargs,
     )
