@@ -75,7 +75,15 @@ def runs_drain(*, seconds: float = DRAIN_SECONDS) -> int:
         run = run_claim()
         if run is None:
             break
-        run_execute(run)
+        try:
+            run_execute(run)
+        except Exception as exc:  # our own failure: the run ends plainly, the drain goes on
+            logger.exception("automation run crashed run=%s", run.pk)
+            outcomes.run_failed(
+                run,
+                error=f"FirmSync failed while running this automation: {exc!r}",
+                fix="Press Retry; if it fails again, tell FirmSync support.",
+            )
         done += 1
     return done
 
@@ -90,6 +98,7 @@ def run_execute(run: Run) -> Run:
     steps = list(run.automation.steps or [])
     outputs = _outputs(run)
     for index, spec in enumerate(steps, 1):
+        spec = spec if isinstance(spec, dict) else {}  # fails as "not in the catalog"
         # The lease covers one step at a time: a long run keeps its claim while it works.
         Run.objects.filter(pk=run.pk).update(claimed_until=timezone.now() + LEASE)
         outcome = step_run(run, index, spec, outputs)

@@ -395,3 +395,32 @@ def test_a_test_run_refuses_another_firms_event(firm, other_firm, admin, catalog
     with pytest.raises(ValueError):
         execute.run_test(automation=automation, event=theirs, dry_run=True, user=admin.user)
     assert not Run.objects.exists()
+
+
+def test_a_crash_of_our_own_fails_the_run_and_the_drain_goes_on(
+    firm, connected, catalog, fake_client, monkeypatch
+):
+    catalog.action(ok)
+    automation = automation_make(firm, [STEP])
+    first, second = _run(automation, event_make(firm, key="a")), _run(automation, event_make(firm))
+    real = execute.step_run
+
+    def flaky(run, *args):
+        if run.pk == first.pk:
+            raise RuntimeError("database went away")
+        return real(run, *args)
+
+    monkeypatch.setattr(execute, "step_run", flaky)
+
+    assert _drain() == 2
+
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.status == "failed" and "database went away" in first.error
+    assert second.status == "succeeded"
+
+
+def test_a_step_that_is_not_a_step_fails_plainly(firm, connected, catalog, fake_client):
+    run = _run(automation_make(firm, ["nonsense"]), event_make(firm))
+    _drain()
+    run.refresh_from_db()
+    assert run.status == "failed" and "is not in the catalog" in run.error
