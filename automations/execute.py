@@ -26,6 +26,7 @@ from automations.steps import StepOutcome, step_run
 logger = logging.getLogger("firmsync.automations")
 
 R, S = Run.Status, RunStep.Status
+FAILURES_TO_PAUSE = outcomes.FAILURES_TO_PAUSE  # failed runs in a row that pause an automation
 # A run is its worker's for this long; a worker that dies leaves it to expire. Longer than one
 # step can take (its calls' timeouts and a throttle wait up to steps.STEP_WAIT_SECONDS).
 LEASE = timedelta(minutes=4)
