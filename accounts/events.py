@@ -20,6 +20,7 @@ BILL_SYNCED = "bill.synced"
 BILL_FAILED = "bill.failed"
 DRIFT_FLAGGED = "drift.flagged"
 TRUST_EXCEPTION = "trust.exception"
+AUTOMATION_FAILED = "automation.failed"
 PING = "ping"
 
 # Every event a firm may subscribe to, with what it means (the page and the API show these).
@@ -29,8 +30,18 @@ EVENT_TYPES: dict[str, str] = {
     BILL_FAILED: "Writing a Clio bill's invoice to the books failed and waits for a person.",
     DRIFT_FLAGGED: "The reconciler found a new difference between a Clio bill and the books.",
     TRUST_EXCEPTION: "A trust compliance exception was raised (overdraft, locked month, ...).",
+    AUTOMATION_FAILED: "An automation's run failed: the automation, the event and the error.",
     PING: "A test event, sent only when someone presses Send test event.",
 }
+
+
+def event_types_register(types: dict[str, str]) -> None:
+    """Add event types an app above this one defines (automations: `trigger.<trigger id>` for
+    every catalog trigger), called from its AppConfig.ready(). Readers of EVENT_TYPES read it
+    when asked, not at import, so types registered after them still count."""
+    for name, description in types.items():
+        EVENT_TYPES.setdefault(name, description)
+
 
 # Sent with firm_id (int), type (str) and items (list of JSON-ready dicts, one event each).
 event_published = Signal()

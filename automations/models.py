@@ -60,6 +60,9 @@ class TriggerCursor(models.Model):
     wake_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When the cursor was made: events that happened before it never fire, even when a poll's
+    # overlap reads them again.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("sync.urls")),
     path("", include("hooks.urls")),
     path("", include("automations.urls")),
+    path("", include("automations.urls_inbound")),
 ]
 
 if settings.ADMIN_ENABLED:

@@ -13,7 +13,6 @@ from accounts.roles import MANAGE_FIRM
 from hooks import selectors, services
 from hooks.models import Delivery
 from hooks.serializers import (
-    EVENT_TYPE_ROWS,
     DeliveryDetailOutput,
     DeliveryOutput,
     EventTypeOutput,
@@ -21,6 +20,7 @@ from hooks.serializers import (
     SubscriptionOutput,
     SubscriptionSecretOutput,
     SubscriptionUpdateInput,
+    event_type_rows,
 )
 from trust.serializers import ErrorOutput
 
@@ -42,7 +42,7 @@ class EventTypeListApi(AdminApi):
         responses=EventTypeOutput(many=True), summary="The event types to subscribe to", tags=TAGS
     )
     def get(self, request):
-        return Response(EventTypeOutput(EVENT_TYPE_ROWS, many=True).data)
+        return Response(EventTypeOutput(event_type_rows(), many=True).data)
 
 
 class SubscriptionListApi(AdminApi):

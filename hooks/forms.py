@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.events import EVENT_TYPES
-from hooks.services import SUBSCRIBABLE
+from hooks.services import subscribable
 
 
 class SubscriptionForm(forms.Form):
@@ -14,7 +14,7 @@ class SubscriptionForm(forms.Form):
     description = forms.CharField(label="Description", max_length=200, required=False)
     events = forms.MultipleChoiceField(
         label="Events",
-        choices=[(t, f"{t} — {EVENT_TYPES[t]}") for t in SUBSCRIBABLE],
+        choices=lambda: [(t, f"{t} — {EVENT_TYPES[t]}") for t in subscribable()],
         widget=forms.CheckboxSelectMultiple,
     )
 

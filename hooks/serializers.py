@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from accounts.events import EVENT_TYPES
 from hooks.models import Delivery, Subscription
-from hooks.services import SUBSCRIBABLE
+from hooks.services import subscribable
 
 
 class EventTypeOutput(serializers.Serializer):
@@ -36,12 +36,25 @@ class SubscriptionSecretOutput(SubscriptionOutput):
         fields = [*SubscriptionOutput.Meta.fields, "secret"]
 
 
+MAX_EVENTS = 500  # more than there are types: a list is bounded whatever registers
+
+
+class EventTypeField(serializers.ChoiceField):
+    """An event type, checked against the types known when the request comes: apps above this
+    one (automations) register theirs in their AppConfig.ready()."""
+
+    def to_internal_value(self, data):
+        self.choices = subscribable()
+        return super().to_internal_value(data)
+
+
 def _events_field(**kwargs) -> serializers.ListField:
+    known = subscribable()  # for the schema; the check reads them again (EventTypeField)
     return serializers.ListField(
-        child=serializers.ChoiceField(choices=SUBSCRIBABLE),
+        child=EventTypeField(choices=known),
         allow_empty=False,
-        max_length=len(SUBSCRIBABLE),
-        help_text="Event types to send: " + ", ".join(SUBSCRIBABLE) + ".",
+        max_length=MAX_EVENTS,
+        help_text="Event types to send: " + ", ".join(known) + ".",
         **kwargs,
     )
 
@@ -89,4 +102,5 @@ class DeliveryDetailOutput(DeliveryOutput):
         fields = [*DeliveryOutput.Meta.fields, "data", "response_excerpt"]
 
 
-EVENT_TYPE_ROWS = [{"type": t, "description": d} for t, d in EVENT_TYPES.items()]
+def event_type_rows() -> list[dict]:
+    return [{"type": t, "description": d} for t, d in EVENT_TYPES.items()]

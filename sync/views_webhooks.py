@@ -37,7 +37,7 @@ def clio_webhook(request, token: str):
     if not webhooks.delivery_valid(request.body, payload):
         return HttpResponse("Body is not a Clio webhook delivery.", status=400)
     stored = webhooks.inbox_store(sub=sub, payload=payload)
-    if stored:
+    if stored and sub.model in webhooks.CLIO_MODELS:
         # Answer now; the pull runs on the worker once the delivery is safely stored.
         transaction.on_commit(lambda: webhooks.inbox_wake(connection_id=sub.connection_id))
     return HttpResponse("stored" if stored else "duplicate", status=200)

@@ -14,10 +14,12 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -41,7 +43,22 @@ CLIO_MODELS = {
 }
 # Clio sends no `deleted` event for a Clio Payments payment (a refund voids it: `updated`).
 EVENTS = {PAYMENTS_MODEL: ["created", "updated"]}
+# Models Clio also sends webhooks for (the Webhooks tag's "Supported Models" table), which the
+# sync does not read but an automation's trigger may wake on: registered only when asked
+# (`extra_models`), and their deliveries only wake the automations (never the sync's pull).
+EXTRA_MODELS = {
+    "calendar_entry": "id,etag,updated_at",
+    "communication": "id,etag,updated_at",
+    "task": "id,etag,updated_at",
+    "document": "id,etag,updated_at",
+    "folder": "id,etag,updated_at",
+}
 LIFETIME = timedelta(days=31)
+
+# Sent by inbox_store for every new delivery, with connection_id, firm_id and model (a Clio
+# webhook model name). A signal because the layers run downward: automations, above sync, wake
+# the polls of its triggers from it (automations.apps).
+clio_change_received = Signal()
 RENEW_BEFORE = timedelta(days=7)
 
 
@@ -49,12 +66,18 @@ def _url(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('clio_webhook', args=[token])}"
 
 
-def clio_webhooks_ensure(*, connection_id: int) -> list[WebhookSubscription]:
-    """Register the webhooks a connection lacks. No database lock is held during the HTTP calls."""
+def clio_webhooks_ensure(
+    *, connection_id: int, extra_models: Iterable[str] = ()
+) -> list[WebhookSubscription]:
+    """Register the webhooks a connection lacks: the sync's models, and those of `extra_models`
+    Clio supports (EXTRA_MODELS; others are ignored). No database lock is held during the HTTP
+    calls."""
     conn = Connection.objects.get(pk=connection_id)
     client = client_for(conn)
     made = []
-    for model, fields in CLIO_MODELS.items():
+    wanted = dict(CLIO_MODELS)
+    wanted.update({m: EXTRA_MODELS[m] for m in extra_models if m in EXTRA_MODELS})
+    for model, fields in wanted.items():
         sub, _ = WebhookSubscription.objects.get_or_create(
             connection=conn,
             model=model,
@@ -179,10 +202,15 @@ def inbox_store(*, sub: WebhookSubscription, payload: dict) -> bool:
                 model=sub.model,
                 record_id=str(data.get("id", "")),
                 payload=payload,
+                # A model the sync does not read: nothing for its pull to do.
+                processed_at=None if sub.model in CLIO_MODELS else timezone.now(),
             )
     except IntegrityError:
         return False
     WebhookSubscription.objects.filter(pk=sub.pk).update(last_delivery_at=timezone.now())
+    clio_change_received.send_robust(
+        sender=None, connection_id=sub.connection_id, firm_id=sub.firm_id, model=sub.model
+    )
     return True
 
 

@@ -585,6 +585,14 @@ UNSCOPED_ROUTES = {
     "no_firm": "shows the signed-in user's own state only",
     "healthz": "liveness probe, no data",
     "clio_webhook": "authenticated by its secret token and signature (tests/sync/test_webhooks.py)",
+    "quickbooks_webhook": (
+        "authenticated by intuit-signature; wakes only the firms connected to the realm named "
+        "(tests/automations/engine/test_inbound.py)"
+    ),
+    "xero_webhook": (
+        "authenticated by x-xero-signature; wakes only the firms connected to the tenant named "
+        "(tests/automations/engine/test_inbound.py)"
+    ),
     "api_schema": "the public OpenAPI document",
     "api_docs": "the public API docs page",
 }

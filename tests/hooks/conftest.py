@@ -95,7 +95,7 @@ def subscribe(member, url: str, events: list[str]) -> Subscribed:
 
 @pytest.fixture
 def subscribed(admin, receiver) -> Subscribed:
-    return subscribe(admin, receiver.url, services.SUBSCRIBABLE)
+    return subscribe(admin, receiver.url, services.subscribable())
 
 
 def independent_signature_ok(secret: str, received: Received) -> bool:

@@ -11,8 +11,16 @@ def control(base: str, provider: str, endpoint: str, payload: dict | None = None
     return response.json()
 
 
-def use_sandboxes(settings, base: str) -> None:
-    """Rewrite the provider base URLs to the live server and register one app per provider."""
+# The secrets the QuickBooks and Xero sandboxes sign their webhook deliveries with (their
+# developer portals' verifier token and webhook key).
+QBO_WEBHOOK_VERIFIER = "sandbox-qbo-verifier-0123456789"
+XERO_WEBHOOK_KEY = "sandbox-xero-webhook-key-0123456789abcdefghijklmnopqrstuv"
+
+
+def use_sandboxes(settings, base: str, *, webhooks: bool = True) -> None:
+    """Rewrite the provider base URLs to the live server and register one app per provider.
+    With `webhooks`, the QuickBooks and Xero apps also send their webhooks to this server (the
+    automations' receivers), signed with the secrets above; `_control/webhooks/flush` sends them."""
     sandbox = f"{base}/sandbox"
     providers = {
         "clio": {"regions": {r: f"{sandbox}/clio/{r}" for r in ("us", "eu", "ca", "au")}},
@@ -33,8 +41,38 @@ def use_sandboxes(settings, base: str) -> None:
         callback = f"{base}/settings/bill-syncing/callback/{name}/"
         app = control(base, name, "apps", {"redirect_uris": [callback], "name": "FirmSync"})
         urls.update(client_id=app["client_id"], client_secret=app["client_secret"])
+    providers["quickbooks"]["webhook_verifier_token"] = QBO_WEBHOOK_VERIFIER
+    providers["xero"]["webhook_key"] = XERO_WEBHOOK_KEY
     settings.PROVIDERS = providers
     settings.SITE_URL = base  # webhook URLs given to the providers point at the live server
+    if webhooks:
+        webhooks_configure(base, providers)
+
+
+def webhooks_configure(base: str, providers: dict) -> None:
+    """Point the QuickBooks and Xero sandbox apps' webhooks at this server. Xero checks the
+    receiver at once (intent to receive), so the receiver must already know the key."""
+    control(
+        base,
+        "quickbooks",
+        "webhooks",
+        {
+            "client_id": providers["quickbooks"]["client_id"],
+            "url": f"{base}/webhooks/quickbooks/",
+            "verifier_token": QBO_WEBHOOK_VERIFIER,
+            "format": "legacy",
+        },
+    )
+    control(
+        base,
+        "xero",
+        "webhooks",
+        {
+            "client_id": providers["xero"]["client_id"],
+            "url": f"{base}/webhooks/xero/",
+            "key": XERO_WEBHOOK_KEY,
+        },
+    )
 
 
 def signed_in_session(live_server_url: str, user) -> requests.Session:
