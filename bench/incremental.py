@@ -106,7 +106,7 @@ def _change(control: Control, bf: BenchFirm, target: Target, worker) -> float | 
     return time.perf_counter() - started
 
 
-def _settle(worker, timeout: float = 300.0) -> float:
+def settle(worker, timeout: float = 300.0) -> float:
     """Worker idle twice in a row, a second apart (the scheduler may just have queued a beat).
     Returns the seconds waited."""
     waited = 0.0
@@ -128,7 +128,7 @@ def _warm_up(control, bf, target, worker, result: IncrementalResult, say) -> boo
     if latency is None:
         result.error = f"The first change did not reach the books within {TIMEOUT_SECONDS:.0f} s."
         return False
-    _settle(worker)
+    settle(worker)
     result.clio_calls_per_change = classify(
         "clio", counters_diff(before, control.counters("clio"))
     ).total
@@ -151,7 +151,7 @@ def _measure(control, bf, chosen, worker, result: IncrementalResult, say) -> Non
         say(f"  change {n}/{len(chosen)}: {latency:.2f} s")
         rest = result.interval_seconds - (time.monotonic() - started)
         time.sleep(max(rest, 0.0))
-        _settle(worker)
+        settle(worker)
 
 
 def measure(
@@ -183,6 +183,6 @@ def _start(bf: BenchFirm, worker, since: float, say) -> None:
     """The worker's first minutes: overdue schedules (heartbeat, Clio poll, books scan) run at
     once. Changes start once it has gone quiet."""
     processes.wait_until(lambda: webhooks_enabled(bf.clio), timeout=60, service=worker)
-    waited = _settle(worker, timeout=STARTUP_SECONDS)
+    waited = settle(worker, timeout=STARTUP_SECONDS)
     say(f"Worker idle after its start-up tasks ({waited:.0f} s)")
     time.sleep(max(since + WINDOW_SECONDS - time.monotonic(), 0.0))
