@@ -78,6 +78,9 @@ class Engine:
         return list(recorded.order_by("-occurred_at", "-id")[:limit])
 
 
+SAMPLES_FETCH = polling.samples_fetch  # the real one, for a test that reads through the client
+
+
 @pytest.fixture
 def engine(monkeypatch) -> Engine:
     """The real catalog and engine; the app's reads and writes stood in for."""

@@ -343,3 +343,19 @@ def test_a_burst_bigger_than_a_read_within_the_overlap_is_read_to_its_end(
     assert TriggerEvent.objects.count() == 8
     assert Run.objects.count() == 8
     assert len(reads) <= 5
+
+
+def test_samples_the_app_refuses_say_so_in_the_syncs_words_and_record_nothing(
+    firm, connected, catalog, fake_client
+):
+    def refused(ctx, since, limit):
+        raise ProviderError("clio", "The access token is invalid", status=401)
+
+    catalog.trigger(poll=refused)
+    with pytest.raises(polling.SamplesUnreadable) as caught:
+        polling.samples_fetch(firm=firm, trigger_id=TRIGGER)
+    assert str(caught.value) == (
+        "Clio said: The access token is invalid. The connection's authorisation was refused. "
+        "Reconnect it on the Bill Syncing page."
+    )
+    assert not TriggerEvent.objects.exists()

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from automations import polling
 from automations.models import Automation, Run, RunStep, TriggerCursor
-from tests.automations.page_support import STEPS, app_removed, connect, event_for
+from sync.providers.errors import ProviderAuthError
+from tests.automations.page_support import SAMPLES_FETCH, STEPS, app_removed, connect, event_for
 from tests.conftest import client_for
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -282,14 +283,37 @@ def test_deleting_from_the_page(admin_client, automation):
     assert not Automation.objects.exists()
 
 
-def test_when_the_app_cannot_be_read_the_test_panel_says_so_and_offers_recorded_events(
-    firm, admin_client, automation, connected, monkeypatch
-):
-    def refused(**kwargs):
-        raise RuntimeError("Clio answered 401: the connection needs reconnecting")
+@pytest.fixture
+def clio_refuses(connected, monkeypatch):
+    """The real samples_fetch, reading from a Clio that refuses the firm's token."""
 
-    monkeypatch.setattr(polling, "samples_fetch", refused)
-    event_for(firm, number="00099-Old")
-    page = admin_client.get(reverse("automation_test", args=[automation.pk])).content.decode()
-    assert "Could not read recent events from the app: Clio answered 401" in page
-    assert "Matter 00099-Old opened" in page
+    class Refusing:
+        def __getattr__(self, name):
+            def refused(*args, **kwargs):
+                raise ProviderAuthError("clio", "The access token is invalid", status=401)
+
+            return refused
+
+    monkeypatch.setattr(polling, "samples_fetch", SAMPLES_FETCH)
+    connected.client = Refusing()
+
+
+def test_when_the_app_cannot_be_read_the_test_panel_says_so_in_plain_words(
+    admin_client, automation, clio_refuses
+):
+    response = admin_client.get(reverse("automation_test", args=[automation.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Could not read recent events from the app. Clio said: The access token is invalid. "
+        "The connection&#x27;s authorisation was refused. Reconnect it on the Bill Syncing page."
+    ) in page
+
+
+def test_when_the_app_cannot_be_read_the_editor_says_so_and_stays_usable(
+    admin_client, clio_refuses
+):
+    response = admin_client.post(reverse("automation_new"), _form(_action="sample"), **HX)
+    part = response.content.decode()
+    assert response.status_code == 200 and '<form id="editor"' in part
+    assert "Could not read recent events from the app. Clio said: The access token" in part
