@@ -149,7 +149,11 @@ def trigger_poll(*, firm_id: int, trigger_id: str, overlap_seconds: float | None
         ctx = ctx_build(firm_id=firm_id, app=trigger.app)
         overlap = OVERLAP if overlap_seconds is None else timedelta(seconds=overlap_seconds)
         events = trigger.poll(ctx, cursor.since - overlap, POLL_LIMIT)
-        fresh = [e for e in events if e.occurred_at >= cursor.created_at]
+        # Nothing from before the cursor fires. Clio and QuickBooks keep times to the second, so
+        # an event just after it, in the same second, reads as older: that second counts as
+        # after, or its event would be lost.
+        start = cursor.created_at.replace(microsecond=0)
+        fresh = [e for e in events if e.occurred_at >= start]
     except ProviderRateLimited as exc:
         # Not an error: the provider's window reopens; poll then (or at the next tick after).
         wake = timezone.now() + timedelta(seconds=exc.retry_after)
