@@ -6,74 +6,18 @@ webhook reaches our receiver, wakes the trigger, the poll reads the matter and t
 QuickBooks. The run log shows it with a link to the record, which is read back from the
 QuickBooks sandbox's API."""
 
-from dataclasses import dataclass
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.models import Membership, Role
 from automations.models import Automation, Run
-from sync import services
 from sync.engine.registry import client_for
-from sync.models import Connection
-from sync.providers import oauth
 from tests.e2e.test_foundation import sign_in
-from tests.factories import FirmFactory, MembershipFactory
-from tests.support.sandboxes import control, use_sandboxes
+from tests.support.sandboxes import control
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RECIPE = "matter_to_quickbooks_sub_customer"
-
-
-@dataclass
-class World:
-    base: str
-    admin: Membership
-    clio_account: int
-    client_id: int  # the Clio contact the matters are for
-    books: Connection
-
-    def clio(self, action: str, **kw) -> dict:
-        payload = {"action": action, "account": self.clio_account, **kw}
-        return control(self.base, "clio", "actions", payload)["result"]
-
-
-def _connect(base: str, settings, admin, provider: str, account, **kw) -> Connection:
-    client_id = settings.PROVIDERS[provider]["client_id"]
-    raw = control(base, provider, "tokens", {"client_id": client_id, "account": account})
-    return services.connection_connect(
-        firm=admin.firm,
-        actor=admin.user,
-        provider=provider,
-        external_name="Harbor & Vale LLP",
-        tokens=oauth.tokens_from(raw),
-        **kw,
-    )
-
-
-@pytest.fixture
-def world(live_server, settings) -> World:
-    """A firm connected to a fresh Clio account (webhooks delivered when the test flushes them)
-    and to a QuickBooks company; one client with a matter opened before the automation exists."""
-    base = live_server.url
-    use_sandboxes(settings, base, webhooks=False)
-    account = control(base, "clio", "accounts", {"name": "Harbor & Vale LLP", "region": "us"})["id"]
-    control(base, "clio", "settings", {"webhook_delivery": "manual", "rate_limit": 100000})
-    realm = control(base, "quickbooks", "seed", {"preset": "demo"})["realmId"]
-    control(base, "quickbooks", "limits", {"lifted": True})
-    firm = FirmFactory(name="Harbor & Vale LLP", require_mfa=False)
-    admin = MembershipFactory(firm=firm, role=Role.ADMIN)
-    _connect(base, settings, admin, "clio", account, external_id=f"us:{account}", region="us")
-    books = _connect(base, settings, admin, "quickbooks", realm, external_id=realm)
-    world = World(base=base, admin=admin, clio_account=account, client_id=0, books=books)
-    world.client_id = world.clio(
-        "create_contact", type="Person", first_name="Ada", last_name="Lovelace",
-        email="ada@lovelace.test",
-    )["id"]  # fmt: skip
-    world.clio("create_matter", client_id=world.client_id, description="Estate of Byron")
-    return world
 
 
 def start_recipe(page, live_server, world) -> Automation:
