@@ -114,3 +114,19 @@ def test_five_failures_in_a_row_pause_it_saying_why_and_it_is_turned_on_again(wo
     a.refresh_from_db()
     assert "“Matters to QuickBooks” is on." in response.content.decode()
     assert a.enabled and a.paused_reason == "" and a.failures_in_row == 0
+
+
+def test_when_clio_refuses_the_read_the_test_panel_says_so_in_plain_words(world):
+    a = _automation(world, "{{client.name}}")
+    clio = world.admin.firm.connections.get(provider="clio")
+    clio.access_token, clio.refresh_token = "revoked", "revoked"  # the firm revoked FirmSync
+    clio.save()
+
+    response = browser_for(world.admin).get(reverse("automation_test", args=[a.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Could not read recent events from the app. Clio said: The access token is invalid. "
+        "The connection&#x27;s authorisation was refused. Reconnect it on the Bill Syncing page."
+    ) in page
