@@ -13,7 +13,7 @@ from automations.catalog.base import Ctx
 from sync.engine.errors import explain
 from sync.engine.registry import client_for
 from sync.models import Connection
-from sync.providers.errors import ProviderError
+from sync.providers.errors import ProviderAuthError, ProviderError
 
 APP_NAMES = {"clio": "Clio", "quickbooks": "QuickBooks Online", "xero": "Xero"}
 
@@ -68,7 +68,10 @@ def ctx_build(*, firm_id: int, app: str, dry_run: bool = False, idempotency_key:
 def error_words(exc: ProviderError) -> tuple[str, str]:
     """(what the provider said, how to fix it) in the words the sync uses for the same error."""
     name = APP_NAMES.get(exc.provider, exc.provider)
-    explanation = explain(exc.provider, exc.code or str(exc.status or ""), exc.message)
+    code = exc.code or str(exc.status or "")
+    if isinstance(exc, ProviderAuthError):
+        code = "auth"  # whatever the provider calls it (Clio: AuthenticationError)
+    explanation = explain(exc.provider, code, exc.message)
     return f"{name} said: {exc.message}", explanation.text
 
 

@@ -22,6 +22,7 @@ from django_q.tasks import async_task
 from automations import outcomes
 from automations.models import Run, RunStep
 from automations.steps import StepOutcome, step_run
+from sync.providers.http import idempotency_key
 
 logger = logging.getLogger("firmsync.automations")
 
@@ -185,6 +186,7 @@ def run_retry(*, run: Run, user) -> Run:
     )
     if not retried:
         return _fresh(run)
+    _rekey_refused(run)
     run.run_steps.exclude(status__in=(S.DONE, S.PLANNED)).update(
         status=S.PENDING, error="", fix="", claimed_until=None
     )
@@ -196,3 +198,13 @@ def run_retry(*, run: Run, user) -> Run:
         return run_execute(_fresh(run))
     transaction.on_commit(lambda: async_task("automations.tasks.runs_drain"))
     return run
+
+
+def _rekey_refused(run: Run) -> None:
+    """A refused step (FAILED) is sent again under a new key. The provider refused the write
+    whole, so nothing was made; and QuickBooks (`requestid`) and Xero (`Idempotency-Key`) answer
+    a key they have seen with their first answer, so the old key would only replay the refusal.
+    An UNKNOWN step keeps its key: its write may have landed, and a replay is what is wanted."""
+    for step in run.run_steps.filter(status=S.FAILED):
+        new_key = idempotency_key(step.idempotency_key, "retry", step.attempts)
+        RunStep.objects.filter(pk=step.pk).update(idempotency_key=new_key)

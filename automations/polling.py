@@ -24,6 +24,7 @@ from automations.catalog import registry
 from automations.catalog.base import Event, Trigger
 from automations.context import NotConnected, ctx_build, error_words, json_safe
 from automations.models import Automation, Run, TriggerCursor, TriggerEvent
+from sync.engine.errors import UNKNOWN
 from sync.providers.errors import ProviderError, ProviderRateLimited
 
 logger = logging.getLogger("firmsync.automations")
@@ -148,7 +149,11 @@ def trigger_poll(*, firm_id: int, trigger_id: str, overlap_seconds: float | None
         ctx = ctx_build(firm_id=firm_id, app=trigger.app)
         overlap = OVERLAP if overlap_seconds is None else timedelta(seconds=overlap_seconds)
         events = trigger.poll(ctx, cursor.since - overlap, POLL_LIMIT)
-        fresh = [e for e in events if e.occurred_at >= cursor.created_at]
+        # Nothing from before the cursor fires. Clio and QuickBooks keep times to the second, so
+        # an event just after it, in the same second, reads as older: that second counts as
+        # after, or its event would be lost.
+        start = cursor.created_at.replace(microsecond=0)
+        fresh = [e for e in events if e.occurred_at >= start]
     except ProviderRateLimited as exc:
         # Not an error: the provider's window reopens; poll then (or at the next tick after).
         wake = timezone.now() + timedelta(seconds=exc.retry_after)
@@ -264,10 +269,15 @@ def _publish(firm_id: int, trigger: Trigger, events: list[TriggerEvent]) -> None
     )
 
 
+class SamplesUnreadable(Exception):
+    """The app refused or did not answer the read of recent events; says so in plain words."""
+
+
 def samples_fetch(*, firm: Firm, trigger_id: str, limit: int = 5) -> list[TriggerEvent]:
     """Recent events of the trigger for the field picker and the Test button: the firm's recorded
     ones, or, when there are none, the last 30 days read now and recorded as samples (which never
-    fire). Empty when the app is not connected or does not answer (the reason is logged)."""
+    fire). Empty when the app is not connected; SamplesUnreadable, in the words the sync uses for
+    the same error and its fix, when the app refuses or does not answer."""
     recorded = TriggerEvent.objects.filter(firm=firm, trigger=trigger_id)
     found = list(recorded.order_by("-occurred_at", "-id")[:limit])
     trigger = registry.trigger(trigger_id)
@@ -275,9 +285,14 @@ def samples_fetch(*, firm: Firm, trigger_id: str, limit: int = 5) -> list[Trigge
         return found
     try:
         events = _read_recent(firm.pk, trigger)
-    except (NotConnected, ProviderError) as exc:
-        logger.warning("samples not read firm=%s trigger=%s error=%s", firm.pk, trigger_id, exc)
+    except NotConnected:
         return []
+    except ProviderError as exc:
+        logger.warning("samples not read firm=%s trigger=%s error=%s", firm.pk, trigger_id, exc)
+        said, fix = error_words(exc)
+        # The sync's catch-all fix speaks of a refused record: here the provider's words say it.
+        words = said if fix == UNKNOWN.text else f"{said.rstrip('.')}. {fix}"
+        raise SamplesUnreadable(words) from exc
     events_record(firm_id=firm.pk, trigger_id=trigger_id, events=events[-limit:], sample=True)
     return list(recorded.order_by("-occurred_at", "-id")[:limit])
 

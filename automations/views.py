@@ -50,7 +50,7 @@ def _sample(member, trigger_id: str) -> dict | None:
     return found[0].data if found else None
 
 
-def _editor(request, automation, draft, problems, *, status=200):
+def _editor(request, automation, draft, problems, *, status=200, sample_error=""):
     member = request.membership
     connected = apps_connected(member.firm_id)
     sample = _sample(member, draft.trigger) if draft.trigger else None
@@ -68,6 +68,7 @@ def _editor(request, automation, draft, problems, *, status=200):
         "ops": editor.ops(),
         "steps": editor.step_rows(draft, problems, sample),
         "has_sample": sample is not None,
+        "sample_error": sample_error,
         "form_url": (
             reverse("automation_detail", args=[automation.pk])
             if automation
@@ -91,12 +92,21 @@ def _draft_problems(member, draft) -> dict:
     )
 
 
-def _sample_fetch(request, draft) -> None:
+def _sample_fetch(request, draft) -> str:
+    """Reads the trigger's recent events; why it could not, or ""."""
     try:
         polling.samples_fetch(firm=request.membership.firm, trigger_id=draft.trigger, limit=5)
     except Exception as exc:  # a provider's refusal is told, not raised: the editor stays usable
         logger.warning("samples_fetch_failed trigger=%s error=%r", draft.trigger, exc)
-        messages.error(request, f"Could not read recent events: {exc or type(exc).__name__}.")
+        return samples_error(exc)
+    return ""
+
+
+def samples_error(exc: Exception) -> str:
+    """Why recent events could not be read, in plain words (the provider's, with the fix)."""
+    if isinstance(exc, polling.SamplesUnreadable):
+        return f"Could not read recent events from the app. {exc}"
+    return "Could not read recent events from the app: FirmSync failed; try again later."
 
 
 def _edit_post(request, automation):
@@ -104,11 +114,10 @@ def _edit_post(request, automation):
     member = request.membership
     draft = editor.draft_from_post(request.POST)
     command = request.POST.get("_action", "save")
-    if command == "sample" and draft.trigger:
-        _sample_fetch(request, draft)
+    sample_error = _sample_fetch(request, draft) if command == "sample" and draft.trigger else ""
     if command != "save":
         draft = editor.draft_edit(draft, command, request.POST)
-        return _editor(request, automation, draft, {})
+        return _editor(request, automation, draft, {}, sample_error=sample_error)
     fields = {
         "name": draft.name,
         "trigger": draft.trigger,

@@ -13,7 +13,7 @@ from accounts.roles import MANAGE_FIRM
 from automations import describe, polling, selectors, services
 from automations.models import TriggerEvent
 from automations.services import RETRYABLE
-from automations.views import LOG_ROWS, SEE, error_text
+from automations.views import LOG_ROWS, SEE, error_text, samples_error
 
 logger = logging.getLogger("firmsync.automations")
 
@@ -26,7 +26,7 @@ def _events(request, a) -> tuple[list[TriggerEvent], str]:
     except Exception as exc:  # a provider's refusal is told on the panel; recorded ones remain
         logger.warning("samples_fetch_failed trigger=%s error=%r", a.trigger, exc)
         recorded = selectors.events_recent(member=request.membership, trigger_id=a.trigger)
-        return recorded, f"Could not read recent events from the app: {exc or type(exc).__name__}."
+        return recorded, samples_error(exc)
 
 
 @member_required(MANAGE_FIRM)

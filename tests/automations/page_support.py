@@ -1,138 +1,67 @@
-"""A small catalog defined here (a trigger in Clio, actions in QuickBooks and Clio), stand-ins
-for the engine's mapping, polling and execution (patched in: the page calls them by name), and
-connections for a firm."""
+"""The page tests' world: the real catalog and the real engine (mapping, cursors, test runs,
+retries), with only the provider's side stood in for: the recent events samples_fetch would read
+from the app, and the HTTP a step's write is sent through (an answer as QuickBooks gives it).
+The same paths over real HTTP against the sandboxes are tested in tests/automations/engine,
+tests/automations/catalog and tests/e2e/test_automations.py."""
 
-import re
 import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
 
-from automations import execute, mapping, polling
+from automations import polling
 from automations.catalog import registry
-from automations.catalog.base import Action, Field, Result, Trigger
-from automations.models import Run, RunStep, TriggerCursor, TriggerEvent
+from automations.models import TriggerEvent
 from sync.models import PROVIDER_SIDE, Connection
 
-NEW_MATTER = Trigger(
-    app="clio",
-    key="new_matter",
-    name="New matter",
-    description="A matter is opened in Clio.",
-    fields=(
-        Field("matter.id", "Matter id", "id"),
-        Field("matter.display_number", "Matter number"),
-        Field("matter.description", "Matter description"),
-        Field("matter.status", "Matter status"),
-        Field("client.name", "Client name"),
-        Field("client.email", "Client email", "email"),
-    ),
-    poll=lambda ctx, since, limit: [],
-    wakes_on=("matter",),
-)
+
+@dataclass
+class Answer:
+    body: dict
+
+    @property
+    def content(self) -> bytes:
+        return b"{}"
+
+    def json(self) -> dict:
+        return self.body
 
 
-def _made(ctx, inputs) -> Result:
-    return Result(output={"id": "58"}, record_id="58", summary="Created customer 58")
+@dataclass
+class BooksHttp:
+    """QuickBooks' API as a step sees it: a query finds nothing; a write makes record 58."""
+
+    sent: list[dict] = field(default_factory=list)
+
+    def request(self, method, path, **kwargs):
+        self.sent.append({"method": method, "path": path, **kwargs})
+        if path == "query":
+            return Answer({"QueryResponse": {}})
+        entity = path.capitalize()
+        made = {"Id": "58", "SyncToken": "0", **(kwargs.get("json") or {})}
+        return Answer({entity: made})
 
 
-CREATE_CUSTOMER = Action(
-    app="quickbooks",
-    key="create_customer",
-    name="Create customer",
-    description="A customer, or a sub-customer under a parent.",
-    kind="create",
-    fields=(
-        Field("display_name", "Display name", required=True),
-        Field("parent_id", "Parent customer id", "id", help="Makes it a sub-customer."),
-        Field("email", "Email", "email"),
-    ),
-    outputs=(Field("id", "Customer id", "id"), Field("name", "Display name")),
-    run=_made,
-)
-FIND_OR_CREATE_CUSTOMER = Action(
-    app="quickbooks",
-    key="find_or_create_customer",
-    name="Find or create customer",
-    description="The customer of this name, made when there is none.",
-    kind="find_or_create",
-    fields=(
-        Field("display_name", "Display name", required=True),
-        Field("email", "Email"),
-    ),
-    outputs=(Field("id", "Customer id", "id"),),
-    run=_made,
-)
-CREATE_NOTE = Action(
-    app="clio",
-    key="create_matter_note",
-    name="Create matter note",
-    description="A note on a matter.",
-    kind="create",
-    fields=(
-        Field("matter_id", "Matter id", "id", required=True),
-        Field("subject", "Subject"),
-        Field("detail", "Detail", "text", required=True),
-    ),
-    outputs=(Field("id", "Note id", "id"),),
-    run=_made,
-)
-FIND_MATTER = Action(
-    app="clio",
-    key="find_matter",
-    name="Find matter",
-    description="A matter by its number.",
-    kind="find",
-    fields=(
-        Field("by", "Find by", "choice", choices=("display_number", "client_name")),
-        Field("value", "Value", required=True),
-    ),
-    outputs=(Field("id", "Matter id", "id"),),
-    run=_made,
-)
-
-_PATH = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*"
-
-
-def template_paths(text: str) -> list[str]:
-    return [p.strip() for p in re.findall(r"\{\{([^{}]*)\}\}", text)]
-
-
-def template_errors(text: str) -> str | None:
-    if text.count("{{") != text.count("}}"):
-        return "A {{ has no matching }}."
-    for path in template_paths(text):
-        if not re.fullmatch(_PATH, path):
-            return f"“{path}” is not a field name."
-    return None
-
-
-def condition_errors(conditions: list[dict]) -> list[str]:
-    return [
-        f"Condition {n}: choose a test."
-        for n, c in enumerate(conditions, start=1)
-        if c.get("op") not in mapping.CONDITION_OPS
-    ]
+@dataclass
+class BooksClient:
+    http: BooksHttp = field(default_factory=BooksHttp)
 
 
 class Engine:
-    """What the stand-ins were asked to do."""
+    """The provider's side of the engine: what samples_fetch "reads" and what a write sent."""
 
     def __init__(self):
-        self.cursors: list[str] = []
-        self.tests: list[tuple[int, int, bool]] = []
-        self.retries: list[int] = []
         self.samples: list[dict] = []  # data of the events samples_fetch "reads"
+        self.client = BooksClient()
 
-    def cursor_ensure(self, *, firm, trigger_id):
-        self.cursors.append(trigger_id)
-        cursor, _ = TriggerCursor.objects.get_or_create(
-            firm=firm, trigger=trigger_id, defaults={"since": timezone.now()}
-        )
-        return cursor
+    @property
+    def sent(self) -> list[dict]:
+        return self.client.http.sent
 
     def samples_fetch(self, *, firm, trigger_id, limit=5):
+        """As the real one: the recorded events, else the app's recent ones recorded as samples."""
         for n, data in enumerate(self.samples):
             TriggerEvent.objects.get_or_create(
                 firm=firm,
@@ -145,63 +74,27 @@ class Engine:
                     "sample": True,
                 },
             )
-        return list(TriggerEvent.objects.filter(firm=firm, trigger=trigger_id)[:limit])
+        recorded = TriggerEvent.objects.filter(firm=firm, trigger=trigger_id)
+        return list(recorded.order_by("-occurred_at", "-id")[:limit])
 
-    def run_test(self, *, automation, event, dry_run, user):
-        self.tests.append((automation.pk, event.pk, dry_run))
-        run = Run.objects.create(
-            firm_id=automation.firm_id,
-            automation=automation,
-            event=event,
-            test=True,
-            dry_run=dry_run,
-            status=Run.Status.DRY_RUN if dry_run else Run.Status.SUCCEEDED,
-            started_by=user,
-            finished_at=timezone.now(),
-        )
-        for n, step in enumerate(automation.steps, start=1):
-            body = {
-                k: v.replace("{{matter.display_number}}", "00012-Smith")
-                for k, v in step["inputs"].items()
-            }
-            RunStep.objects.create(
-                run=run,
-                index=n,
-                action=step["action"],
-                idempotency_key=secrets.token_hex(16),
-                status=RunStep.Status.PLANNED if dry_run else RunStep.Status.DONE,
-                inputs=body,
-                sent=[{"method": "POST", "path": "/customer", "params": {}, "body": body}],
-                record_url=""
-                if dry_run
-                else "https://app.qbo.intuit.com/app/customerdetail?nameId=58",
-                summary="Would create a customer" if dry_run else "Created customer 58",
-            )
-        return run
 
-    def run_retry(self, *, run, user):
-        self.retries.append(run.pk)
-        Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, error="", fix="")
-        run.refresh_from_db()
-        return run
+SAMPLES_FETCH = polling.samples_fetch  # the real one, for a test that reads through the client
 
 
 @pytest.fixture
 def engine(monkeypatch) -> Engine:
-    """The small catalog in the registry, and the engine's functions stood in for."""
-    for t in (NEW_MATTER,):
-        monkeypatch.setitem(registry.TRIGGERS, t.id, t)
-    for a in (CREATE_CUSTOMER, FIND_OR_CREATE_CUSTOMER, CREATE_NOTE, FIND_MATTER):
-        monkeypatch.setitem(registry.ACTIONS, a.id, a)
-    monkeypatch.setattr(mapping, "template_paths", template_paths)
-    monkeypatch.setattr(mapping, "template_errors", template_errors)
-    monkeypatch.setattr(mapping, "condition_errors", condition_errors)
+    """The real catalog and engine; the app's reads and writes stood in for."""
     fake = Engine()
-    monkeypatch.setattr(polling, "cursor_ensure", fake.cursor_ensure)
     monkeypatch.setattr(polling, "samples_fetch", fake.samples_fetch)
-    monkeypatch.setattr(execute, "run_test", fake.run_test)
-    monkeypatch.setattr(execute, "run_retry", fake.run_retry)
+    monkeypatch.setattr("automations.context.client_for", lambda conn: fake.client)
     return fake
+
+
+def app_removed(monkeypatch, app: str) -> None:
+    """The catalog without `app`'s triggers and actions (as when its module is not in yet)."""
+    for table in (registry.TRIGGERS, registry.ACTIONS):
+        for key in [k for k in table if k.startswith(f"{app}.")]:
+            monkeypatch.delitem(table, key)
 
 
 def connect(firm, *apps: str) -> None:

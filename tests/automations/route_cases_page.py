@@ -1,6 +1,6 @@
 """The automations routes' cases for tests/route_cases.py: who may call each, and the objects an
-id-taking route needs. Each names the `engine` fixture: the test catalog in the registry and the
-engine's functions stood in for (tests/automations/page_support.py)."""
+id-taking route needs. Each names the `engine` fixture: the real catalog and engine with the
+provider's reads and writes stood in for (tests/automations/page_support.py)."""
 
 from accounts.models import Role
 from accounts.roles import MANAGE_FIRM

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.automations.sandbox_world import world  # noqa: F401 (fixture)
+
 pytestmark = pytest.mark.e2e
 
 

@@ -235,6 +235,35 @@ def test_a_step_done_is_never_sent_again_on_retry(firm, connected, catalog, fake
     assert calls == [{"name": "77"}, {"name": "77"}]
 
 
+def test_a_refused_write_is_retried_with_a_new_key_the_provider_does_not_replay(
+    firm, connected, catalog, fake_client
+):
+    """QuickBooks (requestid) and Xero (Idempotency-Key) answer a key they have seen with their
+    first answer: the same key would only replay the refusal. A refused write made nothing."""
+    keys = []
+
+    def refused_once(ctx, inputs):
+        keys.append(ctx.idempotency_key)
+        if len(keys) == 1:
+            raise ProviderError("quickbooks", "Duplicate Name Exists Error", status=400)
+        return ok(ctx, inputs)
+
+    catalog.action(refused_once)
+    run = _run(automation_make(firm, [STEP]), event_make(firm))
+    _drain()
+    step = run.run_steps.get()
+    assert step.status == "failed" and step.idempotency_key == keys[0]
+
+    execute.run_retry(run=run, user=None)
+    _drain()
+
+    run.refresh_from_db()
+    assert run.status == "succeeded" and len(keys) == 2 and keys[1] != keys[0]
+    assert run.run_steps.get().idempotency_key == keys[1]
+    execute.run_retry(run=run, user=None)  # done: nothing is sent again
+    assert len(keys) == 2
+
+
 def test_two_workers_never_claim_the_same_run(firm, connected, catalog):
     automation = automation_make(firm, [STEP])
     _run(automation, event_make(firm))

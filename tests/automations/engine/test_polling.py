@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.events import EVENT_TYPES, event_published
 from automations import polling
+from automations.catalog.base import Event
 from automations.models import Run, TriggerCursor, TriggerEvent
 from hooks import services as hooks_services
 from sync.providers.errors import ProviderError, ProviderRateLimited
@@ -343,3 +344,34 @@ def test_a_burst_bigger_than_a_read_within_the_overlap_is_read_to_its_end(
     assert TriggerEvent.objects.count() == 8
     assert Run.objects.count() == 8
     assert len(reads) <= 5
+
+
+def test_samples_the_app_refuses_say_so_in_the_syncs_words_and_record_nothing(
+    firm, connected, catalog, fake_client
+):
+    def refused(ctx, since, limit):
+        raise ProviderError("clio", "The access token is invalid", status=401)
+
+    catalog.trigger(poll=refused)
+    with pytest.raises(polling.SamplesUnreadable) as caught:
+        polling.samples_fetch(firm=firm, trigger_id=TRIGGER)
+    assert str(caught.value) == (
+        "Clio said: The access token is invalid. The connection's authorisation was refused. "
+        "Reconnect it on the Bill Syncing page."
+    )
+    assert not TriggerEvent.objects.exists()
+
+
+def test_an_event_in_the_second_the_automation_was_turned_on_fires(
+    firm, connected, catalog, fake_client
+):
+    """Clio and QuickBooks keep times to the second: a matter opened just after the cursor was
+    made, in the same second, reads as older than it. It fires rather than being lost."""
+    automation_make(firm, [])
+    cursor = polling.cursor_ensure(firm=firm, trigger_id=TRIGGER)
+    at = cursor.created_at.replace(microsecond=0)  # as the provider serves it
+    same_second = Event(key="m1", data={"n": "m1"}, occurred_at=at, record_id="m1", summary="m1")
+    catalog.trigger(poll=lambda ctx, since, limit: [same_second])
+
+    assert polling.trigger_poll(firm_id=firm.pk, trigger_id=TRIGGER) == 1
+    assert Run.objects.count() == 1
