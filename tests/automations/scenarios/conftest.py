@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from accounts.models import Membership, Role
 from automations import services
 from automations.models import Automation
 from sync import services as sync_services
-from sync.engine.registry import client_for
 from sync.models import Connection
 from sync.providers import oauth
 from tests.automations.catalog.clio.conftest import ClioFirm
@@ -39,8 +39,17 @@ class World:
         return services.automation_enable(member=self.admin, automation=made)
 
     def clio_get(self, path: str, **params) -> dict:
-        http = client_for(self.clio.connection).http
-        return http.request("GET", path, params=params).json()["data"]
+        """Read Clio back as another client would: not through FirmSync's own Clio budget (50
+        calls a minute, which the automations under test share)."""
+        self.clio.connection.refresh_from_db()
+        answer = requests.get(
+            f"{self.base}/sandbox/clio/us/api/v4/{path}",
+            params=params,
+            headers={"Authorization": f"Bearer {self.clio.connection.access_token}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["data"]
 
 
 def _clio(base: str, settings, admin: Membership, name: str) -> ClioFirm:
