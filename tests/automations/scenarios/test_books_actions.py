@@ -16,8 +16,8 @@ from tests.automations.catalog.quickbooks import support as qb_support
 from tests.automations.catalog.quickbooks.test_actions_create import CASES as QB_CREATES
 from tests.automations.catalog.xero import cases as xero_cases
 from tests.automations.catalog.xero.test_actions import _record_of
-from tests.automations.scenarios.conftest import World, next_second
 from tests.automations.scenarios.support import fire, run_failures
+from tests.automations.world import World, next_second
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from automations.catalog.registry import TRIGGERS
 from automations.models import Run, TriggerCursor
 from tests.automations.catalog.xero.conftest import value_at
 from tests.automations.scenarios.changes import QUICKBOOKS, XERO
-from tests.automations.scenarios.conftest import World, next_second
 from tests.automations.scenarios.support import check_all, fire, landed, run_failures
+from tests.automations.world import World, next_second
 from tests.support.sandboxes import control
 
 pytestmark = pytest.mark.django_db(transaction=True)

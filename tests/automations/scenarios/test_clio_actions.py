@@ -9,8 +9,8 @@ import pytest
 
 from automations.catalog import registry
 from automations.models import RunStep, TriggerEvent
-from tests.automations.scenarios.conftest import World, next_second
 from tests.automations.scenarios.support import fire, run_failures
+from tests.automations.world import World, next_second
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ import pytest
 from automations.models import Run
 from tests.automations.catalog.xero.conftest import value_at
 from tests.automations.scenarios.changes import CLIO
-from tests.automations.scenarios.conftest import next_second
 from tests.automations.scenarios.support import check_all, fire, landed, run_failures
+from tests.automations.world import next_second
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
