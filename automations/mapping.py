@@ -249,9 +249,27 @@ def convert(field: Field, value: Any) -> Any:
         return _choice(field, value)
     if kind == "lines":
         return _lines(field, value)
-    if kind == "file" and isinstance(value, dict):
-        return value
+    if kind == "file":
+        return _file(value)
     return _text(value)
+
+
+def _file(value: Any) -> Any:
+    """A document as the actions take it: {"name", "content_type", "content_base64"} or {"url"}.
+    Typed on the page it is text (every input is): a link to fetch, or the object as JSON."""
+    if isinstance(value, dict):
+        return value
+    text = _text(value).strip()
+    if text.startswith("{"):
+        try:
+            found = json.loads(text)
+        except ValueError:
+            raise _Bad("is not a document (JSON with name and content_base64, or a link)") from None
+        if isinstance(found, dict):
+            return found
+    if text.lower().startswith(("https://", "http://")):
+        return {"url": text}
+    raise _Bad("is not a document: map a file from the trigger, or give a link to it")
 
 
 def inputs_build(action: Action, mapping: dict, context: dict) -> tuple[dict, list[str]]:

@@ -146,12 +146,14 @@ class HttpClient:
         self.calls += 1
         params = dict(params or {})
         headers = {"Accept": "application/json", **(headers or {})}
-        if idempotency_key and self.idempotency:
+        keyed = bool(idempotency_key and self.idempotency)
+        if keyed and self.idempotency:
             if self.idempotency.kind == "query":
                 params[self.idempotency.name] = idempotency_key
             else:
                 headers[self.idempotency.name] = idempotency_key
-        retryable = method in READ_METHODS or bool(idempotency_key) or retry_writes
+        # A key the provider does not take (Clio) is not sent, so it makes no write safe to resend.
+        retryable = method in READ_METHODS or keyed or retry_writes
         url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
         attempt, throttled_for = 0, 0.0
         while True:

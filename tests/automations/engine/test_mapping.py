@@ -84,6 +84,22 @@ def test_money_rounds_half_up_to_cents_and_never_goes_through_float():
     assert mapping.inputs_build(action, {"amount": "$1,250"}, {})[0] == {"amount": "1250.00"}
 
 
+def test_a_file_typed_as_text_is_a_link_or_the_document_as_json():
+    action = _action(Field("file", "File", "file"))
+    doc = {"name": "a.txt", "content_base64": "QQ=="}
+    context = {"doc": doc, "link": "https://files.example/a.txt"}
+    assert mapping.inputs_build(action, {"file": "{{doc}}"}, context)[0] == {"file": doc}
+    assert mapping.inputs_build(action, {"file": "{{link}}"}, context)[0] == {
+        "file": {"url": "https://files.example/a.txt"}
+    }
+    typed = '{"name": "{{doc.name}}", "content_base64": "QQ=="}'
+    assert mapping.inputs_build(action, {"file": typed}, context)[0] == {"file": doc}
+    _, problems = mapping.inputs_build(action, {"file": "a.txt"}, context)
+    assert problems == [
+        "'File': is not a document: map a file from the trigger, or give a link to it."
+    ]
+
+
 def test_problems_are_in_plain_words():
     action = _action(
         Field("name", "Name", required=True),

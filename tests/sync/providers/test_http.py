@@ -116,6 +116,16 @@ def test_a_keyed_write_is_retried_with_the_same_key_after_a_dropped_connection(s
     assert [s["headers"]["Idempotency-Key"] for s in server.seen] == ["k-1", "k-1"]
 
 
+def test_a_key_the_provider_does_not_take_does_not_make_a_write_retryable(server):
+    # Clio takes no idempotency key: a write given one (an automation step's) still went out
+    # bare, and resending it after a dropped connection made the record twice.
+    server.replies = [(0, {}, {}), (201, {}, {"data": {"id": 1}})]
+    http, _ = client(server)
+    with pytest.raises(ProviderUnavailable):
+        http.request("POST", "/contacts.json", json={}, idempotency_key="k-1")
+    assert len(server.seen) == 1 and "Idempotency-Key" not in server.seen[0]["headers"]
+
+
 def test_a_query_style_key_goes_in_the_query_string(server):
     http, _ = client(server, idempotency=Idempotency("query", "requestid"))
     http.request("POST", "/v3/company/1/invoice", json={}, idempotency_key="abc")
