@@ -198,11 +198,14 @@ RECIPES: list[Recipe] = [
     Recipe(
         "document_to_month_folder",
         "New document in a matter → folder per month",
-        "Each new document's matter gets a folder for the month it arrived in. Name the folder "
-        "in the editor: templates cannot yet turn a date into its month.",
+        "Each new document's matter gets a folder named for the month it arrived in (2026-12).",
         "clio.new_document",
-        ({"action": "clio.create_matter_folder", "inputs": {"matter_id": "{{matter.id}}"}},),
-        left_to_map=("name",),
+        (
+            {
+                "action": "clio.create_matter_folder",
+                "inputs": {"matter_id": "{{matter.id}}", "name": "{{event.month}}"},
+            },
+        ),
     ),
 ]
 

@@ -53,9 +53,13 @@ def step_key(run: Run, index: int) -> str:
 
 def event_meta(run: Run) -> dict:
     event = run.event
+    local = timezone.localtime(event.occurred_at)
     return {
         "id": str(event.event_id),
         "occurred_at": event.occurred_at.isoformat(),
+        # The day and the month it happened, for names such as a folder per month.
+        "date": local.date().isoformat(),
+        "month": local.strftime("%Y-%m"),
         "summary": event.summary,
         "record_id": event.record_id,
         "record_url": event.record_url,

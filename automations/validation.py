@@ -19,6 +19,8 @@ ON_NOT_FOUND = ("stop", "continue")
 EVENT_FIELDS = (
     Field("event.id", "Event id", "id"),
     Field("event.occurred_at", "When it happened", "datetime"),
+    Field("event.date", "The day it happened", "date"),
+    Field("event.month", "The month it happened (2026-12)"),
     Field("event.summary", "Event summary"),
     Field("event.record_id", "Record id", "id"),
     Field("event.record_url", "Record link"),

@@ -18,7 +18,7 @@ import requests
 from django.core.exceptions import ValidationError
 
 from automations.catalog.base import Action, ActionError, Ctx, Field, Result, Sent
-from automations.catalog.clio.common import an_id, dry, made, opt_id, send
+from automations.catalog.clio.common import an_id, dry, made, opt_id, read, send
 from hooks.safety import url_check
 from sync.providers.errors import ProviderError
 from sync.providers.http import HttpClient
@@ -148,12 +148,37 @@ def create_matter_folder(ctx: Ctx, inputs: dict) -> Result:
         raise ActionError("The folder needs a name.", "Map “name” in this step.")
     parent = _parent(inputs)
     fields = "id,name,parent{id,type},matter{id,display_number}"
+    # Clio refuses a second folder of the same name in one place: one made already (a folder
+    # per month, the month's second document) is the folder asked for.
+    existing = _folder_named(ctx, name, parent, fields)
+    if existing is not None:
+        output = {"id": existing["id"], "name": existing["name"]}
+        output["parent_id"] = (existing.get("parent") or {}).get("id")
+        summary = f"Found folder {existing['id']} “{name}”, already there"
+        return made(ctx, "folders", existing, output, summary, found=True)
     folder = send(ctx, "POST", "folders.json", {"name": name, "parent": parent}, fields=fields)
     if folder is None:
         return dry("create folder", f"“{name}” in {parent['type'].lower()} {parent['id']}")
     output = {"id": folder["id"], "name": folder["name"]}
     output["parent_id"] = (folder.get("parent") or {}).get("id")
     return made(ctx, "folders", folder, output, f"Created folder {folder['id']} “{name}”")
+
+
+# https://docs.developers.clio.com/api-reference/#tag/Folders/operation/Folder#index
+def _folder_named(ctx: Ctx, name: str, parent: dict, fields: str) -> dict | None:
+    """The folder of that exact name directly in `parent` (a folder, or the matter's own)."""
+    where = (
+        {"parent_id": parent["id"]} if parent["type"] == "Folder" else {"matter_id": parent["id"]}
+    )
+    found = read(ctx, "folders.json", query=name, fields=fields, limit=200, **where)
+    named = [f for f in found.get("data", []) if f.get("name") == name]
+    if parent["type"] == "Folder" or not named:
+        return named[0] if named else None
+    # In the matter's own folder: the one whose parent is the matter's root folder.
+    parents = sorted({(f.get("parent") or {}).get("id") for f in named} - {None})
+    tops = read(ctx, "folders.json", **{"ids[]": parents}, fields="id,root", limit=200)
+    roots = {p["id"] for p in tops.get("data", []) if p.get("root")}
+    return next((f for f in named if (f.get("parent") or {}).get("id") in roots), None)
 
 
 def _f(key: str, label: str, kind: str = "string", **kw) -> Field:

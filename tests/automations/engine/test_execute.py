@@ -453,3 +453,21 @@ def test_a_step_that_is_not_a_step_fails_plainly(firm, connected, catalog, fake_
     _drain()
     run.refresh_from_db()
     assert run.status == "failed" and "is not in the catalog" in run.error
+
+
+def test_a_step_names_things_by_the_day_and_month_the_event_happened(
+    firm, connected, catalog, fake_client, settings
+):
+    settings.TIME_ZONE = "UTC"
+    catalog.action(ok)
+    step = {
+        "action": "quickbooks.test_action",
+        "inputs": {"name": "{{event.month}} ({{event.date}})"},
+    }
+    automation = automation_make(firm, [step])
+    at = timezone.now().replace(year=2026, month=11, day=30, hour=23, minute=59)
+    run = _run(automation, event_make(firm, occurred_at=at))
+
+    _drain()
+
+    assert run.run_steps.get().inputs == {"name": "2026-11 (2026-11-30)"}

@@ -90,3 +90,27 @@ def test_a_file_url_inside_our_network_is_refused(clio, settings):
     with pytest.raises(ActionError) as error:
         run(clio, "upload_document", {"matter_id": matter["id"], "file": {"url": f"{clio.base}/x"}})
     assert "private or local" in error.value.message
+
+
+def test_a_folder_of_the_same_name_in_the_same_place_is_found_not_made_again(clio):
+    """A folder per month: the month's second document finds the folder the first one made,
+    in the matter's own folder or inside another; the same name elsewhere is another folder."""
+    _, matter = clio.seed()
+    first, _ = run(clio, "create_matter_folder", {"matter_id": matter["id"], "name": "2026-12"})
+    again, ctx = run(clio, "create_matter_folder", {"matter_id": matter["id"], "name": "2026-12"})
+    assert again.found is True and again.output["id"] == first.output["id"]
+    assert [s.method for s in ctx.sent] == []  # nothing written
+    inner, _ = run(
+        clio,
+        "create_matter_folder",
+        {"matter_id": matter["id"], "folder_id": first.output["id"], "name": "2026-12"},
+    )
+    assert inner.found is not True and inner.output["id"] != first.output["id"]
+    inner_again, _ = run(
+        clio,
+        "create_matter_folder",
+        {"matter_id": matter["id"], "folder_id": first.output["id"], "name": "2026-12"},
+    )
+    assert inner_again.found is True and inner_again.output["id"] == inner.output["id"]
+    named = clio.get("folders.json", fields="id", query="2026-12", matter_id=matter["id"])
+    assert len(named) == 2
