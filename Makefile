@@ -31,7 +31,7 @@ run: install
 	DEBUG=True $(PY) manage.py rundemo
 
 # Tests run on TEST_WORKERS processes (pytest-xdist), each with its own test database.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 # The browser tests drive Debian's chromium (never a downloaded browser): installed here when
 # missing and this user may, otherwise the one command to run is named.

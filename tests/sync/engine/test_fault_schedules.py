@@ -50,7 +50,7 @@ from tests.support.fault_world import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TOTAL = int(os.environ.get("FAULT_SCHEDULES", "200"))
+TOTAL = int(os.environ.get("FAULT_SCHEDULES", "120"))
 # Each provider's schedules run as this many tests, so parallel test workers share them out.
 PARTS = 3
 REPLAY = os.environ.get("FAULT_SEED")
