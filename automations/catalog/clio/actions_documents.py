@@ -175,7 +175,8 @@ def _folder_named(ctx: Ctx, name: str, parent: dict, fields: str) -> dict | None
     if parent["type"] == "Folder" or not named:
         return named[0] if named else None
     # In the matter's own folder: the one whose parent is the matter's root folder.
-    parents = sorted({(f.get("parent") or {}).get("id") for f in named} - {None})
+    ids = {(f.get("parent") or {}).get("id") for f in named}
+    parents = sorted(i for i in ids if i is not None)
     tops = read(ctx, "folders.json", **{"ids[]": parents}, fields="id,root", limit=200)
     roots = {p["id"] for p in tops.get("data", []) if p.get("root")}
     return next((f for f in named if (f.get("parent") or {}).get("id") in roots), None)

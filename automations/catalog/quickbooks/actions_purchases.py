@@ -20,8 +20,8 @@ from automations.catalog.quickbooks.wire import (
     put,
     ref,
     text,
-    wire,
 )
+from sync.providers.amounts import wire_amount
 
 VENDOR = Field("vendor_id", "Vendor id", "id", True, help="From a find vendor step")
 LINES = Field("lines", "Lines", "lines", fields=EXPENSE_LINE_INPUTS)
@@ -126,7 +126,7 @@ def time_activity_create(ctx: Ctx, inputs: dict) -> Result:
     )
     put(body, "ItemRef", ref(text(inputs, "item_id")) if text(inputs, "item_id") else None)
     if text(inputs, "hourly_rate"):
-        body["HourlyRate"] = wire(amount(inputs["hourly_rate"], "Hourly rate"))
+        body["HourlyRate"] = wire_amount(amount(inputs["hourly_rate"], "Hourly rate"))
     billable = str(inputs.get("billable", "")).strip().lower() in ("true", "1", "yes")
     if billable and not text(inputs, "customer_id"):
         raise ActionError("Billable time needs a customer.", "Map the customer id.")
@@ -163,9 +163,9 @@ def item_create(ctx: Ctx, inputs: dict) -> Result:
     put(body, "Description", text(inputs, "description"))
     put(body, "Sku", text(inputs, "sku"))
     if text(inputs, "unit_price"):
-        body["UnitPrice"] = wire(amount(inputs["unit_price"], "Sales price"))
+        body["UnitPrice"] = wire_amount(amount(inputs["unit_price"], "Sales price"))
     if text(inputs, "purchase_cost"):
-        body["PurchaseCost"] = wire(amount(inputs["purchase_cost"], "Cost"))
+        body["PurchaseCost"] = wire_amount(amount(inputs["purchase_cost"], "Cost"))
     put(
         body,
         "ExpenseAccountRef",

@@ -13,8 +13,8 @@ from automations.catalog.quickbooks.wire import (
     quote,
     ref,
     text,
-    wire,
 )
+from sync.providers.amounts import wire_amount
 
 CUSTOMER = Field("customer_id", "Customer id", "id", True, help="From a find customer step")
 LINES = Field("lines", "Lines", "lines", fields=SALES_LINE_INPUTS)
@@ -105,12 +105,12 @@ def payment_create(ctx: Ctx, inputs: dict) -> Result:
     total = amount(need(inputs, "amount", "Amount"))
     if total <= 0:
         raise ActionError(f"The amount {total} is not above zero.", "Map a positive amount.")
-    body: dict = {"CustomerRef": ref(customer), "TotalAmt": wire(total)}
+    body: dict = {"CustomerRef": ref(customer), "TotalAmt": wire_amount(total)}
     invoice = text(inputs, "invoice_id")
     if invoice:
         # Linked to the invoice: the payment's line applies it (Payment page, LinkedTxn).
         body["Line"] = [
-            {"Amount": wire(total), "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}
+            {"Amount": wire_amount(total), "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}
         ]
     put(body, "TxnDate", iso_date(inputs, "date", "Date"))
     put(body, "PaymentRefNum", text(inputs, "reference"))

@@ -17,9 +17,8 @@ from automations.catalog.quickbooks.wire import (
     put,
     ref,
     text,
-    wire,
 )
-from sync.providers.amounts import CENT
+from sync.providers.amounts import CENT, wire_amount
 
 SALES_LINE_INPUTS = (
     Field("description", "Description", "text"),
@@ -97,7 +96,7 @@ def sales_lines(inputs: dict, default_item: str = "") -> list[dict]:
         put(detail, "Qty", number(qty) if qty is not None else None)
         put(detail, "UnitPrice", number(price) if price is not None else None)
         put(detail, "ServiceDate", iso_date(line, "service_date", f"Line {n} service date"))
-        body = {"Amount": wire(total), "DetailType": "SalesItemLineDetail"}
+        body = {"Amount": wire_amount(total), "DetailType": "SalesItemLineDetail"}
         put(body, "Description", text(line, "description"))
         body["SalesItemLineDetail"] = detail
         out.append(body)
@@ -130,7 +129,7 @@ def expense_lines(inputs: dict, *, items: bool) -> list[dict]:
             detail["CustomerRef"] = ref(text(line, "customer_id"))
             billable = line.get("billable")
             detail["BillableStatus"] = "Billable" if _truthy(billable) else "NotBillable"
-        body = {"Amount": wire(total), "DetailType": kind}
+        body = {"Amount": wire_amount(total), "DetailType": kind}
         put(body, "Description", text(line, "description"))
         body[kind] = detail
         out.append(body)
@@ -153,7 +152,7 @@ def journal_lines(inputs: dict) -> list[dict]:
         if text(line, "entity_id"):
             kind = text(line, "entity_type") or "Customer"
             detail["Entity"] = {"Type": kind, "EntityRef": ref(text(line, "entity_id"))}
-        body = {"Amount": wire(value), "DetailType": "JournalEntryLineDetail"}
+        body = {"Amount": wire_amount(value), "DetailType": "JournalEntryLineDetail"}
         put(body, "Description", text(line, "description"))
         body["JournalEntryLineDetail"] = detail
         out.append(body)

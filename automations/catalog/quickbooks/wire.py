@@ -106,12 +106,6 @@ def number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def wire(value: Decimal) -> float:
-    """Money as QuickBooks takes it: a JSON number; a 2-place Decimal survives float's shortest
-    repr unchanged (sync.providers.amounts.wire_amount)."""
-    return float(Decimal(value).quantize(CENT))
-
-
 def text(inputs: dict, key: str) -> str:
     value = inputs.get(key)
     return "" if value is None else str(value).strip()
